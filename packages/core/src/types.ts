@@ -1,0 +1,142 @@
+import type { PirschError } from './errors.js';
+
+/**
+ * A page hit as the API document asks for it. `url`, `ip` and `user_agent` are required by the
+ * API; everything else is optional. Header fields hold the raw header values.
+ */
+export interface Hit {
+  url: string;
+  ip: string;
+  user_agent: string;
+  cf_connecting_ip?: string;
+  x_forwarded_for?: string;
+  forwarded?: string;
+  x_real_ip?: string;
+  dnt?: string;
+  accept_language?: string;
+  title?: string;
+  referrer?: string;
+  screen_width?: number;
+  screen_height?: number;
+  sec_ch_ua?: string;
+  sec_ch_ua_mobile?: string;
+  sec_ch_ua_platform?: string;
+  sec_ch_ua_platform_version?: string;
+  sec_ch_width?: string;
+  sec_ch_viewport_width?: string;
+  /** Custom tags: at most 20, keys and values up to 50 characters. */
+  tags?: Record<string, string>;
+  disable_bot_filter?: boolean;
+}
+
+/** What the session keep-alive endpoint takes: the visitor's IP and user agent (plus the raw IP headers). */
+export type SessionData = Pick<Hit, 'ip' | 'user_agent'> &
+  Partial<Pick<Hit, 'cf_connecting_ip' | 'x_forwarded_for' | 'forwarded' | 'x_real_ip' | 'dnt' | 'url'>>;
+
+/** Event metadata: a flat object of scalars (at most 20 pairs). */
+export type EventMeta = Record<string, string | number | boolean>;
+
+/** Options of an event. */
+export interface EventOptions {
+  /** How long the event took, in seconds. */
+  duration?: number;
+  meta?: EventMeta;
+  /** True for events that should not count as an interaction (do not end a bounce). */
+  nonInteractive?: boolean;
+}
+
+/** The body of a single `POST /api/v1/event`. */
+export interface EventPayload extends Hit {
+  event_name: string;
+  event_duration?: number;
+  event_meta?: Record<string, string>;
+  non_interactive?: boolean;
+}
+
+/** Where log lines go. `console` fits, and so does a pino or winston logger. */
+export interface PirschLogger {
+  debug?(message: string): void;
+  info?(message: string): void;
+  warn?(message: string): void;
+  error?(message: string): void;
+}
+
+/** Options of `createClient`. */
+export interface PirschClientOptions {
+  /** The API's base URL. Default `https://api.pirsch.io`. `http:` is only accepted for loopback hosts. */
+  baseUrl?: string;
+  /** An access key (`pa_...`): write-only, used directly as the bearer token. */
+  accessKey?: string;
+  /** OAuth client ID; needs `clientSecret`. */
+  clientId?: string;
+  /** OAuth client secret; never logged or put into an error. */
+  clientSecret?: string;
+  /** Timeout for response headers and for the body of every request, in ms. Default 5000. */
+  timeoutMs?: number;
+  /** Items per batch request. Default 50. `1` sends each item to the single endpoints. */
+  batchSize?: number;
+  /** How long an incomplete batch waits before it is sent, in ms. Default 1000. */
+  flushIntervalMs?: number;
+  /** Concurrent requests to the API. Default 4. */
+  concurrency?: number;
+  /** Items the client holds at most (waiting, in flight and waiting to retry). Default 10000. */
+  maxQueueSize?: number;
+  /** Retries of a failed request before its items are given up. Default 5. */
+  maxRetries?: number;
+  /** Hears about every failure and every drop (never thrown). */
+  onError?: (error: PirschError) => void;
+  /** Receives warnings, and with `debug` a line per delivery. */
+  logger?: PirschLogger;
+  /** Log each delivery through `logger` (default console). */
+  debug?: boolean;
+}
+
+/** Counters of a client, live. */
+export interface ClientMetrics {
+  /** Items waiting to be sent (not yet in a request). */
+  queued: number;
+  /** Items in requests that have not finished. */
+  inFlight: number;
+  /** Items delivered. */
+  sent: number;
+  /** Items given up after their request failed for good. */
+  failed: number;
+  /** Items dropped before sending: queue full, invalid, or the client was closed. */
+  dropped: number;
+  /** Retried requests. */
+  retried: number;
+}
+
+/** One request of the read/management API, as the API client builds it. */
+export interface ApiRequest {
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
+  /** Path below the base URL, e.g. `/api/v1/statistics/total`. */
+  path: string;
+  query?: Record<string, string | number | boolean | undefined>;
+  body?: unknown;
+  /** True when the request may safely be repeated (GET, and PUT/DELETE by id): retried on network errors, 429 and 5xx. */
+  idempotent: boolean;
+  /** Name of the call for errors, e.g. `statistics.total`. */
+  call: string;
+}
+
+/** Sends one API request with auth, timeouts and retries; resolves with the parsed JSON (undefined for an empty body). */
+export type ApiRequester = <T>(request: ApiRequest) => Promise<T>;
+
+/** The delivery half of the client: never throws, never blocks. */
+export interface PirschDelivery {
+  /** Enqueue a page hit. Returns at once; never throws. */
+  hit(hit: Hit): void;
+  /** Enqueue an event that happened on the page of `hit`. Returns at once; never throws. */
+  event(name: string, hit: Hit, options?: EventOptions): void;
+  /** Enqueue a session keep-alive. Returns at once; never throws. */
+  session(data: SessionData): void;
+  /** Resolves `true` when everything queued before the call was delivered; `false` otherwise or after `timeoutMs`. */
+  flush(timeoutMs?: number): Promise<boolean>;
+  /** Flushes, then stops. Later calls are ignored and counted as dropped, never thrown. */
+  close(timeoutMs?: number): Promise<boolean>;
+  /** Live counters. */
+  readonly metrics: Readonly<ClientMetrics>;
+  /** True after `close()` was called. */
+  readonly closed: boolean;
+}

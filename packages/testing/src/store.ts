@@ -1,0 +1,31 @@
+import type { IncomingHttpHeaders } from 'node:http';
+import type { EventPayload, Hit, SessionData } from '@pirsch-node/core';
+
+/** A hit as the emulator received it; `time` is the batch item's time or the arrival time. */
+export type ReceivedHit = Hit & { time: string };
+/** An event as the emulator received it. */
+export type ReceivedEvent = EventPayload & { time: string };
+/** A session keep-alive as the emulator received it. */
+export type ReceivedSession = SessionData & { time: string };
+
+/** Every request the emulator answered (ingest, token, statistics, management). */
+export interface RecordedRequest {
+  method: string;
+  /** Path without the query string. */
+  path: string;
+  query: Record<string, string>;
+  headers: IncomingHttpHeaders;
+  /** Parsed JSON body, or the raw text when it was not JSON, or undefined when empty. */
+  body: unknown;
+  /** The status the emulator answered with (0 when it hung up or reset the connection). */
+  status: number;
+  time: Date;
+}
+
+/** What the emulator holds; management and statistics routes read and change it. */
+export interface EmulatorStore {
+  hits: ReceivedHit[];
+  events: ReceivedEvent[];
+  sessions: ReceivedSession[];
+  requests: RecordedRequest[];
+}
