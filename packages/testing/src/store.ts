@@ -29,3 +29,19 @@ export interface EmulatorStore {
   sessions: ReceivedSession[];
   requests: RecordedRequest[];
 }
+
+/** An empty store. Lists added to `EmulatorStore` start empty here too. */
+export function createEmulatorStore(): EmulatorStore {
+  return { hits: [], events: [], sessions: [], requests: [] };
+}
+
+/**
+ * Empties every list in place, so arrays handed out earlier (`emulator.hits`) stay live.
+ * Lists added to `EmulatorStore` must be cleared here too.
+ */
+export function clearEmulatorStore(store: EmulatorStore): void {
+  store.hits.length = 0;
+  store.events.length = 0;
+  store.sessions.length = 0;
+  store.requests.length = 0;
+}
