@@ -1,10 +1,134 @@
-import type { PirschApi } from './api/index.js';
-import type { PirschClientOptions, PirschDelivery } from './types.js';
+import { createApi, type PirschApi } from './api/index.js';
+import { createTokenSource } from './auth.js';
+import { resolveClientOptions } from './options.js';
+import { DeliveryQueue } from './queue.js';
+import { ErrorReporter } from './reporter.js';
+import { createApiRequester, createAuthorizedSend } from './requester.js';
+import { Transport } from './transport.js';
+import type { ClientMetrics, EventOptions, EventPayload, Hit, PirschClientOptions, PirschDelivery, SessionData } from './types.js';
 
 /** The whole client: non-blocking delivery plus the typed read and management API. */
 export interface PirschClient extends PirschDelivery, PirschApi {}
 
-/** Creates a client. (Being written; this stub only fixes the signature.) */
-export function createClient(_options: PirschClientOptions): PirschClient {
-  throw new Error('not implemented yet');
+/** How long `flush()` and `close()` wait when no timeout is given, and how long a finished script waits to deliver. */
+export const DEFAULT_FLUSH_TIMEOUT_MS = 10_000;
+
+/** Event meta limits of the API: at most 20 pairs, keys up to 100 and values up to 2000 characters. */
+const META_PAIRS = 20;
+const META_KEY_LENGTH = 100;
+const META_VALUE_LENGTH = 2000;
+const EVENT_NAME_LENGTH = 200;
+
+function isText(value: unknown): value is string {
+  return typeof value === 'string' && value.length > 0;
+}
+
+function isDeliverable(hit: unknown): hit is Hit {
+  return typeof hit === 'object' && hit !== null && isText((hit as Hit).url) && isText((hit as Hit).ip) && isText((hit as Hit).user_agent);
+}
+
+/** Builds the body of an event from a hit and the event's options, within the API's limits. */
+export function eventPayload(name: string, hit: Hit, options: EventOptions = {}): EventPayload {
+  const payload: EventPayload = { ...hit, event_name: name.slice(0, EVENT_NAME_LENGTH) };
+  const { duration, meta, nonInteractive } = options;
+  if (typeof duration === 'number' && Number.isFinite(duration) && duration >= 0) payload.event_duration = Math.round(duration);
+  if (meta && typeof meta === 'object') {
+    const out: Record<string, string> = {};
+    let pairs = 0;
+    for (const [key, value] of Object.entries(meta)) {
+      if (pairs === META_PAIRS) break;
+      if (value === undefined || value === null || typeof value === 'object' || typeof value === 'function') continue;
+      out[key.slice(0, META_KEY_LENGTH)] = String(value).slice(0, META_VALUE_LENGTH);
+      pairs++;
+    }
+    if (pairs > 0) payload.event_meta = out;
+  }
+  if (typeof nonInteractive === 'boolean') payload.non_interactive = nonInteractive;
+  return payload;
+}
+
+/** Clients with items left when the event loop empties: they deliver before the process exits. */
+const liveQueues = new Map<DeliveryQueue, { drainedAt: number }>();
+function drainOnExit(): void {
+  for (const [queue, state] of liveQueues) {
+    // Only when something was queued since the last drain, so a dead API cannot keep a script alive forever.
+    if (queue.held === 0 || state.drainedAt === queue.lastSeq) continue;
+    state.drainedAt = queue.lastSeq;
+    void queue.flush(DEFAULT_FLUSH_TIMEOUT_MS, true);
+  }
+}
+
+/**
+ * Creates a Pirsch client. Delivery calls (`hit`, `event`, `session`) return at once and never
+ * throw; items are batched and sent in the background. Invalid options throw a
+ * `PirschConfigError` naming the option.
+ *
+ * @example
+ * const pirsch = createClient({ accessKey: process.env.PIRSCH_ACCESS_KEY });
+ * pirsch.hit(hitFromRequest(req));
+ * await pirsch.close(); // on shutdown
+ */
+export function createClient(options: PirschClientOptions): PirschClient {
+  const resolved = resolveClientOptions(options);
+  const transport = new Transport(resolved.baseUrl, resolved.timeoutMs, resolved.concurrency + 2);
+  const tokens = createTokenSource(resolved.auth, transport);
+  const send = createAuthorizedSend(transport, tokens);
+  const reporter = new ErrorReporter(resolved.onError, resolved.logger);
+  const queue = new DeliveryQueue(resolved, send, reporter);
+  const api = createApi(createApiRequester(send, tokens, resolved));
+  let closing: Promise<boolean> | undefined;
+
+  if (liveQueues.size === 0) process.on('beforeExit', drainOnExit);
+  liveQueues.set(queue, { drainedAt: 0 });
+
+  const delivery: PirschDelivery = {
+    hit(hit: Hit): void {
+      try {
+        if (closing) return queue.drop('closed', 1);
+        if (!isDeliverable(hit)) return queue.drop('invalid', 1);
+        queue.enqueue('hit', hit);
+      } catch {
+        // Never into the caller's request path.
+      }
+    },
+    event(name: string, hit: Hit, eventOptions?: EventOptions): void {
+      try {
+        if (closing) return queue.drop('closed', 1);
+        if (!isText(name) || !isDeliverable(hit)) return queue.drop('invalid', 1);
+        queue.enqueue('event', eventPayload(name, hit, eventOptions));
+      } catch {
+        // Never into the caller's request path.
+      }
+    },
+    session(data: SessionData): void {
+      try {
+        if (closing) return queue.drop('closed', 1);
+        if (typeof data !== 'object' || data === null || !isText(data.ip) || !isText(data.user_agent)) return queue.drop('invalid', 1);
+        queue.enqueue('session', data);
+      } catch {
+        // Never into the caller's request path.
+      }
+    },
+    flush(timeoutMs = DEFAULT_FLUSH_TIMEOUT_MS): Promise<boolean> {
+      return queue.flush(timeoutMs);
+    },
+    close(timeoutMs = DEFAULT_FLUSH_TIMEOUT_MS): Promise<boolean> {
+      closing ??= (async () => {
+        const delivered = await queue.flush(timeoutMs);
+        queue.stop();
+        liveQueues.delete(queue);
+        if (liveQueues.size === 0) process.off('beforeExit', drainOnExit);
+        await transport.close();
+        return delivered;
+      })();
+      return closing;
+    },
+    get metrics(): ClientMetrics {
+      return queue.metrics;
+    },
+    get closed(): boolean {
+      return closing !== undefined;
+    },
+  };
+  return Object.assign(delivery, api) as PirschClient;
 }

@@ -26,7 +26,14 @@ export class PirschApiError extends PirschError {
   readonly error: string[];
   /** The request that failed, as `METHOD /path` (never a query string or a body). */
   readonly request: string;
-  constructor(status: number, body: { validation?: Record<string, string>; error?: string[] } | undefined, request: string) {
+  /** The wait the API asked for with `Retry-After`, in ms (429 and 503). */
+  readonly retryAfterMs: number | undefined;
+  constructor(
+    status: number,
+    body: { validation?: Record<string, string>; error?: string[] } | undefined,
+    request: string,
+    retryAfterMs?: number,
+  ) {
     const validation = body?.validation ?? {};
     const error = body?.error ?? [];
     const details = [...error, ...Object.entries(validation).map(([field, message]) => `${field}: ${message}`)];
@@ -35,6 +42,7 @@ export class PirschApiError extends PirschError {
     this.validation = validation;
     this.error = error;
     this.request = request;
+    this.retryAfterMs = retryAfterMs;
   }
 }
 

@@ -83,6 +83,10 @@ export interface PirschClientOptions {
   maxQueueSize?: number;
   /** Retries of a failed request before its items are given up. Default 5. */
   maxRetries?: number;
+  /** First retry delay in ms; it doubles per attempt, with jitter. Default 500. */
+  minRetryDelayMs?: number;
+  /** Longest wait between retries in ms, `Retry-After` included. Default 30000. */
+  maxRetryDelayMs?: number;
   /** Hears about every failure and every drop (never thrown). */
   onError?: (error: PirschError) => void;
   /** Receives warnings, and with `debug` a line per delivery. */

@@ -1,0 +1,44 @@
+import type { TokenSource } from './auth.js';
+import { PirschAccessKeyError } from './errors.js';
+import type { ResolvedClientOptions } from './options.js';
+import { isRetryableError, retryDelay, sleep } from './retry.js';
+import { Transport, type TransportRequest, type TransportResponse } from './transport.js';
+import type { ApiRequester } from './types.js';
+
+/** Sends one authorized request; on a 401 with an OAuth token, fetches a new token and tries once more. */
+export type AuthorizedSend = (request: Omit<TransportRequest, 'token'>) => Promise<TransportResponse>;
+
+/** Builds the authorized send shared by delivery and API calls. Non-2xx answers reject with PirschApiError. */
+export function createAuthorizedSend(transport: Transport, tokens: TokenSource): AuthorizedSend {
+  return async (request) => {
+    const label = `${request.method} ${request.path}`;
+    const token = await tokens.token();
+    const response = await transport.send({ ...request, token });
+    if (response.status === 401 && !tokens.isAccessKey) {
+      tokens.invalidate(token);
+      return Transport.check(label, await transport.send({ ...request, token: await tokens.token() }));
+    }
+    return Transport.check(label, response);
+  };
+}
+
+/**
+ * The requester behind `client.statistics`, `client.domains`, ...: refuses access keys without a
+ * request, retries idempotent calls on network errors, 408, 429 (honouring Retry-After) and 5xx.
+ */
+export function createApiRequester(send: AuthorizedSend, tokens: TokenSource, options: ResolvedClientOptions): ApiRequester {
+  return async <T>(request: Parameters<ApiRequester>[0]): Promise<T> => {
+    if (tokens.isAccessKey) throw new PirschAccessKeyError(request.call);
+    const { method, path, query, body } = request;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const response = await send({ method, path, query, body });
+        return response.body as T;
+      } catch (error) {
+        if (!request.idempotent || attempt >= options.maxRetries || !isRetryableError(error)) throw error;
+        const retryAfterMs = (error as { retryAfterMs?: number }).retryAfterMs;
+        await sleep(retryDelay(attempt + 1, options.minRetryDelayMs, options.maxRetryDelayMs, retryAfterMs));
+      }
+    }
+  };
+}

@@ -1,0 +1,43 @@
+import { PirschApiError, PirschNetworkError } from './errors.js';
+
+/** Statuses worth another try: timeouts, rate limits and server errors. Other 4xx are final. */
+export function isRetryableStatus(status: number): boolean {
+  return status === 408 || status === 429 || status >= 500;
+}
+
+/** True for errors a later attempt may not see: network failures, timeouts, 408, 429 and 5xx. */
+export function isRetryableError(error: unknown): boolean {
+  if (error instanceof PirschNetworkError) return true;
+  return error instanceof PirschApiError && isRetryableStatus(error.status);
+}
+
+/**
+ * Parses a `Retry-After` header, either delay-seconds or an HTTP date, into milliseconds from now.
+ * Returns undefined when absent or unparsable.
+ *
+ * @example parseRetryAfter('2') // 2000
+ */
+export function parseRetryAfter(value: string | string[] | undefined, now = Date.now()): number | undefined {
+  const raw = Array.isArray(value) ? value[0] : value;
+  if (raw === undefined) return undefined;
+  const text = raw.trim();
+  if (/^\d+(\.\d+)?$/.test(text)) return Math.round(Number(text) * 1000);
+  const date = Date.parse(text);
+  if (Number.isNaN(date)) return undefined;
+  return Math.max(0, date - now);
+}
+
+/**
+ * The wait before retry number `attempt` (1-based): exponential backoff with full jitter between
+ * half and the whole of `min * 2^(attempt-1)`, at least `retryAfterMs`, at most `max`.
+ */
+export function retryDelay(attempt: number, min: number, max: number, retryAfterMs?: number, random = Math.random): number {
+  const exponential = Math.min(max, min * 2 ** Math.max(0, attempt - 1));
+  const jittered = exponential / 2 + random() * (exponential / 2);
+  return Math.min(max, Math.max(jittered, retryAfterMs ?? 0));
+}
+
+/** A promise that resolves after `ms`, without keeping the process alive. */
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
+}

@@ -1,0 +1,98 @@
+import { Pool } from 'undici';
+import { PirschApiError, PirschNetworkError } from './errors.js';
+import { parseRetryAfter } from './retry.js';
+
+/** One HTTP answer of the API, with the body already read (every body is consumed). */
+export interface TransportResponse {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  /** Parsed JSON, or undefined for an empty body. */
+  body: unknown;
+}
+
+export interface TransportRequest {
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
+  path: string;
+  query?: Record<string, string | number | boolean | undefined>;
+  body?: unknown;
+  token?: string;
+}
+
+const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CONNECT_TIMEOUT', 'ETIMEDOUT']);
+
+/**
+ * HTTP to the Pirsch API over one keep-alive undici pool. `timeoutMs` bounds connecting, the
+ * response headers and the body. Network failures become `PirschNetworkError`s whose messages
+ * hold no header (so no token).
+ */
+export class Transport {
+  readonly #pool: Pool;
+  readonly #basePath: string;
+  #closed = false;
+
+  constructor(baseUrl: URL, timeoutMs: number, connections: number) {
+    this.#basePath = baseUrl.pathname;
+    this.#pool = new Pool(baseUrl.origin, {
+      connections,
+      connectTimeout: timeoutMs,
+      headersTimeout: timeoutMs,
+      bodyTimeout: timeoutMs,
+      keepAliveTimeout: 30_000,
+    });
+    // An emitted 'error' without listener would crash the process.
+    this.#pool.on('connectionError', () => {});
+  }
+
+  /** Sends a request and reads its whole body. Rejects with PirschNetworkError only; any status resolves. */
+  async send(request: TransportRequest): Promise<TransportResponse> {
+    const label = `${request.method} ${request.path}`;
+    if (this.#closed) throw new PirschNetworkError(label, 'CLIENT_CLOSED', false, 'the client is closed');
+    const headers: Record<string, string> = { accept: 'application/json', 'user-agent': 'pirsch-node' };
+    if (request.token !== undefined) headers.authorization = `Bearer ${request.token}`;
+    let payload: string | undefined;
+    if (request.body !== undefined) {
+      payload = JSON.stringify(request.body);
+      headers['content-type'] = 'application/json';
+    }
+    let path = this.#basePath + request.path;
+    if (request.query) {
+      const search = new URLSearchParams();
+      for (const [key, value] of Object.entries(request.query)) if (value !== undefined) search.append(key, String(value));
+      const qs = search.toString();
+      if (qs) path += `?${qs}`;
+    }
+    try {
+      const response = await this.#pool.request({ method: request.method, path, headers, body: payload });
+      const text = await response.body.text();
+      let body: unknown;
+      if (text.length > 0) {
+        try {
+          body = JSON.parse(text);
+        } catch {
+          body = text;
+        }
+      }
+      return { status: response.statusCode, headers: response.headers, body };
+    } catch (error) {
+      const code = (error as { code?: unknown }).code;
+      const codeText = typeof code === 'string' ? code : undefined;
+      const message = error instanceof Error ? error.message : String(error);
+      throw new PirschNetworkError(label, codeText, codeText !== undefined && TIMEOUT_CODES.has(codeText), message);
+    }
+  }
+
+  /** Fails when the status is not 2xx, with the API's error JSON on a PirschApiError. */
+  static check(label: string, response: TransportResponse): TransportResponse {
+    if (response.status >= 200 && response.status < 300) return response;
+    const body = typeof response.body === 'object' && response.body !== null ? (response.body as { validation?: Record<string, string>; error?: string[] }) : undefined;
+    const error = body && (Array.isArray(body.error) || typeof body.validation === 'object') ? body : { error: typeof response.body === 'string' ? [response.body.slice(0, 500)] : [] };
+    throw new PirschApiError(response.status, error, label, parseRetryAfter(response.headers['retry-after']));
+  }
+
+  /** Closes the pool; in-flight requests are aborted. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await this.#pool.destroy().catch(() => {});
+  }
+}
