@@ -1,0 +1,520 @@
+import { EventEmitter } from 'node:events';
+import { STATUS_CODES, createServer, type IncomingMessage, type OutgoingHttpHeaders, type Server, type ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+import { apiError } from './api-error.js';
+import { handleApiRoute } from './api-routes.js';
+import { FaultPlan, failFault, type FailOptions, type Fault, type FaultOptions, type RequestScope } from './faults.js';
+import { ingestRouteOf, readIngest, type IngestResult } from './ingest.js';
+import { isObject, parseBody, type ParsedBody } from './json.js';
+import { readRequestBody } from './request-body.js';
+import {
+  clearEmulatorStore,
+  createEmulatorStore,
+  type EmulatorStore,
+  type ReceivedEvent,
+  type ReceivedHit,
+  type ReceivedSession,
+  type RecordedRequest,
+} from './store.js';
+import { TokenRegistry } from './tokens.js';
+
+/** Options of `createPirschEmulator`. Every one has a default. */
+export interface PirschEmulatorOptions {
+  /** Port to listen on. Default 0: a free port chosen by the system (read it from `emulator.port`). */
+  port?: number;
+  /** Interface to listen on. Default `127.0.0.1`. */
+  host?: string;
+  /** The client ID `POST /api/v1/token` accepts. Default `test-client-id`. */
+  clientId?: string;
+  /** The client secret `POST /api/v1/token` accepts. Default `test-client-secret`. */
+  clientSecret?: string;
+  /** The access key accepted as a bearer token on ingest endpoints. Default `pa_test_access_key`. */
+  accessKey?: string;
+  /** How long an issued access token lives, in ms. Default one hour. */
+  tokenTtlMs?: number;
+  /** Larger request bodies are answered with 413. Default 10 MiB. */
+  maxBodyBytes?: number;
+  /**
+   * How many entries each recorded list (`hits`, `events`, `sessions`, `requests`) keeps; the oldest
+   * go first. Default unlimited, which suits tests; a long-running emulator (the CLI) should set it.
+   */
+  maxRecorded?: number;
+}
+
+/** The events a `PirschEmulator` emits, with their payloads. */
+export interface PirschEmulatorEvents {
+  /** A hit was recorded (one event per item of a batch). */
+  hit: [hit: ReceivedHit];
+  /** An event was recorded. */
+  event: [event: ReceivedEvent];
+  /** A session keep-alive was recorded. */
+  session: [session: ReceivedSession];
+  /** A request was answered, faulted or hung (after its items were recorded). */
+  request: [request: RecordedRequest];
+}
+
+/**
+ * A Pirsch API on loopback: token, ingest (single and batch) and, through `handleApiRoute`,
+ * statistics and management. Everything it receives is recorded; faults are scripted by tests.
+ * Create one with `createPirschEmulator`.
+ */
+export interface PirschEmulator extends EventEmitter<PirschEmulatorEvents> {
+  /** The base URL to hand to the client, e.g. `http://127.0.0.1:41234`. */
+  readonly url: string;
+  /** The port it listens on. */
+  readonly port: number;
+  readonly host: string;
+  readonly clientId: string;
+  readonly clientSecret: string;
+  readonly accessKey: string;
+  /** Everything recorded; the lists below are the same arrays. */
+  readonly store: EmulatorStore;
+  /** Hits received, in arrival order (live array). */
+  readonly hits: ReceivedHit[];
+  /** Events received (live array). */
+  readonly events: ReceivedEvent[];
+  /** Session keep-alives received (live array). */
+  readonly sessions: ReceivedSession[];
+  /** Every request answered, faulted or hung (live array). */
+  readonly requests: RecordedRequest[];
+  /** Tokens handed out by `POST /api/v1/token` since start or `reset()`. */
+  readonly tokensIssued: number;
+  /** False during an outage set with `setAvailable(false)`. */
+  readonly available: boolean;
+  /** Requests that will still be faulted by `failNext`, `hangNext` and `resetNext`. */
+  readonly pendingFaults: number;
+
+  /**
+   * The next `count` requests of the scope (default `ingest`) are answered with `status` (default 503)
+   * and the error JSON, with a `Retry-After` header when `retryAfter` is given. Their items are not recorded.
+   *
+   * @example
+   * emulator.failNext(2, { status: 429, retryAfter: 1 });
+   * emulator.failNext(1, { scope: 'token' });
+   */
+  failNext(count: number, options?: FailOptions): void;
+  /**
+   * The next `count` requests of the scope are read and then never answered, until `reset()` or
+   * `close()`. Use it to test client timeouts.
+   */
+  hangNext(count: number, options?: FaultOptions): void;
+  /** The next `count` requests of the scope are read and then the connection is reset (ECONNRESET). */
+  resetNext(count: number, options?: FaultOptions): void;
+  /** Every token issued so far is answered with 401 from now on; tokens issued later work. */
+  expireTokens(): void;
+  /**
+   * `false` starts an outage: open connections are destroyed and every new one is destroyed as soon
+   * as it arrives, before any request is read (nothing is recorded). `true` ends it.
+   */
+  setAvailable(available: boolean): void;
+  /**
+   * Resolves once `predicate` holds, checking now and after every recorded request; rejects after
+   * `timeoutMs` (default 5000) or when the emulator closes.
+   *
+   * @example
+   * await emulator.waitFor((e) => e.hits.length === 3);
+   */
+  waitFor(predicate: (emulator: PirschEmulator) => boolean, timeoutMs?: number): Promise<void>;
+  /** Clears recorded data, planned faults and tokens, ends an outage and drops hanging requests; keeps listening. */
+  reset(): void;
+  /** Stops listening and destroys every open connection (hanging and keep-alive ones too). Safe to call twice. */
+  close(): Promise<void>;
+}
+
+/**
+ * Starts a Pirsch API emulator on loopback and resolves once it listens.
+ *
+ * @example
+ * const emulator = await createPirschEmulator();
+ * const client = createClient({ baseUrl: emulator.url, clientId: emulator.clientId, clientSecret: emulator.clientSecret });
+ * client.hit({ url: 'https://example.com/', ip: '203.0.113.7', user_agent: 'Mozilla/5.0' });
+ * await client.flush();
+ * expect(emulator.hits).toHaveLength(1);
+ * await emulator.close();
+ */
+export async function createPirschEmulator(options: PirschEmulatorOptions = {}): Promise<PirschEmulator> {
+  const emulator = new Emulator(resolveOptions(options));
+  await emulator.listen();
+  return emulator;
+}
+
+type ResolvedOptions = Required<PirschEmulatorOptions>;
+
+const MiB = 1024 * 1024;
+
+function resolveOptions(options: PirschEmulatorOptions): ResolvedOptions {
+  const resolved: ResolvedOptions = {
+    port: options.port ?? 0,
+    host: options.host ?? '127.0.0.1',
+    clientId: options.clientId ?? 'test-client-id',
+    clientSecret: options.clientSecret ?? 'test-client-secret',
+    accessKey: options.accessKey ?? 'pa_test_access_key',
+    tokenTtlMs: options.tokenTtlMs ?? 60 * 60 * 1000,
+    maxBodyBytes: options.maxBodyBytes ?? 10 * MiB,
+    maxRecorded: options.maxRecorded ?? Number.POSITIVE_INFINITY,
+  };
+  const problem = (option: string, message: string) => new RangeError(`createPirschEmulator: option "${option}" ${message}`);
+  if (!Number.isInteger(resolved.port) || resolved.port < 0 || resolved.port > 65535) {
+    throw problem('port', 'must be an integer from 0 to 65535');
+  }
+  for (const option of ['host', 'clientId', 'clientSecret', 'accessKey'] as const) {
+    if (typeof resolved[option] !== 'string' || resolved[option] === '') throw problem(option, 'must be a non-empty string');
+  }
+  if (!(resolved.tokenTtlMs > 0) || !Number.isFinite(resolved.tokenTtlMs)) throw problem('tokenTtlMs', 'must be a positive number');
+  if (!Number.isInteger(resolved.maxBodyBytes) || resolved.maxBodyBytes < 0) {
+    throw problem('maxBodyBytes', 'must be a non-negative integer');
+  }
+  if (!(resolved.maxRecorded >= 1)) throw problem('maxRecorded', 'must be at least 1');
+  return resolved;
+}
+
+/** How the emulator answers a request that was not faulted. */
+interface Answer {
+  status: number;
+  body?: unknown;
+  /** Items to record when the request is answered. */
+  received?: Extract<IngestResult, { ok: true }>;
+}
+
+const TOKEN_PATH = '/api/v1/token';
+
+class Emulator extends EventEmitter<PirschEmulatorEvents> implements PirschEmulator {
+  readonly host: string;
+  readonly clientId: string;
+  readonly clientSecret: string;
+  readonly accessKey: string;
+  readonly store = createEmulatorStore();
+  readonly #options: ResolvedOptions;
+  readonly #server: Server;
+  readonly #tokens: TokenRegistry;
+  readonly #faults = new FaultPlan();
+  readonly #sockets = new Set<Socket>();
+  readonly #hanging = new Set<ServerResponse>();
+  readonly #waiters = new Set<() => void>();
+  #port = 0;
+  #available = true;
+  #closing: Promise<void> | undefined;
+
+  constructor(options: ResolvedOptions) {
+    super();
+    this.#options = options;
+    this.host = options.host;
+    this.clientId = options.clientId;
+    this.clientSecret = options.clientSecret;
+    this.accessKey = options.accessKey;
+    this.#tokens = new TokenRegistry(options.tokenTtlMs);
+    this.#server = createServer();
+    this.#server.on('connection', (socket) => this.#onConnection(socket));
+    this.#server.on('request', (request, response) => this.#onRequest(request, response));
+  }
+
+  listen(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.#server.once('error', reject);
+      this.#server.listen(this.#options.port, this.#options.host, () => {
+        this.#server.off('error', reject);
+        const address = this.#server.address();
+        this.#port = typeof address === 'object' && address ? address.port : this.#options.port;
+        resolve();
+      });
+    });
+  }
+
+  get url(): string {
+    const host = this.host.includes(':') ? `[${this.host}]` : this.host;
+    return `http://${host}:${this.#port}`;
+  }
+
+  get port(): number {
+    return this.#port;
+  }
+
+  get hits(): ReceivedHit[] {
+    return this.store.hits;
+  }
+
+  get events(): ReceivedEvent[] {
+    return this.store.events;
+  }
+
+  get sessions(): ReceivedSession[] {
+    return this.store.sessions;
+  }
+
+  get requests(): RecordedRequest[] {
+    return this.store.requests;
+  }
+
+  get tokensIssued(): number {
+    return this.#tokens.issued;
+  }
+
+  get available(): boolean {
+    return this.#available;
+  }
+
+  get pendingFaults(): number {
+    return this.#faults.pending;
+  }
+
+  failNext(count: number, options: FailOptions = {}): void {
+    this.#faults.add(failFault(options), count, options);
+  }
+
+  hangNext(count: number, options: FaultOptions = {}): void {
+    this.#faults.add({ kind: 'hang' }, count, options);
+  }
+
+  resetNext(count: number, options: FaultOptions = {}): void {
+    this.#faults.add({ kind: 'reset' }, count, options);
+  }
+
+  expireTokens(): void {
+    this.#tokens.expireAll();
+  }
+
+  setAvailable(available: boolean): void {
+    this.#available = available;
+    if (!available) for (const socket of this.#sockets) resetSocket(socket);
+  }
+
+  waitFor(predicate: (emulator: PirschEmulator) => boolean, timeoutMs = 5000): Promise<void> {
+    if (predicate(this)) return Promise.resolve();
+    if (this.#closing) return Promise.reject(new Error('waitFor: the emulator is closed'));
+    return new Promise((resolve, reject) => {
+      const done = (error?: Error) => {
+        clearTimeout(timer);
+        this.#waiters.delete(check);
+        if (error) reject(error);
+        else resolve();
+      };
+      const check = () => {
+        if (this.#closing) done(new Error('waitFor: the emulator closed before the condition held'));
+        else if (predicate(this)) done();
+      };
+      const timer = setTimeout(() => {
+        const { hits, events, sessions, requests } = this.store;
+        done(
+          new Error(
+            `waitFor: the condition did not hold within ${timeoutMs} ms ` +
+              `(${hits.length} hits, ${events.length} events, ${sessions.length} sessions, ${requests.length} requests)`,
+          ),
+        );
+      }, timeoutMs);
+      this.#waiters.add(check);
+    });
+  }
+
+  reset(): void {
+    clearEmulatorStore(this.store);
+    this.#faults.clear();
+    this.#tokens.clear();
+    this.#available = true;
+    for (const response of this.#hanging) response.socket?.destroy();
+    this.#hanging.clear();
+  }
+
+  close(): Promise<void> {
+    this.#closing ??= new Promise<void>((resolve) => {
+      this.#server.close(() => resolve());
+      for (const socket of this.#sockets) socket.destroy();
+      this.#server.closeAllConnections();
+      this.#hanging.clear();
+      for (const check of [...this.#waiters]) check();
+    });
+    return this.#closing;
+  }
+
+  #onConnection(socket: Socket): void {
+    if (!this.#available || this.#closing) {
+      resetSocket(socket);
+      return;
+    }
+    this.#sockets.add(socket);
+    socket.once('close', () => this.#sockets.delete(socket));
+  }
+
+  #onRequest(request: IncomingMessage, response: ServerResponse): void {
+    if (!this.#available) {
+      resetSocket(request.socket);
+      return;
+    }
+    this.#handle(request, response).catch(() => {
+      // Only reached when answering failed (the client went away mid-response); nothing to tell anyone.
+      response.destroy();
+    });
+  }
+
+  async #handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const arrival = new Date();
+    const method = request.method ?? 'GET';
+    const url = new URL(request.url ?? '/', 'http://emulator.invalid');
+    const scope = scopeOf(url.pathname);
+    let raw;
+    try {
+      raw = await readRequestBody(request, this.#options.maxBodyBytes);
+    } catch {
+      return; // The client gave up before sending the whole request.
+    }
+    if (this.#closing || !this.#available) return;
+    const body = raw.tooLarge ? undefined : parseBody(raw.text);
+    const record = (status: number): RecordedRequest => ({
+      method,
+      path: url.pathname,
+      query: Object.fromEntries(url.searchParams),
+      headers: request.headers,
+      body: body === undefined ? undefined : body.json ? body.value : body.raw,
+      status,
+      time: arrival,
+    });
+
+    const fault = this.#faults.take(scope);
+    if (fault) {
+      this.#applyFault(fault, request, response, record);
+      return;
+    }
+    const answer: Answer = body
+      ? this.#answer(method, url, scope, request.headers.authorization, body, arrival)
+      : { status: 413, body: apiError(`request body larger than ${this.#options.maxBodyBytes} bytes`) };
+    if (answer.received) this.#keep(answer.received);
+    const recorded = record(answer.status);
+    this.#record(recorded);
+    send(response, answer.status, answer.body);
+    if (answer.received) this.#emitReceived(answer.received);
+    this.emit('request', recorded);
+  }
+
+  #applyFault(fault: Fault, request: IncomingMessage, response: ServerResponse, record: (status: number) => RecordedRequest): void {
+    const recorded = record(fault.kind === 'fail' ? fault.status : 0);
+    this.#record(recorded);
+    switch (fault.kind) {
+      case 'fail': {
+        const reason = STATUS_CODES[fault.status] ?? 'error';
+        const headers: OutgoingHttpHeaders = fault.retryAfter === undefined ? {} : { 'retry-after': fault.retryAfter };
+        send(response, fault.status, apiError(`${reason} (emulated fault)`), headers);
+        break;
+      }
+      case 'hang':
+        this.#hanging.add(response);
+        response.once('close', () => this.#hanging.delete(response));
+        break;
+      case 'reset':
+        resetSocket(request.socket);
+        break;
+    }
+    this.emit('request', recorded);
+  }
+
+  #answer(method: string, url: URL, scope: RequestScope, authorization: string | undefined, body: ParsedBody, arrival: Date): Answer {
+    if (scope === 'token') {
+      if (method !== 'POST') return notFound(method, url);
+      return this.#issueToken(body);
+    }
+    const bearer = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '')?.[1];
+    const viaAccessKey = bearer === this.accessKey;
+    if (bearer === undefined || (!viaAccessKey && !this.#tokens.isLive(bearer, arrival.getTime()))) {
+      return { status: 401, body: apiError('unauthorized: send a valid access token or access key as "Authorization: Bearer <token>"') };
+    }
+    if (viaAccessKey && scope !== 'ingest') {
+      return { status: 403, body: apiError('access keys are write-only: they can send hits, events and sessions only') };
+    }
+    if (!body.json) return { status: 400, body: apiError('the request body is not valid JSON') };
+    const route = ingestRouteOf(url.pathname);
+    if (route) {
+      if (method !== 'POST') return notFound(method, url);
+      const result = readIngest(route, body.value, arrival);
+      return result.ok ? { status: 200, received: result } : { status: 400, body: result.body };
+    }
+    let routed;
+    try {
+      routed = handleApiRoute(this.store, method, url, body.value);
+    } catch (error) {
+      return { status: 500, body: apiError(`emulator route failed: ${error instanceof Error ? error.message : String(error)}`) };
+    }
+    return routed ?? notFound(method, url);
+  }
+
+  #issueToken(body: ParsedBody): Answer {
+    if (!body.json) return { status: 400, body: apiError('the request body is not valid JSON') };
+    const credentials = isObject(body.value) ? body.value : {};
+    const validation: Record<string, string> = {};
+    for (const field of ['client_id', 'client_secret']) {
+      if (typeof credentials[field] !== 'string' || credentials[field] === '') validation[field] = 'required';
+    }
+    if (Object.keys(validation).length > 0) return { status: 400, body: apiError([], validation) };
+    if (credentials.client_id !== this.clientId || credentials.client_secret !== this.clientSecret) {
+      return { status: 401, body: apiError('unauthorized: wrong client ID or secret') };
+    }
+    return { status: 200, body: this.#tokens.issue() };
+  }
+
+  #keep(received: Extract<IngestResult, { ok: true }>): void {
+    const max = this.#options.maxRecorded;
+    switch (received.kind) {
+      case 'hit':
+        append(this.store.hits, received.items, max);
+        break;
+      case 'event':
+        append(this.store.events, received.items, max);
+        break;
+      case 'session':
+        append(this.store.sessions, received.items, max);
+        break;
+    }
+  }
+
+  #record(recorded: RecordedRequest): void {
+    append(this.store.requests, [recorded], this.#options.maxRecorded);
+    for (const check of [...this.#waiters]) check();
+  }
+
+  #emitReceived(received: Extract<IngestResult, { ok: true }>): void {
+    switch (received.kind) {
+      case 'hit':
+        for (const hit of received.items) this.emit('hit', hit);
+        break;
+      case 'event':
+        for (const event of received.items) this.emit('event', event);
+        break;
+      case 'session':
+        for (const session of received.items) this.emit('session', session);
+        break;
+    }
+  }
+}
+
+function scopeOf(path: string): RequestScope {
+  if (path === TOKEN_PATH) return 'token';
+  return ingestRouteOf(path) ? 'ingest' : 'api';
+}
+
+function notFound(method: string, url: URL): Answer {
+  return { status: 404, body: apiError(`not found: ${method} ${url.pathname}`) };
+}
+
+function send(response: ServerResponse, status: number, body: unknown, headers: OutgoingHttpHeaders = {}): void {
+  if (response.destroyed) return;
+  const text = body === undefined ? '' : JSON.stringify(body);
+  response.writeHead(status, {
+    ...headers,
+    ...(text ? { 'content-type': 'application/json; charset=utf-8' } : {}),
+    'content-length': Buffer.byteLength(text),
+  });
+  response.end(text);
+}
+
+/** Appends `items`, then drops the oldest entries past `max`. */
+function append<T>(list: T[], items: readonly T[], max: number): void {
+  for (const item of items) list.push(item);
+  if (list.length > max) list.splice(0, list.length - max);
+}
+
+/** Ends the connection with a TCP RST, so the client sees ECONNRESET rather than a clean close. */
+function resetSocket(socket: Socket): void {
+  if (socket.destroyed) return;
+  try {
+    socket.resetAndDestroy();
+  } catch {
+    socket.destroy();
+  }
+}
