@@ -1,1 +1,409 @@
-export {};
+import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
+import { FIELD_LIMITS, cap } from './limits.js';
+import type { Hit } from './types.js';
+
+export { FIELD_LIMITS } from './limits.js';
+
+/** What the caller knows better than the request itself. Every field is optional. */
+export interface HitOptions {
+  /**
+   * The visitor's IP as the framework resolved it (Express `req.ip`, Koa `ctx.ip`, Fastify
+   * `request.ip`), honouring its trust-proxy setting. Default: the socket's address. Forwarding
+   * headers are never used for the IP unless the caller resolved them into this option.
+   */
+  ip?: string;
+  /** Host (optionally with `:port`) to put into the URL instead of the `Host` header. */
+  hostname?: string;
+  /** Protocol of the URL. Default: `https` on a TLS socket, else `http`. */
+  protocol?: 'http' | 'https';
+  /** Path and query to put into the URL instead of `req.originalUrl ?? req.url`. */
+  path?: string;
+  /** The page title. */
+  title?: string;
+  /** Screen width in pixels (when the caller knows it, e.g. from a client hint or a cookie). */
+  screenWidth?: number;
+  /** Screen height in pixels. */
+  screenHeight?: number;
+  /** Custom tags; at most 20 are kept, keys and values cut to 50 characters. */
+  tags?: Record<string, string>;
+  /** Ask Pirsch not to drop this hit as a bot. */
+  disableBotFilter?: boolean;
+}
+
+const FALLBACK_HOST = 'localhost';
+const REFERRER_PARAMS = ['ref', 'referer', 'referrer', 'source', 'utm_source'] as const;
+
+/**
+ * Builds a page hit from a Node request. Never throws: whatever the request holds, the result has
+ * a URL that `new URL()` parses and no field longer than its `FIELD_LIMITS` entry.
+ *
+ * - `url`: protocol + `Host` + `req.originalUrl ?? req.url`; an absolute-form request line gives
+ *   only its path and query; a missing or broken `Host` becomes `localhost`; characters that are
+ *   not allowed in a URL and `%` without two hex digits are percent-encoded (never decoded);
+ *   the fragment is dropped.
+ * - `ip`: `options.ip`, else the socket's address; `::ffff:1.2.3.4` becomes `1.2.3.4`.
+ * - The raw header values (`cf_connecting_ip`, `x_forwarded_for`, `forwarded`, `x_real_ip`, `dnt`,
+ *   `accept_language`, the `sec-ch-*` client hints), `user_agent`, and `referrer` (the `Referer`
+ *   header, else the `ref`, `referer`, `referrer`, `source` or `utm_source` query parameter).
+ * - Absent optional fields are left out.
+ *
+ * @example
+ * ```ts
+ * http.createServer((req, res) => {
+ *   res.on('finish', () => client.hit(hitFromRequest(req, { title: 'Home' })));
+ *   res.end('hello');
+ * });
+ * ```
+ */
+export function hitFromRequest(req: IncomingMessage, options?: HitOptions): Hit {
+  try {
+    const headers = req.headers;
+    const protocol = protocolOf(options?.protocol) ?? (isEncrypted(req) ? 'https' : 'http');
+    const host = hostFor(options?.hostname, nodeHeader(headers, 'host') ?? nodeHeader(headers, ':authority'), protocol);
+    const rawPath = options?.path ?? (req as IncomingMessage & { originalUrl?: unknown }).originalUrl ?? req.url;
+    const path = normalizePath(typeof rawPath === 'string' ? rawPath : '/');
+    let ip = typeof options?.ip === 'string' && options.ip !== '' ? options.ip : undefined;
+    if (ip === undefined) {
+      const address = req.socket?.remoteAddress;
+      ip = typeof address === 'string' ? address : '';
+    }
+    return buildHit(headers, nodeHeader, protocol, host, path, ip, options);
+  } catch {
+    return { url: `http://${FALLBACK_HOST}/`, ip: '', user_agent: '' };
+  }
+}
+
+/**
+ * Builds a page hit from a Fetch API `Request` (Hono, Next.js route handlers, Bun, Deno, workers).
+ * Same rules as `hitFromRequest`; the IP must be given because a `Request` has no socket. Never throws.
+ *
+ * @example
+ * ```ts
+ * app.get('/', (c) => {
+ *   client.hit(hitFromWebRequest(c.req.raw, { ip: getConnInfo(c).remote.address ?? '' }));
+ *   return c.text('hello');
+ * });
+ * ```
+ */
+export function hitFromWebRequest(request: Request, options: HitOptions & { ip: string }): Hit {
+  try {
+    const url = String(request.url);
+    const schemeEnd = url.indexOf('://');
+    const authorityStart = schemeEnd === -1 ? 0 : schemeEnd + 3;
+    let pathStart = authorityStart;
+    while (pathStart < url.length) {
+      const c = url.charCodeAt(pathStart);
+      if (c === 47 /* / */ || c === 63 /* ? */ || c === 35 /* # */) break;
+      pathStart++;
+    }
+    const scheme = schemeEnd === -1 ? '' : url.slice(0, schemeEnd).toLowerCase();
+    const protocol = protocolOf(options?.protocol) ?? (scheme === 'https' ? 'https' : 'http');
+    const host = hostFor(options?.hostname, schemeEnd === -1 ? undefined : url.slice(authorityStart, pathStart), protocol);
+    const path = normalizePath(options?.path ?? url.slice(pathStart));
+    const ip = typeof options?.ip === 'string' ? options.ip : '';
+    return buildHit(request.headers, webHeader, protocol, host, path, ip, options);
+  } catch {
+    return { url: `http://${FALLBACK_HOST}/`, ip: '', user_agent: '' };
+  }
+}
+
+type HeaderReader<H> = (headers: H, name: string) => string | undefined;
+
+function buildHit<H>(
+  headers: H,
+  header: HeaderReader<H>,
+  protocol: string,
+  host: string,
+  path: string,
+  ip: string,
+  options: HitOptions | undefined,
+): Hit {
+  const hit: Hit = {
+    url: capUrl(`${protocol}://${host}${path}`),
+    ip: cap(normalizeIp(ip), FIELD_LIMITS.ip),
+    user_agent: cap(header(headers, 'user-agent') ?? '', FIELD_LIMITS.user_agent),
+  };
+
+  let value = header(headers, 'cf-connecting-ip');
+  if (value) hit.cf_connecting_ip = cap(firstOfList(value), FIELD_LIMITS.cf_connecting_ip);
+  value = header(headers, 'x-forwarded-for');
+  if (value) hit.x_forwarded_for = cap(value, FIELD_LIMITS.x_forwarded_for);
+  value = header(headers, 'forwarded');
+  if (value) hit.forwarded = cap(value, FIELD_LIMITS.forwarded);
+  value = header(headers, 'x-real-ip');
+  if (value) hit.x_real_ip = cap(firstOfList(value), FIELD_LIMITS.x_real_ip);
+  value = header(headers, 'dnt');
+  if (value) hit.dnt = cap(firstOfList(value), FIELD_LIMITS.dnt);
+  value = header(headers, 'accept-language');
+  if (value) hit.accept_language = cap(value, FIELD_LIMITS.accept_language);
+
+  value = header(headers, 'referer') || referrerFromQuery(path);
+  if (value) hit.referrer = cap(value, FIELD_LIMITS.referrer);
+
+  value = header(headers, 'sec-ch-ua');
+  if (value) hit.sec_ch_ua = cap(value, FIELD_LIMITS.sec_ch_ua);
+  value = header(headers, 'sec-ch-ua-mobile');
+  if (value) hit.sec_ch_ua_mobile = cap(firstOfList(value), FIELD_LIMITS.sec_ch_ua_mobile);
+  value = header(headers, 'sec-ch-ua-platform');
+  if (value) hit.sec_ch_ua_platform = cap(firstOfList(value), FIELD_LIMITS.sec_ch_ua_platform);
+  value = header(headers, 'sec-ch-ua-platform-version');
+  if (value) hit.sec_ch_ua_platform_version = cap(firstOfList(value), FIELD_LIMITS.sec_ch_ua_platform_version);
+  value = header(headers, 'sec-ch-width');
+  if (value) hit.sec_ch_width = cap(firstOfList(value), FIELD_LIMITS.sec_ch_width);
+  value = header(headers, 'sec-ch-viewport-width');
+  if (value) hit.sec_ch_viewport_width = cap(firstOfList(value), FIELD_LIMITS.sec_ch_viewport_width);
+
+  if (options !== undefined) {
+    const { title, screenWidth, screenHeight, tags } = options;
+    if (typeof title === 'string' && title !== '') hit.title = cap(title, FIELD_LIMITS.title);
+    const width = screenSize(screenWidth);
+    if (width !== undefined) hit.screen_width = width;
+    const height = screenSize(screenHeight);
+    if (height !== undefined) hit.screen_height = height;
+    if (tags != null) {
+      const capped = capTags(tags);
+      if (capped !== undefined) hit.tags = capped;
+    }
+    if (options.disableBotFilter === true) hit.disable_bot_filter = true;
+  }
+  return hit;
+}
+
+// Node joins repeated headers with ", " (most) or keeps the first (user-agent, referer, host);
+// only `set-cookie` is an array. An array (from a framework's own header object) gives its first value.
+function nodeHeader(headers: IncomingHttpHeaders, name: string): string | undefined {
+  const value = headers[name];
+  if (typeof value === 'string') return value;
+  if (Array.isArray(value) && typeof value[0] === 'string') return value[0];
+  return undefined;
+}
+
+function webHeader(headers: Headers, name: string): string | undefined {
+  return headers.get(name) ?? undefined;
+}
+
+/** The first entry of a header that Node may have joined with ", " (single-valued headers only). */
+function firstOfList(value: string): string {
+  const comma = value.indexOf(',');
+  return comma === -1 ? value : value.slice(0, comma).trim();
+}
+
+function protocolOf(value: unknown): 'http' | 'https' | undefined {
+  return value === 'http' || value === 'https' ? value : undefined;
+}
+
+function isEncrypted(req: IncomingMessage): boolean {
+  return (req.socket as { encrypted?: unknown } | undefined | null)?.encrypted === true;
+}
+
+/** `::ffff:1.2.3.4` (an IPv4 client on a dual-stack socket) becomes `1.2.3.4`. */
+function normalizeIp(ip: string): string {
+  if (ip.length > 7 && ip.charCodeAt(0) === 58 /* : */ && ip.charCodeAt(1) === 58) {
+    const prefix = ip.slice(0, 7).toLowerCase();
+    if (prefix === '::ffff:' && ip.indexOf('.', 7) !== -1) return ip.slice(7);
+  }
+  return ip;
+}
+
+function screenSize(value: unknown): number | undefined {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0 || value > 100_000) return undefined;
+  return Math.round(value);
+}
+
+function capTags(tags: unknown): Record<string, string> | undefined {
+  if (typeof tags !== 'object' || tags === null) return undefined;
+  let result: Record<string, string> | undefined;
+  let count = 0;
+  for (const key of Object.keys(tags)) {
+    if (count === FIELD_LIMITS.tagCount) break;
+    const raw = (tags as Record<string, unknown>)[key];
+    const value = typeof raw === 'string' ? raw : typeof raw === 'number' || typeof raw === 'boolean' ? String(raw) : undefined;
+    if (key === '' || value === undefined) continue;
+    result ??= {};
+    result[cap(key, FIELD_LIMITS.tagKey)] = cap(value, FIELD_LIMITS.tagValue);
+    count++;
+  }
+  return result;
+}
+
+// Hosts repeat: a server answers for a handful of names. Each distinct Host value is checked with
+// `new URL()` once; the cache is cleared when full so a client sending random hosts cannot grow it.
+const HOST_CACHE_SIZE = 256;
+const httpHosts = new Map<string, string>();
+const httpsHosts = new Map<string, string>();
+
+/** `options.hostname` if valid, else the request's host if valid, else `localhost`. */
+function hostFor(override: string | undefined, fromRequest: string | undefined, protocol: 'http' | 'https'): string {
+  if (typeof override === 'string') {
+    const host = normalizeHost(override, protocol);
+    if (host !== '') return host;
+  }
+  if (fromRequest !== undefined) {
+    const host = normalizeHost(fromRequest, protocol);
+    if (host !== '') return host;
+  }
+  return FALLBACK_HOST;
+}
+
+/** The host as the URL standard serializes it (lowercase, punycode, default port dropped), or '' when invalid. */
+function normalizeHost(raw: string, protocol: 'http' | 'https'): string {
+  const cache = protocol === 'https' ? httpsHosts : httpHosts;
+  let host = cache.get(raw);
+  if (host !== undefined) return host;
+  host = '';
+  if (raw.length > 0 && raw.length <= FIELD_LIMITS.host) {
+    try {
+      const url = new URL(`${protocol}://${raw}/`);
+      // Anything that moved into another part of the URL (`a@b`, `a/b`, `a?b`, `a#b`) is not a host.
+      if (url.username === '' && url.password === '' && url.pathname === '/' && url.search === '' && url.hash === '') {
+        host = url.host;
+      }
+    } catch {
+      // invalid: stays ''
+    }
+  }
+  if (cache.size >= HOST_CACHE_SIZE) cache.clear();
+  cache.set(raw, host);
+  return host;
+}
+
+// 1 for the ASCII characters that are percent-encoded in a path or query: controls, space, and
+// the ones the URL standard or Go's url.Parse (the API's) treat specially or reject.
+const ENCODE = new Uint8Array(128);
+for (let c = 0; c <= 0x20; c++) ENCODE[c] = 1;
+ENCODE[0x7f] = 1;
+for (const c of '"<>\\^`{|}') ENCODE[c.charCodeAt(0)] = 1;
+
+const HEX = '0123456789ABCDEF';
+
+function isHex(c: number): boolean {
+  return (c >= 48 && c <= 57) || (c >= 65 && c <= 70) || (c >= 97 && c <= 102);
+}
+
+/**
+ * Path and query of a request target, safe to append to `protocol://host`: starts with `/`, has
+ * no fragment, and every character outside the URL's safe set is percent-encoded. Existing valid
+ * escapes are kept as they are (never decoded); a `%` without two hex digits becomes `%25`.
+ * Characters U+0080..U+00FF are taken as the bytes Node read (latin1), so they become `%XX` of
+ * that byte; characters above are encoded as UTF-8.
+ */
+function normalizePath(target: string): string {
+  let path = target;
+  if (path.charCodeAt(0) !== 47 /* / */) path = originFormOf(path);
+  const length = path.length;
+  let i = 0;
+  for (; i < length; i++) {
+    const c = path.charCodeAt(i);
+    if (c < 128) {
+      if (ENCODE[c] === 1 || c === 35 /* # */) break;
+      if (c === 37 /* % */ && !(isHex(path.charCodeAt(i + 1)) && isHex(path.charCodeAt(i + 2)))) break;
+    } else {
+      break;
+    }
+  }
+  if (i === length) return path;
+  return encodeFrom(path, i);
+}
+
+/** Slow path of `normalizePath`: everything before `start` is already fine. */
+function encodeFrom(path: string, start: number): string {
+  let out = path.slice(0, start);
+  const length = path.length;
+  for (let i = start; i < length; i++) {
+    const c = path.charCodeAt(i);
+    if (c === 35 /* # */) break; // the fragment is not part of what the server was asked for
+    if (c < 128) {
+      if (ENCODE[c] === 1) out += `%${HEX[c >> 4]}${HEX[c & 15]}`;
+      else if (c === 37 && !(isHex(path.charCodeAt(i + 1)) && isHex(path.charCodeAt(i + 2)))) out += '%25';
+      else out += path[i];
+    } else if (c < 0x100) {
+      out += `%${HEX[c >> 4]}${HEX[c & 15]}`;
+    } else {
+      let code = c;
+      if (c >= 0xd800 && c <= 0xdbff) {
+        const next = path.charCodeAt(i + 1);
+        if (next >= 0xdc00 && next <= 0xdfff) {
+          code = 0x10000 + ((c - 0xd800) << 10) + (next - 0xdc00);
+          i++;
+        } else {
+          code = 0xfffd;
+        }
+      } else if (c >= 0xdc00 && c <= 0xdfff) {
+        code = 0xfffd;
+      }
+      out += utf8Escaped(code);
+    }
+  }
+  return out;
+}
+
+function utf8Escaped(code: number): string {
+  const byte = (b: number) => `%${HEX[b >> 4]}${HEX[b & 15]}`;
+  if (code < 0x800) return byte(0xc0 | (code >> 6)) + byte(0x80 | (code & 63));
+  if (code < 0x10000) return byte(0xe0 | (code >> 12)) + byte(0x80 | ((code >> 6) & 63)) + byte(0x80 | (code & 63));
+  return (
+    byte(0xf0 | (code >> 18)) + byte(0x80 | ((code >> 12) & 63)) + byte(0x80 | ((code >> 6) & 63)) + byte(0x80 | (code & 63))
+  );
+}
+
+/** `http://x.com/a?b` (absolute form) gives `/a?b`; `*` and other odd targets give a path starting with `/`. */
+function originFormOf(target: string): string {
+  const schemeEnd = target.indexOf('://');
+  if (schemeEnd > 0 && schemeEnd <= 8) {
+    for (let i = schemeEnd + 3; i < target.length; i++) {
+      const c = target.charCodeAt(i);
+      if (c === 47 /* / */) return target.slice(i);
+      if (c === 63 /* ? */ || c === 35 /* # */) return `/${target.slice(i)}`;
+    }
+    return '/';
+  }
+  if (target === '' || target === '*') return '/';
+  return `/${target}`;
+}
+
+/** Cuts a URL to its limit without leaving half a `%XX` escape (the path holds only valid escapes). */
+function capUrl(url: string): string {
+  if (url.length <= FIELD_LIMITS.url) return url;
+  let cut = url.slice(0, FIELD_LIMITS.url);
+  const end = cut.length;
+  if (cut.charCodeAt(end - 1) === 37) cut = cut.slice(0, end - 1);
+  else if (cut.charCodeAt(end - 2) === 37) cut = cut.slice(0, end - 2);
+  return cut;
+}
+
+/** The first non-empty of `ref`, `referer`, `referrer`, `source`, `utm_source` (in that preference). */
+function referrerFromQuery(path: string): string | undefined {
+  const query = path.indexOf('?');
+  if (query === -1) return undefined;
+  let best: string | undefined;
+  let bestRank: number = REFERRER_PARAMS.length;
+  let start = query + 1;
+  while (start < path.length) {
+    let end = path.indexOf('&', start);
+    if (end === -1) end = path.length;
+    const equals = path.indexOf('=', start);
+    if (equals !== -1 && equals < end) {
+      const rank = (REFERRER_PARAMS as readonly string[]).indexOf(path.slice(start, equals));
+      if (rank !== -1 && rank < bestRank && equals + 1 < end) {
+        const value = decodeQueryValue(path.slice(equals + 1, end));
+        if (value !== '') {
+          best = value;
+          bestRank = rank;
+          if (rank === 0) break;
+        }
+      }
+    }
+    start = end + 1;
+  }
+  return best;
+}
+
+function decodeQueryValue(value: string): string {
+  const spaced = value.includes('+') ? value.replaceAll('+', ' ') : value;
+  if (!spaced.includes('%')) return spaced;
+  try {
+    return decodeURIComponent(spaced);
+  } catch {
+    return spaced; // escapes that are not UTF-8: keep them as sent
+  }
+}

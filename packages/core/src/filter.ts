@@ -1,1 +1,264 @@
-export {};
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
+import { PirschConfigError } from './errors.js';
+import type { TrackingOptions } from './tracking.js';
+
+/**
+ * Why a response was not tracked:
+ * - `method`: not one of `methods` (default only `GET`);
+ * - `status`: not a 2xx status;
+ * - `dnt`: the request sent `DNT: 1` and `respectDnt` is on (the default);
+ * - `asset`: the path ends in one of `ASSET_EXTENSIONS`;
+ * - `prefetch`: a prefetch, preview or prerender request (`Purpose`, `Sec-Purpose`, `X-Purpose`, `X-Moz`);
+ * - `no-user-agent`: no `User-Agent` header (the API rejects such hits);
+ * - `excluded`: the path matched `exclude`;
+ * - `filter`: the `filter` callback returned false (or threw).
+ */
+export type SkipReason = 'method' | 'status' | 'dnt' | 'asset' | 'prefetch' | 'no-user-agent' | 'excluded' | 'filter';
+
+/** Every skip reason, in the order the checks run (`filter` last). */
+export const SKIP_REASONS: readonly SkipReason[] = Object.freeze([
+  'method',
+  'status',
+  'no-user-agent',
+  'dnt',
+  'prefetch',
+  'asset',
+  'excluded',
+  'filter',
+] as const);
+
+/**
+ * File extensions (lowercase, with the dot) of paths that are not pages: scripts, styles, source
+ * maps, images and icons (`favicon.ico`), fonts, media, WebAssembly, archives and documents, and
+ * the machine-read files `robots.txt`, `sitemap.xml`, `manifest.json`/`.webmanifest`. Only the
+ * last extension of the pathname counts (`/report.pdf` is skipped, `/blog/v1.2/` is not).
+ */
+export const ASSET_EXTENSIONS: ReadonlySet<string> = new Set([
+  // scripts, styles, source maps, WebAssembly
+  '.js', '.mjs', '.cjs', '.jsx', '.ts', '.tsx', '.css', '.map', '.wasm',
+  // images and icons
+  '.png', '.jpg', '.jpeg', '.gif', '.webp', '.avif', '.svg', '.ico', '.bmp', '.tif', '.tiff', '.apng', '.heic',
+  // fonts
+  '.woff', '.woff2', '.ttf', '.otf', '.eot',
+  // audio and video
+  '.mp4', '.webm', '.ogg', '.ogv', '.mp3', '.wav', '.flac', '.m4a', '.aac', '.mov', '.m3u8',
+  // machine-read data and manifests
+  '.txt', '.xml', '.json', '.webmanifest', '.rss', '.atom',
+  // downloads
+  '.pdf', '.zip', '.gz', '.tgz', '.br', '.zst', '.rar', '.7z', '.tar', '.dmg', '.exe', '.msi', '.apk', '.csv',
+]);
+
+/** Tracking options after validation: defaults filled in, methods uppercased, excludes split. */
+export interface ResolvedTrackingOptions<Req = IncomingMessage, Res = ServerResponse> {
+  respectDnt: boolean;
+  /** Uppercase method names. */
+  methods: ReadonlySet<string>;
+  /** Path prefixes without a trailing slash (`'/'` excludes every path). */
+  excludePrefixes: readonly string[];
+  /** Patterns tested against the pathname; `g`/`y` flags removed so `test` has no state. */
+  excludePatterns: readonly RegExp[];
+  filter: ((req: Req, res: Res) => boolean) | undefined;
+  title: ((req: Req) => string | undefined) | undefined;
+  tags: ((req: Req) => Record<string, string> | undefined) | undefined;
+  hostname: string | undefined;
+  protocol: 'http' | 'https' | undefined;
+  disableBotFilter: boolean;
+}
+
+function optionalFunction<F>(value: unknown, option: string): F | undefined {
+  if (value == null) return undefined;
+  if (typeof value !== 'function') throw new PirschConfigError(option, `must be a function, got ${typeof value}`);
+  return value as F;
+}
+
+function optionalBoolean(value: unknown, option: string, fallback: boolean): boolean {
+  if (value == null) return fallback;
+  if (typeof value !== 'boolean') throw new PirschConfigError(option, `must be true or false, got ${typeof value}`);
+  return value;
+}
+
+/**
+ * Validates tracking options once, at configuration time, and normalises them for `skipReason`.
+ * Throws a `PirschConfigError` naming the first invalid option.
+ *
+ * @example
+ * ```ts
+ * const resolved = resolveTrackingOptions({ methods: ['get', 'head'], exclude: ['/admin', /^\/api\//] });
+ * ```
+ */
+export function resolveTrackingOptions<Req = IncomingMessage, Res = ServerResponse>(
+  options: TrackingOptions<Req, Res>,
+): ResolvedTrackingOptions<Req, Res> {
+  if (options === null || typeof options !== 'object') {
+    throw new PirschConfigError('options', 'must be an object');
+  }
+
+  let methods: Set<string>;
+  if (options.methods == null) {
+    methods = new Set(['GET']);
+  } else {
+    if (!Array.isArray(options.methods)) throw new PirschConfigError('methods', 'must be an array of HTTP method names, e.g. ["GET"]');
+    methods = new Set();
+    for (const method of options.methods as unknown[]) {
+      if (typeof method !== 'string' || method.trim() === '') {
+        throw new PirschConfigError('methods', `must hold only non-empty strings, got ${typeof method === 'string' ? '""' : typeof method}`);
+      }
+      methods.add(method.trim().toUpperCase());
+    }
+  }
+
+  const excludePrefixes: string[] = [];
+  const excludePatterns: RegExp[] = [];
+  if (options.exclude != null) {
+    if (!Array.isArray(options.exclude)) throw new PirschConfigError('exclude', 'must be an array of path prefixes and RegExps');
+    for (const entry of options.exclude as unknown[]) {
+      if (typeof entry === 'string') {
+        if (!entry.startsWith('/')) throw new PirschConfigError('exclude', `path prefixes must start with "/", got "${entry.slice(0, 100)}"`);
+        excludePrefixes.push(entry.length > 1 && entry.endsWith('/') ? entry.replace(/\/+$/, '') || '/' : entry);
+      } else if (entry instanceof RegExp) {
+        excludePatterns.push(entry.global || entry.sticky ? new RegExp(entry.source, entry.flags.replace(/[gy]/g, '')) : entry);
+      } else {
+        throw new PirschConfigError('exclude', `must hold only strings and RegExps, got ${entry === null ? 'null' : typeof entry}`);
+      }
+    }
+  }
+
+  let hostname: string | undefined;
+  if (options.hostname != null) {
+    if (typeof options.hostname !== 'string') throw new PirschConfigError('hostname', `must be a string, got ${typeof options.hostname}`);
+    hostname = options.hostname;
+    let valid = false;
+    try {
+      const url = new URL(`http://${hostname}/`);
+      valid = hostname !== '' && url.username === '' && url.password === '' && url.pathname === '/' && !url.search && !url.hash;
+    } catch {
+      valid = false;
+    }
+    if (!valid) throw new PirschConfigError('hostname', `must be a host name, optionally with a port (e.g. "example.com"), got "${hostname.slice(0, 100)}"`);
+  }
+
+  let protocol: 'http' | 'https' | undefined;
+  if (options.protocol != null) {
+    if (options.protocol !== 'http' && options.protocol !== 'https') {
+      throw new PirschConfigError('protocol', `must be "http" or "https", got ${JSON.stringify(String(options.protocol)).slice(0, 50)}`);
+    }
+    protocol = options.protocol;
+  }
+
+  return {
+    respectDnt: optionalBoolean(options.respectDnt, 'respectDnt', true),
+    methods,
+    excludePrefixes,
+    excludePatterns,
+    filter: optionalFunction(options.filter, 'filter'),
+    title: optionalFunction(options.title, 'title'),
+    tags: optionalFunction(options.tags, 'tags'),
+    hostname,
+    protocol,
+    disableBotFilter: optionalBoolean(options.disableBotFilter, 'disableBotFilter', false),
+  };
+}
+
+/**
+ * Decides whether a finished response is tracked: `undefined` to track it, else the reason to
+ * skip it. `path` is the request target (`req.originalUrl ?? req.url`; a query and an
+ * absolute-form target are fine). The `filter` callback is not run here (see `createTracker`).
+ * Never throws for any request.
+ *
+ * @example
+ * ```ts
+ * const options = resolveTrackingOptions({ exclude: ['/health'] });
+ * res.on('finish', () => {
+ *   if (!skipReason(req, res.statusCode, req.url ?? '/', options)) client.hit(hitFromRequest(req));
+ * });
+ * ```
+ */
+export function skipReason(
+  req: IncomingMessage,
+  status: number,
+  path: string,
+  options: ResolvedTrackingOptions<never, never>,
+): SkipReason | undefined {
+  // Cheapest checks first: a string and a number, then header lookups, then path work.
+  if (!options.methods.has(req.method ?? '')) return 'method';
+  if (!(status >= 200 && status < 300)) return 'status';
+  const headers: IncomingHttpHeaders | undefined = req.headers;
+  if (headers == null) return 'no-user-agent';
+  const userAgent = first(headers['user-agent']);
+  if (userAgent === undefined || userAgent.trim() === '') return 'no-user-agent';
+  if (options.respectDnt && isDoNotTrack(first(headers.dnt))) return 'dnt';
+  if (isPrefetch(headers)) return 'prefetch';
+  const pathname = pathnameOf(typeof path === 'string' ? path : '/');
+  if (isAsset(pathname)) return 'asset';
+  if (isExcluded(pathname, options)) return 'excluded';
+  return undefined;
+}
+
+function first(value: string | string[] | undefined): string | undefined {
+  return typeof value === 'string' ? value : Array.isArray(value) ? value[0] : undefined;
+}
+
+/** `DNT: 1`; Node joins a repeated header with ", ", and the first value counts. */
+function isDoNotTrack(dnt: string | undefined): boolean {
+  if (dnt === undefined) return false;
+  if (dnt === '1') return true;
+  const comma = dnt.indexOf(',');
+  return (comma === -1 ? dnt : dnt.slice(0, comma)).trim() === '1';
+}
+
+function isPrefetch(headers: IncomingHttpHeaders): boolean {
+  return (
+    isPrefetchPurpose(first(headers['sec-purpose'])) ||
+    isPrefetchPurpose(first(headers.purpose)) ||
+    isPrefetchPurpose(first(headers['x-purpose'])) ||
+    isPrefetchPurpose(first(headers['x-moz']))
+  );
+}
+
+/** `prefetch`, `preview`, `prerender`, also inside a list such as `prefetch;prerender`. */
+function isPrefetchPurpose(value: string | undefined): boolean {
+  if (value === undefined || value === '') return false;
+  const lower = value.toLowerCase();
+  return lower.includes('prefetch') || lower.includes('preview') || lower.includes('prerender');
+}
+
+/** The path of a request target, without query and fragment; an absolute-form target gives its path. */
+function pathnameOf(target: string): string {
+  let start = 0;
+  if (target.charCodeAt(0) !== 47 /* / */) {
+    const schemeEnd = target.indexOf('://');
+    if (schemeEnd === -1) return target === '' || target === '*' ? '/' : `/${stripQuery(target)}`;
+    start = target.indexOf('/', schemeEnd + 3);
+    const query = target.indexOf('?', schemeEnd + 3);
+    if (start === -1 || (query !== -1 && query < start)) return '/';
+  }
+  return stripQuery(start === 0 ? target : target.slice(start));
+}
+
+function stripQuery(path: string): string {
+  for (let i = 0; i < path.length; i++) {
+    const c = path.charCodeAt(i);
+    if (c === 63 /* ? */ || c === 35 /* # */) return path.slice(0, i);
+  }
+  return path;
+}
+
+function isAsset(pathname: string): boolean {
+  const dot = pathname.lastIndexOf('.');
+  if (dot === -1 || pathname.indexOf('/', dot) !== -1) return false;
+  const length = pathname.length - dot;
+  if (length < 2 || length > 12) return false;
+  return ASSET_EXTENSIONS.has(pathname.slice(dot).toLowerCase());
+}
+
+/** A prefix matches itself and everything below it: `/admin` matches `/admin` and `/admin/x`, not `/administrator`. */
+function isExcluded(pathname: string, options: ResolvedTrackingOptions<never, never>): boolean {
+  for (const prefix of options.excludePrefixes) {
+    if (prefix === '/') return true;
+    if (pathname.startsWith(prefix) && (pathname.length === prefix.length || pathname.charCodeAt(prefix.length) === 47)) return true;
+  }
+  for (const pattern of options.excludePatterns) {
+    if (pattern.test(pathname)) return true;
+  }
+  return false;
+}

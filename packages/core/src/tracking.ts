@@ -1,1 +1,292 @@
-export {};
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createClient } from './client.js';
+import type { PirschClient } from './client.js';
+import { PirschConfigError, PirschError } from './errors.js';
+import { hitFromRequest } from './extract.js';
+import type { HitOptions } from './extract.js';
+import { SKIP_REASONS, resolveTrackingOptions, skipReason } from './filter.js';
+import type { SkipReason } from './filter.js';
+import type { EventOptions, Hit, PirschClientOptions, PirschDelivery, SessionData } from './types.js';
+
+/** What every framework adapter accepts besides the client: which responses count, and how they look. */
+export interface TrackingOptions<Req = IncomingMessage, Res = ServerResponse> {
+  /** Skip requests that send `DNT: 1`, and their helper events. Default true. */
+  respectDnt?: boolean;
+  /** Methods whose responses are tracked. Default `['GET']`. */
+  methods?: string[];
+  /**
+   * Paths not to track. A string is a path prefix matching itself and everything below it
+   * (`'/admin'` matches `/admin` and `/admin/users`, not `/administrator`); a RegExp is tested
+   * against the pathname (no query string).
+   */
+  exclude?: Array<string | RegExp>;
+  /** Decides last: return false to skip a response the other rules would track. A throw counts as false. */
+  filter?: (req: Req, res: Res) => boolean;
+  /** The page title for a request. A throw counts as no title. */
+  title?: (req: Req) => string | undefined;
+  /** Custom tags for a request (at most 20 kept). A throw counts as no tags. */
+  tags?: (req: Req) => Record<string, string> | undefined;
+  /** Host (optionally `:port`) for the tracked URL instead of the `Host` header. */
+  hostname?: string;
+  /** Protocol for the tracked URL instead of the socket's. */
+  protocol?: 'http' | 'https';
+  /** Ask Pirsch not to drop these hits as bots. */
+  disableBotFilter?: boolean;
+}
+
+/** Adapter options: tracking options plus either a ready client or the options to create one (never both). */
+export type PirschAdapterOptions<Req = IncomingMessage, Res = ServerResponse> = TrackingOptions<Req, Res> &
+  ({ client: PirschDelivery } | (PirschClientOptions & { client?: undefined }));
+
+/** What an adapter knows about one request. */
+export interface RequestContext<Req = IncomingMessage, Res = ServerResponse> {
+  /** The Node request underneath the framework's. */
+  raw: IncomingMessage;
+  /** The framework's request, passed to `filter`, `title` and `tags`. */
+  req: Req;
+  /** The framework's response, passed to `filter`. */
+  res: Res;
+  /** The IP the framework resolved (honouring its trust-proxy setting). Default: the socket's address. */
+  ip?: string;
+  /** Path and query including a mount prefix (`originalUrl`), when the framework knows better than `raw.url`. */
+  path?: string;
+}
+
+/** Per-request helper for manual tracking, e.g. `req.pirsch.event('Signup')`. */
+export interface RequestHelper {
+  /** Enqueue an event for this request's page. Never throws. */
+  event(name: string, options?: EventOptions): void;
+  /** Keep this visitor's session alive. Never throws. */
+  session(): void;
+}
+
+/** The core of every framework adapter: decides, extracts and enqueues. */
+export interface Tracker<Req = IncomingMessage, Res = ServerResponse, C extends PirschDelivery = PirschDelivery> {
+  /** The client hits go to: a `PirschClient` when the tracker created it from options. */
+  readonly client: C;
+  /** True when the tracker created the client (and `shutdown` closes it). */
+  readonly ownsClient: boolean;
+  /** Responses not tracked, per reason (live counters). */
+  readonly skipped: Readonly<Record<SkipReason, number>>;
+  /** Responses tracked (hits handed to the client). */
+  readonly tracked: number;
+  /**
+   * Called once the response is complete. Decides, extracts and enqueues. A second call for the
+   * same request (e.g. from both `finish` and `close`) is ignored. Never throws.
+   */
+  track(ctx: RequestContext<Req, Res>, status: number): void;
+  /** The per-request helper; the hit is built lazily on first use. Never throws. */
+  helper(ctx: Omit<RequestContext<Req, Res>, 'res'> & { res?: Res }): RequestHelper;
+  /** On app shutdown: closes the client if the tracker created it, else flushes it and leaves it open. Never rejects. */
+  shutdown(timeoutMs?: number): Promise<void>;
+}
+
+const TRACKING_KEYS: ReadonlySet<string> = new Set([
+  'respectDnt',
+  'methods',
+  'exclude',
+  'filter',
+  'title',
+  'tags',
+  'hostname',
+  'protocol',
+  'disableBotFilter',
+]);
+
+const DELIVERY_METHODS = ['hit', 'event', 'session', 'flush', 'close'] as const;
+
+/**
+ * Creates the tracker a framework adapter is built on. Validates every option at once and throws
+ * a `PirschConfigError` naming the first bad one; with client options (not `client`) it creates
+ * the client too.
+ *
+ * @example
+ * ```ts
+ * const tracker = createTracker({ accessKey: process.env.PIRSCH_ACCESS_KEY, exclude: ['/health'] });
+ * http.createServer((req, res) => {
+ *   res.on('finish', () => tracker.track({ raw: req, req, res }, res.statusCode));
+ *   res.end('hello');
+ * });
+ * process.on('SIGTERM', () => void tracker.shutdown(5000));
+ * ```
+ */
+export function createTracker<Req = IncomingMessage, Res = ServerResponse, C extends PirschDelivery = PirschDelivery>(
+  options: TrackingOptions<Req, Res> & { client: C },
+): Tracker<Req, Res, C>;
+export function createTracker<Req = IncomingMessage, Res = ServerResponse>(
+  options: TrackingOptions<Req, Res> & PirschClientOptions & { client?: undefined },
+): Tracker<Req, Res, PirschClient>;
+export function createTracker<Req = IncomingMessage, Res = ServerResponse>(options: PirschAdapterOptions<Req, Res>): Tracker<Req, Res>;
+export function createTracker<Req, Res>(options: PirschAdapterOptions<Req, Res>): Tracker<Req, Res> {
+  if (options === null || typeof options !== 'object') {
+    throw new PirschConfigError('options', 'must be an object: { accessKey } or { clientId, clientSecret } or { client }, plus tracking options');
+  }
+  // Tracking options first: a bad one must not leave a created client (and its timers) behind.
+  const resolved = resolveTrackingOptions<Req, Res>(options);
+
+  const clientOptions: Record<string, unknown> = {};
+  for (const key of Object.keys(options)) {
+    if (!TRACKING_KEYS.has(key) && key !== 'client') clientOptions[key] = (options as Record<string, unknown>)[key];
+  }
+
+  let client: PirschDelivery;
+  let ownsClient: boolean;
+  let onError: ((error: PirschError) => void) | undefined;
+  const given: unknown = options.client;
+  if (given != null) {
+    const extra = Object.keys(clientOptions).filter((key) => clientOptions[key] !== undefined);
+    if (extra.length > 0) {
+      throw new PirschConfigError('client', `give either a client or the options to create one, not both (also got ${extra.join(', ')})`);
+    }
+    const missing = DELIVERY_METHODS.filter((method) => typeof (given as Record<string, unknown>)[method] !== 'function');
+    if (typeof given !== 'object' || missing.length > 0) {
+      throw new PirschConfigError('client', `must be a client from createClient (an object with ${DELIVERY_METHODS.join(', ')} methods)`);
+    }
+    client = given as PirschDelivery;
+    ownsClient = false;
+  } else {
+    client = createClient(clientOptions as PirschClientOptions);
+    ownsClient = true;
+    if (typeof clientOptions.onError === 'function') onError = clientOptions.onError as (error: PirschError) => void;
+  }
+
+  /** A user callback threw: tell `onError` when the tracker created the client, else swallow. */
+  const report = (callback: string, error: unknown): void => {
+    if (onError === undefined) return;
+    try {
+      const message = error instanceof Error ? error.message : String(error);
+      onError(new PirschError(`The ${callback} callback threw: ${message}`, { cause: error }));
+    } catch {
+      // onError itself threw: nothing more to do on the request path
+    }
+  };
+
+  const callTitle = (req: Req): string | undefined => {
+    if (resolved.title === undefined) return undefined;
+    try {
+      const title = resolved.title(req);
+      return typeof title === 'string' ? title : undefined;
+    } catch (error) {
+      report('title', error);
+      return undefined;
+    }
+  };
+
+  const callTags = (req: Req): Record<string, string> | undefined => {
+    if (resolved.tags === undefined) return undefined;
+    try {
+      const tags = resolved.tags(req);
+      return typeof tags === 'object' && tags !== null ? tags : undefined;
+    } catch (error) {
+      report('tags', error);
+      return undefined;
+    }
+  };
+
+  const hitFor = (ctx: Omit<RequestContext<Req, Res>, 'res'>, path: string | undefined): Hit => {
+    const hitOptions: HitOptions = {
+      ip: ctx.ip,
+      path,
+      hostname: resolved.hostname,
+      protocol: resolved.protocol,
+      title: callTitle(ctx.req),
+      tags: callTags(ctx.req),
+      disableBotFilter: resolved.disableBotFilter,
+    };
+    return hitFromRequest(ctx.raw, hitOptions);
+  };
+
+  const skipped = Object.fromEntries(SKIP_REASONS.map((reason) => [reason, 0])) as Record<SkipReason, number>;
+  let tracked = 0;
+  // Requests already tracked or skipped; weak, so it holds nothing after a request is gone.
+  const seen = new WeakSet<IncomingMessage>();
+
+  return {
+    get client() {
+      return client;
+    },
+    ownsClient,
+    skipped,
+    get tracked() {
+      return tracked;
+    },
+
+    track(ctx, status) {
+      try {
+        const raw = ctx.raw;
+        if (seen.has(raw)) return;
+        seen.add(raw);
+        const path = typeof ctx.path === 'string' ? ctx.path : targetOf(raw);
+        let reason = skipReason(raw, status, path, resolved);
+        if (reason === undefined && resolved.filter !== undefined) {
+          try {
+            if (resolved.filter(ctx.req, ctx.res) !== true) reason = 'filter';
+          } catch (error) {
+            report('filter', error);
+            reason = 'filter';
+          }
+        }
+        if (reason !== undefined) {
+          skipped[reason]++;
+          return;
+        }
+        client.hit(hitFor(ctx, path));
+        tracked++;
+      } catch {
+        // never into the app: the request path must not fail because of analytics
+      }
+    },
+
+    helper(ctx) {
+      let hit: Hit | undefined;
+      // Undefined when DNT is respected and the request asked not to be tracked.
+      const pageHit = (): Hit | undefined => {
+        hit ??= hitFor(ctx, typeof ctx.path === 'string' ? ctx.path : undefined);
+        return resolved.respectDnt && hit.dnt === '1' ? undefined : hit;
+      };
+      return {
+        event(name, eventOptions) {
+          try {
+            const page = pageHit();
+            if (page !== undefined) client.event(name, page, eventOptions);
+          } catch {
+            // never into the app
+          }
+        },
+        session() {
+          try {
+            const page = pageHit();
+            if (page !== undefined) client.session(sessionOf(page));
+          } catch {
+            // never into the app
+          }
+        },
+      };
+    },
+
+    async shutdown(timeoutMs) {
+      try {
+        if (ownsClient) await client.close(timeoutMs);
+        else await client.flush(timeoutMs);
+      } catch {
+        // shutdown must not fail an app's shutdown
+      }
+    },
+  };
+}
+
+/** `originalUrl` (Express and Koa put it on the raw request) or `url`. */
+function targetOf(raw: IncomingMessage): string {
+  const original = (raw as IncomingMessage & { originalUrl?: unknown }).originalUrl;
+  return typeof original === 'string' ? original : (raw.url ?? '/');
+}
+
+function sessionOf(hit: Hit): SessionData {
+  const data: SessionData = { ip: hit.ip, user_agent: hit.user_agent, url: hit.url };
+  if (hit.cf_connecting_ip !== undefined) data.cf_connecting_ip = hit.cf_connecting_ip;
+  if (hit.x_forwarded_for !== undefined) data.x_forwarded_for = hit.x_forwarded_for;
+  if (hit.forwarded !== undefined) data.forwarded = hit.forwarded;
+  if (hit.x_real_ip !== undefined) data.x_real_ip = hit.x_real_ip;
+  if (hit.dnt !== undefined) data.dnt = hit.dnt;
+  return data;
+}
