@@ -193,6 +193,7 @@ class Emulator extends EventEmitter<PirschEmulatorEvents> implements PirschEmula
   readonly #waiters = new Set<() => void>();
   #port = 0;
   #available = true;
+  #closed = false;
   #closing: Promise<void> | undefined;
 
   constructor(options: ResolvedOptions) {
@@ -280,7 +281,7 @@ class Emulator extends EventEmitter<PirschEmulatorEvents> implements PirschEmula
 
   waitFor(predicate: (emulator: PirschEmulator) => boolean, timeoutMs = 5000): Promise<void> {
     if (predicate(this)) return Promise.resolve();
-    if (this.#closing) return Promise.reject(new Error('waitFor: the emulator is closed'));
+    if (this.#closed) return Promise.reject(new Error('waitFor: the emulator is closed'));
     return new Promise((resolve, reject) => {
       const done = (error?: Error) => {
         clearTimeout(timer);
@@ -289,7 +290,7 @@ class Emulator extends EventEmitter<PirschEmulatorEvents> implements PirschEmula
         else resolve();
       };
       const check = () => {
-        if (this.#closing) done(new Error('waitFor: the emulator closed before the condition held'));
+        if (this.#closed) done(new Error('waitFor: the emulator closed before the condition held'));
         else if (predicate(this)) done();
       };
       const timer = setTimeout(() => {
@@ -315,6 +316,7 @@ class Emulator extends EventEmitter<PirschEmulatorEvents> implements PirschEmula
   }
 
   close(): Promise<void> {
+    this.#closed = true;
     this.#closing ??= new Promise<void>((resolve) => {
       this.#server.close(() => resolve());
       for (const socket of this.#sockets) socket.destroy();
@@ -326,7 +328,7 @@ class Emulator extends EventEmitter<PirschEmulatorEvents> implements PirschEmula
   }
 
   #onConnection(socket: Socket): void {
-    if (!this.#available || this.#closing) {
+    if (!this.#available || this.#closed) {
       resetSocket(socket);
       return;
     }
@@ -356,7 +358,7 @@ class Emulator extends EventEmitter<PirschEmulatorEvents> implements PirschEmula
     } catch {
       return; // The client gave up before sending the whole request.
     }
-    if (this.#closing || !this.#available) return;
+    if (this.#closed || !this.#available) return;
     const body = raw.tooLarge ? undefined : parseBody(raw.text);
     const record = (status: number): RecordedRequest => ({
       method,
