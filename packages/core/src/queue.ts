@@ -29,6 +29,8 @@ interface Batch {
   items: Item[];
   attempts: number;
   retryTimer?: NodeJS.Timeout;
+  /** Set by stop() while the batch was in flight: it was counted as dropped, ignore its outcome. */
+  abandoned?: boolean;
 }
 
 interface FlushWaiter {
@@ -54,6 +56,8 @@ export class DeliveryQueue {
   readonly #ready: Batch[] = [];
   /** Batches waiting for their retry timer, oldest first. */
   readonly #retrying = new Set<Batch>();
+  /** Batches in a request right now. */
+  readonly #sending = new Set<Batch>();
   readonly #waiters = new Set<FlushWaiter>();
   #timer: NodeJS.Timeout | undefined;
   #seq = 0;
@@ -127,7 +131,7 @@ export class DeliveryQueue {
     });
   }
 
-  /** Stops for good: everything not yet delivered is dropped and counted; requests in flight are left to the transport's close. */
+  /** Stops for good: everything not yet delivered, in flight included, is dropped and counted. */
   stop(): void {
     if (this.#stopped) return;
     this.#stopped = true;
@@ -142,6 +146,12 @@ export class DeliveryQueue {
       left.push(...batch.items);
     }
     this.#retrying.clear();
+    for (const batch of this.#sending) {
+      batch.abandoned = true;
+      this.#counts.inFlight -= batch.items.length;
+      left.push(...batch.items);
+    }
+    this.#sending.clear();
     if (left.length > 0) {
       this.#release(left, false);
       this.#counts.dropped += left.length;
@@ -214,16 +224,21 @@ export class DeliveryQueue {
     const single = this.#options.batchSize === 1 && count === 1;
     const path = single ? ENDPOINTS[kind].single : ENDPOINTS[kind].batch;
     const started = Date.now();
+    this.#sending.add(batch);
     try {
       // Single endpoints take the object itself; batch items carry the time they happened.
       const body = single ? (items[0] as Item).data : items.map((item) => ({ ...item.data, time: new Date(item.t).toISOString() }));
       await this.#send({ method: 'POST', path, body });
+      if (batch.abandoned) return;
+      this.#sending.delete(batch);
       this.#counts.inFlight -= count;
       this.#counts.sent += count;
       this.#reporter.authenticated();
       this.#release(items, true);
       if (this.#options.debug) this.#options.logger?.debug?.(`[pirsch] delivered ${count} ${kind}${count === 1 ? '' : 's'} to POST ${path} in ${Date.now() - started} ms`);
     } catch (error) {
+      if (batch.abandoned) return;
+      this.#sending.delete(batch);
       this.#counts.inFlight -= count;
       this.#failed(batch, error as PirschError);
     }
@@ -231,7 +246,6 @@ export class DeliveryQueue {
 
   #failed(batch: Batch, error: PirschError): void {
     const count = batch.items.length;
-    if (this.#stopped) return; // stop() already dropped and counted everything not delivered.
     if (batch.attempts < this.#options.maxRetries && isRetryableError(error)) {
       batch.attempts++;
       this.#counts.retried++;

@@ -27,14 +27,18 @@ export function parseRetryAfter(value: string | string[] | undefined, now = Date
   return Math.max(0, date - now);
 }
 
+/** The longest `Retry-After` honoured (5 minutes); a longer one is treated as this. */
+export const MAX_RETRY_AFTER_MS = 300_000;
+
 /**
- * The wait before retry number `attempt` (1-based): exponential backoff with full jitter between
- * half and the whole of `min * 2^(attempt-1)`, at least `retryAfterMs`, at most `max`.
+ * The wait before retry number `attempt` (1-based): exponential backoff with jitter between half
+ * and the whole of `min * 2^(attempt-1)`, capped at `max`; never shorter than the server's
+ * `Retry-After` (itself capped at `MAX_RETRY_AFTER_MS`).
  */
 export function retryDelay(attempt: number, min: number, max: number, retryAfterMs?: number, random = Math.random): number {
   const exponential = Math.min(max, min * 2 ** Math.max(0, attempt - 1));
   const jittered = exponential / 2 + random() * (exponential / 2);
-  return Math.min(max, Math.max(jittered, retryAfterMs ?? 0));
+  return Math.max(jittered, Math.min(retryAfterMs ?? 0, MAX_RETRY_AFTER_MS));
 }
 
 /** A promise that resolves after `ms`, without keeping the process alive. */

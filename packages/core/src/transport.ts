@@ -31,7 +31,7 @@ export class Transport {
   #closed = false;
 
   constructor(baseUrl: URL, timeoutMs: number, connections: number) {
-    this.#basePath = baseUrl.pathname;
+    this.#basePath = baseUrl.pathname.replace(/\/+$/, '');
     this.#pool = new Pool(baseUrl.origin, {
       connections,
       connectTimeout: timeoutMs,

@@ -1,0 +1,329 @@
+import { inspect } from 'node:util';
+import { createPirschEmulator, type PirschEmulator } from '@pirsch-node/testing';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createClient, type PirschClient } from './client.js';
+import { PirschApiError, PirschConfigError, PirschDropError, type PirschError } from './errors.js';
+import type { Hit, PirschClientOptions } from './types.js';
+
+let emulator: PirschEmulator;
+const clients: PirschClient[] = [];
+
+beforeEach(async () => {
+  emulator = await createPirschEmulator();
+});
+afterEach(async () => {
+  await Promise.all(clients.splice(0).map((client) => client.close(1000)));
+  await emulator.close();
+});
+
+function client(options: Partial<PirschClientOptions> = {}): PirschClient {
+  const created = createClient({
+    baseUrl: emulator.url,
+    clientId: emulator.clientId,
+    clientSecret: emulator.clientSecret,
+    minRetryDelayMs: 20,
+    maxRetryDelayMs: 200,
+    ...options,
+  } as PirschClientOptions);
+  clients.push(created);
+  return created;
+}
+
+function hit(n: number): Hit {
+  return { url: `https://shop.example/page/${n}`, ip: `10.0.${Math.floor(n / 250)}.${n % 250}`, user_agent: 'Mozilla/5.0 test' };
+}
+
+const ingestRequests = () => emulator.requests.filter((r) => r.path.startsWith('/api/v1/hit') || r.path.startsWith('/api/v1/event') || r.path.startsWith('/api/v1/session'));
+const tokenRequests = () => emulator.requests.filter((r) => r.path === '/api/v1/token');
+const urls = () => emulator.hits.map((h) => h.url).sort();
+const expectEachOnce = (count: number) => {
+  expect(emulator.hits).toHaveLength(count);
+  expect(new Set(urls()).size).toBe(count);
+};
+
+describe('batching', () => {
+  it('delivers 200 hits in at most 20 POSTs with one token', async () => {
+    const pirsch = client();
+    for (let i = 0; i < 200; i++) pirsch.hit(hit(i));
+    expect(await pirsch.flush(5000)).toBe(true);
+    expectEachOnce(200);
+    const posts = ingestRequests();
+    expect(posts.length).toBeGreaterThan(0);
+    expect(posts.length).toBeLessThanOrEqual(20);
+    expect(posts.every((r) => r.path === '/api/v1/hit/batch')).toBe(true);
+    expect(tokenRequests()).toHaveLength(1);
+    expect(pirsch.metrics).toMatchObject({ sent: 200, queued: 0, inFlight: 0, failed: 0, dropped: 0 });
+  });
+
+  it('gives every batch item its time, in order', async () => {
+    const pirsch = client();
+    const before = Date.now();
+    for (let i = 0; i < 5; i++) pirsch.hit(hit(i));
+    await pirsch.flush(5000);
+    const body = ingestRequests()[0]?.body as Array<{ time: string; url: string }>;
+    expect(body.map((item) => item.url)).toEqual([0, 1, 2, 3, 4].map((i) => hit(i).url));
+    for (const item of body) {
+      expect(Date.parse(item.time)).toBeGreaterThanOrEqual(before - 1);
+      expect(Date.parse(item.time)).toBeLessThanOrEqual(Date.now());
+    }
+  });
+
+  it('sends a partial batch after flushIntervalMs without a flush()', async () => {
+    const pirsch = client({ flushIntervalMs: 50 });
+    pirsch.hit(hit(1));
+    await expect.poll(() => emulator.hits.length, { timeout: 3000 }).toBe(1);
+    expect(pirsch.metrics.sent).toBe(1);
+  });
+
+  it('uses the single endpoints with batchSize 1', async () => {
+    const pirsch = client({ batchSize: 1 });
+    pirsch.hit(hit(1));
+    pirsch.event('Signup', hit(2), { duration: 3, meta: { plan: 'pro', seats: 4, trial: true }, nonInteractive: false });
+    pirsch.session({ ip: '10.1.1.1', user_agent: 'Mozilla/5.0 test' });
+    expect(await pirsch.flush(5000)).toBe(true);
+    expect(ingestRequests().map((r) => r.path).sort()).toEqual(['/api/v1/event', '/api/v1/hit', '/api/v1/session']);
+    expect(emulator.events[0]).toMatchObject({
+      event_name: 'Signup',
+      event_duration: 3,
+      event_meta: { plan: 'pro', seats: '4', trial: 'true' },
+      non_interactive: false,
+      url: hit(2).url,
+    });
+    expect(emulator.sessions[0]).toMatchObject({ ip: '10.1.1.1' });
+  });
+
+  it('batches events and sessions to their batch endpoints', async () => {
+    const pirsch = client();
+    pirsch.event('Click', hit(1), { meta: { button: 'buy' } });
+    pirsch.event('Click', hit(2));
+    pirsch.session({ ip: '10.1.1.1', user_agent: 'Mozilla/5.0 test' });
+    expect(await pirsch.flush(5000)).toBe(true);
+    expect(ingestRequests().map((r) => r.path).sort()).toEqual(['/api/v1/event/batch', '/api/v1/session/batch']);
+    expect(emulator.events).toHaveLength(2);
+    expect(emulator.sessions).toHaveLength(1);
+  });
+
+  it('drops and counts items without url, ip or user_agent instead of sending them', async () => {
+    const pirsch = client();
+    pirsch.hit({ url: 'https://a.example/', ip: '1.2.3.4', user_agent: '' });
+    pirsch.hit({ url: '', ip: '1.2.3.4', user_agent: 'UA' });
+    pirsch.hit(null as unknown as Hit);
+    pirsch.event('', hit(1));
+    pirsch.session({ ip: '', user_agent: 'UA' });
+    pirsch.hit(hit(1));
+    expect(await pirsch.flush(5000)).toBe(true);
+    expect(emulator.hits).toHaveLength(1);
+    expect(emulator.requests.some((r) => r.status === 400)).toBe(false);
+    expect(pirsch.metrics.dropped).toBe(5);
+  });
+});
+
+describe('auth', () => {
+  it('uses an access key as the bearer token without a token request', async () => {
+    const pirsch = client({ clientId: undefined, clientSecret: undefined, accessKey: emulator.accessKey });
+    pirsch.hit(hit(1));
+    expect(await pirsch.flush(5000)).toBe(true);
+    expect(tokenRequests()).toHaveLength(0);
+    expect(ingestRequests()[0]?.headers.authorization).toBe(`Bearer ${emulator.accessKey}`);
+    expect(emulator.hits).toHaveLength(1);
+  });
+
+  it('refreshes the token once for all concurrent requests', async () => {
+    const pirsch = client({ batchSize: 5, concurrency: 8 });
+    for (let i = 0; i < 100; i++) pirsch.hit(hit(i));
+    expect(await pirsch.flush(5000)).toBe(true);
+    expect(tokenRequests()).toHaveLength(1);
+    expectEachOnce(100);
+  });
+
+  it('gets a new token after an expired one is refused, losing and doubling nothing', async () => {
+    const pirsch = client();
+    pirsch.hit(hit(1));
+    expect(await pirsch.flush(5000)).toBe(true);
+    emulator.expireTokens();
+    for (let i = 2; i <= 10; i++) pirsch.hit(hit(i));
+    expect(await pirsch.flush(5000)).toBe(true);
+    expect(tokenRequests()).toHaveLength(2);
+    expect(ingestRequests().filter((r) => r.status === 401)).toHaveLength(1);
+    expectEachOnce(10);
+  });
+
+  it('reports bad credentials once through onError, never showing the secret', async () => {
+    const errors: PirschError[] = [];
+    const secret = 'very-secret-value-123';
+    const pirsch = client({ clientSecret: secret, onError: (error) => errors.push(error), batchSize: 2 });
+    for (let i = 0; i < 6; i++) pirsch.hit(hit(i));
+    expect(await pirsch.flush(5000)).toBe(false);
+    const apiErrors = errors.filter((e): e is PirschApiError => e instanceof PirschApiError);
+    expect(apiErrors).toHaveLength(1);
+    expect(apiErrors[0]?.status).toBe(401);
+    expect(pirsch.metrics.failed).toBe(6);
+    expect(emulator.hits).toHaveLength(0);
+    for (const error of errors) {
+      for (const text of [error.message, String(error), inspect(error, { depth: 10 }), JSON.stringify(error), error.stack ?? '']) {
+        expect(text).not.toContain(secret);
+      }
+    }
+    expect(inspect(pirsch, { depth: 10, showHidden: true })).not.toContain(secret);
+  });
+});
+
+describe('retries', () => {
+  it('retries through 503s and delivers each hit once', async () => {
+    emulator.failNext(3, { status: 503 });
+    const pirsch = client();
+    for (let i = 0; i < 20; i++) pirsch.hit(hit(i));
+    expect(await pirsch.flush(5000)).toBe(true);
+    expectEachOnce(20);
+    expect(pirsch.metrics.retried).toBe(3);
+  });
+
+  it('waits as long as Retry-After asks on a 429', async () => {
+    emulator.failNext(1, { status: 429, retryAfter: 1 });
+    const pirsch = client();
+    pirsch.hit(hit(1));
+    expect(await pirsch.flush(5000)).toBe(true);
+    const [first, second] = ingestRequests();
+    expect(first?.status).toBe(429);
+    expect(second?.status).toBe(200);
+    expect((second?.time.getTime() ?? 0) - (first?.time.getTime() ?? 0)).toBeGreaterThanOrEqual(900);
+    expectEachOnce(1);
+  });
+
+  it('times out a hanging request and retries it', async () => {
+    emulator.hangNext(1);
+    const pirsch = client({ timeoutMs: 300 });
+    for (let i = 0; i < 3; i++) pirsch.hit(hit(i));
+    expect(await pirsch.flush(5000)).toBe(true);
+    expectEachOnce(3);
+    expect(pirsch.metrics.retried).toBe(1);
+  });
+
+  it('retries after a connection reset', async () => {
+    emulator.resetNext(2);
+    const pirsch = client();
+    for (let i = 0; i < 3; i++) pirsch.hit(hit(i));
+    expect(await pirsch.flush(5000)).toBe(true);
+    expectEachOnce(3);
+  });
+
+  it('does not retry other 4xx answers', async () => {
+    const errors: PirschError[] = [];
+    emulator.failNext(1, { status: 400 });
+    const pirsch = client({ onError: (error) => errors.push(error) });
+    pirsch.hit(hit(1));
+    expect(await pirsch.flush(5000)).toBe(false);
+    expect(ingestRequests()).toHaveLength(1);
+    expect(pirsch.metrics).toMatchObject({ failed: 1, retried: 0 });
+    expect(errors[0]).toBeInstanceOf(PirschApiError);
+  });
+
+  it('gives up after maxRetries and counts the items as failed', async () => {
+    emulator.failNext(10, { status: 500 });
+    const pirsch = client({ maxRetries: 2 });
+    pirsch.hit(hit(1));
+    expect(await pirsch.flush(5000)).toBe(false);
+    expect(ingestRequests()).toHaveLength(3);
+    expect(pirsch.metrics).toMatchObject({ failed: 1, retried: 2, sent: 0 });
+  });
+});
+
+describe('bounded memory', () => {
+  it('holds maxQueueSize with a dead API, drops the oldest, reports drops summed, and flush(500) returns false in time', async () => {
+    emulator.setAvailable(false);
+    const errors: PirschError[] = [];
+    const pirsch = client({ maxQueueSize: 100, onError: (error) => errors.push(error), batchSize: 10, maxRetries: 100 });
+    for (let i = 0; i < 5000; i++) pirsch.hit(hit(i));
+    const { queued, inFlight } = pirsch.metrics;
+    expect(queued + inFlight).toBeLessThanOrEqual(100);
+    const started = Date.now();
+    expect(await pirsch.flush(500)).toBe(false);
+    expect(Date.now() - started).toBeLessThan(1500);
+    const drops = errors.filter((e): e is PirschDropError => e instanceof PirschDropError);
+    expect(drops.length).toBeGreaterThan(0);
+    expect(drops.length).toBeLessThanOrEqual(3);
+    expect(drops.reduce((sum, e) => sum + e.count, 0)).toBe(pirsch.metrics.dropped);
+    expect(pirsch.metrics.dropped).toBeGreaterThanOrEqual(4900);
+
+    // The newest items survive; once the API is back they are delivered.
+    emulator.setAvailable(true);
+    expect(await pirsch.flush(8000)).toBe(true);
+    expect(emulator.hits.length).toBeGreaterThan(0);
+    expect(emulator.hits.length).toBeLessThanOrEqual(100);
+    expect(emulator.hits.some((h) => h.url === hit(4999).url)).toBe(true);
+    // Only the batches that were already in a request (4 x 10) are older than the newest items kept.
+    const delivered = emulator.hits.map((h) => Number(h.url.split('/').pop()));
+    expect(delivered.filter((n) => n >= 40 && n < 4900)).toEqual([]);
+  });
+});
+
+describe('close', () => {
+  it('delivers what was queued, then ignores and counts later calls without throwing', async () => {
+    const pirsch = client();
+    for (let i = 0; i < 7; i++) pirsch.hit(hit(i));
+    expect(await pirsch.close(5000)).toBe(true);
+    expectEachOnce(7);
+    expect(pirsch.closed).toBe(true);
+    expect(() => pirsch.hit(hit(100))).not.toThrow();
+    expect(() => pirsch.event('X', hit(100))).not.toThrow();
+    expect(() => pirsch.session({ ip: '1.1.1.1', user_agent: 'x' })).not.toThrow();
+    expect(pirsch.metrics.dropped).toBe(3);
+    expect(await pirsch.close(5000)).toBe(true);
+    expect(await pirsch.flush(100)).toBe(true);
+    expect(emulator.hits).toHaveLength(7);
+  });
+
+  it('returns false from close() when the API hangs, within the timeout', async () => {
+    emulator.hangNext(100);
+    const pirsch = client({ timeoutMs: 5000 });
+    pirsch.hit(hit(1));
+    const started = Date.now();
+    expect(await pirsch.close(300)).toBe(false);
+    expect(Date.now() - started).toBeLessThan(2000);
+    expect(pirsch.metrics.dropped + pirsch.metrics.failed).toBe(1);
+  });
+});
+
+describe('configuration', () => {
+  const base = { clientId: 'id', clientSecret: 'shh-secret' };
+  it.each([
+    [{}, 'accessKey'],
+    [{ clientId: 'id' }, 'clientSecret'],
+    [{ clientSecret: 'shh-secret' }, 'clientId'],
+    [{ ...base, accessKey: 'pa_x' }, 'accessKey'],
+    [{ accessKey: '' }, 'accessKey'],
+    [{ accessKey: 42 }, 'accessKey'],
+    [{ ...base, baseUrl: 'http://api.example.com' }, 'baseUrl'],
+    [{ ...base, baseUrl: 'not a url' }, 'baseUrl'],
+    [{ ...base, baseUrl: 'ftp://localhost' }, 'baseUrl'],
+    [{ ...base, timeoutMs: 0 }, 'timeoutMs'],
+    [{ ...base, batchSize: 0 }, 'batchSize'],
+    [{ ...base, batchSize: 1.5 }, 'batchSize'],
+    [{ ...base, flushIntervalMs: -1 }, 'flushIntervalMs'],
+    [{ ...base, concurrency: 0 }, 'concurrency'],
+    [{ ...base, maxQueueSize: 0 }, 'maxQueueSize'],
+    [{ ...base, maxRetries: -1 }, 'maxRetries'],
+    [{ ...base, onError: 'log' }, 'onError'],
+    [{ ...base, logger: 'console' }, 'logger'],
+    [{ ...base, debug: 'yes' }, 'debug'],
+    [{ ...base, batchsize: 10 }, 'batchsize'],
+  ])('refuses %o naming %s', (options, option) => {
+    let thrown: unknown;
+    try {
+      createClient(options as PirschClientOptions);
+    } catch (error) {
+      thrown = error;
+    }
+    expect(thrown).toBeInstanceOf(PirschConfigError);
+    expect((thrown as PirschConfigError).option).toBe(option);
+    expect((thrown as Error).message).toContain(option);
+    expect((thrown as Error).message).not.toContain('shh-secret');
+  });
+
+  it('accepts http: for loopback hosts', () => {
+    for (const baseUrl of ['http://localhost:1', 'http://127.0.0.1:1', 'http://[::1]:1']) {
+      const created = createClient({ ...base, baseUrl });
+      void created.close(10);
+    }
+  });
+});
