@@ -106,7 +106,8 @@ describe('POST /api/v1/token', () => {
 
 describe('authentication', () => {
   it('answers 401 without a token, with an unknown token and with a malformed header', async () => {
-    for (const headers of [{}, { authorization: 'Bearer not-a-token' }, { authorization: 'Basic dGVzdA==' }]) {
+    const attempts: Array<Record<string, string>> = [{}, { authorization: 'Bearer not-a-token' }, { authorization: 'Basic dGVzdA==' }];
+    for (const headers of attempts) {
       const response = await fetch(`${emulator.url}/api/v1/hit`, { method: 'POST', headers, body: JSON.stringify(hit) });
       expect(response.status).toBe(401);
       expect(await response.json()).toEqual({ validation: {}, error: [expect.any(String)] });
