@@ -1,0 +1,538 @@
+import { once } from 'node:events';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createPirschEmulator, type PirschEmulator } from '@pirsch-node/testing';
+import { request } from 'undici';
+import { afterAll, beforeAll, beforeEach, describe, expect, expectTypeOf, it } from 'vitest';
+import type { PirschClient } from './client.js';
+import { PirschConfigError, PirschError } from './errors.js';
+import { createTracker, type RequestContext, type RequestHelper, type Tracker } from './tracking.js';
+import type { ClientMetrics, EventOptions, Hit, PirschDelivery, SessionData } from './types.js';
+
+/** A recording implementation of our own PirschDelivery interface (not of HTTP). */
+interface Recorder extends PirschDelivery {
+  hits: Hit[];
+  events: Array<{ name: string; hit: Hit; options: EventOptions | undefined }>;
+  sessions: SessionData[];
+  calls: string[];
+}
+
+function recorder(overrides: Partial<PirschDelivery> = {}): Recorder {
+  const metrics: ClientMetrics = { queued: 0, inFlight: 0, sent: 0, failed: 0, dropped: 0, retried: 0 };
+  const rec: Recorder = {
+    hits: [],
+    events: [],
+    sessions: [],
+    calls: [],
+    hit(hit) {
+      rec.hits.push(hit);
+    },
+    event(name, hit, options) {
+      rec.events.push({ name, hit, options });
+    },
+    session(data) {
+      rec.sessions.push(data);
+    },
+    async flush() {
+      rec.calls.push('flush');
+      return true;
+    },
+    async close() {
+      rec.calls.push('close');
+      return true;
+    },
+    metrics,
+    closed: false,
+    ...overrides,
+  };
+  return rec;
+}
+
+/** Framework-style wrappers, to show that callbacks get the framework's objects, not the raw ones. */
+interface AppRequest {
+  raw: IncomingMessage;
+  user?: string;
+}
+interface AppResponse {
+  raw: ServerResponse;
+}
+
+type AppTracker = Tracker<AppRequest, AppResponse>;
+
+/** What the server does per request; set per test. */
+interface Setup {
+  tracker: AppTracker;
+  /** Fills the context the way an adapter would (ip, path). */
+  context?: (ctx: RequestContext<AppRequest, AppResponse>) => void;
+  /** The route: may use the helper; default answers 200, or 404 under /missing. */
+  route?: (req: IncomingMessage, res: ServerResponse, helper: RequestHelper) => void;
+  /** Track twice per response (finish and close both firing). */
+  trackTwice?: boolean;
+}
+
+let setup: Setup;
+let server: Server;
+let base: string;
+const finished: Array<() => void> = [];
+
+beforeAll(async () => {
+  server = createServer((req, res) => {
+    const current = setup;
+    const ctx: RequestContext<AppRequest, AppResponse> = { raw: req, req: { raw: req }, res: { raw: res } };
+    current.context?.(ctx);
+    const helper = current.tracker.helper(ctx);
+    res.on('finish', () => {
+      current.tracker.track(ctx, res.statusCode);
+      if (current.trackTwice) current.tracker.track(ctx, res.statusCode);
+      finished.shift()?.();
+    });
+    if (current.route) return current.route(req, res, helper);
+    res.statusCode = req.url?.startsWith('/missing') ? 404 : 200;
+    res.end('ok');
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+
+afterAll(async () => {
+  server.closeAllConnections();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+});
+
+const UA = { 'user-agent': 'Mozilla/5.0' };
+
+/** Sends a request and resolves after the server's `finish` handler (and so `track`) ran. */
+async function send(path: string, headers: Record<string, string> = UA, method = 'GET'): Promise<number> {
+  const done = new Promise<void>((resolve) => finished.push(resolve));
+  const response = await request(`${base}${path}`, { method, headers });
+  await response.body.text();
+  await done;
+  return response.statusCode;
+}
+
+describe('createTracker with a given client', () => {
+  let rec: Recorder;
+  beforeEach(() => {
+    rec = recorder();
+  });
+
+  it('tracks a page with title and tags from the callbacks, given the framework request', async () => {
+    const seen: unknown[] = [];
+    const tracker = createTracker<AppRequest, AppResponse>({
+      client: rec,
+      title: (req) => {
+        seen.push(req);
+        return `Title of ${req.raw.url}`;
+      },
+      tags: () => ({ plan: 'pro' }),
+    });
+    setup = { tracker };
+    expect(await send('/pricing?x=1')).toBe(200);
+    expect(rec.hits).toEqual([
+      {
+        url: `${base}/pricing?x=1`,
+        ip: '127.0.0.1',
+        user_agent: 'Mozilla/5.0',
+        title: 'Title of /pricing?x=1',
+        tags: { plan: 'pro' },
+      },
+    ]);
+    expect(tracker.tracked).toBe(1);
+    expect(seen[0]).toHaveProperty('raw');
+    expect(tracker.ownsClient).toBe(false);
+    expect(tracker.client).toBe(rec);
+  });
+
+  it('uses the IP and path the adapter resolved', async () => {
+    const tracker = createTracker<AppRequest, AppResponse>({ client: rec, exclude: ['/admin'], hostname: 'site.example', protocol: 'https' });
+    setup = {
+      tracker,
+      context: (ctx) => {
+        ctx.ip = '203.0.113.5';
+        ctx.path = `/blog${ctx.raw.url}`;
+      },
+    };
+    await send('/post?a=1');
+    expect(rec.hits[0]).toMatchObject({ url: 'https://site.example/blog/post?a=1', ip: '203.0.113.5' });
+    setup.context = (ctx) => {
+      ctx.path = `/admin${ctx.raw.url}`;
+    };
+    await send('/users');
+    expect(rec.hits).toHaveLength(1);
+    expect(tracker.skipped.excluded).toBe(1);
+  });
+
+  it('prefers originalUrl on the raw request when the adapter gives no path', async () => {
+    const tracker = createTracker<AppRequest, AppResponse>({ client: rec, exclude: ['/private'] });
+    setup = {
+      tracker,
+      context: (ctx) => {
+        (ctx.raw as IncomingMessage & { originalUrl?: string }).originalUrl = `/private${ctx.raw.url}`;
+      },
+    };
+    await send('/page');
+    expect(rec.hits).toHaveLength(0);
+    expect(tracker.skipped.excluded).toBe(1);
+  });
+
+  it('counts every skip reason', async () => {
+    const tracker = createTracker<AppRequest, AppResponse>({
+      client: rec,
+      exclude: [/^\/internal/],
+      filter: (req) => !req.raw.url?.startsWith('/filtered'),
+    });
+    setup = { tracker };
+    await send('/form', UA, 'POST');
+    await send('/missing');
+    await send('/app.js');
+    await send('/', { ...UA, dnt: '1' });
+    await send('/', { ...UA, 'sec-purpose': 'prefetch' });
+    await send('/', {});
+    await send('/internal/x');
+    await send('/filtered');
+    await send('/tracked');
+    expect(tracker.skipped).toEqual({
+      method: 1,
+      status: 1,
+      asset: 1,
+      dnt: 1,
+      prefetch: 1,
+      'no-user-agent': 1,
+      excluded: 1,
+      filter: 1,
+    });
+    expect(tracker.tracked).toBe(1);
+    expect(rec.hits.map((hit) => new URL(hit.url).pathname)).toEqual(['/tracked']);
+  });
+
+  it('passes the framework request and response to filter, and a non-true answer skips', async () => {
+    const args: unknown[][] = [];
+    const tracker = createTracker<AppRequest, AppResponse>({
+      client: rec,
+      filter: (req, res) => {
+        args.push([req, res]);
+        return req.raw.url === '/yes';
+      },
+    });
+    setup = { tracker };
+    await send('/yes');
+    await send('/no');
+    expect(rec.hits).toHaveLength(1);
+    expect(args[0]?.[1]).toHaveProperty('raw');
+    expect((args[0]?.[1] as AppResponse).raw.statusCode).toBe(200);
+  });
+
+  it('tracks a request once even when track is called twice', async () => {
+    const tracker = createTracker<AppRequest, AppResponse>({ client: rec });
+    setup = { tracker, trackTwice: true };
+    await send('/');
+    await send('/other');
+    expect(rec.hits).toHaveLength(2);
+    expect(tracker.tracked).toBe(2);
+  });
+
+  it('treats a throwing filter as a skip, and throwing title/tags as none, without touching the response', async () => {
+    const tracker = createTracker<AppRequest, AppResponse>({
+      client: rec,
+      filter: (req) => {
+        if (req.raw.url === '/boom') throw new Error('filter broke');
+        return true;
+      },
+      title: () => {
+        throw new Error('title broke');
+      },
+      tags: () => {
+        throw new Error('tags broke');
+      },
+    });
+    setup = { tracker };
+    expect(await send('/boom')).toBe(200);
+    expect(tracker.skipped.filter).toBe(1);
+    expect(await send('/fine')).toBe(200);
+    expect(rec.hits).toHaveLength(1);
+    expect(rec.hits[0]).not.toHaveProperty('title');
+    expect(rec.hits[0]).not.toHaveProperty('tags');
+  });
+
+  it('ignores title and tags callbacks that return the wrong type', async () => {
+    const tracker = createTracker<AppRequest, AppResponse>({
+      client: rec,
+      title: () => 42 as unknown as string,
+      tags: () => 'plan' as unknown as Record<string, string>,
+    });
+    setup = { tracker };
+    await send('/');
+    expect(rec.hits[0]).toEqual({ url: `${base}/`, ip: '127.0.0.1', user_agent: 'Mozilla/5.0' });
+  });
+
+  it('never throws when the client does', async () => {
+    const broken = recorder({
+      hit() {
+        throw new Error('client broke');
+      },
+      event() {
+        throw new Error('client broke');
+      },
+      session() {
+        throw new Error('client broke');
+      },
+    });
+    const tracker = createTracker<AppRequest, AppResponse>({ client: broken });
+    setup = {
+      tracker,
+      route: (_req, res, helper) => {
+        helper.event('Signup');
+        helper.session();
+        res.end('ok');
+      },
+    };
+    expect(await send('/')).toBe(200);
+    expect(tracker.tracked).toBe(0);
+  });
+
+  it('flushes a given client on shutdown and leaves it open', async () => {
+    const tracker = createTracker({ client: rec });
+    await tracker.shutdown(1000);
+    expect(rec.calls).toEqual(['flush']);
+  });
+
+  it('never rejects on shutdown', async () => {
+    const rejecting = createTracker({ client: recorder({ flush: () => Promise.reject(new Error('flush broke')) }) });
+    await expect(rejecting.shutdown()).resolves.toBeUndefined();
+    const throwing = createTracker({
+      client: recorder({
+        flush: () => {
+          throw new Error('flush broke');
+        },
+      }),
+    });
+    await expect(throwing.shutdown()).resolves.toBeUndefined();
+  });
+});
+
+describe('the request helper', () => {
+  let rec: Recorder;
+  beforeEach(() => {
+    rec = recorder();
+  });
+
+  it('sends events and session keep-alives for the current page, whatever the method', async () => {
+    const tracker = createTracker<AppRequest, AppResponse>({ client: rec, title: () => 'Sign up', tags: () => ({ ab: 'b' }) });
+    setup = {
+      tracker,
+      context: (ctx) => {
+        ctx.ip = '203.0.113.8';
+      },
+      route: (_req, res, helper) => {
+        helper.event('Signup', { meta: { plan: 'pro' }, duration: 3 });
+        helper.session();
+        res.statusCode = 201;
+        res.end();
+      },
+    };
+    await send('/signup?from=home', { ...UA, 'x-forwarded-for': '203.0.113.8' }, 'POST');
+    expect(rec.events).toEqual([
+      {
+        name: 'Signup',
+        options: { meta: { plan: 'pro' }, duration: 3 },
+        hit: {
+          url: `${base}/signup?from=home`,
+          ip: '203.0.113.8',
+          user_agent: 'Mozilla/5.0',
+          x_forwarded_for: '203.0.113.8',
+          title: 'Sign up',
+          tags: { ab: 'b' },
+        },
+      },
+    ]);
+    expect(rec.sessions).toEqual([
+      { url: `${base}/signup?from=home`, ip: '203.0.113.8', user_agent: 'Mozilla/5.0', x_forwarded_for: '203.0.113.8' },
+    ]);
+    // the POST page itself is not tracked
+    expect(rec.hits).toHaveLength(0);
+    expect(tracker.skipped.method).toBe(1);
+  });
+
+  it('honours DNT for events and sessions unless respectDnt is false', async () => {
+    const route: Setup['route'] = (_req, res, helper) => {
+      helper.event('Download');
+      helper.session();
+      res.end('ok');
+    };
+    setup = { tracker: createTracker<AppRequest, AppResponse>({ client: rec }), route };
+    await send('/file', { ...UA, dnt: '1' }, 'POST');
+    expect(rec.events).toHaveLength(0);
+    expect(rec.sessions).toHaveLength(0);
+
+    setup = { tracker: createTracker<AppRequest, AppResponse>({ client: rec, respectDnt: false }), route };
+    await send('/file', { ...UA, dnt: '1' }, 'POST');
+    expect(rec.events).toHaveLength(1);
+    expect(rec.sessions).toHaveLength(1);
+    expect(rec.events[0]?.hit.dnt).toBe('1');
+  });
+
+  it('builds the hit lazily, once per request', async () => {
+    let titles = 0;
+    const tracker = createTracker<AppRequest, AppResponse>({
+      client: rec,
+      title: () => {
+        titles++;
+        return 'Page';
+      },
+    });
+    setup = { tracker, route: (_req, res) => res.end('ok') };
+    await send('/', UA, 'POST');
+    expect(titles).toBe(0);
+
+    setup = {
+      tracker,
+      route: (_req, res, helper) => {
+        helper.event('a');
+        helper.event('b');
+        helper.session();
+        res.end('ok');
+      },
+    };
+    await send('/', UA, 'POST');
+    expect(titles).toBe(1);
+    expect(rec.events.map((event) => event.name)).toEqual(['a', 'b']);
+  });
+});
+
+describe('createTracker configuration', () => {
+  function configError(make: () => unknown): PirschConfigError {
+    try {
+      make();
+    } catch (error) {
+      expect(error).toBeInstanceOf(PirschConfigError);
+      return error as PirschConfigError;
+    }
+    throw new Error('expected a PirschConfigError');
+  }
+
+  it('rejects a client together with client options, naming client', () => {
+    const error = configError(() => createTracker({ client: recorder(), accessKey: 'pa_x' } as never));
+    expect(error.option).toBe('client');
+    expect(error.message).toContain('accessKey');
+    expect(error.message).not.toContain('pa_x');
+  });
+
+  it('rejects a client that is not one', () => {
+    expect(configError(() => createTracker({ client: { hit() {} } as unknown as PirschDelivery })).option).toBe('client');
+    expect(configError(() => createTracker({ client: 'client' as unknown as PirschDelivery })).option).toBe('client');
+  });
+
+  it.each([
+    ['methods', { methods: [1] }],
+    ['exclude', { exclude: [{}] }],
+    ['filter', { filter: 'no' }],
+    ['title', { title: 'Home' }],
+    ['tags', { tags: [] }],
+    ['hostname', { hostname: 'a/b' }],
+    ['protocol', { protocol: 'ws' }],
+    ['respectDnt', { respectDnt: 1 }],
+  ])('names a bad %s, with a client or with client options', (option, bad) => {
+    expect(configError(() => createTracker({ client: recorder(), ...bad } as never)).option).toBe(option);
+    expect(configError(() => createTracker({ accessKey: 'pa_test', ...bad } as never)).option).toBe(option);
+  });
+
+  it('passes bad client options on to createClient, which names them', () => {
+    expect(configError(() => createTracker({})).option).toBe('accessKey');
+    expect(configError(() => createTracker({ accessKey: 'pa_x', batchSize: 0 })).option).toBe('batchSize');
+    expect(configError(() => createTracker({ accessKey: 'pa_x', typo: 1 } as never)).option).toBe('typo');
+  });
+
+  it('rejects a non-object', () => {
+    expect(configError(() => createTracker(undefined as never)).option).toBe('options');
+  });
+
+  it('types the client precisely', () => {
+    const rec = recorder();
+    expectTypeOf(createTracker({ client: rec }).client).toEqualTypeOf<Recorder>();
+    const owned = createTracker({ accessKey: 'pa_types', baseUrl: 'http://127.0.0.1:9' });
+    expectTypeOf(owned.client).toEqualTypeOf<PirschClient>();
+    void owned.shutdown(0);
+  });
+});
+
+describe('createTracker with client options (real client, emulator)', () => {
+  let emulator: PirschEmulator;
+  beforeAll(async () => {
+    emulator = await createPirschEmulator();
+  });
+  afterAll(async () => {
+    await emulator.close();
+  });
+  beforeEach(() => {
+    emulator.reset();
+  });
+
+  it('creates the client, delivers hits and events, and closes the client on shutdown', async () => {
+    const tracker = createTracker<AppRequest, AppResponse>({ accessKey: emulator.accessKey, baseUrl: emulator.url, title: () => 'Home' });
+    expect(tracker.ownsClient).toBe(true);
+    setup = {
+      tracker,
+      route: (_req, res, helper) => {
+        helper.event('Visit', { meta: { n: 1 } });
+        res.end('ok');
+      },
+    };
+    await send('/home?utm_source=newsletter', { ...UA, 'accept-language': 'de' });
+    await tracker.shutdown(5000);
+    expect(tracker.client.closed).toBe(true);
+    expect(emulator.hits).toHaveLength(1);
+    expect(emulator.hits[0]).toMatchObject({
+      url: `${base}/home?utm_source=newsletter`,
+      ip: '127.0.0.1',
+      user_agent: 'Mozilla/5.0',
+      accept_language: 'de',
+      referrer: 'newsletter',
+      title: 'Home',
+    });
+    expect(emulator.events).toHaveLength(1);
+    expect(emulator.events[0]).toMatchObject({ event_name: 'Visit', url: `${base}/home?utm_source=newsletter`, title: 'Home' });
+  });
+
+  it('reports throwing callbacks to onError as PirschErrors', async () => {
+    const errors: PirschError[] = [];
+    const tracker = createTracker<AppRequest, AppResponse>({
+      accessKey: emulator.accessKey,
+      baseUrl: emulator.url,
+      onError: (error) => errors.push(error),
+      filter: (req) => {
+        if (req.raw.url === '/boom') throw new Error('filter broke');
+        return true;
+      },
+      title: () => {
+        throw new Error('title broke');
+      },
+    });
+    setup = { tracker };
+    await send('/boom');
+    await send('/fine');
+    await tracker.shutdown(5000);
+    expect(errors.map((error) => error.message)).toEqual(['The filter callback threw: filter broke', 'The title callback threw: title broke']);
+    expect(errors[0]).toBeInstanceOf(PirschError);
+    expect((errors[0]?.cause as Error).message).toBe('filter broke');
+    expect(emulator.hits).toHaveLength(1);
+    expect(emulator.hits[0]).not.toHaveProperty('title');
+  });
+
+  it('survives an onError that throws', async () => {
+    const tracker = createTracker<AppRequest, AppResponse>({
+      accessKey: emulator.accessKey,
+      baseUrl: emulator.url,
+      onError: () => {
+        throw new Error('onError broke');
+      },
+      tags: () => {
+        throw new Error('tags broke');
+      },
+    });
+    setup = { tracker };
+    expect(await send('/')).toBe(200);
+    await tracker.shutdown(5000);
+    expect(emulator.hits).toHaveLength(1);
+  });
+});
