@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createPirschEmulator, type PirschEmulator } from './emulator.js';
+import { managementState } from './management.js';
 import type { ReceivedEvent, ReceivedHit, ReceivedSession, RecordedRequest } from './store.js';
 
 const hit = { url: 'https://example.com/pricing?plan=pro', ip: '203.0.113.7', user_agent: 'Mozilla/5.0 Firefox/125.0' };
@@ -369,6 +370,13 @@ describe('reset', () => {
     expect((await call('POST', '/api/v1/hit', { token: old, body: hit })).status).toBe(401);
     expect((await call('POST', '/api/v1/hit', { token: await token(), body: hit })).status).toBe(200);
     expect(hits).toHaveLength(1);
+  });
+
+  it('starts the management state again', () => {
+    const before = managementState(emulator.store);
+    before.goals.push({} as (typeof before.goals)[number]);
+    emulator.reset();
+    expect(managementState(emulator.store).goals).toEqual([]);
   });
 
   it('ends an outage', async () => {

@@ -6,6 +6,7 @@ import { handleApiRoute } from './api-routes.js';
 import { FaultPlan, failFault, type FailOptions, type Fault, type FaultOptions, type RequestScope } from './faults.js';
 import { ingestRouteOf, readIngest, type IngestResult } from './ingest.js';
 import { isObject, parseBody, type ParsedBody } from './json.js';
+import { resetManagement } from './management.js';
 import { readRequestBody } from './request-body.js';
 import {
   clearEmulatorStore,
@@ -115,7 +116,10 @@ export interface PirschEmulator extends EventEmitter<PirschEmulatorEvents> {
    * await emulator.waitFor((e) => e.hits.length === 3);
    */
   waitFor(predicate: (emulator: PirschEmulator) => boolean, timeoutMs?: number): Promise<void>;
-  /** Clears recorded data, planned faults and tokens, ends an outage and drops hanging requests; keeps listening. */
+  /**
+   * Clears recorded data, the management state (domains, goals, ... back to the default domain),
+   * planned faults and tokens, ends an outage and drops hanging requests; keeps listening.
+   */
   reset(): void;
   /** Stops listening and destroys every open connection (hanging and keep-alive ones too). Safe to call twice. */
   close(): Promise<void>;
@@ -308,6 +312,7 @@ class Emulator extends EventEmitter<PirschEmulatorEvents> implements PirschEmula
 
   reset(): void {
     clearEmulatorStore(this.store);
+    resetManagement(this.store);
     this.#faults.clear();
     this.#tokens.clear();
     this.#available = true;
