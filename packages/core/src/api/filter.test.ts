@@ -1,0 +1,103 @@
+import { describe, expect, it } from 'vitest';
+import { PirschConfigError } from '../errors.js';
+import { filterToQuery, formatDay } from './filter.js';
+
+describe('formatDay', () => {
+  it('turns a Date into its UTC day', () => {
+    expect(formatDay(new Date('2021-05-08T00:00:00Z'))).toBe('2021-05-08');
+    expect(formatDay(new Date('2021-05-08T23:59:59.999Z'))).toBe('2021-05-08');
+    expect(formatDay(new Date('2021-05-08T23:30:00-02:00'))).toBe('2021-05-09');
+  });
+
+  it('passes a YYYY-MM-DD string through', () => {
+    expect(formatDay('2021-05-08')).toBe('2021-05-08');
+  });
+
+  it.each([['8.5.2021'], ['2021-5-8'], ['2021-05-08T10:00:00Z'], [''], [new Date('nope')]])(
+    'refuses %s with a PirschConfigError naming the option',
+    (value) => {
+      expect(() => formatDay(value, 'to')).toThrow(PirschConfigError);
+      expect(() => formatDay(value, 'to')).toThrow(/"to"/);
+    },
+  );
+});
+
+describe('filterToQuery', () => {
+  it('sends every parameter of the Filter table under its own name', () => {
+    expect(
+      filterToQuery({
+        id: 'A5kgYzK14m',
+        from: new Date('2021-05-08T12:00:00Z'),
+        to: '2021-05-15',
+        start: 600,
+        path: '/home',
+        entry_path: '/in',
+        exit_path: '/out',
+        pattern: '(?i)^/path/[^/]+$',
+        event: 'Button clicked',
+        event_meta_key: 'Clicks',
+        language: 'en',
+        country: 'jp',
+        city: 'London',
+        referrer: 'https://referring-website.com/',
+        referrer_name: 'referring-website.com',
+        os: 'Windows',
+        browser: 'Firefox',
+        platform: 'desktop',
+        screen_class: 'XL',
+        screen_width: '1920',
+        screen_height: 1080,
+        utm_source: 'Newsletter',
+        utm_medium: 'Email',
+        utm_campaign: 'Summer Sale',
+        utm_content: 'Header',
+        utm_term: 'search terms',
+        limit: 20,
+        include_avg_time_on_page: true,
+      }),
+    ).toEqual({
+      id: 'A5kgYzK14m',
+      from: '2021-05-08',
+      to: '2021-05-15',
+      start: 600,
+      path: '/home',
+      entry_path: '/in',
+      exit_path: '/out',
+      pattern: '(?i)^/path/[^/]+$',
+      event: 'Button clicked',
+      event_meta_key: 'Clicks',
+      language: 'en',
+      country: 'jp',
+      city: 'London',
+      referrer: 'https://referring-website.com/',
+      referrer_name: 'referring-website.com',
+      os: 'Windows',
+      browser: 'Firefox',
+      platform: 'desktop',
+      screen_class: 'XL',
+      screen_width: '1920',
+      screen_height: 1080,
+      utm_source: 'Newsletter',
+      utm_medium: 'Email',
+      utm_campaign: 'Summer Sale',
+      utm_content: 'Header',
+      utm_term: 'search terms',
+      limit: 20,
+      include_avg_time_on_page: true,
+    });
+  });
+
+  it('sends meta as meta_<key>=<value> and leaves unset fields out', () => {
+    expect(filterToQuery({ id: 'x', from: '2021-05-08', to: '2021-05-08', path: undefined, meta: { plan: 'pro', 'a b': 'c' } })).toEqual({
+      id: 'x',
+      from: '2021-05-08',
+      to: '2021-05-08',
+      meta_plan: 'pro',
+      'meta_a b': 'c',
+    });
+  });
+
+  it('takes a missing filter (plain JavaScript callers) as empty', () => {
+    expect(filterToQuery(undefined)).toEqual({});
+  });
+});
