@@ -1,0 +1,132 @@
+#!/usr/bin/env node
+// Packs every package as it would be published, checks each with publint and
+// @arethetypeswrong/cli, installs the tarballs into a fresh consumer project with npm, then loads
+// them by require() and by import, and type-checks a small app per framework with TypeScript's
+// node16 (ESM and CJS) and bundler resolution. Run after `pnpm build`.
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const work = join(root, '.tmp', 'pack-check');
+const packs = join(work, 'packs');
+const consumer = join(work, 'consumer');
+const { packageManager } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+const names = ['core', 'testing', 'express', 'koa', 'fastify', 'nest'];
+const bin = (name) => join(root, 'node_modules', '.bin', name);
+
+function run(command, args, cwd, options = {}) {
+  console.log(`$ ${[command, ...args].join(' ')}  (in ${cwd.replace(root, '.') || '.'})`);
+  return execFileSync(command, args, { cwd, stdio: options.capture ? 'pipe' : 'inherit', encoding: 'utf8', env: process.env });
+}
+
+rmSync(work, { recursive: true, force: true });
+mkdirSync(packs, { recursive: true });
+mkdirSync(consumer, { recursive: true });
+
+// 1. Pack with pnpm (it rewrites workspace:* to real versions), lint every tarball.
+const tarballs = {};
+for (const name of names) {
+  const dir = join(root, 'packages', name);
+  run('npx', ['-y', packageManager, 'pack', '--pack-destination', packs], dir, { capture: true });
+  const file = readdirSync(packs).find((f) => f.startsWith(`pirsch-node-${name}-`) && f.endsWith('.tgz'));
+  if (!file) throw new Error(`no tarball for ${name}`);
+  tarballs[`@pirsch-node/${name}`] = join(packs, file);
+  run(bin('publint'), ['run', '--strict', '--pack', 'npm'], dir);
+  // Only the main entry matters; node10 resolution (no exports map) is not a supported consumer.
+  run(bin('attw'), [join(packs, file), '--profile', 'node16'], dir);
+}
+
+// 2. A fresh consumer project: the tarballs plus the frameworks, installed by npm.
+const dependencies = {
+  ...Object.fromEntries(Object.entries(tarballs).map(([name, file]) => [name, `file:${file}`])),
+  express: '^5.1.0',
+  koa: '^3.0.0',
+  fastify: '^5.0.0',
+  '@nestjs/common': '^12.0.0',
+  '@nestjs/core': '^12.0.0',
+  '@nestjs/platform-express': '^12.0.0',
+  'reflect-metadata': '^0.2.2',
+  rxjs: '^7.8.0',
+  typescript: '~5.9.3',
+  '@types/node': '^20.19.0',
+  '@types/express': '^5.0.0',
+  '@types/koa': '^3.0.0',
+};
+writeFileSync(
+  join(consumer, 'package.json'),
+  JSON.stringify({ name: 'consumer', private: true, dependencies, overrides: { '@pirsch-node/core': `file:${tarballs['@pirsch-node/core']}` } }, null, 2),
+);
+run('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error'], consumer);
+
+// 3. Load every package both ways.
+const expected = {
+  '@pirsch-node/core': ['createClient', 'hitFromRequest', 'hitFromWebRequest', 'createTracker'],
+  '@pirsch-node/testing': ['createPirschEmulator'],
+  '@pirsch-node/express': ['pirsch'],
+  '@pirsch-node/koa': ['pirsch'],
+  '@pirsch-node/fastify': ['pirsch'],
+  '@pirsch-node/nest': ['PirschModule', 'PirschService'],
+};
+const check = `for (const [name, keys] of Object.entries(${JSON.stringify(expected)})) {
+  const m = LOAD(name);
+  for (const key of keys) if (!(key in m)) throw new Error(name + ' has no export ' + key + ' via MODE');
+}
+console.log('all packages load via MODE');`;
+writeFileSync(join(consumer, 'load.cjs'), check.replaceAll('LOAD(name)', 'require(name)').replaceAll('MODE', 'require()'));
+writeFileSync(join(consumer, 'load.mjs'), `(async () => {${check.replaceAll('LOAD(name)', '(await import(name))').replaceAll('MODE', 'import')}})();`);
+run(process.execPath, ['load.cjs'], consumer);
+run(process.execPath, ['load.mjs'], consumer);
+
+// 4. Type-check a small app per framework with node16 (as ESM .mts and CJS .cts) and bundler resolution.
+const apps = {
+  core: `import { createClient, hitFromRequest, PirschApiError, type Hit } from '@pirsch-node/core';
+import { createServer } from 'node:http';
+const client = createClient({ accessKey: 'pa_x', onError: (error) => { if (error instanceof PirschApiError) console.log(error.status); } });
+createServer((req, res) => { const hit: Hit = hitFromRequest(req); client.hit(hit); client.event('Signup', hit, { meta: { plan: 'pro' } }); res.end(); });
+export async function stats() { const total = await client.statistics.total({ id: 'x', from: new Date(), to: '2024-01-31' }); return total.visitors; }
+export const ok: Promise<boolean> = client.flush(100);`,
+  testing: `import { createPirschEmulator } from '@pirsch-node/testing';
+export async function emulate() { const emulator = await createPirschEmulator(); const n: number = emulator.hits.length; await emulator.close(); return n; }`,
+  express: `import express from 'express';
+import { pirsch } from '@pirsch-node/express';
+const app = express();
+app.use(pirsch({ accessKey: 'pa_x', exclude: ['/health'] }));
+app.post('/signup', (req, res) => { req.pirsch.event('Signup', { meta: { plan: 'pro' } }); res.send('ok'); });`,
+  koa: `import Koa from 'koa';
+import { pirsch } from '@pirsch-node/koa';
+const app = new Koa();
+app.use(pirsch({ accessKey: 'pa_x' }));
+app.use(async (ctx) => { ctx.state.pirsch.event('Signup', { duration: 3 }); ctx.body = 'ok'; });`,
+  fastify: `import Fastify from 'fastify';
+import { pirsch } from '@pirsch-node/fastify';
+export async function build() {
+  const app = Fastify();
+  await app.register(pirsch, { accessKey: 'pa_x' });
+  app.post('/signup', async (request) => { request.pirsch.event('Signup'); await app.pirsch.flush(); return 'ok'; });
+  return app;
+}`,
+  nest: `import 'reflect-metadata';
+import { Controller, Inject, Module, Post, Req } from '@nestjs/common';
+import { PirschModule, PirschService } from '@pirsch-node/nest';
+import type { Request } from 'express';
+@Controller()
+export class SignupController {
+  constructor(@Inject(PirschService) private readonly pirsch: PirschService) {}
+  @Post('signup') signup(@Req() req: Request) { this.pirsch.event('Signup', req, { meta: { plan: 'pro' } }); return 'ok'; }
+}
+@Module({ imports: [PirschModule.forRoot({ accessKey: 'pa_x' })], controllers: [SignupController] })
+export class AppModule {}`,
+};
+for (const [name, code] of Object.entries(apps)) {
+  writeFileSync(join(consumer, `${name}.mts`), code);
+  writeFileSync(join(consumer, `${name}.cts`), code);
+  writeFileSync(join(consumer, `${name}.ts`), code);
+}
+const common = { strict: true, noEmit: true, skipLibCheck: false, experimentalDecorators: true, target: 'ES2022', types: ['node'] };
+writeFileSync(join(consumer, 'tsconfig.node16.json'), JSON.stringify({ compilerOptions: { ...common, module: 'node16', moduleResolution: 'node16' }, include: ['*.mts', '*.cts'] }));
+writeFileSync(join(consumer, 'tsconfig.bundler.json'), JSON.stringify({ compilerOptions: { ...common, module: 'esnext', moduleResolution: 'bundler' }, include: ['*.ts'] }));
+run(join(consumer, 'node_modules', '.bin', 'tsc'), ['-p', 'tsconfig.node16.json'], consumer);
+run(join(consumer, 'node_modules', '.bin', 'tsc'), ['-p', 'tsconfig.bundler.json'], consumer);
+console.log('pack-check: every package packs, lints, loads by require() and import, and type-checks with node16 and bundler');
