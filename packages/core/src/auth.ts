@@ -41,9 +41,9 @@ export function createTokenSource(auth: ResolvedClientOptions['auth'], transport
     }
     const expiresAt = typeof body.expires_at === 'string' ? Date.parse(body.expires_at) : Number.NaN;
     const now = Date.now();
-    // Unknown expiry: keep it for 10 minutes; short-lived tokens: refresh at 90% of their life.
-    const life = Number.isNaN(expiresAt) ? 10 * 60_000 : expiresAt - now;
-    const refreshAt = now + Math.max(0, Math.min(life - EXPIRY_MARGIN_MS, life * 0.9));
+    // Unknown expiry: keep it for 10 minutes. Refresh a minute early, or at 90% of a short life.
+    const life = Number.isNaN(expiresAt) ? 10 * 60_000 : Math.max(0, expiresAt - now);
+    const refreshAt = now + life - Math.min(EXPIRY_MARGIN_MS, life * 0.1);
     cached = { token: body.access_token, refreshAt };
     return body.access_token;
   }
