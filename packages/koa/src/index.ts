@@ -1,1 +1,3 @@
-export {};
+export { pirsch } from './middleware.js';
+export type { PirschKoaOptions, PirschKoaTrackingOptions, PirschMiddleware } from './types.js';
+export type { RequestHelper, SkipReason } from '@pirsch-node/core';

@@ -1,0 +1,98 @@
+import { createTracker } from '@pirsch-node/core';
+import type { PirschClient, PirschClientOptions, PirschDelivery, RequestContext, Tracker } from '@pirsch-node/core';
+import type { Context, Next, Response } from 'koa';
+import type { PirschKoaOptions, PirschKoaTrackingOptions, PirschMiddleware } from './types.js';
+
+type KoaRequestContext = RequestContext<Context, Response>;
+
+/**
+ * Koa middleware (Koa 2 and 3) that sends a page view to Pirsch for every page it serves, once
+ * the response is complete, without delaying it. Put it first, so it sees every response and the
+ * final status set by Koa's error handling. `ctx.state.pirsch` sends events for the request.
+ * Bad options throw a `PirschConfigError` here, at `app.use()` time.
+ *
+ * @example
+ * ```ts
+ * const app = new Koa();
+ * app.proxy = true; // behind a reverse proxy: ctx.ip from X-Forwarded-For
+ * const analytics = pirsch({ accessKey: process.env.PIRSCH_ACCESS_KEY, exclude: ['/health'] });
+ * app.use(analytics);
+ * app.use(async (ctx) => {
+ *   if (ctx.method === 'POST' && ctx.path === '/signup') ctx.state.pirsch.event('Signup', { meta: { plan: 'pro' } });
+ *   ctx.body = 'hello';
+ * });
+ * const server = app.listen(3000);
+ * process.on('SIGTERM', () => server.close(() => void analytics.shutdown()));
+ * ```
+ */
+export function pirsch<C extends PirschDelivery>(options: PirschKoaTrackingOptions & { client: C }): PirschMiddleware<C>;
+export function pirsch(options: PirschKoaTrackingOptions & PirschClientOptions & { client?: undefined }): PirschMiddleware<PirschClient>;
+export function pirsch(options: PirschKoaOptions): PirschMiddleware<PirschDelivery>;
+export function pirsch(options: PirschKoaOptions): PirschMiddleware<PirschDelivery> {
+  const tracker = createTracker<Context, Response>(options);
+
+  async function pirschMiddleware(ctx: Context, next: Next): Promise<void> {
+    const request = startRequest(tracker, ctx);
+    try {
+      await next();
+    } finally {
+      // Koa writes the response after the middleware chain settles (also for a thrown error):
+      // track when it is written, with the status that went out.
+      trackWhenComplete(tracker, ctx, request);
+    }
+  }
+
+  const shutdown = (timeoutMs?: number): Promise<void> => tracker.shutdown(timeoutMs);
+  return Object.defineProperties(pirschMiddleware, {
+    client: { get: () => tracker.client, enumerable: true },
+    tracked: { get: () => tracker.tracked, enumerable: true },
+    skipped: { get: () => tracker.skipped, enumerable: true },
+    shutdown: { value: shutdown, enumerable: true },
+    close: { value: shutdown, enumerable: true },
+  }) as PirschMiddleware<PirschDelivery>;
+}
+
+/** Sets `ctx.state.pirsch`; never throws into the app. */
+function startRequest(tracker: Tracker<Context, Response>, ctx: Context): KoaRequestContext | undefined {
+  try {
+    // ctx.ip honours app.proxy; originalUrl keeps a koa-mount prefix (mount rewrites ctx.url and ctx.path).
+    const request: KoaRequestContext = { raw: ctx.req, req: ctx, res: ctx.response, ip: ctx.ip, path: ctx.originalUrl };
+    ctx.state.pirsch = tracker.helper(request);
+    return request;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Tracks once the response is written (`finish`), with `res.statusCode` as it went out. A response
+ * that closes without finishing (the client went away) is not tracked. Both listeners are removed
+ * on whichever comes first. Never throws.
+ */
+function trackWhenComplete(tracker: Tracker<Context, Response>, ctx: Context, request: KoaRequestContext | undefined): void {
+  if (request === undefined) return;
+  try {
+    const res = ctx.res;
+    if (res.writableFinished) {
+      tracker.track(request, res.statusCode);
+      return;
+    }
+    if (res.destroyed) return; // aborted before the chain settled: nothing will be written
+    const onFinish = (): void => {
+      cleanup();
+      tracker.track(request, res.statusCode);
+    };
+    const onClose = (): void => {
+      cleanup();
+      if (res.writableFinished) tracker.track(request, res.statusCode);
+    };
+    const cleanup = (): void => {
+      res.off('finish', onFinish);
+      res.off('close', onClose);
+    };
+    res.once('finish', onFinish);
+    res.once('close', onClose);
+  } catch {
+    // never into the app: analytics must not fail a request
+  }
+}
