@@ -1,0 +1,57 @@
+import type { ServerResponse } from 'node:http';
+import { Inject, Module } from '@nestjs/common';
+import type { MiddlewareConsumer, NestModule, OnApplicationShutdown } from '@nestjs/common';
+import { createTracker } from '@pirsch-node/core';
+import type { Tracker } from '@pirsch-node/core';
+import { PIRSCH_ROUTES, PIRSCH_TRACKER } from './pirsch.constants.js';
+import { PirschMiddleware } from './pirsch.middleware.js';
+import { PIRSCH_MODULE_OPTIONS, PirschConfigurableModule } from './pirsch.module-definition.js';
+import { PirschService } from './pirsch.service.js';
+import type { PirschMiddlewareRequest, PirschModuleOptions } from './pirsch.types.js';
+
+/**
+ * Server-side Pirsch analytics for a Nest app: tracks page views from a middleware on every
+ * route and provides `PirschService` for events. Global by default; import it once in the root
+ * module. Bad options throw a `PirschConfigError` naming the option while the app starts.
+ * On shutdown (`app.close()`, or a signal with `enableShutdownHooks()`) it closes the client it
+ * created, or flushes a `client` it was given and leaves it open.
+ *
+ * @example
+ * ```ts
+ * @Module({ imports: [PirschModule.forRoot({ accessKey: process.env.PIRSCH_ACCESS_KEY })] })
+ * export class AppModule {}
+ *
+ * // or, from configuration:
+ * PirschModule.forRootAsync({
+ *   imports: [ConfigModule],
+ *   inject: [ConfigService],
+ *   useFactory: (config: ConfigService) => ({ accessKey: config.getOrThrow('PIRSCH_ACCESS_KEY'), exclude: ['/health'] }),
+ * });
+ * ```
+ */
+@Module({
+  providers: [
+    {
+      provide: PIRSCH_TRACKER,
+      useFactory: (options: PirschModuleOptions) => createTracker<PirschMiddlewareRequest, ServerResponse>(options),
+      inject: [PIRSCH_MODULE_OPTIONS],
+    },
+    PirschService,
+  ],
+  exports: [PirschService, PIRSCH_TRACKER],
+})
+export class PirschModule extends PirschConfigurableModule implements NestModule, OnApplicationShutdown {
+  constructor(@Inject(PIRSCH_TRACKER) private readonly tracker: Tracker<PirschMiddlewareRequest, ServerResponse>) {
+    super();
+  }
+
+  /** Applies the tracking middleware to every route (guarded and unmatched ones included). */
+  configure(consumer: MiddlewareConsumer): void {
+    consumer.apply(PirschMiddleware).forRoutes(PIRSCH_ROUTES);
+  }
+
+  /** Runs after the HTTP server closed: delivers what is queued. Never rejects. */
+  async onApplicationShutdown(): Promise<void> {
+    await this.tracker.shutdown();
+  }
+}

@@ -1,0 +1,81 @@
+import type { ServerResponse } from 'node:http';
+import { Inject, Injectable } from '@nestjs/common';
+import type { EventOptions, PirschDelivery, RequestHelper, Tracker } from '@pirsch-node/core';
+import { PIRSCH_TRACKER } from './pirsch.constants.js';
+import { requestContextOf } from './pirsch.request.js';
+import type { PirschMiddlewareRequest, PirschRequest } from './pirsch.types.js';
+
+/**
+ * Manual tracking from controllers and providers: events and session keep-alives for the page
+ * of a request. Every method returns at once and never throws; delivery happens in the background.
+ *
+ * @example
+ * ```ts
+ * @Controller()
+ * export class SignupController {
+ *   constructor(@Inject(PirschService) private readonly pirsch: PirschService) {}
+ *
+ *   @Post('signup')
+ *   signup(@Req() req: Request) {
+ *     this.pirsch.event('Signup', req, { meta: { plan: 'pro' } });
+ *   }
+ * }
+ * ```
+ */
+@Injectable()
+export class PirschService {
+  // One helper per request, so several events share one page hit; weak, so it holds no request.
+  readonly #helpers = new WeakMap<object, RequestHelper>();
+
+  constructor(@Inject(PIRSCH_TRACKER) private readonly tracker: Tracker<PirschMiddlewareRequest, ServerResponse>) {}
+
+  /**
+   * The core client hits and events go to: the one passed as `client`, or the one the module
+   * created from the client options (a `PirschClient`; pass your own `client` to use its
+   * statistics API with full types).
+   */
+  get client(): PirschDelivery {
+    return this.tracker.client;
+  }
+
+  /**
+   * Enqueues an event on the page of `req` (an Express request, a `FastifyRequest` or a raw
+   * `IncomingMessage`). Skipped when the request sent `DNT: 1` and `respectDnt` is on.
+   *
+   * @example
+   * ```ts
+   * this.pirsch.event('Download', req, { duration: 3, meta: { file: 'report.pdf' } });
+   * ```
+   */
+  event(name: string, req: PirschRequest, options?: EventOptions): void {
+    this.#helperFor(req)?.event(name, options);
+  }
+
+  /** Keeps the session of the visitor behind `req` alive (for long pages without new hits). */
+  session(req: PirschRequest): void {
+    this.#helperFor(req)?.session();
+  }
+
+  /**
+   * Resolves `true` once everything queued so far was delivered, `false` otherwise or after
+   * `timeoutMs` (default: the client's). Never rejects.
+   */
+  flush(timeoutMs?: number): Promise<boolean> {
+    return this.tracker.client.flush(timeoutMs).catch(() => false);
+  }
+
+  #helperFor(req: PirschRequest): RequestHelper | undefined {
+    try {
+      const ctx = requestContextOf(req);
+      if (ctx === undefined) return undefined;
+      let helper = this.#helpers.get(ctx.raw);
+      if (helper === undefined) {
+        helper = this.tracker.helper(ctx);
+        this.#helpers.set(ctx.raw, helper);
+      }
+      return helper;
+    } catch {
+      return undefined;
+    }
+  }
+}

@@ -1,0 +1,26 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { PirschAdapterOptions } from '@pirsch-node/core';
+
+/**
+ * The request a Nest middleware sees: Express's request on `platform-express`, the raw Node
+ * request on `platform-fastify` (where @fastify/middie sets `ip` and `originalUrl` on it).
+ * The `filter`, `title` and `tags` options receive it.
+ */
+export type PirschMiddlewareRequest = IncomingMessage & { originalUrl?: string; ip?: string };
+
+/** A Fastify request as `PirschService` reads it: the raw request and the IP Fastify resolved. */
+export interface PirschFastifyRequestLike {
+  raw: IncomingMessage;
+  ip?: string;
+}
+
+/** What `PirschService` accepts: an Express request, a `FastifyRequest`, or a raw `IncomingMessage`. */
+export type PirschRequest = PirschMiddlewareRequest | PirschFastifyRequestLike;
+
+/**
+ * Options of `PirschModule.forRoot` (and what `forRootAsync`'s factory returns): a ready client
+ * (`client`) or the options to create one (`accessKey`, or `clientId` and `clientSecret`, ...),
+ * plus the tracking options (`respectDnt`, `methods`, `exclude`, `filter`, `title`, `tags`,
+ * `hostname`, `protocol`, `disableBotFilter`).
+ */
+export type PirschModuleOptions = PirschAdapterOptions<PirschMiddlewareRequest, ServerResponse>;
