@@ -1,1 +1,3 @@
-export {};
+export { pirsch } from './middleware.js';
+export type { PirschExpressOptions, PirschMiddleware } from './types.js';
+export type { RequestHelper, TrackingOptions } from '@pirsch-node/core';

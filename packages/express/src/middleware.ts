@@ -1,0 +1,96 @@
+import { createTracker } from '@pirsch-node/core';
+import type { PirschClient, PirschClientOptions, PirschDelivery, RequestContext, TrackingOptions } from '@pirsch-node/core';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Request, Response } from 'express';
+import type { PirschExpressOptions, PirschMiddleware } from './types.js';
+
+/**
+ * Creates the Express middleware (Express 4 and 5) that sends a page hit to Pirsch for every
+ * tracked response, after the response is complete, and puts `req.pirsch` on every request for
+ * manual events. Options are checked here: a bad one throws a `PirschConfigError` naming it, when
+ * the app is set up, never during a request.
+ *
+ * A response is tracked when it answers a `GET` with a 2xx status, the request has a User-Agent,
+ * does not send `DNT: 1` (unless `respectDnt: false`), is no prefetch, asks for no static asset,
+ * is not matched by `exclude`, and `filter` (if any) returns true. The URL keeps the mount path
+ * (`req.originalUrl`); the IP is `req.ip`, so it honours `app.set('trust proxy', ...)`.
+ * An aborted request (the client went away before the response was complete) is not tracked.
+ *
+ * @example
+ * ```ts
+ * import express from 'express';
+ * import { pirsch } from '@pirsch-node/express';
+ *
+ * const app = express();
+ * const tracking = pirsch({ accessKey: process.env.PIRSCH_ACCESS_KEY, exclude: ['/health'] });
+ * app.use(tracking);
+ * app.post('/signup', (req, res) => {
+ *   req.pirsch.event('Signup', { meta: { plan: 'pro' } });
+ *   res.redirect('/welcome');
+ * });
+ * const server = app.listen(3000);
+ * process.on('SIGTERM', () => server.close(() => void tracking.shutdown()));
+ * ```
+ */
+export function pirsch<C extends PirschDelivery>(options: TrackingOptions<Request, Response> & { client: C }): PirschMiddleware<C>;
+export function pirsch(
+  options: TrackingOptions<Request, Response> & PirschClientOptions & { client?: undefined },
+): PirschMiddleware<PirschClient>;
+export function pirsch(options: PirschExpressOptions): PirschMiddleware;
+export function pirsch(options: PirschExpressOptions): PirschMiddleware {
+  const tracker = createTracker<Request, Response>(options);
+
+  function pirschMiddleware(incoming: IncomingMessage, outgoing: ServerResponse, next: (error?: unknown) => void): void {
+    try {
+      // Express set up both before any middleware runs.
+      const req = incoming as Request;
+      const res = outgoing as Response;
+      const ctx: RequestContext<Request, Response> = {
+        raw: req,
+        req,
+        res,
+        // A router mounted with app.use('/shop', router) sees req.url without '/shop'.
+        path: req.originalUrl,
+        // Read only when a hit or event is built, so untracked requests never pay for it.
+        get ip() {
+          return ipOf(req);
+        },
+      };
+      req.pirsch = tracker.helper(ctx);
+
+      // Record once: on 'finish', or on a 'close' that comes after the response was complete.
+      // A 'close' before that is an aborted request. Either listener removes the other.
+      const onFinish = (): void => {
+        res.removeListener('close', onClose);
+        tracker.track(ctx, res.statusCode);
+      };
+      const onClose = (): void => {
+        res.removeListener('finish', onFinish);
+        if (res.writableFinished) tracker.track(ctx, res.statusCode);
+      };
+      res.once('finish', onFinish);
+      res.once('close', onClose);
+    } catch {
+      // never into the app: analytics must not fail a request
+    }
+    next();
+  }
+
+  return Object.defineProperties(pirschMiddleware, {
+    client: { get: () => tracker.client, enumerable: true },
+    ownsClient: { value: tracker.ownsClient, enumerable: true },
+    tracked: { get: () => tracker.tracked, enumerable: true },
+    skipped: { value: tracker.skipped, enumerable: true },
+    shutdown: { value: (timeoutMs?: number) => tracker.shutdown(timeoutMs), enumerable: true },
+  }) as PirschMiddleware;
+}
+
+/** `req.ip` (Express resolves it with the app's `trust proxy` setting); undefined if that fails. */
+function ipOf(req: Request): string | undefined {
+  try {
+    const ip: unknown = req.ip;
+    return typeof ip === 'string' && ip !== '' ? ip : undefined;
+  } catch {
+    return undefined;
+  }
+}
