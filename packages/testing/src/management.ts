@@ -168,6 +168,33 @@ function withDomain(state: ManagementState, domainId: string | undefined, field:
   return domain ? then(domain) : notFound('domain');
 }
 
+/** The items of a domain, for the list routes (`?<param>=<domain id>`). */
+function listOfDomain<T extends { domain_id: string }>(
+  state: ManagementState,
+  list: T[],
+  url: URL,
+  param: string,
+  show: (item: T) => unknown = (item) => item,
+): RouteResult {
+  return withDomain(state, url.searchParams.get(param) ?? undefined, param, (domain) =>
+    ok(list.filter((item) => item.domain_id === domain.id).map(show)),
+  );
+}
+
+/** Finds an item by the body's `id` for the update routes: 400 without an id, 404 for an unknown one. */
+function byId<T extends { id: string }>(list: T[], body: Body, what: string, then: (item: T) => RouteResult): RouteResult {
+  const id = text(body, 'id');
+  if (!id) return invalid({ id: 'required' });
+  const item = list.find((candidate) => candidate.id === id);
+  return item ? then(item) : notFound(what);
+}
+
+/** A new object's id and times. */
+function stamp(state: ManagementState, kind: string): { id: string; def_time: string; mod_time: string } {
+  const time = now();
+  return { id: nextId(state, kind), def_time: time, mod_time: time };
+}
+
 function remove<T extends { id: string }>(list: T[], id: string | null, what: string): RouteResult {
   if (!id) return invalid({ id: 'required' });
   const index = list.findIndex((item) => item.id === id);
@@ -268,16 +295,11 @@ function domainSetting(state: ManagementState, setting: string, method: string, 
 function accessLinks(state: ManagementState, method: string, url: URL, body: Body): RouteResult {
   switch (method) {
     case 'GET':
-      return withDomain(state, url.searchParams.get('domain_id') ?? undefined, 'domain_id', (domain) =>
-        ok(state.accessLinks.filter((link) => link.domain_id === domain.id)),
-      );
+      return listOfDomain(state, state.accessLinks, url, 'domain_id');
     case 'POST':
       return withDomain(state, text(body, 'domain_id'), 'domain_id', (domain) => {
-        const time = now();
         const link: AccessLink = {
-          id: nextId(state, 'link'),
-          def_time: time,
-          mod_time: time,
+          ...stamp(state, 'link'),
           domain_id: domain.id,
           code: secret(10),
           description: typeof body.description === 'string' ? body.description : '',
@@ -285,14 +307,12 @@ function accessLinks(state: ManagementState, method: string, url: URL, body: Bod
         state.accessLinks.push(link);
         return ok(link);
       });
-    case 'PUT': {
-      const link = state.accessLinks.find((candidate) => candidate.id === text(body, 'id'));
-      if (!text(body, 'id')) return invalid({ id: 'required' });
-      if (!link) return notFound('access link');
-      link.description = typeof body.description === 'string' ? body.description : link.description;
-      link.mod_time = now();
-      return ok();
-    }
+    case 'PUT':
+      return byId(state.accessLinks, body, 'access link', (link) => {
+        if (typeof body.description === 'string') link.description = body.description;
+        link.mod_time = now();
+        return ok();
+      });
     case 'DELETE':
       return remove(state.accessLinks, url.searchParams.get('id'), 'access link');
     default:
@@ -303,9 +323,7 @@ function accessLinks(state: ManagementState, method: string, url: URL, body: Bod
 function members(state: ManagementState, method: string, url: URL, body: Body): RouteResult {
   switch (method) {
     case 'GET':
-      return withDomain(state, url.searchParams.get('id') ?? undefined, 'id', (domain) =>
-        ok(state.members.filter((member) => member.domain_id === domain.id)),
-      );
+      return listOfDomain(state, state.members, url, 'id');
     case 'POST':
       return withDomain(state, text(body, 'id'), 'id', (domain) => {
         const invited = emails(body);
@@ -328,16 +346,14 @@ function members(state: ManagementState, method: string, url: URL, body: Body): 
         return ok();
       });
     case 'PUT': {
-      const id = text(body, 'id');
       const role = text(body, 'role')?.toLowerCase();
-      if (!id) return invalid({ id: 'required' });
-      if (role !== 'admin' && role !== 'viewer') return invalid({ role: 'the role must be admin or viewer' });
-      const member = state.members.find((candidate) => candidate.id === id);
-      if (!member) return notFound('member');
-      if (member.role === 'owner') return invalid({ role: 'the owner role can only change by a domain transfer' });
-      member.role = role;
-      member.mod_time = now();
-      return ok();
+      if (text(body, 'id') && role !== 'admin' && role !== 'viewer') return invalid({ role: 'the role must be admin or viewer' });
+      return byId(state.members, body, 'member', (member) => {
+        if (member.role === 'owner') return invalid({ role: 'the owner role can only change by a domain transfer' });
+        member.role = role ?? member.role;
+        member.mod_time = now();
+        return ok();
+      });
     }
     case 'DELETE': {
       const member = state.members.find((candidate) => candidate.id === url.searchParams.get('id'));
@@ -363,18 +379,15 @@ function withoutSecret({ client_secret: _secret, ...client }: CreatedOAuthClient
 function clients(state: ManagementState, method: string, url: URL, body: Body): RouteResult {
   switch (method) {
     case 'GET':
-      return withDomain(state, url.searchParams.get('id') ?? undefined, 'id', (domain) =>
-        ok(state.clients.filter((client) => client.domain_id === domain.id).map(withoutSecret)),
-      );
+      return listOfDomain(state, state.clients, url, 'id', withoutSecret);
     case 'POST': {
       // One POST both creates (with domain_id) and updates (with id), as the API has it.
-      const id = text(body, 'id');
-      if (id) {
-        const client = state.clients.find((candidate) => candidate.id === id);
-        if (!client) return notFound('client');
-        if (typeof body.description === 'string') client.description = body.description;
-        client.mod_time = now();
-        return ok(withoutSecret(client));
+      if (text(body, 'id')) {
+        return byId(state.clients, body, 'client', (client) => {
+          if (typeof body.description === 'string') client.description = body.description;
+          client.mod_time = now();
+          return ok(withoutSecret(client));
+        });
       }
       return withDomain(state, text(body, 'domain_id'), 'domain_id', (domain) => {
         const validation: Record<string, string> = {};
@@ -385,11 +398,8 @@ function clients(state: ManagementState, method: string, url: URL, body: Body): 
           else scopes[scope] = value;
         }
         if (Object.keys(validation).length > 0) return invalid(validation);
-        const time = now();
         const client = {
-          id: nextId(state, 'client'),
-          def_time: time,
-          mod_time: time,
+          ...stamp(state, 'client'),
           domain_id: domain.id,
           client_id: secret(16),
           client_secret: secret(32),
@@ -419,9 +429,7 @@ function interval(body: Body): number | undefined {
 function reports(state: ManagementState, method: string, url: URL, body: Body): RouteResult {
   switch (method) {
     case 'GET':
-      return withDomain(state, url.searchParams.get('id') ?? undefined, 'id', (domain) =>
-        ok(state.reports.filter((report) => report.domain_id === domain.id)),
-      );
+      return listOfDomain(state, state.reports, url, 'id');
     case 'POST':
       return withDomain(state, text(body, 'domain_id'), 'domain_id', (domain) => {
         const addresses = emails(body);
@@ -430,12 +438,9 @@ function reports(state: ManagementState, method: string, url: URL, body: Body): 
         if (!addresses) validation.emails = 'a list of valid email addresses is required';
         if (!weeks) validation.interval = 'the interval must be a whole number of weeks above 0';
         if (!addresses || !weeks) return invalid(validation);
-        const time = now();
         const created = addresses.map(
           (email): EmailReport => ({
-            id: nextId(state, 'report'),
-            def_time: time,
-            mod_time: time,
+            ...stamp(state, 'report'),
             domain_id: domain.id,
             email,
             interval: weeks,
@@ -446,16 +451,14 @@ function reports(state: ManagementState, method: string, url: URL, body: Body): 
         return ok(created);
       });
     case 'PUT': {
-      const id = text(body, 'id');
       const weeks = interval(body);
-      if (!id) return invalid({ id: 'required' });
-      if (!weeks) return invalid({ interval: 'the interval must be a whole number of weeks above 0' });
-      const report = state.reports.find((candidate) => candidate.id === id);
-      if (!report) return notFound('report');
-      report.interval = weeks;
-      report.next_report = weeksFromNow(weeks);
-      report.mod_time = now();
-      return ok(report);
+      if (text(body, 'id') && !weeks) return invalid({ interval: 'the interval must be a whole number of weeks above 0' });
+      return byId(state.reports, body, 'report', (report) => {
+        report.interval = weeks ?? report.interval;
+        report.next_report = weeksFromNow(report.interval);
+        report.mod_time = now();
+        return ok(report);
+      });
     }
     case 'DELETE':
       return remove(state.reports, url.searchParams.get('id'), 'report');
@@ -490,16 +493,11 @@ function applyGoal(goal: ConversionGoal, body: Body): RouteResult | undefined {
 function goals(state: ManagementState, method: string, url: URL, body: Body): RouteResult {
   switch (method) {
     case 'GET':
-      return withDomain(state, url.searchParams.get('id') ?? undefined, 'id', (domain) =>
-        ok(state.goals.filter((goal) => goal.domain_id === domain.id)),
-      );
+      return listOfDomain(state, state.goals, url, 'id');
     case 'POST':
       return withDomain(state, text(body, 'domain_id'), 'domain_id', (domain) => {
-        const time = now();
         const goal: ConversionGoal = {
-          id: '',
-          def_time: time,
-          mod_time: time,
+          ...stamp(state, 'goal'),
           domain_id: domain.id,
           name: '',
           path_pattern: '',
@@ -511,21 +509,17 @@ function goals(state: ManagementState, method: string, url: URL, body: Body): Ro
         };
         const error = applyGoal(goal, body);
         if (error) return error;
-        goal.id = nextId(state, 'goal');
         state.goals.push(goal);
         return ok(goal);
       });
-    case 'PUT': {
-      const id = text(body, 'id');
-      if (!id) return invalid({ id: 'required' });
-      const goal = state.goals.find((candidate) => candidate.id === id);
-      if (!goal) return notFound('goal');
-      const draft = { ...goal };
-      const error = applyGoal(draft, body);
-      if (error) return error;
-      Object.assign(goal, draft);
-      return ok(goal);
-    }
+    case 'PUT':
+      return byId(state.goals, body, 'goal', (goal) => {
+        const draft = { ...goal };
+        const error = applyGoal(draft, body);
+        if (error) return error;
+        Object.assign(goal, draft);
+        return ok(goal);
+      });
     case 'DELETE':
       return remove(state.goals, url.searchParams.get('id'), 'goal');
     default:
