@@ -431,15 +431,16 @@ function pages(views: PageView[], query: Query): PageStats[] {
   return ranked(rows, query, (row) => row.visitors, (row) => row.path);
 }
 
-function entryOrExit(views: PageView[], query: Query, which: 'entry' | 'exit') {
+function entryOrExit(views: PageView[], which: 'entry' | 'exit') {
   const sessions = new Set(views.map((view) => view.session));
   const edge = (session: Session) => (which === 'entry' ? session.views[0] : session.views.at(-1));
   const edges = [...sessions].map(edge).filter((view): view is PageView => view !== undefined);
+  const byPath = groupBy(views, (view) => view.path);
   return [...groupBy(edges, (view) => view.path)].map(([path, group]) => ({
     path,
-    title: latestTitle(views.filter((view) => view.path === path)),
+    title: latestTitle(byPath.get(path) ?? []),
     visitors: distinctVisitors(group),
-    sessions: new Set(views.filter((view) => view.path === path).map((view) => view.session)).size,
+    sessions: new Set((byPath.get(path) ?? []).map((view) => view.session)).size,
     count: group.length,
     rate: rate(group.length, sessions.size),
     time: timeSpent(group),
@@ -447,7 +448,7 @@ function entryOrExit(views: PageView[], query: Query, which: 'entry' | 'exit') {
 }
 
 function entryPages(views: PageView[], query: Query): EntryStats[] {
-  const rows = entryOrExit(views, query, 'entry').map(
+  const rows = entryOrExit(views, 'entry').map(
     (row): EntryStats => ({
       path: row.path,
       title: row.title,
@@ -462,7 +463,7 @@ function entryPages(views: PageView[], query: Query): EntryStats[] {
 }
 
 function exitPages(views: PageView[], query: Query): ExitStats[] {
-  const rows = entryOrExit(views, query, 'exit').map(
+  const rows = entryOrExit(views, 'exit').map(
     (row): ExitStats => ({
       path: row.path,
       title: row.title,
