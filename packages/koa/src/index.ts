@@ -1,3 +1,3 @@
 export { pirsch } from './middleware.js';
 export type { PirschKoaOptions, PirschKoaTrackingOptions, PirschMiddleware } from './types.js';
-export type { RequestHelper, SkipReason } from '@pirsch-node/core';
+export type { RequestHelper, SkipReason, TrackingOptions } from '@pirsch-node/core';

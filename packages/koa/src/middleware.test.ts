@@ -363,12 +363,13 @@ describe.each([
   });
 
   describe('shutdown', () => {
-    it('close() on a middleware that created its client delivers what is queued and closes it', async () => {
+    it('shutdown() on a middleware that created its client delivers what is queued and closes it', async () => {
       const { app, middleware } = appWith({ baseUrl: emulator.url, accessKey: emulator.accessKey, flushIntervalMs: 60_000 });
       await get(app, '/').expect(200);
       await get(app, '/about').expect(200);
       expect(emulator.hits).toHaveLength(0);
-      await middleware.close();
+      expect(middleware.ownsClient).toBe(true);
+      await middleware.shutdown();
       expect(emulator.hits.map((hit) => hit.url)).toEqual([`http://${HOST}/`, `http://${HOST}/about`]);
       expect(middleware.client.closed).toBe(true);
     });
@@ -376,6 +377,7 @@ describe.each([
     it('shutdown() on a middleware given a client flushes it and leaves it open', async () => {
       const { app, middleware } = appWith({ client });
       expect(middleware.client).toBe(client);
+      expect(middleware.ownsClient).toBe(false);
       await get(app, '/').expect(200);
       expect(emulator.hits).toHaveLength(0);
       await middleware.shutdown();

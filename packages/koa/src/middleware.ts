@@ -42,13 +42,12 @@ export function pirsch(options: PirschKoaOptions): PirschMiddleware<PirschDelive
     }
   }
 
-  const shutdown = (timeoutMs?: number): Promise<void> => tracker.shutdown(timeoutMs);
   return Object.defineProperties(pirschMiddleware, {
     client: { get: () => tracker.client, enumerable: true },
+    ownsClient: { value: tracker.ownsClient, enumerable: true },
     tracked: { get: () => tracker.tracked, enumerable: true },
     skipped: { get: () => tracker.skipped, enumerable: true },
-    shutdown: { value: shutdown, enumerable: true },
-    close: { value: shutdown, enumerable: true },
+    shutdown: { value: (timeoutMs?: number) => tracker.shutdown(timeoutMs), enumerable: true },
   }) as PirschMiddleware<PirschDelivery>;
 }
 

@@ -19,19 +19,20 @@ export type PirschKoaTrackingOptions = TrackingOptions<Context, Response>;
 export type PirschKoaOptions<C extends PirschDelivery = PirschDelivery> = PirschKoaTrackingOptions &
   ({ client: C } | (PirschClientOptions & { client?: undefined }));
 
-/** The middleware `pirsch()` returns: a Koa middleware that also knows its client. */
+/** The middleware `pirsch()` returns: a Koa middleware, plus the client it delivers to and a `shutdown` for the app's shutdown. */
 export interface PirschMiddleware<C extends PirschDelivery = PirschClient> extends Middleware {
   /** The client hits go to: the one you gave, or the one the middleware created from your options. */
   readonly client: C;
+  /** True when the middleware created the client (and `shutdown` closes it). */
+  readonly ownsClient: boolean;
   /** Responses tracked so far (hits handed to the client). */
   readonly tracked: number;
   /** Responses not tracked so far, per reason (`method`, `status`, `dnt`, `asset`, ...). */
   readonly skipped: Readonly<Record<SkipReason, number>>;
   /**
-   * Call on shutdown, after `server.close()`: closes the client when the middleware created it
-   * (delivering what is queued), or flushes a client you gave and leaves it open. Never rejects.
+   * For the app's shutdown, after `server.close()`: closes the client if the middleware created
+   * it (delivering what is queued first), else flushes the given client and leaves it open.
+   * Never rejects; gives up waiting after `timeoutMs` (default 10 s).
    */
   shutdown(timeoutMs?: number): Promise<void>;
-  /** The same as `shutdown()`. */
-  close(timeoutMs?: number): Promise<void>;
 }
