@@ -1,0 +1,166 @@
+// A small Express shop tracked with @pirsch-node/express.
+//
+//   node examples/express/server.js
+//
+// With PIRSCH_ACCESS_KEY (or PIRSCH_CLIENT_ID and PIRSCH_CLIENT_SECRET, and optionally
+// PIRSCH_BASE_URL) it sends to that Pirsch API; with no PIRSCH_* variable set it starts the
+// emulator in this process and prints what arrives there. PORT (default 3000) and HOST
+// (default 127.0.0.1) choose where it listens. Ctrl+C or SIGTERM closes it cleanly.
+import { realpathSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import express from 'express';
+import { pirsch } from '@pirsch-node/express';
+
+const PRODUCTS = [
+  { id: '1', name: 'Espresso beans', price: '12.90' },
+  { id: '2', name: 'Pour-over kettle', price: '39.00' },
+  { id: '3', name: 'Ceramic mug', price: '9.50' },
+];
+
+const escape = (text) =>
+  String(text).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]);
+
+/** Renders a page and sets res.locals.title, which the `title` option below sends to Pirsch. */
+function render(res, title, body) {
+  res.locals.title = title;
+  res.type('html').send(`<!doctype html>
+<html lang="en">
+<head><meta charset="utf-8"><title>${escape(title)} · Shop</title><link rel="stylesheet" href="/assets/style.css"></head>
+<body>
+<nav><a href="/">Home</a><a href="/products">Products</a><a href="/signup">Sign up</a><a href="/about">About</a></nav>
+<h1>${escape(title)}</h1>
+${body}
+</body>
+</html>`);
+}
+
+/**
+ * Builds the app and starts listening. `pirsch` is what `pirsch()` takes: `{ client }` or client
+ * options such as `{ accessKey }` or `{ baseUrl, accessKey }`.
+ * Resolves with the app's URL, the Pirsch client, and `close()`: stops the server, then delivers
+ * what is queued (and closes the client if the middleware created it).
+ */
+export async function start({ port = 0, host = '127.0.0.1', pirsch: options }) {
+  const app = express();
+  app.disable('x-powered-by');
+  // Behind a reverse proxy, tell Express which hops to trust so req.ip (and the tracked IP) is the
+  // visitor's, e.g. app.set('trust proxy', 1). Without it every visitor has the proxy's IP.
+
+  const tracking = pirsch({
+    ...options,
+    exclude: ['/health'],
+    title: (req) => req.res?.locals.title,
+  });
+  app.use(tracking);
+
+  // Static files are skipped by extension: /assets/style.css is never a page view.
+  app.use('/assets', express.static(fileURLToPath(new URL('./public/', import.meta.url))));
+  app.use(express.urlencoded({ extended: false }));
+
+  app.get('/', (_req, res) => render(res, 'Home', '<p>Fresh coffee gear, delivered.</p>'));
+
+  // A mounted router: the tracked URL keeps the /products prefix (req.originalUrl).
+  const products = express.Router();
+  products.get('/', (_req, res) =>
+    render(res, 'Products', `<ul>${PRODUCTS.map((p) => `<li><a href="/products/${p.id}">${escape(p.name)}</a></li>`).join('')}</ul>`),
+  );
+  products.get('/:id', (req, res) => {
+    const product = PRODUCTS.find((p) => p.id === req.params.id);
+    // A 404 is not tracked.
+    if (!product) return void res.status(404).type('text').send('No such product');
+    render(res, product.name, `<p>${escape(product.price)} EUR</p><p><a href="/products">All products</a></p>`);
+  });
+  app.use('/products', products);
+
+  app.get('/about', (_req, res) => render(res, 'About', '<p>A demo shop for @pirsch-node/express.</p>'));
+
+  app.get('/signup', (_req, res) =>
+    render(
+      res,
+      'Sign up',
+      `<form method="post" action="/signup">
+<label>Email <input type="email" name="email" required></label>
+<label>Plan <select name="plan"><option value="free">Free</option><option value="pro">Pro</option></select></label>
+<button type="submit">Sign up</button>
+</form>`,
+    ),
+  );
+  // A POST is no page view; the signup is sent as an event through the request helper.
+  app.post('/signup', (req, res) => {
+    const plan = req.body?.plan === 'pro' ? 'pro' : 'free';
+    req.pirsch.event('Signup', { meta: { plan } });
+    res.redirect(303, '/thanks');
+  });
+  app.get('/thanks', (_req, res) => render(res, 'Thanks', '<p>Welcome aboard.</p>'));
+
+  // Excluded by the `exclude` option above.
+  app.get('/health', (_req, res) => void res.json({ ok: true }));
+
+  const server = await new Promise((resolve, reject) => {
+    const listening = app.listen(port, host, (error) => (error ? reject(error) : resolve(listening)));
+    listening.once('error', reject);
+  });
+  const address = server.address();
+  const url = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
+
+  let closing;
+  return {
+    url,
+    client: tracking.client,
+    close() {
+      closing ??= (async () => {
+        await new Promise((resolve) => {
+          server.close(() => resolve());
+          server.closeIdleConnections();
+        });
+        await tracking.shutdown(5000);
+      })();
+      return closing;
+    },
+  };
+}
+
+/** The Pirsch options from PIRSCH_* variables, or undefined when none is set. */
+function optionsFromEnvironment(env) {
+  const names = { accessKey: 'PIRSCH_ACCESS_KEY', clientId: 'PIRSCH_CLIENT_ID', clientSecret: 'PIRSCH_CLIENT_SECRET', baseUrl: 'PIRSCH_BASE_URL' };
+  const options = {};
+  for (const [option, variable] of Object.entries(names)) {
+    if (env[variable]) options[option] = env[variable];
+  }
+  return Object.keys(options).length > 0 ? options : undefined;
+}
+
+async function main() {
+  let emulator;
+  let options = optionsFromEnvironment(process.env);
+  if (options) {
+    console.log(`Sending to ${options.baseUrl ?? 'the Pirsch API'}`);
+  } else {
+    const { createPirschEmulator } = await import('@pirsch-node/testing');
+    emulator = await createPirschEmulator({ maxRecorded: 1000 });
+    emulator.on('hit', (hit) => console.log(`[emulator] page view ${hit.url}${hit.title ? ` "${hit.title}"` : ''}`));
+    emulator.on('event', (event) => console.log(`[emulator] event ${event.event_name} ${JSON.stringify(event.event_meta ?? {})} on ${event.url}`));
+    options = { baseUrl: emulator.url, accessKey: emulator.accessKey };
+    console.log(`No PIRSCH_* variable set: sending to the emulator at ${emulator.url}`);
+  }
+
+  const app = await start({ port: Number(process.env.PORT ?? 3000), host: process.env.HOST ?? '127.0.0.1', pirsch: options });
+  console.log(`Express example listening on ${app.url}`);
+
+  const stop = async (signal) => {
+    console.log(`${signal}: closing the server, then delivering what is queued...`);
+    await app.close();
+    console.log(`Delivered: ${app.client.metrics.sent}, dropped: ${app.client.metrics.dropped}, failed: ${app.client.metrics.failed}`);
+    if (emulator) await emulator.close();
+    console.log('Bye.');
+  };
+  for (const signal of ['SIGINT', 'SIGTERM']) process.once(signal, () => void stop(signal));
+}
+
+const runDirectly = process.argv[1] !== undefined && realpathSync(process.argv[1]) === fileURLToPath(import.meta.url);
+if (runDirectly) {
+  main().catch((error) => {
+    console.error(error instanceof Error ? error.message : error);
+    process.exitCode = 1;
+  });
+}
