@@ -1,0 +1,215 @@
+// A small Koa shop tracked with @pirsch-node/koa.
+//
+//   node examples/koa/server.js
+//
+// With PIRSCH_ACCESS_KEY (or PIRSCH_CLIENT_ID and PIRSCH_CLIENT_SECRET, and optionally
+// PIRSCH_BASE_URL) it sends to that Pirsch API; with no PIRSCH_* variable set it starts the
+// emulator in this process and prints what arrives there. PORT (default 3000) and HOST
+// (default 127.0.0.1) choose where it listens; TRUST_PROXY=1 behind a reverse proxy. Ctrl+C or
+// SIGTERM closes it cleanly.
+import { readFileSync, realpathSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import Koa from 'koa';
+import mount from 'koa-mount';
+import { pirsch } from '@pirsch-node/koa';
+
+const PRODUCTS = [
+  { id: '1', name: 'Espresso beans', price: '12.90' },
+  { id: '2', name: 'Pour-over kettle', price: '39.00' },
+  { id: '3', name: 'Ceramic mug', price: '9.50' },
+];
+
+// The static files, read once: /assets/style.css.
+const ASSETS = new Map([['/style.css', { type: 'text/css', body: readFileSync(new URL('./public/style.css', import.meta.url)) }]]);
+
+const escape = (text) =>
+  String(text).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]);
+
+/** Renders a page and sets ctx.state.title, which the `title` option below sends to Pirsch. */
+function render(ctx, title, body) {
+  ctx.state.title = title;
+  ctx.type = 'html';
+  ctx.body = `<!doctype html>
+<html lang="en">
+<head><meta charset="utf-8"><title>${escape(title)} · Shop</title><link rel="stylesheet" href="/assets/style.css"></head>
+<body>
+<nav><a href="/">Home</a><a href="/products">Products</a><a href="/signup">Sign up</a><a href="/about">About</a></nav>
+<h1>${escape(title)}</h1>
+${body}
+</body>
+</html>`;
+}
+
+/** Reads a small urlencoded form body (Koa has no body parser built in). */
+async function readForm(ctx, limit = 10_000) {
+  let text = '';
+  for await (const chunk of ctx.req) {
+    text += chunk;
+    if (text.length > limit) ctx.throw(413, 'Form too large');
+  }
+  return new URLSearchParams(text);
+}
+
+/** The products section, a Koa app of its own mounted at /products: inside it ctx.path is '/' or '/:id'. */
+function productsApp() {
+  const products = new Koa();
+  products.use(async (ctx) => {
+    if (ctx.method !== 'GET') return; // Koa answers 404
+    if (ctx.path === '/') {
+      render(ctx, 'Products', `<ul>${PRODUCTS.map((p) => `<li><a href="/products/${p.id}">${escape(p.name)}</a></li>`).join('')}</ul>`);
+      return;
+    }
+    const product = PRODUCTS.find((p) => `/${p.id}` === ctx.path);
+    // A 404 is not tracked.
+    if (!product) {
+      ctx.status = 404;
+      ctx.body = 'No such product';
+      return;
+    }
+    render(ctx, product.name, `<p>${escape(product.price)} EUR</p><p><a href="/products">All products</a></p>`);
+  });
+  return products;
+}
+
+/**
+ * Builds the app and starts listening. `pirsch` is what `pirsch()` takes: `{ client }` or client
+ * options such as `{ accessKey }` or `{ baseUrl, accessKey }`; `proxy: true` when it runs behind
+ * a reverse proxy (sets `app.proxy`).
+ * Resolves with the app's URL, the Pirsch client, and `close()`: stops the server, then delivers
+ * what is queued (and closes the client if the middleware created it).
+ */
+export async function start({ port = 0, host = '127.0.0.1', proxy = false, pirsch: options }) {
+  const app = new Koa();
+  // Behind a reverse proxy, set app.proxy = true so ctx.ip (and the tracked IP) is the visitor's,
+  // from X-Forwarded-For. Without it every visitor has the proxy's IP.
+  app.proxy = proxy;
+
+  // First, so it sees every response with the status that went out.
+  const tracking = pirsch({
+    ...options,
+    exclude: ['/health'],
+    title: (ctx) => ctx.state.title,
+  });
+  app.use(tracking);
+
+  // Static files are skipped by extension: /assets/style.css is never a page view.
+  app.use(async (ctx, next) => {
+    const asset = ctx.method === 'GET' && ctx.path.startsWith('/assets/') ? ASSETS.get(ctx.path.slice('/assets'.length)) : undefined;
+    if (!asset) return next();
+    ctx.type = asset.type;
+    ctx.set('Cache-Control', 'public, max-age=3600');
+    ctx.body = asset.body;
+  });
+
+  // A mounted app: the tracked URL keeps the /products prefix (ctx.originalUrl).
+  app.use(mount('/products', productsApp()));
+
+  app.use(async (ctx) => {
+    switch (`${ctx.method} ${ctx.path}`) {
+      case 'GET /':
+        return render(ctx, 'Home', '<p>Fresh coffee gear, delivered.</p>');
+      case 'GET /about':
+        return render(ctx, 'About', '<p>A demo shop for @pirsch-node/koa.</p>');
+      case 'GET /signup':
+        return render(
+          ctx,
+          'Sign up',
+          `<form method="post" action="/signup">
+<label>Email <input type="email" name="email" required></label>
+<label>Plan <select name="plan"><option value="free">Free</option><option value="pro">Pro</option></select></label>
+<button type="submit">Sign up</button>
+</form>`,
+        );
+      case 'POST /signup': {
+        // A POST is no page view; the signup is sent as an event through the request helper.
+        const form = await readForm(ctx);
+        const plan = form.get('plan') === 'pro' ? 'pro' : 'free';
+        ctx.state.pirsch.event('Signup', { meta: { plan } });
+        ctx.redirect('/thanks');
+        ctx.status = 303;
+        return;
+      }
+      case 'GET /thanks':
+        return render(ctx, 'Thanks', '<p>Welcome aboard.</p>');
+      case 'GET /health':
+        // Excluded by the `exclude` option above.
+        ctx.body = { ok: true };
+        return;
+      default:
+      // Koa answers 404, which is not tracked.
+    }
+  });
+
+  const server = await new Promise((resolve, reject) => {
+    const listening = app.listen(port, host, () => resolve(listening));
+    listening.once('error', reject);
+  });
+  const address = server.address();
+  const url = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
+
+  let closing;
+  return {
+    url,
+    client: tracking.client,
+    close() {
+      closing ??= (async () => {
+        await new Promise((resolve) => {
+          server.close(() => resolve());
+          server.closeIdleConnections();
+        });
+        await tracking.shutdown(5000);
+      })();
+      return closing;
+    },
+  };
+}
+
+/** The Pirsch options from PIRSCH_* variables, or undefined when none is set. */
+function optionsFromEnvironment(env) {
+  const names = { accessKey: 'PIRSCH_ACCESS_KEY', clientId: 'PIRSCH_CLIENT_ID', clientSecret: 'PIRSCH_CLIENT_SECRET', baseUrl: 'PIRSCH_BASE_URL' };
+  const options = {};
+  for (const [option, variable] of Object.entries(names)) {
+    if (env[variable]) options[option] = env[variable];
+  }
+  return Object.keys(options).length > 0 ? options : undefined;
+}
+
+async function main() {
+  let emulator;
+  let options = optionsFromEnvironment(process.env);
+  if (options) {
+    console.log(`Sending to ${options.baseUrl ?? 'the Pirsch API'}`);
+  } else {
+    const { createPirschEmulator } = await import('@pirsch-node/testing');
+    emulator = await createPirschEmulator({ maxRecorded: 1000 });
+    emulator.on('hit', (hit) => console.log(`[emulator] page view ${hit.url}${hit.title ? ` "${hit.title}"` : ''}`));
+    emulator.on('event', (event) => console.log(`[emulator] event ${event.event_name} ${JSON.stringify(event.event_meta ?? {})} on ${event.url}`));
+    options = { baseUrl: emulator.url, accessKey: emulator.accessKey };
+    console.log(`No PIRSCH_* variable set: sending to the emulator at ${emulator.url}`);
+  }
+
+  const app = await start({
+    port: Number(process.env.PORT ?? 3000),
+    host: process.env.HOST ?? '127.0.0.1',
+    proxy: process.env.TRUST_PROXY === '1',
+    pirsch: options,
+  });
+  console.log(`Koa example listening on ${app.url}`);
+
+  const stop = async (signal) => {
+    console.log(`${signal}: closing the server, then delivering what is queued...`);
+    await app.close();
+    console.log(`Delivered: ${app.client.metrics.sent}, dropped: ${app.client.metrics.dropped}, failed: ${app.client.metrics.failed}`);
+    if (emulator) await emulator.close();
+    console.log('Bye.');
+  };
+  for (const signal of ['SIGINT', 'SIGTERM']) process.once(signal, () => void stop(signal));
+}
+
+const runDirectly = process.argv[1] !== undefined && realpathSync(process.argv[1]) === fileURLToPath(import.meta.url);
+if (runDirectly) {
+  main().catch((error) => {
+    console.error(error instanceof Error ? error.message : error);
+    process.exitCode = 1;
+  });
+}
