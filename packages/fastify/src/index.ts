@@ -1,1 +1,6 @@
-export {};
+import { pirsch } from './plugin.js';
+
+export { pirsch };
+export type { PirschFastifyOptions } from './types.js';
+export type { RequestHelper } from '@pirsch-node/core';
+export default pirsch;

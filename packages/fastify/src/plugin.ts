@@ -1,0 +1,87 @@
+import { PirschError, createTracker } from '@pirsch-node/core';
+import type { Tracker } from '@pirsch-node/core';
+import type { FastifyInstance, FastifyPluginCallback, FastifyReply, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
+import type { PirschFastifyOptions } from './types.js';
+
+/** Keys Fastify's `register` reads for itself; they are not Pirsch options. */
+const REGISTER_KEYS: ReadonlySet<string> = new Set(['prefix', 'logLevel', 'logSerializers']);
+
+const pirschPlugin: FastifyPluginCallback<PirschFastifyOptions> = (fastify: FastifyInstance, options, done) => {
+  if (fastify.hasDecorator('pirsch') || fastify.hasRequestDecorator('pirsch')) {
+    // Checked before createTracker, so a second registration creates no client.
+    done(new PirschError('@pirsch-node/fastify: "pirsch" is already decorated; register the plugin once, on the root instance'));
+    return;
+  }
+  let tracker: Tracker<FastifyRequest, FastifyReply> | undefined;
+  try {
+    tracker = createTracker<FastifyRequest, FastifyReply>(withoutRegisterKeys(options));
+    fastify.decorate('pirsch', tracker.client);
+    // null until onRequest assigns the helper (a shared object here would be shared by every request)
+    fastify.decorateRequest('pirsch', null, []);
+  } catch (error) {
+    // Bad options (a PirschConfigError) reject register/ready; a created client is not left behind.
+    void tracker?.shutdown();
+    done(error as Error);
+    return;
+  }
+  const track = tracker;
+
+  fastify.addHook('onRequest', (request, _reply, next) => {
+    try {
+      request.pirsch = track.helper({ raw: request.raw, req: request, ip: request.ip, path: request.url });
+    } catch {
+      // never into the app (helper() does not throw; a getter on a user's request might)
+    }
+    next();
+  });
+
+  // Runs once the reply has been sent, so tracking never delays it.
+  fastify.addHook('onResponse', (request, reply, next) => {
+    try {
+      track.track({ raw: request.raw, req: request, res: reply, ip: request.ip, path: request.url }, reply.statusCode);
+    } catch {
+      // never into the app
+    }
+    next();
+  });
+
+  fastify.addHook('onClose', (_instance, next) => {
+    track.shutdown().then(
+      () => next(),
+      () => next(),
+    );
+  });
+
+  done();
+};
+
+function withoutRegisterKeys(options: PirschFastifyOptions): PirschFastifyOptions {
+  if (options === null || typeof options !== 'object') return options;
+  if (!Object.keys(options).some((key) => REGISTER_KEYS.has(key))) return options;
+  const copy: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(options)) if (!REGISTER_KEYS.has(key)) copy[key] = value;
+  return copy as PirschFastifyOptions;
+}
+
+/**
+ * The Pirsch plugin for Fastify 4 and 5. Tracks every page view the app answers (in `onResponse`,
+ * after the reply is sent), puts a helper for manual events on `request.pirsch` and the client on
+ * `app.pirsch`. Bad options make `register` (and `ready`/`listen`) reject with a
+ * `PirschConfigError`. When the app closes, a client the plugin created is closed (after
+ * delivering what is queued); a given `client` is flushed and left open.
+ *
+ * @example
+ * ```ts
+ * import Fastify from 'fastify';
+ * import { pirsch } from '@pirsch-node/fastify';
+ *
+ * const app = Fastify({ trustProxy: true });
+ * await app.register(pirsch, { accessKey: process.env.PIRSCH_ACCESS_KEY, exclude: ['/health'] });
+ * app.post('/signup', async (request) => {
+ *   request.pirsch.event('Signup', { meta: { plan: 'pro' } });
+ *   return { ok: true };
+ * });
+ * ```
+ */
+export const pirsch = fp(pirschPlugin, { name: '@pirsch-node/fastify', fastify: '4.x || 5.x' });

@@ -1,0 +1,24 @@
+import type { PirschAdapterOptions, PirschDelivery, RequestHelper } from '@pirsch-node/core';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+
+/**
+ * Options of the Fastify plugin: the tracking options (`respectDnt`, `methods`, `exclude`,
+ * `filter`, `title`, `tags`, `hostname`, `protocol`, `disableBotFilter`) plus either a ready
+ * `client` or the options to create one (`accessKey`, or `clientId` and `clientSecret`, ...).
+ * `filter`, `title` and `tags` receive Fastify's request and reply.
+ */
+export type PirschFastifyOptions = PirschAdapterOptions<FastifyRequest, FastifyReply>;
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Manual tracking for this request: `request.pirsch.event('Signup', { meta: { plan: 'pro' } })`. */
+    pirsch: RequestHelper;
+  }
+  interface FastifyInstance {
+    /**
+     * The client hits go to: the one given as `client`, or the `PirschClient` the plugin created
+     * (and closes when the app closes). `await app.pirsch.flush()` waits for delivery.
+     */
+    pirsch: PirschDelivery;
+  }
+}
