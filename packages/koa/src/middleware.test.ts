@@ -424,6 +424,15 @@ describe.each([
       expect(ctxIp).toBe('203.0.113.9');
       expect(emulator.hits[0]).toMatchObject({ ip: '203.0.113.9', x_forwarded_for: '203.0.113.9, 198.51.100.2' });
     });
+
+    it('on with maxIpsCount: 1: the entry the nearest proxy added', async () => {
+      const { app } = appWith({ client });
+      app.proxy = true;
+      app.maxIpsCount = 1;
+      await forwarded(app).expect(200);
+      await client.flush();
+      expect(emulator.hits[0]).toMatchObject({ ip: '198.51.100.2', x_forwarded_for: '203.0.113.9, 198.51.100.2' });
+    });
   });
 
   describe('errors downstream', () => {
