@@ -1,0 +1,162 @@
+// A small Fastify shop tracked with @pirsch-node/fastify.
+//
+//   node examples/fastify/server.js
+//
+// With PIRSCH_ACCESS_KEY (or PIRSCH_CLIENT_ID and PIRSCH_CLIENT_SECRET, and optionally
+// PIRSCH_BASE_URL) it sends to that Pirsch API; with no PIRSCH_* variable set it starts the
+// emulator in this process and prints what arrives there. PORT (default 3000) and HOST
+// (default 127.0.0.1) choose where it listens. Ctrl+C or SIGTERM closes it cleanly.
+import { readFile } from 'node:fs/promises';
+import { realpathSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import Fastify from 'fastify';
+import { pirsch } from '@pirsch-node/fastify';
+
+const PRODUCTS = [
+  { id: '1', name: 'Espresso beans', price: '12.90' },
+  { id: '2', name: 'Pour-over kettle', price: '39.00' },
+  { id: '3', name: 'Ceramic mug', price: '9.50' },
+];
+
+const escape = (text) =>
+  String(text).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]);
+
+/** Sends a page and sets request.pageTitle, which the `title` option below sends to Pirsch. */
+function render(request, reply, title, body) {
+  request.pageTitle = title;
+  return reply.type('text/html; charset=utf-8').send(`<!doctype html>
+<html lang="en">
+<head><meta charset="utf-8"><title>${escape(title)} · Shop</title><link rel="stylesheet" href="/assets/style.css"></head>
+<body>
+<nav><a href="/">Home</a><a href="/products">Products</a><a href="/signup">Sign up</a><a href="/about">About</a></nav>
+<h1>${escape(title)}</h1>
+${body}
+</body>
+</html>`);
+}
+
+/** The product pages, registered with the prefix `/products`: the tracked URL keeps it. */
+async function products(shop) {
+  shop.get('/', (request, reply) =>
+    render(request, reply, 'Products', `<ul>${PRODUCTS.map((p) => `<li><a href="/products/${p.id}">${escape(p.name)}</a></li>`).join('')}</ul>`),
+  );
+  shop.get('/:id', (request, reply) => {
+    const product = PRODUCTS.find((p) => p.id === request.params.id);
+    // A 404 is not tracked.
+    if (!product) return reply.code(404).type('text/plain').send('No such product');
+    return render(request, reply, product.name, `<p>${escape(product.price)} EUR</p><p><a href="/products">All products</a></p>`);
+  });
+}
+
+/**
+ * Builds the app and starts listening. `pirsch` is what the plugin takes: `{ client }` or client
+ * options such as `{ accessKey }` or `{ baseUrl, accessKey }`.
+ * Resolves with the app's URL, the Pirsch client (`app.pirsch`), and `close()`: `app.close()` stops
+ * the server, then the plugin delivers what is queued (and closes the client if it created it).
+ */
+export async function start({ port = 0, host = '127.0.0.1', pirsch: options }) {
+  // Behind a reverse proxy, set `trustProxy` (e.g. `trustProxy: 1` for one hop) so request.ip, and
+  // the tracked IP, is the visitor's. Without it every visitor has the proxy's IP.
+  const app = Fastify();
+
+  app.decorateRequest('pageTitle', null);
+  await app.register(pirsch, {
+    ...options,
+    exclude: ['/health'],
+    title: (request) => request.pageTitle ?? undefined,
+  });
+
+  // HTML forms post application/x-www-form-urlencoded, which Fastify does not parse on its own.
+  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_request, body, done) => {
+    done(null, Object.fromEntries(new URLSearchParams(body)));
+  });
+
+  // Static files are skipped by extension: /assets/style.css is never a page view.
+  const stylesheet = await readFile(new URL('./public/style.css', import.meta.url));
+  app.get('/assets/style.css', (_request, reply) => reply.type('text/css; charset=utf-8').send(stylesheet));
+
+  app.get('/', (request, reply) => render(request, reply, 'Home', '<p>Fresh coffee gear, delivered.</p>'));
+  await app.register(products, { prefix: '/products' });
+  app.get('/about', (request, reply) => render(request, reply, 'About', '<p>A demo shop for @pirsch-node/fastify.</p>'));
+
+  app.get('/signup', (request, reply) =>
+    render(
+      request,
+      reply,
+      'Sign up',
+      `<form method="post" action="/signup">
+<label>Email <input type="email" name="email" required></label>
+<label>Plan <select name="plan"><option value="free">Free</option><option value="pro">Pro</option></select></label>
+<button type="submit">Sign up</button>
+</form>`,
+    ),
+  );
+  // A POST is no page view; the signup is sent as an event through the request helper.
+  app.post('/signup', (request, reply) => {
+    const plan = request.body?.plan === 'pro' ? 'pro' : 'free';
+    request.pirsch.event('Signup', { meta: { plan } });
+    return reply.redirect('/thanks', 303);
+  });
+  app.get('/thanks', (request, reply) => render(request, reply, 'Thanks', '<p>Welcome aboard.</p>'));
+
+  // Excluded by the `exclude` option above.
+  app.get('/health', async () => ({ ok: true }));
+
+  const url = await app.listen({ port, host });
+
+  let closing;
+  return {
+    url,
+    client: app.pirsch,
+    close() {
+      // Stops the server; the plugin's onClose hook then delivers what is queued.
+      closing ??= app.close();
+      return closing;
+    },
+  };
+}
+
+/** The Pirsch options from PIRSCH_* variables, or undefined when none is set. */
+function optionsFromEnvironment(env) {
+  const names = { accessKey: 'PIRSCH_ACCESS_KEY', clientId: 'PIRSCH_CLIENT_ID', clientSecret: 'PIRSCH_CLIENT_SECRET', baseUrl: 'PIRSCH_BASE_URL' };
+  const options = {};
+  for (const [option, variable] of Object.entries(names)) {
+    if (env[variable]) options[option] = env[variable];
+  }
+  return Object.keys(options).length > 0 ? options : undefined;
+}
+
+async function main() {
+  let emulator;
+  let options = optionsFromEnvironment(process.env);
+  if (options) {
+    console.log(`Sending to ${options.baseUrl ?? 'the Pirsch API'}`);
+  } else {
+    const { createPirschEmulator } = await import('@pirsch-node/testing');
+    emulator = await createPirschEmulator({ maxRecorded: 1000 });
+    emulator.on('hit', (hit) => console.log(`[emulator] page view ${hit.url}${hit.title ? ` "${hit.title}"` : ''}`));
+    emulator.on('event', (event) => console.log(`[emulator] event ${event.event_name} ${JSON.stringify(event.event_meta ?? {})} on ${event.url}`));
+    options = { baseUrl: emulator.url, accessKey: emulator.accessKey };
+    console.log(`No PIRSCH_* variable set: sending to the emulator at ${emulator.url}`);
+  }
+
+  const app = await start({ port: Number(process.env.PORT ?? 3000), host: process.env.HOST ?? '127.0.0.1', pirsch: options });
+  console.log(`Fastify example listening on ${app.url}`);
+
+  const stop = async (signal) => {
+    console.log(`${signal}: closing the server, then delivering what is queued...`);
+    await app.close();
+    console.log(`Delivered: ${app.client.metrics.sent}, dropped: ${app.client.metrics.dropped}, failed: ${app.client.metrics.failed}`);
+    if (emulator) await emulator.close();
+    console.log('Bye.');
+  };
+  for (const signal of ['SIGINT', 'SIGTERM']) process.once(signal, () => void stop(signal));
+}
+
+const runDirectly = process.argv[1] !== undefined && realpathSync(process.argv[1]) === fileURLToPath(import.meta.url);
+if (runDirectly) {
+  main().catch((error) => {
+    console.error(error instanceof Error ? error.message : error);
+    process.exitCode = 1;
+  });
+}
