@@ -593,9 +593,12 @@ describe.each([
       }
     }
 
-    it('does not track a request the client left before the handler was done, and leaves no listener', async () => {
-      const without = await run('left-before-done', false);
-      const outcome = await run('left-before-done', true);
+    it.each([
+      { scenario: 'left-before-done' as const, name: 'a request the client left before the handler was done' },
+      { scenario: 'left-mid-stream' as const, name: 'a response the client left mid-stream' },
+    ])('does not track $name, and leaves no listener', async ({ scenario }) => {
+      const without = await run(scenario, false);
+      const outcome = await run(scenario, true);
       expect(outcome.listeners).toEqual(without.listeners);
       expect(outcome.after).toBe('/after');
       await client.flush();
@@ -603,16 +606,6 @@ describe.each([
       expect(emulator.hits.map((hit) => new URL(hit.url).pathname)).toEqual(['/after']);
       expect(outcome.middleware.tracked).toBe(1);
       expect(Object.values(outcome.middleware.skipped).every((count) => count === 0)).toBe(true);
-    });
-
-    it('does not track a response the client left mid-stream, and removes its listeners', async () => {
-      const without = await run('left-mid-stream', false);
-      const outcome = await run('left-mid-stream', true);
-      expect(outcome.listeners).toEqual(without.listeners);
-      expect(outcome.after).toBe('/after');
-      await client.flush();
-      expect(emulator.hits.map((hit) => new URL(hit.url).pathname)).toEqual(['/after']);
-      expect(outcome.middleware.tracked).toBe(1);
     });
 
     it('removes its listeners from every completed response', async () => {

@@ -54,8 +54,17 @@ export function pirsch(options: PirschKoaOptions): PirschMiddleware<PirschDelive
 /** Sets `ctx.state.pirsch`; never throws into the app. */
 function startRequest(tracker: Tracker<Context, Response>, ctx: Context): KoaRequestContext | undefined {
   try {
-    // ctx.ip honours app.proxy; originalUrl keeps a koa-mount prefix (mount rewrites ctx.url and ctx.path).
-    const request: KoaRequestContext = { raw: ctx.req, req: ctx, res: ctx.response, ip: ctx.ip, path: ctx.originalUrl };
+    const request: KoaRequestContext = {
+      raw: ctx.req,
+      req: ctx,
+      res: ctx.response,
+      // koa-mount rewrites ctx.url and ctx.path; originalUrl keeps the mount prefix.
+      path: ctx.originalUrl,
+      // ctx.ip honours app.proxy. Read only when a hit or event is built, so untracked requests never pay for it.
+      get ip() {
+        return ctx.ip;
+      },
+    };
     ctx.state.pirsch = tracker.helper(request);
     return request;
   } catch {
