@@ -180,9 +180,6 @@ describe.each(versions)('%s', (_version, createFastify) => {
   describe('skips', () => {
     it('a POST', async () => {
       const app = await start();
-      await get(app, '/shop/').expect(200); // warm-up, so a hit from the POST would not come last
-      await emulator.waitFor((e) => e.hits.length === 1);
-      emulator.reset();
       await request(app.server).post('/shop/signup').set('Host', HOST).set('User-Agent', UA).expect(200);
       await expectOnlyControlTracked(app);
     });
