@@ -184,13 +184,33 @@ export function skipReason(
   if (!(status >= 200 && status < 300)) return 'status';
   const headers: IncomingHttpHeaders | undefined = req.headers;
   if (headers == null) return 'no-user-agent';
-  const userAgent = first(headers['user-agent']);
+  // One pass over the headers: cheaper than a lookup per name on objects of varying shape.
+  let userAgent: string | undefined;
+  let dnt: string | undefined;
+  let prefetch = false;
+  for (const name in headers) {
+    switch (name) {
+      case 'user-agent': userAgent = first(headers[name]); break;
+      case 'dnt': dnt = first(headers[name]); break;
+      case 'sec-purpose':
+      case 'purpose':
+      case 'x-purpose':
+      case 'x-moz':
+        prefetch ||= isPrefetchPurpose(first(headers[name]));
+        break;
+    }
+  }
   if (userAgent === undefined || userAgent.trim() === '') return 'no-user-agent';
-  if (options.respectDnt && isDoNotTrack(first(headers.dnt))) return 'dnt';
-  if (isPrefetch(headers)) return 'prefetch';
-  const pathname = pathnameOf(typeof path === 'string' ? path : '/');
-  if (isAsset(pathname)) return 'asset';
-  if (isExcluded(pathname, options)) return 'excluded';
+  if (options.respectDnt && isDoNotTrack(dnt)) return 'dnt';
+  if (prefetch) return 'prefetch';
+  const target = typeof path === 'string' ? path : '/';
+  // Path work without slicing: [start, end) of `target` is the pathname.
+  const start = pathStart(target);
+  const end = pathEnd(target, start);
+  if (isAsset(target, start, end)) return 'asset';
+  if (options.excludePrefixes.length + options.excludePatterns.length > 0 && isExcluded(pathnameOf(target, start, end), options)) {
+    return 'excluded';
+  }
   return undefined;
 }
 
@@ -206,15 +226,6 @@ function isDoNotTrack(dnt: string | undefined): boolean {
   return (comma === -1 ? dnt : dnt.slice(0, comma)).trim() === '1';
 }
 
-function isPrefetch(headers: IncomingHttpHeaders): boolean {
-  return (
-    isPrefetchPurpose(first(headers['sec-purpose'])) ||
-    isPrefetchPurpose(first(headers.purpose)) ||
-    isPrefetchPurpose(first(headers['x-purpose'])) ||
-    isPrefetchPurpose(first(headers['x-moz']))
-  );
-}
-
 /** `prefetch`, `preview`, `prerender`, also inside a list such as `prefetch;prerender`. */
 function isPrefetchPurpose(value: string | undefined): boolean {
   if (value === undefined || value === '') return false;
@@ -222,33 +233,44 @@ function isPrefetchPurpose(value: string | undefined): boolean {
   return lower.includes('prefetch') || lower.includes('preview') || lower.includes('prerender');
 }
 
-/** The path of a request target, without query and fragment; an absolute-form target gives its path. */
-function pathnameOf(target: string): string {
-  let start = 0;
-  if (target.charCodeAt(0) !== 47 /* / */) {
-    const schemeEnd = target.indexOf('://');
-    if (schemeEnd === -1) return target === '' || target === '*' ? '/' : `/${stripQuery(target)}`;
-    start = target.indexOf('/', schemeEnd + 3);
-    const query = target.indexOf('?', schemeEnd + 3);
-    if (start === -1 || (query !== -1 && query < start)) return '/';
+/** Where the path of a request target starts: 0, or after `scheme://authority` of an absolute-form target (-1: none). */
+function pathStart(target: string): number {
+  if (target.charCodeAt(0) === 47 /* / */) return 0;
+  const schemeEnd = target.indexOf('://');
+  if (schemeEnd === -1) return 0; // `*`, `no-slash`: taken as a relative path
+  for (let i = schemeEnd + 3; i < target.length; i++) {
+    const c = target.charCodeAt(i);
+    if (c === 47) return i;
+    if (c === 63 /* ? */ || c === 35 /* # */) return -1;
   }
-  return stripQuery(start === 0 ? target : target.slice(start));
+  return -1;
 }
 
-function stripQuery(path: string): string {
-  for (let i = 0; i < path.length; i++) {
-    const c = path.charCodeAt(i);
-    if (c === 63 /* ? */ || c === 35 /* # */) return path.slice(0, i);
+/** Where the pathname ends: at the query, the fragment or the end. */
+function pathEnd(target: string, start: number): number {
+  if (start === -1) return -1;
+  for (let i = start; i < target.length; i++) {
+    const c = target.charCodeAt(i);
+    if (c === 63 /* ? */ || c === 35 /* # */) return i;
   }
-  return path;
+  return target.length;
 }
 
-function isAsset(pathname: string): boolean {
-  const dot = pathname.lastIndexOf('.');
-  if (dot === -1 || pathname.indexOf('/', dot) !== -1) return false;
-  const length = pathname.length - dot;
+function pathnameOf(target: string, start: number, end: number): string {
+  if (start === -1) return '/';
+  const pathname = start === 0 && end === target.length ? target : target.slice(start, end);
+  return pathname.charCodeAt(0) === 47 ? pathname : `/${pathname}`;
+}
+
+/** The last segment of the pathname ends in one of `ASSET_EXTENSIONS`. */
+function isAsset(target: string, start: number, end: number): boolean {
+  if (start === -1 || end - start < 3) return false;
+  const dot = target.lastIndexOf('.', end - 1);
+  if (dot <= start) return false;
+  const length = end - dot;
   if (length < 2 || length > 12) return false;
-  return ASSET_EXTENSIONS.has(pathname.slice(dot).toLowerCase());
+  for (let i = dot + 1; i < end; i++) if (target.charCodeAt(i) === 47) return false;
+  return ASSET_EXTENSIONS.has(target.slice(dot, end).toLowerCase());
 }
 
 /** A prefix matches itself and everything below it: `/admin` matches `/admin` and `/admin/x`, not `/administrator`. */
