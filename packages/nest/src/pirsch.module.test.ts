@@ -220,6 +220,15 @@ async function decided(app: INestApplication, count: number): Promise<void> {
   await vi.waitFor(() => expect(total()).toBeGreaterThanOrEqual(count), { timeout: 5000, interval: 5 });
 }
 
+it('runs on the Nest major under test (12 here, 11 from test/nest11)', async () => {
+  const expected = process.env.PIRSCH_NEST_MAJOR ?? '12';
+  // (@nestjs/testing 12 does not export its package.json)
+  for (const name of ['common', 'core', 'platform-express', 'platform-fastify']) {
+    const { default: manifest } = (await import(`@nestjs/${name}/package.json`, { with: { type: 'json' } })) as { default: { version: string } };
+    expect(`@nestjs/${name}@${manifest.version.split('.')[0]}`).toBe(`@nestjs/${name}@${expected}`);
+  }
+});
+
 describe.each(platforms)('PirschModule on $name', (platform) => {
   async function start(options: PirschModuleOptions, appOptions?: AppOptions) {
     const app = await platform.create(PirschModule.forRoot(options), appOptions);
