@@ -13,13 +13,13 @@ export interface TrackingOptions<Req = IncomingMessage, Res = ServerResponse> {
   /** Skip requests that send `DNT: 1`, and their helper events. Default true. */
   respectDnt?: boolean;
   /** Methods whose responses are tracked. Default `['GET']`. */
-  methods?: string[];
+  methods?: readonly string[];
   /**
    * Paths not to track. A string is a path prefix matching itself and everything below it
    * (`'/admin'` matches `/admin` and `/admin/users`, not `/administrator`); a RegExp is tested
    * against the pathname (no query string).
    */
-  exclude?: Array<string | RegExp>;
+  exclude?: ReadonlyArray<string | RegExp>;
   /** Decides last: return false to skip a response the other rules would track. A throw counts as false. */
   filter?: (req: Req, res: Res) => boolean;
   /** The page title for a request. A throw counts as no title. */
