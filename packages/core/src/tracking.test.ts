@@ -206,7 +206,7 @@ describe('createTracker with a given client', () => {
     expect(rec.hits.map((hit) => new URL(hit.url).pathname)).toEqual(['/tracked']);
   });
 
-  it('passes the framework request and response to filter, and a non-true answer skips', async () => {
+  it('passes the framework request and response to filter, and a false answer skips', async () => {
     const args: unknown[][] = [];
     const tracker = createTracker<AppRequest, AppResponse>({
       client: rec,

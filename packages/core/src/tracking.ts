@@ -20,7 +20,7 @@ export interface TrackingOptions<Req = IncomingMessage, Res = ServerResponse> {
    * against the pathname (no query string).
    */
   exclude?: ReadonlyArray<string | RegExp>;
-  /** Decides last: return false to skip a response the other rules would track. A throw counts as false. */
+  /** Decides last: return false (any falsy value) to skip a response the other rules would track. A throw counts as false. */
   filter?: (req: Req, res: Res) => boolean;
   /** The page title for a request. A throw counts as no title. */
   title?: (req: Req) => string | undefined;
@@ -221,7 +221,7 @@ export function createTracker<Req, Res>(options: PirschAdapterOptions<Req, Res>)
         let reason = skipReason(raw, status, path, resolved);
         if (reason === undefined && resolved.filter !== undefined) {
           try {
-            if (resolved.filter(ctx.req, ctx.res) !== true) reason = 'filter';
+            if (!resolved.filter(ctx.req, ctx.res)) reason = 'filter';
           } catch (error) {
             report('filter', error);
             reason = 'filter';
