@@ -23,10 +23,12 @@ import { PirschConfigError, createClient } from '@pirsch-node/core';
 import type { PirschClient, Tracker } from '@pirsch-node/core';
 import { createPirschEmulator } from '@pirsch-node/testing';
 import type { PirschEmulator } from '@pirsch-node/testing';
+import type { Request as ExpressRequest } from 'express';
+import type { FastifyRequest } from 'fastify';
 import request from 'supertest';
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, expectTypeOf, it, vi } from 'vitest';
 import { PIRSCH_TRACKER, PirschModule, PirschService } from './index.js';
-import type { PirschModuleOptions } from './index.js';
+import type { PirschModuleOptions, PirschRequest } from './index.js';
 
 const UA = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Safari/537.36';
 
@@ -227,6 +229,13 @@ it('runs on the Nest major under test (12 here, 11 from test/nest11)', async () 
     const { default: manifest } = (await import(`@nestjs/${name}/package.json`, { with: { type: 'json' } })) as { default: { version: string } };
     expect(`@nestjs/${name}@${manifest.version.split('.')[0]}`).toBe(`@nestjs/${name}@${expected}`);
   }
+});
+
+it('PirschService takes the request types @Req() gives on both platforms (checked by tsc)', () => {
+  expectTypeOf<ExpressRequest>().toExtend<PirschRequest>();
+  expectTypeOf<FastifyRequest>().toExtend<PirschRequest>();
+  expectTypeOf<IncomingMessage>().toExtend<PirschRequest>();
+  expectTypeOf<{ headers: Record<string, string> }>().not.toExtend<PirschRequest>();
 });
 
 describe.each(platforms)('PirschModule on $name', (platform) => {
