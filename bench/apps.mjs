@@ -1,0 +1,195 @@
+// The app under test: one page (GET /) per framework, in four variants.
+//   bare     the framework alone
+//   ours     with our adapter, delivering to the emulator (in another process)
+//   sdk      with the official pirsch-sdk: hit(hitFromRequest(req)) per request, not awaited
+//   hanging  ours, while the emulator never answers an ingest request
+// Every variant counts the requests its handler served, so the run can check that each was delivered.
+import 'reflect-metadata';
+import { createServer } from 'node:http';
+import { createClient } from '@pirsch-node/core';
+
+export const FRAMEWORKS = ['express', 'koa', 'fastify', 'nest'];
+export const VARIANTS = ['bare', 'ours', 'sdk', 'hanging'];
+
+const PAGE = '<!doctype html><html><head><title>Shop</title></head><body><h1>Welcome to the shop</h1><p>Fresh products every day.</p></body></html>';
+
+/**
+ * Builds and starts one app. Resolves with its URL and a `stop()` that closes the server, then
+ * delivers what is left and resolves with the counters.
+ */
+export async function startApp({ framework, variant, apiUrl, accessKey }) {
+  const counter = { served: 0 };
+  const delivery = await createDelivery(variant, apiUrl, accessKey);
+  const app = await BUILDERS[framework](variant, delivery, counter);
+  const url = await app.listen();
+  return {
+    url,
+    async stop() {
+      await app.close();
+      const delivered = await delivery.finish();
+      return { served: counter.served, ...delivered };
+    },
+  };
+}
+
+/** Our client or the official SDK, and how to finish delivering when the app stops. */
+async function createDelivery(variant, apiUrl, accessKey) {
+  if (variant === 'ours' || variant === 'hanging') {
+    const client = createClient({ baseUrl: apiUrl, accessKey });
+    return {
+      client,
+      async finish() {
+        // Healthy: wait until every hit is delivered. Hanging: nothing can be, so do not wait long.
+        const delivered = await client.close(variant === 'hanging' ? 1000 : 30_000);
+        return { closedClean: delivered, metrics: { ...client.metrics } };
+      },
+    };
+  }
+  if (variant === 'sdk') {
+    // Loaded only here: the demo uses the other variants of these apps without the SDK.
+    const { Pirsch } = await import('pirsch-sdk');
+    const sdk = new Pirsch({ baseUrl: apiUrl, accessToken: accessKey, hostname: 'localhost', protocol: 'http' });
+    const pending = new Set();
+    let sent = 0;
+    let failed = 0;
+    return {
+      /** What the SDK's documentation shows: hit(hitFromRequest(req)) in the handler, not awaited. */
+      track(req) {
+        const promise = sdk.hit(sdk.hitFromRequest(req)).then(
+          () => sent++,
+          () => failed++,
+        );
+        pending.add(promise);
+        void promise.finally(() => pending.delete(promise));
+      },
+      async finish() {
+        const deadline = new Promise((resolve) => setTimeout(resolve, 30_000).unref());
+        await Promise.race([Promise.allSettled([...pending]), deadline]);
+        return { metrics: { sent, failed, inFlight: pending.size } };
+      },
+    };
+  }
+  return { finish: async () => ({}) };
+}
+
+function listenHttp(server) {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve(`http://127.0.0.1:${server.address().port}`));
+  });
+}
+
+function closeHttp(server) {
+  return new Promise((resolve) => {
+    server.close(() => resolve());
+    server.closeAllConnections?.();
+  });
+}
+
+const BUILDERS = {
+  async express(variant, delivery, counter) {
+    const { default: express } = await import('express');
+    const app = express();
+    app.disable('x-powered-by');
+    if (delivery.client) {
+      const { pirsch } = await import('@pirsch-node/express');
+      app.use(pirsch({ client: delivery.client }));
+    } else if (delivery.track) {
+      app.use((req, res, next) => {
+        delivery.track(req);
+        next();
+      });
+    }
+    app.get('/', (req, res) => {
+      counter.served++;
+      res.type('html').send(PAGE);
+    });
+    const server = createServer(app);
+    return { listen: () => listenHttp(server), close: () => closeHttp(server) };
+  },
+
+  async koa(variant, delivery, counter) {
+    const { default: Koa } = await import('koa');
+    const app = new Koa();
+    if (delivery.client) {
+      const { pirsch } = await import('@pirsch-node/koa');
+      app.use(pirsch({ client: delivery.client }));
+    } else if (delivery.track) {
+      app.use((ctx, next) => {
+        delivery.track(ctx.req);
+        return next();
+      });
+    }
+    app.use((ctx) => {
+      if (ctx.method !== 'GET' || ctx.path !== '/') return;
+      counter.served++;
+      ctx.type = 'html';
+      ctx.body = PAGE;
+    });
+    const server = createServer(app.callback());
+    return { listen: () => listenHttp(server), close: () => closeHttp(server) };
+  },
+
+  async fastify(variant, delivery, counter) {
+    const { default: Fastify } = await import('fastify');
+    const app = Fastify({ logger: false });
+    if (delivery.client) {
+      const { pirsch } = await import('@pirsch-node/fastify');
+      await app.register(pirsch, { client: delivery.client });
+    } else if (delivery.track) {
+      app.addHook('onRequest', (request, reply, done) => {
+        delivery.track(request.raw);
+        done();
+      });
+    }
+    app.get('/', (request, reply) => {
+      counter.served++;
+      reply.type('text/html').send(PAGE);
+    });
+    return {
+      listen: () => app.listen({ port: 0, host: '127.0.0.1' }),
+      close: () => app.close(),
+    };
+  },
+
+  async nest(variant, delivery, counter) {
+    // Plain JavaScript: the decorators are applied by hand, as TypeScript would emit them.
+    const { Controller, Get, Header, Module } = await import('@nestjs/common');
+    const { NestFactory } = await import('@nestjs/core');
+    const imports = [];
+    if (delivery.client) {
+      const { PirschModule } = await import('@pirsch-node/nest');
+      imports.push(PirschModule.forRoot({ client: delivery.client }));
+    }
+    class PageController {
+      index() {
+        counter.served++;
+        return PAGE;
+      }
+    }
+    const index = Object.getOwnPropertyDescriptor(PageController.prototype, 'index');
+    Get('/')(PageController.prototype, 'index', index);
+    Header('Content-Type', 'text/html; charset=utf-8')(PageController.prototype, 'index', index);
+    Controller()(PageController);
+    class AppModule {}
+    Module({ imports, controllers: [PageController] })(AppModule);
+
+    const app = await NestFactory.create(AppModule, { logger: false });
+    if (delivery.track) {
+      app.use((req, res, next) => {
+        delivery.track(req);
+        next();
+      });
+    }
+    return {
+      listen: async () => {
+        await app.listen(0, '127.0.0.1');
+        return `http://127.0.0.1:${app.getHttpServer().address().port}`;
+      },
+      close: async () => {
+        app.getHttpServer().closeAllConnections?.();
+        await app.close();
+      },
+    };
+  },
+};

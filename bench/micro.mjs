@@ -1,0 +1,146 @@
+// Micro-benchmarks, in their own process (pinned, with --expose-gc):
+//  1. the work on a request's path, per request: the skip decision, hit extraction, enqueue, and
+//     all three together as an adapter runs them (tracker.track), in ns/op;
+//  2. the delivery queue under a burst of 100k hits: POSTs per 1000 hits, delivered, dropped, peak memory.
+// argv: <apiUrl> <accessKey>. Sends { type: 'ready' }, then { type: 'result', ... } and exits.
+import { IncomingMessage } from 'node:http';
+import { setImmediate as turn } from 'node:timers/promises';
+import { createClient, createTracker, hitFromRequest } from '@pirsch-node/core';
+import { BROWSER_HEADERS } from './http.mjs';
+
+const [apiUrl, accessKey] = process.argv.slice(2);
+const CHUNK = 1000;
+
+/** A real IncomingMessage as Node's parser leaves it, for a page view with browser headers. */
+function pageRequest(i, path = `/products/${i % 100}?utm_source=newsletter`) {
+  const req = new IncomingMessage({ remoteAddress: `203.0.113.${i % 250}`, encrypted: false });
+  req.method = 'GET';
+  req.url = path;
+  req.headers = { host: 'shop.example.com', ...BROWSER_HEADERS, connection: 'keep-alive' };
+  return req;
+}
+
+/**
+ * Times `op` over `chunks` chunks of CHUNK fresh requests each (built outside the timing). Between
+ * chunks, untimed, `settle` lets the client deliver what the chunk enqueued, so every chunk meets
+ * the queue as a server under sustainable load would (not full, not evicting).
+ * Returns ns/op: the median of the chunks and the mean.
+ */
+async function timePerOp(op, { chunks = 300, warmup = 50, path, settle = turn } = {}) {
+  const perChunk = [];
+  let totalNs = 0n;
+  for (let c = 0; c < warmup + chunks; c++) {
+    const reqs = Array.from({ length: CHUNK }, (_, i) => pageRequest(c * CHUNK + i, path));
+    const start = process.hrtime.bigint();
+    for (let i = 0; i < CHUNK; i++) op(reqs[i]);
+    const ns = process.hrtime.bigint() - start;
+    if (c >= warmup) {
+      perChunk.push(Number(ns) / CHUNK);
+      totalNs += ns;
+    }
+    await settle();
+  }
+  perChunk.sort((a, b) => a - b);
+  return { median: perChunk[Math.floor(perChunk.length / 2)], mean: Number(totalNs) / (chunks * CHUNK) };
+}
+
+async function requestPath() {
+  const client = createClient({ baseUrl: apiUrl, accessKey });
+  const tracker = createTracker({ client });
+  const ctx = (req) => ({ raw: req, req, res: undefined, ip: req.socket.remoteAddress });
+  const hit = hitFromRequest(pageRequest(1));
+
+  const settle = () => client.flush(30_000);
+  const results = {
+    decision: await timePerOp((req) => tracker.track(ctx(req), 200), { path: '/static/app.css' }),
+    extraction: await timePerOp((req) => hitFromRequest(req, { ip: req.socket.remoteAddress })),
+    enqueue: await timePerOp(() => client.hit(hit), { settle }),
+    track: await timePerOp((req) => tracker.track(ctx(req), 200), { settle }),
+  };
+  const delivered = await client.close(30_000);
+  results.client = { delivered, ...client.metrics, skipped: { ...tracker.skipped }, tracked: tracker.tracked };
+  return results;
+}
+
+/** Samples memory on every event-loop turn while `work` runs; returns its result and the peaks over the baseline. */
+async function withPeakMemory(client, work) {
+  globalThis.gc?.();
+  const base = process.memoryUsage();
+  let peakHeap = base.heapUsed;
+  let peakRss = base.rss;
+  let peakHeld = 0;
+  let sampling = true;
+  const sample = () => {
+    const now = process.memoryUsage();
+    peakHeap = Math.max(peakHeap, now.heapUsed);
+    peakRss = Math.max(peakRss, now.rss);
+    const { queued, inFlight } = client.metrics;
+    peakHeld = Math.max(peakHeld, queued + inFlight);
+  };
+  const sampler = (async () => {
+    while (sampling) {
+      sample();
+      await turn();
+    }
+  })();
+  const result = await work(sample);
+  sampling = false;
+  await sampler;
+  return { ...result, peakHeld, peakHeapMiB: (peakHeap - base.heapUsed) / 2 ** 20, peakRssMiB: (peakRss - base.rss) / 2 ** 20 };
+}
+
+/**
+ * 100k distinct hits into one client with default options, CHUNK per event-loop turn (`perTurn`)
+ * or all in one synchronous loop; then flush. `postsBefore`/`postsAfter` read the emulator's count.
+ */
+async function burst({ total = 100_000, perTurn, spacingMs = 0 }) {
+  const client = createClient({ baseUrl: apiUrl, accessKey });
+  const hits = Array.from({ length: total }, (_, i) => hitFromRequest(pageRequest(i)));
+  const started = performance.now();
+  const measured = await withPeakMemory(client, async (sample) => {
+    for (let i = 0; i < total; i++) {
+      client.hit(hits[i]);
+      if (perTurn !== undefined && (i + 1) % perTurn === 0) {
+        sample();
+        // Paced bursts keep to their schedule (no drift when a timer fires late).
+        const due = started + ((i + 1) / perTurn) * spacingMs;
+        const wait = due - performance.now();
+        if (spacingMs > 0 && wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+        else await turn();
+      }
+    }
+    sample();
+    const enqueuedMs = performance.now() - started;
+    const flushed = await client.flush(60_000);
+    return { enqueuedMs, flushed };
+  });
+  const seconds = (performance.now() - started) / 1000;
+  await client.close(1000);
+  return { total, perTurn: perTurn ?? total, spacingMs, seconds, ...measured, ...client.metrics };
+}
+
+process.send({ type: 'ready' });
+const message = await new Promise((resolve) => process.once('message', resolve));
+const reset = async () => {
+  process.send({ type: 'reset' });
+  await new Promise((resolve) => process.once('message', resolve));
+};
+const counts = async () => {
+  process.send({ type: 'counts' });
+  return new Promise((resolve) => process.once('message', resolve));
+};
+void message;
+
+const perRequest = await requestPath();
+const bursts = [];
+for (const shape of [
+  { perTurn: CHUNK }, // as fast as the loop can go, the event loop turning every 1000 hits
+  { perTurn: 100, spacingMs: 5 }, // 20k hits per second, a busy server
+  { perTurn: undefined }, // 100k in one synchronous loop: past maxQueueSize the oldest are dropped
+]) {
+  await reset();
+  const result = await burst(shape);
+  const received = await counts();
+  bursts.push({ ...result, posts: received.ingestPosts, received: received.hits });
+}
+process.send({ type: 'result', perRequest, bursts }, () => process.exit(0));

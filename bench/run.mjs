@@ -1,0 +1,162 @@
+#!/usr/bin/env node
+// `npm run bench`: throughput and latency per framework and variant, the per-request cost, the
+// queue under a burst, then BENCHMARKS.md. Loopback only, bounded in time (about 8 minutes with
+// the defaults on 2 cores). Never part of the test command.
+//
+//   node bench/run.mjs [--rounds 3] [--duration 5] [--warmup 1] [--connections 50]
+//                      [--frameworks express,koa,fastify,nest] [--variants bare,ours,sdk,hanging]
+//                      [--skip-http] [--skip-micro] [--out BENCHMARKS.md | --no-write]
+import { execFileSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { FRAMEWORKS, VARIANTS } from './apps.mjs';
+import { runHttp } from './http.mjs';
+import { APP_CORE, CAN_PIN, LOAD_CORE, exited, ipcCaller, nextMessage, pinProcess, startChild } from './processes.mjs';
+import { checkTargets, environment, renderMarkdown, summarize } from './report.mjs';
+
+const USAGE = `Usage: node bench/run.mjs [options]
+  --rounds <n>         rounds over every framework and variant (default 3)
+  --duration <s>       measured seconds per run (default 5)
+  --warmup <s>         warm-up seconds per run, not measured (default 1)
+  --connections <n>    autocannon connections (default 50)
+  --frameworks <list>  comma-separated, of ${FRAMEWORKS.join(', ')} (default all)
+  --variants <list>    comma-separated, of ${VARIANTS.join(', ')} (default all)
+  --skip-http          only the micro-benchmarks
+  --skip-micro         only the HTTP benchmarks
+  --out <file>         where to write the report (default BENCHMARKS.md at the repository root)
+  --no-write           print the report instead of writing it
+  -h, --help           this help`;
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+
+function parseList(value, allowed, option) {
+  const list = value.split(',').map((item) => item.trim()).filter(Boolean);
+  const unknown = list.filter((item) => !allowed.includes(item));
+  if (unknown.length > 0 || list.length === 0) throw new Error(`--${option}: expected some of ${allowed.join(', ')}, got "${value}"`);
+  return list;
+}
+
+function parsePositive(value, option, { integer = true } = {}) {
+  const number = Number(value);
+  if (!Number.isFinite(number) || number < 0 || (integer && !Number.isInteger(number))) throw new Error(`--${option}: expected a number >= 0, got "${value}"`);
+  return number;
+}
+
+function parseOptions(argv) {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      rounds: { type: 'string', default: '3' },
+      duration: { type: 'string', default: '5' },
+      warmup: { type: 'string', default: '1' },
+      connections: { type: 'string', default: '50' },
+      frameworks: { type: 'string', default: FRAMEWORKS.join(',') },
+      variants: { type: 'string', default: VARIANTS.join(',') },
+      'skip-http': { type: 'boolean', default: false },
+      'skip-micro': { type: 'boolean', default: false },
+      out: { type: 'string', default: `${root}BENCHMARKS.md` },
+      'no-write': { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  return {
+    help: values.help,
+    rounds: Math.max(1, parsePositive(values.rounds, 'rounds')),
+    duration: Math.max(1, parsePositive(values.duration, 'duration')),
+    warmup: parsePositive(values.warmup, 'warmup'),
+    connections: Math.max(1, parsePositive(values.connections, 'connections')),
+    frameworks: parseList(values.frameworks, FRAMEWORKS, 'frameworks'),
+    variants: parseList(values.variants, VARIANTS, 'variants'),
+    http: !values['skip-http'],
+    micro: !values['skip-micro'],
+    out: values['no-write'] ? undefined : values.out,
+  };
+}
+
+/** The micro-benchmarks in their own pinned process; it asks this one to reset or count the emulator. */
+async function runMicro(emulator) {
+  const { child } = await startChild('micro.mjs', [emulator.url, emulator.accessKey], { core: APP_CORE, execArgv: ['--expose-gc'] });
+  const result = nextMessage(child, 'result', 300_000);
+  child.on('message', async (message) => {
+    if (message.type === 'reset') child.send(await emulator.call('reset'));
+    if (message.type === 'counts') child.send(await emulator.call('counts'));
+  });
+  child.send({ cmd: 'start' });
+  const micro = await result;
+  await exited(child);
+  return micro;
+}
+
+function gitCommit() {
+  try {
+    return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+  } catch {
+    return undefined;
+  }
+}
+
+async function main() {
+  let options;
+  try {
+    options = parseOptions(process.argv.slice(2));
+  } catch (error) {
+    console.error(`bench: ${error.message}\n\n${USAGE}`);
+    return 2;
+  }
+  if (options.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  const log = (line) => process.stderr.write(`${line}\n`);
+  const startedAt = new Date();
+  const env = environment();
+  pinProcess(LOAD_CORE);
+  const runCount = options.http ? options.rounds * options.frameworks.length * options.variants.length : 0;
+  log(
+    `bench: ${env.cpu}, ${env.node}, load ${env.loadAtStart}${CAN_PIN ? '; app pinned to core 0, load generator and emulator to core 1' : ''}\n` +
+      `bench: ${runCount} HTTP runs of ${options.warmup} + ${options.duration} s (${options.connections} connections)${options.micro ? ', then the micro-benchmarks' : ''}`,
+  );
+
+  const { child: emulatorChild, ready } = await startChild('emulator-process.mjs', [], { core: LOAD_CORE });
+  const emulator = { url: ready.url, accessKey: ready.accessKey, call: ipcCaller(emulatorChild) };
+  let runs;
+  let micro;
+  try {
+    if (options.http) runs = await runHttp({ ...options, emulator, log });
+    if (options.micro) {
+      log('bench: micro-benchmarks (per-request cost, queue burst)');
+      micro = await runMicro(emulator);
+    }
+  } finally {
+    emulatorChild.disconnect();
+    await exited(emulatorChild);
+  }
+
+  const table = runs ? summarize(runs, options.frameworks, options.variants) : undefined;
+  const checks = checkTargets(table ?? {}, micro);
+  const markdown = renderMarkdown({
+    env,
+    settings: { ...options, pinned: CAN_PIN },
+    table,
+    checks,
+    micro,
+    runs,
+    commit: gitCommit(),
+    loadAtEnd: loadavg().map((value) => value.toFixed(2)).join(' '),
+    startedAt,
+    seconds: (Date.now() - startedAt.getTime()) / 1000,
+  });
+  if (options.out) {
+    writeFileSync(options.out, `${markdown}\n`);
+    log(`bench: wrote ${options.out}`);
+  }
+  if (!options.out) console.log(markdown);
+  else {
+    for (const check of checks) log(`  ${check.ok === false ? 'MISSED' : check.ok ? 'met   ' : '      '}  ${check.what}: ${check.actual} (wanted ${check.target})`);
+  }
+  return 0;
+}
+
+process.exitCode = await main();

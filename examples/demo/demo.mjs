@@ -1,0 +1,475 @@
+#!/usr/bin/env node
+// The demo: `npm run demo` (after the install and build that the root script does).
+// Starts the Pirsch API emulator and an example shop with the middleware, drives a few hundred
+// simulated visitors through it, closes cleanly and shows what arrived, as Pirsch would show it.
+// No account and no network: everything is on loopback.
+import { parseArgs } from 'node:util';
+import { createClient } from '@pirsch-node/core';
+import { createPirschEmulator } from '@pirsch-node/testing';
+import { int, num, percent, percentiles, progress, styles, table } from './format.mjs';
+import { measureAddedLatency } from './latency.mjs';
+import { canBindLoopbackRange, driveVisitors, planVisitors, visitorAddress } from './visitors.mjs';
+
+const FRAMEWORKS = {
+  express: { name: 'Express', load: () => import('@pirsch-node/example-express') },
+  koa: { name: 'Koa', load: () => import('@pirsch-node/example-koa') },
+  fastify: { name: 'Fastify', load: () => import('@pirsch-node/example-fastify') },
+  nest: { name: 'NestJS (platform-express)', load: () => import('@pirsch-node/example-nest') },
+};
+
+const USAGE = `Usage: npm run demo -- [options]
+
+Starts the Pirsch API emulator and an example shop tracked by @pirsch-node, drives simulated
+visitors through it, then shows what was delivered and the statistics read back from the API.
+
+Options:
+  --framework <name>   express (default), koa, fastify or nest
+  --visitors <n>       how many visitors to simulate (default 300; 0 for none)
+  --concurrency <n>    visitors browsing at the same time (default 16)
+  --seed <n>           another seed plans other visitors (default 1)
+  --serve              keep the shop and the emulator running afterwards, to browse it yourself
+  --port <n>           the shop's port with --serve (default 3000; 0 picks a free one)
+  --no-latency         skip the added-latency measurement
+  -h, --help           this help`;
+
+/** Why a request was not tracked, in words (core's SkipReason names). */
+const REASONS = {
+  method: 'not a GET (the signup form POST)',
+  status: 'not a 2xx answer (404s)',
+  'no-user-agent': 'no User-Agent (scanners)',
+  dnt: 'sent DNT: 1',
+  prefetch: 'a prefetch (Sec-Purpose)',
+  asset: 'a static asset (.css)',
+  excluded: "matched exclude ('/health')",
+};
+
+function parseOptions(argv) {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      framework: { type: 'string', default: 'express' },
+      visitors: { type: 'string', default: '300' },
+      concurrency: { type: 'string', default: '16' },
+      seed: { type: 'string', default: '1' },
+      serve: { type: 'boolean', default: false },
+      port: { type: 'string', default: '3000' },
+      'no-latency': { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  const count = (name, min = 0) => {
+    const value = Number(values[name]);
+    if (!Number.isInteger(value) || value < min) throw new Error(`--${name} must be a whole number >= ${min}, got "${values[name]}"`);
+    return value;
+  };
+  const framework = values.framework.toLowerCase();
+  if (!FRAMEWORKS[framework]) throw new Error(`--framework must be one of ${Object.keys(FRAMEWORKS).join(', ')}, got "${values.framework}"`);
+  return {
+    help: values.help,
+    framework,
+    visitors: count('visitors'),
+    concurrency: count('concurrency', 1),
+    seed: count('seed'),
+    serve: values.serve,
+    port: count('port'),
+    latency: !values['no-latency'],
+  };
+}
+
+/** Keys a hit by who asked for what: the visitor's IP and user agent, and the path with its query. */
+const keyOf = (ip, userAgent, path) => `${ip}\u0000${userAgent ?? ''}\u0000${path}`;
+
+/**
+ * Matches what the emulator received against what the visitors asked for: every tracked page view
+ * should arrive once, and nothing that was meant to be skipped should arrive at all.
+ */
+function reconcile(visits, hits) {
+  const expected = new Map();
+  const skipped = new Map();
+  for (const visit of visits) {
+    const bucket = visit.req.expect === 'tracked' ? expected : skipped;
+    const key = keyOf(visit.ip, visit.userAgent, visit.req.path);
+    if (visit.req.expect === 'tracked') bucket.set(key, (bucket.get(key) ?? 0) + 1);
+    else if (!skipped.has(key)) skipped.set(key, visit.req.expect);
+  }
+  const leaked = {};
+  let unexpected = 0;
+  for (const hit of hits) {
+    let path;
+    try {
+      const url = new URL(hit.url);
+      path = url.pathname + url.search;
+    } catch {
+      path = hit.url;
+    }
+    const key = keyOf(hit.ip, hit.user_agent, path);
+    const left = expected.get(key) ?? 0;
+    if (left > 0) expected.set(key, left - 1);
+    else if (skipped.has(key)) leaked[skipped.get(key)] = (leaked[skipped.get(key)] ?? 0) + 1;
+    else unexpected++;
+  }
+  const missing = [...expected.values()].reduce((sum, n) => sum + n, 0);
+  return { missing, leaked, unexpected };
+}
+
+/** The day (UTC) of a date, as the statistics filter takes it. */
+const day = (date) => date.toISOString().slice(0, 10);
+
+async function readStatistics(reader, from, to) {
+  const [domain] = await reader.domains.list();
+  const filter = { id: domain.id, from: day(from), to: day(to) };
+  const [total, pages, referrers, browsers, events, campaigns, languages, plans] = await Promise.all([
+    reader.statistics.total(filter),
+    reader.statistics.pages(filter),
+    reader.statistics.referrers(filter),
+    reader.statistics.browsers(filter),
+    reader.statistics.events(filter),
+    reader.statistics.utmCampaign(filter),
+    reader.statistics.languages(filter),
+    reader.statistics.eventMetadata({ ...filter, event: 'Signup', event_meta_key: 'plan' }),
+  ]);
+  return { domain, total, pages, referrers, browsers, events, campaigns, languages, plans };
+}
+
+function printStatistics(stats, out) {
+  const s = styles();
+  const { total } = stats;
+  out(
+    table(
+      s.bold(`Statistics read back with client.statistics (domain ${stats.domain.hostname})`),
+      [{ title: 'Visitors', right: true }, { title: 'Page views', right: true }, { title: 'Sessions', right: true }, { title: 'Bounce rate', right: true }],
+      [[total.visitors, total.views, total.sessions, percent(total.bounce_rate)]],
+    ),
+  );
+  out('');
+  out(
+    table(
+      s.bold('Top pages'),
+      [{ title: 'Page' }, { title: 'Title' }, { title: 'Visitors', right: true }, { title: 'Views', right: true }],
+      stats.pages.slice(0, 8).map((page) => [page.path, page.title, page.visitors, page.views]),
+    ),
+  );
+  out('');
+  out(
+    table(
+      s.bold('Referrers'),
+      [{ title: 'Referrer' }, { title: 'Visitors', right: true }],
+      stats.referrers.slice(0, 8).map((ref) => [ref.referrer_name || ref.referrer || '(direct)', ref.visitors]),
+    ),
+  );
+  out('');
+  out(
+    table(
+      s.bold('Browsers'),
+      [{ title: 'Browser' }, { title: 'Visitors', right: true }, { title: 'Share', right: true }],
+      stats.browsers.slice(0, 8).map((row) => [row.browser || '(unknown)', row.visitors, percent(row.relative_visitors)]),
+    ),
+  );
+  out('');
+  out(
+    table(
+      s.bold('UTM campaigns'),
+      [{ title: 'Campaign' }, { title: 'Visitors', right: true }],
+      stats.campaigns.filter((row) => row.utm_campaign).map((row) => [row.utm_campaign, row.visitors]),
+    ),
+  );
+  out('');
+  out(
+    table(
+      s.bold('Languages'),
+      [{ title: 'Language' }, { title: 'Visitors', right: true }],
+      stats.languages.slice(0, 8).map((row) => [row.language || '(unknown)', row.visitors]),
+    ),
+  );
+  out('');
+  const plans = new Map(stats.plans.map((row) => [row.meta_value, row.views]));
+  out(
+    table(
+      s.bold('Events'),
+      [{ title: 'Event' }, { title: 'Visitors', right: true }, { title: 'Count', right: true }, { title: 'Conversion', right: true }, { title: 'By plan' }],
+      stats.events.map((event) => [
+        event.name,
+        event.visitors,
+        event.views,
+        percent(event.cr),
+        event.name === 'Signup' ? [...plans].map(([plan, n]) => `${plan}: ${n}`).join(', ') : '',
+      ]),
+    ),
+  );
+}
+
+async function main(argv) {
+  let options;
+  try {
+    options = parseOptions(argv);
+  } catch (error) {
+    console.error(`demo: ${error.message}\n\n${USAGE}`);
+    return 2;
+  }
+  if (options.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  const out = (line = '') => process.stdout.write(`${line}\n`);
+  const s = styles();
+  const framework = FRAMEWORKS[options.framework];
+  const from = new Date();
+
+  // 1. The API: the emulator, in this process, on a free loopback port.
+  const emulator = await createPirschEmulator();
+  // Delivery with the write-only access key; reading statistics needs client credentials.
+  const client = createClient({ baseUrl: emulator.url, accessKey: emulator.accessKey });
+  const reader = createClient({ baseUrl: emulator.url, clientId: emulator.clientId, clientSecret: emulator.clientSecret });
+
+  // 2. The shop, with the middleware given our client (so this script owns its metrics and close).
+  const { start } = await framework.load();
+  let app;
+  try {
+    app = await start({ port: options.serve ? options.port : 0, pirsch: { client } });
+  } catch (error) {
+    if (!options.serve || error?.code !== 'EADDRINUSE') throw error;
+    app = await start({ port: 0, pirsch: { client } });
+  }
+  out(s.bold(`pirsch-node demo: the ${framework.name} example shop, tracked by @pirsch-node/${options.framework}`));
+  out(s.dim(`  shop ${app.url}   Pirsch API emulator ${emulator.url}   (loopback only: no account, no network)`));
+  out('');
+
+  // 3. The visitors.
+  const visitors = planVisitors(options.visitors, options.seed);
+  const distinct = await canBindLoopbackRange(new URL(app.url).port);
+  const visits = [];
+  const plannedRequests = visitors.reduce((sum, visitor) => sum + visitor.requests.length, 0);
+  const humans = visitors.filter((visitor) => visitor.kind !== 'health-check').length;
+  let visitorsDone = 0;
+  const bar = progress(() => ({
+    done: visits.length,
+    total: plannedRequests,
+    text:
+      `${int(visitorsDone)}/${int(humans)} visitors  ${int(visits.length)} requests  ` +
+      `${int(emulator.hits.length)} hits and ${int(emulator.events.length)} events delivered`,
+  }));
+  if (options.visitors > 0) {
+    out(`Driving ${int(options.visitors)} visitors (${int(plannedRequests)} requests, ${options.concurrency} at a time)${distinct ? ', each from its own 127.x.y.z address' : ''}:`);
+    bar.start();
+  }
+  const started = performance.now();
+  await driveVisitors(visitors, {
+    baseUrl: app.url,
+    concurrency: options.concurrency,
+    distinctAddresses: distinct,
+    onRequest(visitor, req, result) {
+      visits.push({ visitor, req, result, ip: distinct ? visitorAddress(visitor.index) : '127.0.0.1', userAgent: { ...visitor.headers, ...req.headers }['user-agent'] });
+    },
+    onVisitorDone(visitor) {
+      if (visitor.kind !== 'health-check') visitorsDone++;
+    },
+  });
+  const drivingMs = performance.now() - started;
+  if (options.visitors > 0) bar.stop();
+
+  // 4. Close cleanly: the shop stops and flushes the client it was given; then we close the client.
+  const closeStarted = performance.now();
+  if (!options.serve) await app.close();
+  const delivered = await client.flush(10_000);
+  const closeMs = performance.now() - closeStarted;
+
+  const report = summarize({ visits, emulator, client, delivered, drivingMs, closeMs, distinct });
+  printDelivery(report, out);
+
+  // 5. The added latency: bare framework vs. with the middleware, same requests.
+  if (options.latency && options.visitors > 0) {
+    const probeApi = await createPirschEmulator();
+    try {
+      const latency = await measureAddedLatency({ framework: options.framework, apiUrl: probeApi.url, accessKey: probeApi.accessKey });
+      printLatency(latency, report, out);
+    } finally {
+      await probeApi.close();
+    }
+  }
+
+  // 6. What Pirsch shows: the statistics, read back through the client's statistics API.
+  if (options.visitors > 0) {
+    const stats = await readStatistics(reader, from, new Date());
+    out('');
+    printStatistics(stats, out);
+    const crawlerViews = visits.filter((visit) => visit.visitor.kind === 'crawler' && visit.req.expect === 'tracked').length;
+    if (crawlerViews > 0) out(s.dim(`(${int(crawlerViews)} crawler page views were delivered too; Pirsch's bot filter keeps them out of these numbers.)`));
+  }
+
+  if (options.serve) {
+    await serve({ app, emulator, client, reader, from, out });
+  } else {
+    await client.close();
+  }
+  await reader.close();
+  await emulator.close();
+
+  out('');
+  if (report.ok) out(s.green('✔ Every page view that should be tracked was delivered, nothing that should be skipped was, and the demo closed cleanly.'));
+  else out(s.red('✘ What arrived does not match what the visitors did: see the tables above.'));
+  return report.ok ? 0 : 1;
+}
+
+/** Counts, per outcome, what the visitors did and what the emulator received. */
+function summarize({ visits, emulator, client, delivered, drivingMs, closeMs, distinct }) {
+  const byOutcome = {};
+  const statuses = {};
+  let failedRequests = 0;
+  let wrongStatus = 0;
+  for (const visit of visits) {
+    byOutcome[visit.req.expect] = (byOutcome[visit.req.expect] ?? 0) + 1;
+    if (visit.result.status === 0) failedRequests++;
+    else statuses[visit.result.status] = (statuses[visit.result.status] ?? 0) + 1;
+    if (visit.result.status !== visit.req.status) wrongStatus++;
+  }
+  const expectedEvents = visits.filter((visit) => visit.req.event).length;
+  const ingest = emulator.requests.filter((request) => request.method === 'POST' && /^\/api\/v1\/(hit|event|session)/.test(request.path));
+  const { missing, leaked, unexpected } = reconcile(visits, emulator.hits);
+  const leakedTotal = Object.values(leaked).reduce((sum, n) => sum + n, 0);
+  const metrics = { ...client.metrics };
+  const ok =
+    failedRequests === 0 &&
+    wrongStatus === 0 &&
+    missing === 0 &&
+    leakedTotal === 0 &&
+    unexpected === 0 &&
+    emulator.hits.length === (byOutcome.tracked ?? 0) &&
+    emulator.events.length === expectedEvents &&
+    delivered;
+  return {
+    ok,
+    visits,
+    byOutcome,
+    statuses,
+    failedRequests,
+    wrongStatus,
+    expectedEvents,
+    hits: emulator.hits.length,
+    events: emulator.events.length,
+    posts: ingest.length,
+    missing,
+    leaked,
+    unexpected,
+    metrics,
+    delivered,
+    drivingMs,
+    closeMs,
+    distinct,
+  };
+}
+
+function printDelivery(report, out) {
+  const s = styles();
+  const check = (ok) => (ok ? s.green('✔') : s.red('✘'));
+  const served = report.visits.length - report.failedRequests;
+  const statusText = Object.entries(report.statuses)
+    .map(([status, n]) => `${int(n)} × ${status}`)
+    .join(', ');
+  const times = percentiles(report.visits.filter((visit) => visit.result.status > 0).map((visit) => visit.result.ms));
+  out('');
+  out(
+    table(
+      s.bold('Requests served'),
+      [{ title: '' }, { title: '', right: true }],
+      [
+        ['requests served', `${int(served)} in ${num(report.drivingMs / 1000, 2)} s (${statusText})`],
+        ['failed requests', int(report.failedRequests)],
+        ['answered with an unexpected status', int(report.wrongStatus)],
+        ['response time as the visitors saw it', `p50 ${num(times.p50, 2)} ms, p95 ${num(times.p95, 2)} ms, p99 ${num(times.p99, 2)} ms`],
+      ],
+    ),
+  );
+  out('');
+  const tracked = report.byOutcome.tracked ?? 0;
+  const rows = [[s.bold('page views to track'), tracked, `${int(report.hits)} hits`, check(report.hits === tracked && report.missing === 0 && report.unexpected === 0)]];
+  for (const [reason, text] of Object.entries(REASONS)) {
+    const n = report.byOutcome[reason] ?? 0;
+    if (n === 0) continue;
+    const leaked = report.leaked[reason] ?? 0;
+    rows.push([`skipped: ${text}`, n, leaked === 0 ? 'none' : `${int(leaked)} hits`, check(leaked === 0)]);
+  }
+  rows.push([s.bold('Signup events (form POSTs without DNT)'), report.expectedEvents, `${int(report.events)} events`, check(report.events === report.expectedEvents)]);
+  out(
+    table(
+      s.bold('What the middleware did'),
+      [{ title: 'Requests' }, { title: 'Count', right: true }, { title: 'Arrived at the API', right: true }, { title: '' }],
+      rows,
+      {
+        note: s.dim(
+          'Skip reasons: what the demo generated, checked against what arrived (each visitor has its own IP and user agent, ' +
+            'so a hit that should not have been sent would show up here).',
+        ),
+      },
+    ),
+  );
+  out('');
+  const items = report.hits + report.events;
+  out(
+    table(
+      s.bold('Delivery'),
+      [{ title: '' }, { title: '', right: true }],
+      [
+        ['hits and events delivered', `${int(report.hits)} + ${int(report.events)}`],
+        ['POSTs that carried them', `${int(report.posts)} (${num(items > 0 ? (report.posts / items) * 1000 : 0, 1)} per 1000 items)`],
+        ['client metrics', `sent ${int(report.metrics.sent)}, failed ${int(report.metrics.failed)}, dropped ${int(report.metrics.dropped)}, retried ${int(report.metrics.retried)}`],
+        ['close: server stopped and queue flushed in', `${num(report.closeMs, 0)} ms${report.delivered ? '' : s.red(' (flush timed out)')}`],
+      ],
+    ),
+  );
+  if (!report.distinct) out(s.dim('(This system cannot bind 127.x.y.z addresses, so all visitors share 127.0.0.1: the statistics count fewer visitors.)'));
+}
+
+function printLatency(latency, report, out) {
+  const s = styles();
+  const delta = (p) => latency.ours[p] - latency.bare[p];
+  const signed = (value) => `${value >= 0 ? '+' : ''}${num(value, 3)} ms`;
+  out('');
+  out(
+    table(
+      s.bold(`Added latency: the same GET, ${int(latency.pairs)} times each, bare vs. with the middleware (alternating, one at a time)`),
+      [{ title: '' }, { title: 'p50', right: true }, { title: 'p95', right: true }, { title: 'p99', right: true }],
+      [
+        ['bare framework', `${num(latency.bare.p50, 3)} ms`, `${num(latency.bare.p95, 3)} ms`, `${num(latency.bare.p99, 3)} ms`],
+        ['with the middleware', `${num(latency.ours.p50, 3)} ms`, `${num(latency.ours.p95, 3)} ms`, `${num(latency.ours.p99, 3)} ms`],
+        [s.bold('added'), signed(delta('p50')), signed(delta('p95')), signed(delta('p99'))],
+      ],
+      {
+        note: s.dim(
+          `A one-page app of the same framework (bench/apps.mjs), in this process; ${int(latency.delivered)} of its ${int(latency.served)} hits delivered. ` +
+            'Load numbers: BENCHMARKS.md (npm run bench).',
+        ),
+      },
+    ),
+  );
+  void report;
+}
+
+/** --serve: keep running, print each hit as it arrives, and on Ctrl+C close and show the totals. */
+async function serve({ app, emulator, client, reader, from, out }) {
+  const s = styles();
+  out('');
+  out(s.bold('Serving. Browse the shop and watch the hits arrive:'));
+  out(`  shop                 ${s.cyan(app.url)}`);
+  out(`  Pirsch API emulator  ${emulator.url}  (client ID ${emulator.clientId}, access key ${emulator.accessKey})`);
+  out(s.dim('  Hits are sent in batches: up to a second after the page. Ctrl+C stops both and shows the statistics.'));
+  const time = () => new Date().toTimeString().slice(0, 8);
+  const onHit = (hit) => out(`${s.dim(time())}  page view  ${new URL(hit.url).pathname}${hit.title ? `  "${hit.title}"` : ''}  ${s.dim(hit.ip)}`);
+  const onEvent = (event) => out(`${s.dim(time())}  event      ${event.event_name} ${JSON.stringify(event.event_meta ?? {})}  ${s.dim(event.ip)}`);
+  emulator.on('hit', onHit);
+  emulator.on('event', onEvent);
+  await new Promise((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  out('');
+  out('Stopping: closing the shop, then delivering what is queued...');
+  await app.close();
+  await client.close();
+  emulator.off('hit', onHit);
+  emulator.off('event', onEvent);
+  const stats = await readStatistics(reader, from, new Date());
+  out('');
+  printStatistics(stats, out);
+}
+
+process.exitCode = await main(process.argv.slice(2));
