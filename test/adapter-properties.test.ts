@@ -69,7 +69,15 @@ const userAgent = fc.option(
 
 const request = fc.record({ method, path, host, headers, userAgent });
 
-function bytesOf(r: fc.RecordValue<{ method: string; path: string; host: string | undefined; headers: Record<string, string | string[]>; userAgent: string | undefined }>): Buffer {
+interface ArbitraryRequest {
+  method: string;
+  path: string;
+  host: string | undefined;
+  headers: Record<string, string | string[]>;
+  userAgent: string | undefined;
+}
+
+function bytesOf(r: ArbitraryRequest): Buffer {
   const lines: Array<[string, string]> = [];
   if (r.host !== undefined) lines.push(['Host', r.host]);
   if (r.userAgent !== undefined) lines.push(['User-Agent', r.userAgent]);
