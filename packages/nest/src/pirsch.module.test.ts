@@ -319,6 +319,9 @@ describe.each(platforms)('PirschModule on $name', (platform) => {
     it('is global by default; isGlobal: false keeps PirschService to importers', async () => {
       const client = testClient();
       await expect(compile(PirschModule.forRoot({ client, isGlobal: false }))).rejects.toThrow(/PirschService/);
+      // isGlobal is the module's, not passed on to the tracker (which would reject it next to `client`).
+      const moduleRef = await Test.createTestingModule({ imports: [PirschModule.forRoot({ client, isGlobal: false })] }).compile();
+      expect(moduleRef.get(PirschService).client).toBe(client);
     });
 
     it('starts without route-path warnings, with and without a global prefix', async () => {

@@ -60,8 +60,12 @@ export class PirschService {
    * Resolves `true` once everything queued so far was delivered, `false` otherwise or after
    * `timeoutMs` (default: the client's). Never rejects.
    */
-  flush(timeoutMs?: number): Promise<boolean> {
-    return this.tracker.client.flush(timeoutMs).catch(() => false);
+  async flush(timeoutMs?: number): Promise<boolean> {
+    try {
+      return await this.tracker.client.flush(timeoutMs);
+    } catch {
+      return false;
+    }
   }
 
   #helperFor(req: PirschRequest): RequestHelper | undefined {
