@@ -536,3 +536,86 @@ describe('createTracker with client options (real client, emulator)', () => {
     expect(emulator.hits).toHaveLength(1);
   });
 });
+
+describe('context protocol and host', () => {
+  it('uses the protocol and host the framework resolved, and the options over them', async () => {
+    const rec = recorder();
+    setup = {
+      tracker: createTracker<AppRequest, AppResponse>({ client: rec }),
+      context: (ctx) => {
+        ctx.protocol = 'https';
+        ctx.host = 'shop.example:8443';
+      },
+    };
+    await send('/a');
+    expect(rec.hits[0]?.url).toBe('https://shop.example:8443/a');
+
+    setup.tracker = createTracker<AppRequest, AppResponse>({ client: rec, protocol: 'http', hostname: 'fixed.example' });
+    await send('/b');
+    expect(rec.hits[1]?.url).toBe('http://fixed.example/b');
+
+    setup.context = (ctx) => {
+      ctx.protocol = 'gopher';
+      ctx.host = 'bad host/with/slashes';
+    };
+    setup.tracker = createTracker<AppRequest, AppResponse>({ client: rec });
+    await send('/c');
+    expect(rec.hits[2]?.url).toBe(`${base}/c`);
+  });
+});
+
+describe('trackWhenDone', () => {
+  it('tracks a completed response once with its final status and leaves no listener', async () => {
+    const rec = recorder();
+    const tracker = createTracker({ client: rec });
+    const listeners: number[] = [];
+    let baseline: number[] = [];
+    const done = new Promise<void>((resolve) => {
+      const app = createServer((req, res) => {
+        baseline = [res.listenerCount('finish'), res.listenerCount('close')]; // node:http's own
+        tracker.trackWhenDone({ raw: req, req, res }, res);
+        res.statusCode = 201; // still 2xx, set after the listener was attached
+        res.end('ok', () =>
+          setImmediate(() => {
+            listeners.push(res.listenerCount('finish'), res.listenerCount('close'));
+            resolve();
+          }),
+        );
+      });
+      app.listen(0, '127.0.0.1', async () => {
+        const { port } = app.address() as AddressInfo;
+        const response = await request(`http://127.0.0.1:${port}/done`, { headers: UA });
+        await response.body.text();
+        app.close();
+      });
+    });
+    await done;
+    expect(rec.hits).toHaveLength(1);
+    expect(rec.hits[0]?.url).toMatch(/\/done$/);
+    expect(listeners).toEqual(baseline);
+  });
+
+  it('does not track a response the client abandoned before it was complete', async () => {
+    const rec = recorder();
+    const tracker = createTracker({ client: rec });
+    let closed!: () => void;
+    const closedPromise = new Promise<void>((resolve) => (closed = resolve));
+    const app = createServer((req, res) => {
+      tracker.trackWhenDone({ raw: req, req, res }, res);
+      res.writeHead(200);
+      res.write('partial');
+      res.on('close', () => setImmediate(closed));
+    });
+    app.listen(0, '127.0.0.1');
+    await once(app, 'listening');
+    const { port } = app.address() as AddressInfo;
+    const controller = new AbortController();
+    const response = await request(`http://127.0.0.1:${port}/abandoned`, { headers: UA, signal: controller.signal });
+    response.body.on('error', () => {});
+    controller.abort();
+    await closedPromise;
+    app.closeAllConnections();
+    app.close();
+    expect(rec.hits).toHaveLength(0);
+  });
+});

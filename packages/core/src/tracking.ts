@@ -50,6 +50,16 @@ export interface RequestContext<Req = IncomingMessage, Res = ServerResponse> {
   ip?: string;
   /** Path and query including a mount prefix (`originalUrl`), when the framework knows better than `raw.url`. */
   path?: string;
+  /**
+   * The protocol the framework resolved (`req.protocol`, `ctx.protocol`): behind a trusted proxy it
+   * reads `X-Forwarded-Proto`. The `protocol` option wins over it; default: the socket's.
+   */
+  protocol?: string;
+  /**
+   * The host (with port) the framework resolved (`ctx.host`, Fastify `request.host`): behind a
+   * trusted proxy it reads `X-Forwarded-Host`. The `hostname` option wins over it; default: `Host`.
+   */
+  host?: string;
 }
 
 /** Per-request helper for manual tracking, e.g. `req.pirsch.event('Signup')`. */
@@ -75,6 +85,13 @@ export interface Tracker<Req = IncomingMessage, Res = ServerResponse, C extends 
    * same request (e.g. from both `finish` and `close`) is ignored. Never throws.
    */
   track(ctx: RequestContext<Req, Res>, status: number): void;
+  /**
+   * Tracks once `res` has been written completely (`finish`), with the status that went out
+   * (`status()`, default `res.statusCode`). A response that closes before it finished (the client
+   * went away) is not tracked. Both listeners remove each other, so nothing is left on `res`; an
+   * already finished response is tracked at once, an already destroyed one is ignored. Never throws.
+   */
+  trackWhenDone(ctx: RequestContext<Req, Res>, res: ServerResponse, status?: () => number): void;
   /** The per-request helper; the hit is built lazily on first use. Never throws. */
   helper(ctx: Omit<RequestContext<Req, Res>, 'res'> & { res?: Res }): RequestHelper;
   /** On app shutdown: closes the client if the tracker created it, else flushes it and leaves it open. Never rejects. */
@@ -187,8 +204,8 @@ export function createTracker<Req, Res>(options: PirschAdapterOptions<Req, Res>)
     const hitOptions: HitOptions = {
       ip: ctx.ip,
       path,
-      hostname: resolved.hostname,
-      protocol: resolved.protocol,
+      hostname: resolved.hostname ?? contextHost(ctx),
+      protocol: resolved.protocol ?? contextProtocol(ctx),
       title: callTitle(ctx.req),
       tags: callTags(ctx.req),
       disableBotFilter: resolved.disableBotFilter,
@@ -238,6 +255,27 @@ export function createTracker<Req, Res>(options: PirschAdapterOptions<Req, Res>)
       }
     },
 
+    trackWhenDone(ctx, res, status) {
+      try {
+        const statusOf = status ?? (() => res.statusCode);
+        if (res.writableFinished) return this.track(ctx, statusOf());
+        if (res.destroyed) return;
+        const onFinish = (): void => {
+          res.off('close', onClose);
+          this.track(ctx, statusOf());
+        };
+        // 'close' first: the client went away before the response was complete.
+        const onClose = (): void => {
+          res.off('finish', onFinish);
+          if (res.writableFinished) this.track(ctx, statusOf());
+        };
+        res.once('finish', onFinish);
+        res.once('close', onClose);
+      } catch {
+        // never into the app
+      }
+    },
+
     helper(ctx) {
       let hit: Hit | undefined;
       // Undefined when DNT is respected and the request asked not to be tracked.
@@ -274,6 +312,26 @@ export function createTracker<Req, Res>(options: PirschAdapterOptions<Req, Res>)
       }
     },
   };
+}
+
+/** The framework's resolved protocol, when it is one a URL can have. */
+function contextProtocol(ctx: { protocol?: string }): 'http' | 'https' | undefined {
+  try {
+    const protocol = ctx.protocol;
+    return protocol === 'https' || protocol === 'http' ? protocol : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The framework's resolved host; extraction validates it and falls back to `Host`. */
+function contextHost(ctx: { host?: string }): string | undefined {
+  try {
+    const host = ctx.host;
+    return typeof host === 'string' && host !== '' ? host : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** `originalUrl` (Express and Koa put it on the raw request) or `url`. */

@@ -419,6 +419,20 @@ describe.each(versions)('$name', ({ express }) => {
       expect(emulator.hits[0]).toMatchObject({ ip: '10.0.0.1', x_forwarded_for: '203.0.113.9, 10.0.0.1' });
     });
 
+    it('on: the URL takes the protocol from X-Forwarded-Proto; off: the socket\'s', async () => {
+      const trusted = setup({}, (app) => app.set('trust proxy', true));
+      await request(trusted.app).get('/').set('User-Agent', UA).set('X-Forwarded-Proto', 'https').expect(200);
+      await trusted.delivered();
+      expect(emulator.hits[0]?.url).toMatch(/^https:\/\//);
+    });
+
+    it('off: the X-Forwarded-Proto of an untrusted client is ignored', async () => {
+      const { app, delivered } = setup();
+      await request(app).get('/').set('User-Agent', UA).set('X-Forwarded-Proto', 'https').expect(200);
+      await delivered();
+      expect(emulator.hits[0]?.url).toMatch(/^http:\/\//);
+    });
+
     it('off: the IP is the socket address, the raw header is still sent', async () => {
       const { app, delivered } = setup();
       await request(app).get('/').set('User-Agent', UA).set('X-Forwarded-For', '203.0.113.9').expect(200);

@@ -55,21 +55,15 @@ export function pirsch(options: PirschExpressOptions): PirschMiddleware {
         get ip() {
           return ipOf(req);
         },
+        // req.protocol reads X-Forwarded-Proto when 'trust proxy' is set. Host stays the Host header:
+        // Express 4's req.hostname drops the port.
+        get protocol() {
+          return req.protocol;
+        },
       };
       req.pirsch = tracker.helper(ctx);
-
-      // Record once: on 'finish', or on a 'close' that comes after the response was complete.
-      // A 'close' before that is an aborted request. Either listener removes the other.
-      const onFinish = (): void => {
-        res.removeListener('close', onClose);
-        tracker.track(ctx, res.statusCode);
-      };
-      const onClose = (): void => {
-        res.removeListener('finish', onFinish);
-        if (res.writableFinished) tracker.track(ctx, res.statusCode);
-      };
-      res.once('finish', onFinish);
-      res.once('close', onClose);
+      // Record once, when the response is complete; an aborted request is not tracked.
+      tracker.trackWhenDone(ctx, res);
     } catch {
       // never into the app: analytics must not fail a request
     }

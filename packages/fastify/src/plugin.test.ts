@@ -175,6 +175,20 @@ describe.each(versions)('%s', (_version, createFastify) => {
       await emulator.waitFor((e) => e.hits.length === 1);
       expect(emulator.hits[0]).toMatchObject({ ip: '203.0.113.9', x_forwarded_for: '203.0.113.9' });
     });
+
+    it('with trustProxy takes protocol and host from X-Forwarded-Proto and X-Forwarded-Host', async () => {
+      const app = await start({ server: { trustProxy: true } });
+      await get(app, '/shop/').set('X-Forwarded-Proto', 'https').set('X-Forwarded-Host', 'shop.example').expect(200);
+      await emulator.waitFor((e) => e.hits.length === 1);
+      expect(emulator.hits[0]?.url).toBe('https://shop.example/shop/');
+    });
+
+    it('without trustProxy ignores X-Forwarded-Proto and X-Forwarded-Host', async () => {
+      const app = await start();
+      await get(app, '/shop/').set('X-Forwarded-Proto', 'https').set('X-Forwarded-Host', 'evil.example').expect(200);
+      await emulator.waitFor((e) => e.hits.length === 1);
+      expect(emulator.hits[0]?.url).toBe(`http://${HOST}/shop/`);
+    });
   });
 
   describe('skips', () => {

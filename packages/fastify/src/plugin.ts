@@ -1,5 +1,5 @@
 import { PirschError, createTracker } from '@pirsch-node/core';
-import type { Tracker } from '@pirsch-node/core';
+import type { RequestContext, Tracker } from '@pirsch-node/core';
 import type { FastifyInstance, FastifyPluginCallback, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import type { PirschFastifyOptions } from './types.js';
@@ -29,7 +29,7 @@ const pirschPlugin: FastifyPluginCallback<PirschFastifyOptions> = (fastify: Fast
 
   fastify.addHook('onRequest', (request, _reply, next) => {
     try {
-      request.pirsch = track.helper({ raw: request.raw, req: request, ip: request.ip, path: request.url });
+      request.pirsch = track.helper(contextOf(request));
     } catch {
       // never into the app (helper() does not throw; a getter on a user's request might)
     }
@@ -39,7 +39,7 @@ const pirschPlugin: FastifyPluginCallback<PirschFastifyOptions> = (fastify: Fast
   // Runs once the reply has been sent, so tracking never delays it.
   fastify.addHook('onResponse', (request, reply, next) => {
     try {
-      track.track({ raw: request.raw, req: request, res: reply, ip: request.ip, path: request.url }, reply.statusCode);
+      track.track(contextOf(request, reply), reply.statusCode);
     } catch {
       // never into the app
     }
@@ -55,6 +55,29 @@ const pirschPlugin: FastifyPluginCallback<PirschFastifyOptions> = (fastify: Fast
 
   done();
 };
+
+/**
+ * What the tracker needs of a request. `request.url` keeps route prefixes; ip, protocol and host
+ * honour `trustProxy` (X-Forwarded-For/-Proto/-Host) and are read only when a hit is built.
+ */
+function contextOf(request: FastifyRequest, reply?: FastifyReply): RequestContext<FastifyRequest, FastifyReply> {
+  return {
+    raw: request.raw,
+    req: request,
+    res: reply as FastifyReply,
+    path: request.url,
+    get ip() {
+      return request.ip;
+    },
+    get protocol() {
+      return request.protocol;
+    },
+    get host() {
+      // Fastify 5: `host` has the port; Fastify 4 has only `hostname`, which has it there.
+      return (request as { host?: string }).host ?? request.hostname;
+    },
+  };
+}
 
 function withoutRegisterKeys(options: PirschFastifyOptions): PirschFastifyOptions {
   if (options === null || typeof options !== 'object') return options;

@@ -425,6 +425,21 @@ describe.each([
       expect(emulator.hits[0]).toMatchObject({ ip: '203.0.113.9', x_forwarded_for: '203.0.113.9, 198.51.100.2' });
     });
 
+    it('on: the URL takes protocol and host from X-Forwarded-Proto and X-Forwarded-Host', async () => {
+      const { app } = appWith({ client });
+      app.proxy = true;
+      await get(app, '/about').set('X-Forwarded-Proto', 'https').set('X-Forwarded-Host', 'shop.example').expect(200);
+      await client.flush();
+      expect(emulator.hits[0]?.url).toBe('https://shop.example/about');
+    });
+
+    it('off: X-Forwarded-Proto and X-Forwarded-Host of an untrusted client are ignored', async () => {
+      const { app } = appWith({ client });
+      await get(app, '/about').set('X-Forwarded-Proto', 'https').set('X-Forwarded-Host', 'evil.example').expect(200);
+      await client.flush();
+      expect(emulator.hits[0]?.url).toBe(`http://${HOST}/about`);
+    });
+
     it('on with maxIpsCount: 1: the entry the nearest proxy added', async () => {
       const { app } = appWith({ client });
       app.proxy = true;

@@ -38,7 +38,7 @@ export function pirsch(options: PirschKoaOptions): PirschMiddleware<PirschDelive
     } finally {
       // Koa writes the response after the middleware chain settles (also for a thrown error):
       // track when it is written, with the status that went out.
-      trackWhenComplete(tracker, ctx, request);
+      if (request !== undefined) tracker.trackWhenDone(request, ctx.res);
     }
   }
 
@@ -64,43 +64,17 @@ function startRequest(tracker: Tracker<Context, Response>, ctx: Context): KoaReq
       get ip() {
         return ctx.ip;
       },
+      // ctx.protocol and ctx.host read X-Forwarded-Proto / X-Forwarded-Host when app.proxy is set.
+      get protocol() {
+        return ctx.protocol;
+      },
+      get host() {
+        return ctx.host;
+      },
     };
     ctx.state.pirsch = tracker.helper(request);
     return request;
   } catch {
     return undefined;
-  }
-}
-
-/**
- * Tracks once the response is written (`finish`), with `res.statusCode` as it went out. A response
- * that closes without finishing (the client went away) is not tracked. Both listeners are removed
- * on whichever comes first. Never throws.
- */
-function trackWhenComplete(tracker: Tracker<Context, Response>, ctx: Context, request: KoaRequestContext | undefined): void {
-  if (request === undefined) return;
-  try {
-    const res = ctx.res;
-    if (res.writableFinished) {
-      tracker.track(request, res.statusCode);
-      return;
-    }
-    if (res.destroyed) return; // aborted before the chain settled: nothing will be written
-    const onFinish = (): void => {
-      cleanup();
-      tracker.track(request, res.statusCode);
-    };
-    const onClose = (): void => {
-      cleanup();
-      if (res.writableFinished) tracker.track(request, res.statusCode);
-    };
-    const cleanup = (): void => {
-      res.off('finish', onFinish);
-      res.off('close', onClose);
-    };
-    res.once('finish', onFinish);
-    res.once('close', onClose);
-  } catch {
-    // never into the app: analytics must not fail a request
   }
 }
