@@ -17,23 +17,12 @@ import type { PirschMiddlewareRequest } from './pirsch.types.js';
 export class PirschMiddleware implements NestMiddleware<PirschMiddlewareRequest, ServerResponse> {
   constructor(@Inject(PIRSCH_TRACKER) private readonly tracker: Tracker<PirschMiddlewareRequest, ServerResponse>) {}
 
-  /** Registers the `finish` listener (removed again on `close`, so an aborted request leaves none) and calls `next()`. */
+  /** Has the tracker record the response once it is complete (never an aborted one), then calls `next()`. */
   use(req: PirschMiddlewareRequest, res: ServerResponse, next: (error?: unknown) => void): void {
     try {
       const ctx = requestContextOf(req);
-      if (ctx !== undefined) {
-        const tracker = this.tracker;
-        const onFinish = (): void => {
-          done();
-          tracker.track({ ...ctx, res }, res.statusCode);
-        };
-        const done = (): void => {
-          res.off('finish', onFinish);
-          res.off('close', done);
-        };
-        res.on('finish', onFinish);
-        res.on('close', done);
-      }
+      // Object.assign keeps the context's lazy getters (a spread would read them now).
+      if (ctx !== undefined) this.tracker.trackWhenDone(Object.assign(ctx, { res }), res);
     } catch {
       // never into the app: a request must not fail because of analytics
     }

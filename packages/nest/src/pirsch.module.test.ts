@@ -402,13 +402,28 @@ describe.each(platforms)('PirschModule on $name', (platform) => {
       expect(emulator.hits[0]).toMatchObject({ ip: '127.0.0.1', x_forwarded_for: '203.0.113.9' });
     });
 
-    it("trust proxy on: the IP is the client the platform resolved from X-Forwarded-For", async () => {
+    it('trust proxy on: the IP and protocol are the ones the platform resolved from X-Forwarded-For and -Proto', async () => {
       const client = testClient();
       const { app, http } = await start({ client }, { trustProxy: true });
-      await http.get('/api').set('User-Agent', UA).set('X-Forwarded-For', '203.0.113.9').expect(200);
+      await http
+        .get('/api')
+        .set('Host', 'shop.example')
+        .set('User-Agent', UA)
+        .set('X-Forwarded-For', '203.0.113.9')
+        .set('X-Forwarded-Proto', 'https')
+        .expect(200);
       await decided(app, 1);
       await client.flush();
-      expect(emulator.hits[0]).toMatchObject({ ip: '203.0.113.9', x_forwarded_for: '203.0.113.9' });
+      expect(emulator.hits[0]).toMatchObject({ url: 'https://shop.example/api', ip: '203.0.113.9', x_forwarded_for: '203.0.113.9' });
+    });
+
+    it('trust proxy off: X-Forwarded-Proto does not change the protocol', async () => {
+      const client = testClient();
+      const { app, http } = await start({ client });
+      await http.get('/api').set('Host', 'shop.example').set('User-Agent', UA).set('X-Forwarded-Proto', 'https').expect(200);
+      await decided(app, 1);
+      await client.flush();
+      expect(emulator.hits[0]).toMatchObject({ url: 'http://shop.example/api' });
     });
   });
 
@@ -520,15 +535,21 @@ describe.each(platforms)('PirschModule on $name', (platform) => {
       await http.get('/api/garbage-event').set('User-Agent', UA).expect(200, 'fine');
     });
 
-    it('accepts the raw IncomingMessage as well as the platform request, with the resolved IP', async () => {
+    it('accepts the raw IncomingMessage as well as the platform request, with the resolved IP and protocol', async () => {
       const client = testClient();
       const { app, http } = await start({ client }, { trustProxy: true });
-      await http.get('/api/raw-event').set('User-Agent', UA).set('Host', 'shop.example').set('X-Forwarded-For', '203.0.113.77').expect(200);
+      await http
+        .get('/api/raw-event')
+        .set('User-Agent', UA)
+        .set('Host', 'shop.example')
+        .set('X-Forwarded-For', '203.0.113.77')
+        .set('X-Forwarded-Proto', 'https')
+        .expect(200);
       await decided(app, 1);
       await client.flush();
       expect(emulator.events.map((event) => [event.event_name, event.ip, event.url])).toEqual([
-        ['Platform', '203.0.113.77', 'http://shop.example/api/raw-event'],
-        ['Raw', '203.0.113.77', 'http://shop.example/api/raw-event'],
+        ['Platform', '203.0.113.77', 'https://shop.example/api/raw-event'],
+        ['Raw', '203.0.113.77', 'https://shop.example/api/raw-event'],
       ]);
     });
   });
@@ -589,24 +610,33 @@ describe.each(platforms)('PirschModule on $name', (platform) => {
       const { app } = await start({ client });
       slowResponse = deferred();
       cleanups.push(async () => slowResponse.resolve());
-      const server = app.getHttpServer() as Server;
-      const responses: ServerResponse[] = [];
-      server.prependListener('request', (_req: IncomingMessage, res: ServerResponse) => responses.push(res));
+      // The listeners the middleware (through the tracker) puts on the response.
+      const tracker = trackerOf(app);
+      const added: Array<{ res: ServerResponse; finish: Function[]; close: Function[] }> = [];
+      const trackWhenDone = tracker.trackWhenDone;
+      vi.spyOn(tracker, 'trackWhenDone').mockImplementation(function (this: Tracker, ctx, res, status) {
+        const before = { finish: res.listeners('finish'), close: res.listeners('close') };
+        trackWhenDone.call(this, ctx, res, status);
+        added.push({
+          res,
+          finish: res.listeners('finish').filter((listener) => !before.finish.includes(listener)),
+          close: res.listeners('close').filter((listener) => !before.close.includes(listener)),
+        });
+      });
       await app.listen(0, '127.0.0.1');
-      const { port } = server.address() as AddressInfo;
+      const { port } = (app.getHttpServer() as Server).address() as AddressInfo;
       const aborted = new AbortController();
       const pending = fetch(`http://127.0.0.1:${port}/api/slow`, { headers: { 'user-agent': UA }, signal: aborted.signal }).catch(() => 'aborted');
-      const ours = (res: ServerResponse) => res.listeners('finish').filter((listener) => listener.name === 'onFinish');
-      await vi.waitFor(() => expect(ours(responses[0]!)).toHaveLength(1), { interval: 5 });
-      const res = responses[0]!;
+      await vi.waitFor(() => expect(added).toHaveLength(1), { interval: 5 });
+      const { res, finish, close } = added[0]!;
+      expect(finish.length + close.length).toBeGreaterThan(0);
       const closed = new Promise((resolve) => res.once('close', resolve));
       aborted.abort();
       expect(await pending).toBe('aborted');
       await closed;
-      expect(ours(res)).toHaveLength(0);
-      expect(res.listeners('close').filter((listener) => listener.name === 'done')).toHaveLength(0);
+      expect(res.listeners('finish').filter((listener) => finish.includes(listener))).toEqual([]);
+      expect(res.listeners('close').filter((listener) => close.includes(listener))).toEqual([]);
       slowResponse.resolve();
-      const tracker = trackerOf(app);
       expect(tracker.tracked + Object.values(tracker.skipped).reduce((sum, n) => sum + n, 0)).toBe(0);
     });
   });

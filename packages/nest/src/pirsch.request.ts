@@ -1,25 +1,43 @@
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { RequestContext } from '@pirsch-node/core';
 import type { PirschMiddlewareRequest, PirschRequest } from './pirsch.types.js';
 
 /**
  * What core needs to know about a request, from whichever form Nest hands out: an Express
- * request (a Node request with `ip` and `originalUrl`), a `FastifyRequest` (`raw` and `ip`), or
- * the raw Node request a middleware gets on `platform-fastify` (with `ip` and `originalUrl` from
- * @fastify/middie). The URL comes from `originalUrl ?? url` of the raw request (core reads it),
- * so a mount path and the global prefix stay in it; the IP is the one the platform resolved
- * with its trust-proxy setting, else core falls back to the socket's address.
- * Returns undefined for anything that is not a request.
+ * request (a Node request with `ip`, `protocol` and `originalUrl`), a `FastifyRequest` (`raw`,
+ * `ip`, `protocol`), or the raw Node request a middleware gets on `platform-fastify` (where
+ * @fastify/middie copies `ip`, `protocol` and `originalUrl` onto it). The URL comes from
+ * `originalUrl ?? url` of the Node request (core reads it), so the global prefix stays in it; the
+ * IP and protocol are the ones the platform resolved with its trust-proxy setting, read only when
+ * a hit is built; without them core uses the socket's. Undefined for anything not a request.
  */
-export function requestContextOf(req: PirschRequest): Omit<RequestContext<PirschMiddlewareRequest>, 'res'> | undefined {
+export function requestContextOf(req: PirschRequest): Omit<RequestContext<PirschMiddlewareRequest, ServerResponse>, 'res'> | undefined {
   if (req === null || typeof req !== 'object') return undefined;
   const fastifyRaw = (req as { raw?: unknown }).raw;
   const raw = (isNodeRequest(fastifyRaw) ? fastifyRaw : req) as PirschMiddlewareRequest;
   if (!isNodeRequest(raw)) return undefined;
-  const ip = (req as { ip?: unknown }).ip;
-  return { raw, req: raw, ip: typeof ip === 'string' && ip !== '' ? ip : undefined };
+  return {
+    raw,
+    req: raw,
+    get ip() {
+      return stringOf(req, 'ip');
+    },
+    get protocol() {
+      return stringOf(req, 'protocol');
+    },
+  };
 }
 
 function isNodeRequest(value: unknown): value is IncomingMessage {
   return typeof value === 'object' && value !== null && typeof (value as IncomingMessage).headers === 'object';
+}
+
+/** A non-empty string property (Express computes `ip` and `protocol` in getters); undefined if reading it fails. */
+function stringOf(source: object, key: 'ip' | 'protocol'): string | undefined {
+  try {
+    const value: unknown = (source as Record<string, unknown>)[key];
+    return typeof value === 'string' && value !== '' ? value : undefined;
+  } catch {
+    return undefined;
+  }
 }

@@ -3,15 +3,16 @@ import type { PirschAdapterOptions } from '@pirsch-node/core';
 
 /**
  * The request a Nest middleware sees: Express's request on `platform-express`, the raw Node
- * request on `platform-fastify` (where @fastify/middie sets `ip` and `originalUrl` on it).
- * The `filter`, `title` and `tags` options receive it.
+ * request on `platform-fastify` (where @fastify/middie sets `ip`, `protocol` and `originalUrl` on
+ * it). The `filter`, `title` and `tags` options receive it.
  */
-export type PirschMiddlewareRequest = IncomingMessage & { originalUrl?: string; ip?: string };
+export type PirschMiddlewareRequest = IncomingMessage & { originalUrl?: string; ip?: string; protocol?: string };
 
-/** A Fastify request as `PirschService` reads it: the raw request and the IP Fastify resolved. */
+/** A Fastify request as `PirschService` reads it: the raw request, and the IP and protocol Fastify resolved. */
 export interface PirschFastifyRequestLike {
   raw: IncomingMessage;
   ip?: string;
+  protocol?: string;
 }
 
 /** What `PirschService` accepts: an Express request, a `FastifyRequest`, or a raw `IncomingMessage`. */
