@@ -32,7 +32,8 @@ export const CLIENT_DEFAULTS = Object.freeze({
   maxRetryDelayMs: 30_000,
 });
 
-const OPTION_NAMES = new Set<string>([
+/** The names `createClient` accepts. */
+export const CLIENT_OPTION_NAMES: ReadonlySet<string> = new Set<string>([
   'baseUrl', 'accessKey', 'clientId', 'clientSecret', 'timeoutMs', 'batchSize', 'flushIntervalMs',
   'concurrency', 'maxQueueSize', 'maxRetries', 'minRetryDelayMs', 'maxRetryDelayMs', 'onError', 'logger', 'debug',
 ]);
@@ -70,8 +71,8 @@ export function resolveClientOptions(options: PirschClientOptions): ResolvedClie
     throw new PirschConfigError('options', 'createClient needs an options object, e.g. { accessKey } or { clientId, clientSecret }');
   }
   for (const key of Object.keys(options)) {
-    if (!OPTION_NAMES.has(key) && key !== 'client') {
-      throw new PirschConfigError(key, `is not a client option (known: ${[...OPTION_NAMES].join(', ')})`);
+    if (!CLIENT_OPTION_NAMES.has(key) && key !== 'client') {
+      throw new PirschConfigError(key, `is not a client option (known: ${[...CLIENT_OPTION_NAMES].join(', ')})`);
     }
   }
 

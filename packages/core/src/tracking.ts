@@ -3,6 +3,7 @@ import { createClient } from './client.js';
 import type { PirschClient } from './client.js';
 import { PirschConfigError, PirschError } from './errors.js';
 import { hitFromRequest } from './extract.js';
+import { CLIENT_OPTION_NAMES } from './options.js';
 import type { HitOptions } from './extract.js';
 import { SKIP_REASONS, resolveTrackingOptions, skipReason } from './filter.js';
 import type { SkipReason } from './filter.js';
@@ -152,6 +153,10 @@ export function createTracker<Req, Res>(options: PirschAdapterOptions<Req, Res>)
   const given: unknown = options.client;
   if (given != null) {
     const extra = Object.keys(clientOptions).filter((key) => clientOptions[key] !== undefined);
+    const unknown = extra.find((key) => !CLIENT_OPTION_NAMES.has(key));
+    if (unknown !== undefined) {
+      throw new PirschConfigError(unknown, `is not an option (tracking options: ${[...TRACKING_KEYS].join(', ')}; or client options without \`client\`)`);
+    }
     if (extra.length > 0) {
       throw new PirschConfigError('client', `give either a client or the options to create one, not both (also got ${extra.join(', ')})`);
     }
