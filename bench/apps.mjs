@@ -3,6 +3,9 @@
 //   ours     with our adapter, delivering to the emulator (in another process)
 //   sdk      with the official pirsch-sdk: hit(hitFromRequest(req)) per request, not awaited
 //   hanging  ours, while the emulator never answers an ingest request
+// and two that show where the time of `ours` goes:
+//   decide   our adapter with `filter: () => false`: its per-request work and the decision only
+//   extract  our adapter tracking into a client that discards each hit: everything but the queue and delivery
 // Every variant counts the requests its handler served, so the run can check that each was delivered.
 import 'reflect-metadata';
 import { createServer } from 'node:http';
@@ -10,6 +13,18 @@ import { createClient } from '@pirsch-node/core';
 
 export const FRAMEWORKS = ['express', 'koa', 'fastify', 'nest'];
 export const VARIANTS = ['bare', 'ours', 'sdk', 'hanging'];
+export const BREAKDOWN_VARIANTS = ['decide', 'extract'];
+
+/** A client that takes every item and does nothing with it. */
+const DISCARD = Object.freeze({
+  hit() {},
+  event() {},
+  session() {},
+  flush: async () => true,
+  close: async () => true,
+  metrics: Object.freeze({ queued: 0, inFlight: 0, sent: 0, failed: 0, dropped: 0, retried: 0 }),
+  closed: false,
+});
 
 const PAGE = '<!doctype html><html><head><title>Shop</title></head><body><h1>Welcome to the shop</h1><p>Fresh products every day.</p></body></html>';
 
@@ -24,6 +39,8 @@ export async function startApp({ framework, variant, apiUrl, accessKey }) {
   const url = await app.listen();
   return {
     url,
+    /** Requests the handler has served so far. */
+    served: () => counter.served,
     async stop() {
       await app.close();
       const delivered = await delivery.finish();
@@ -34,6 +51,8 @@ export async function startApp({ framework, variant, apiUrl, accessKey }) {
 
 /** Our client or the official SDK, and how to finish delivering when the app stops. */
 async function createDelivery(variant, apiUrl, accessKey) {
+  if (variant === 'decide') return { client: DISCARD, options: { filter: () => false }, finish: async () => ({}) };
+  if (variant === 'extract') return { client: DISCARD, finish: async () => ({}) };
   if (variant === 'ours' || variant === 'hanging') {
     const client = createClient({ baseUrl: apiUrl, accessKey });
     return {
@@ -93,7 +112,7 @@ const BUILDERS = {
     app.disable('x-powered-by');
     if (delivery.client) {
       const { pirsch } = await import('@pirsch-node/express');
-      app.use(pirsch({ client: delivery.client }));
+      app.use(pirsch({ client: delivery.client, ...delivery.options }));
     } else if (delivery.track) {
       app.use((req, res, next) => {
         delivery.track(req);
@@ -113,7 +132,7 @@ const BUILDERS = {
     const app = new Koa();
     if (delivery.client) {
       const { pirsch } = await import('@pirsch-node/koa');
-      app.use(pirsch({ client: delivery.client }));
+      app.use(pirsch({ client: delivery.client, ...delivery.options }));
     } else if (delivery.track) {
       app.use((ctx, next) => {
         delivery.track(ctx.req);
@@ -135,7 +154,7 @@ const BUILDERS = {
     const app = Fastify({ logger: false });
     if (delivery.client) {
       const { pirsch } = await import('@pirsch-node/fastify');
-      await app.register(pirsch, { client: delivery.client });
+      await app.register(pirsch, { client: delivery.client, ...delivery.options });
     } else if (delivery.track) {
       app.addHook('onRequest', (request, reply, done) => {
         delivery.track(request.raw);
@@ -159,7 +178,7 @@ const BUILDERS = {
     const imports = [];
     if (delivery.client) {
       const { PirschModule } = await import('@pirsch-node/nest');
-      imports.push(PirschModule.forRoot({ client: delivery.client }));
+      imports.push(PirschModule.forRoot({ client: delivery.client, ...delivery.options }));
     }
     class PageController {
       index() {

@@ -1,6 +1,8 @@
 // Throughput and latency: every framework in every variant, interleaved over rounds, with
 // autocannon in this process, the app in its own (pinned) process and the emulator in a third.
+import { Agent, get } from 'node:http';
 import autocannon from 'autocannon';
+import { BREAKDOWN_VARIANTS } from './apps.mjs';
 import { APP_CORE, exited, nextMessage, startChild } from './processes.mjs';
 
 /** Headers a browser sends, so extraction does its real work. */
@@ -20,33 +22,98 @@ function cannon(options) {
   });
 }
 
+/** The value at percentile `p` (nearest rank) of sorted numbers. */
+function percentile(sorted, p) {
+  return sorted.length === 0 ? Number.NaN : sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
+}
+
+/**
+ * Latency at a fixed request rate, with microsecond resolution (autocannon reports whole
+ * milliseconds): `rate` GETs per second for `duration` s over `connections` keep-alive
+ * connections, each timed from the moment it was issued (a request waiting for a free connection
+ * counts that wait) to the end of its answer.
+ */
+export async function fixedRateLatency({ url, rate, duration, connections = 10 }) {
+  const agent = new Agent({ keepAlive: true, maxSockets: connections });
+  const total = Math.max(1, Math.round(rate * duration));
+  const interval = 1000 / rate;
+  const times = [];
+  let errors = 0;
+  await new Promise((resolve) => {
+    let issued = 0;
+    let finished = 0;
+    const started = performance.now();
+    const done = () => {
+      if (++finished === total) resolve();
+    };
+    const tick = () => {
+      const due = Math.min(total, Math.floor((performance.now() - started) / interval) + 1);
+      while (issued < due) {
+        issued++;
+        const sent = performance.now();
+        get(url, { agent, headers: BROWSER_HEADERS }, (res) => {
+          res.resume();
+          res.once('end', () => {
+            times.push(performance.now() - sent);
+            done();
+          });
+        }).once('error', () => {
+          errors++;
+          done();
+        });
+      }
+      if (issued < total) setTimeout(tick, 1);
+    };
+    tick();
+  });
+  agent.destroy();
+  times.sort((a, b) => a - b);
+  return { p50: percentile(times, 50), p99: percentile(times, 99), max: times.at(-1), count: times.length, errors };
+}
+
 /**
  * Runs one measurement: a fresh app process for (framework, variant), a warm-up, the measured
  * run, then a stop that delivers what is left. Resolves with autocannon's numbers, the app's
  * counters and what the emulator received.
  */
-export async function measure({ framework, variant, emulator, duration, warmup, connections }) {
+export async function measure({ framework, variant, emulator, duration, warmup, connections, rate, latencyDuration }) {
   await emulator.call('reset');
   if (variant === 'hanging') await emulator.call('hang');
   const { child, ready } = await startChild('app-process.mjs', [framework, variant, emulator.url, emulator.accessKey], { core: APP_CORE });
+  const mark = async () => {
+    const answer = nextMessage(child, 'mark');
+    child.send({ cmd: 'mark' });
+    return answer;
+  };
   try {
-    const load = { url: ready.url, connections, headers: BROWSER_HEADERS };
-    if (warmup > 0) await cannon({ ...load, duration: warmup });
-    const result = await cannon({ ...load, duration });
+    const load = { url: ready.url, headers: BROWSER_HEADERS };
+    if (warmup > 0) await cannon({ ...load, connections, duration: warmup });
+    // Throughput: as many requests as the connections can get answered.
+    const before = await mark();
+    const result = await cannon({ ...load, connections, duration });
+    const after = await mark();
+    // Latency: a fixed rate well below every framework's capacity, so queueing does not dominate.
+    const timed = latencyDuration > 0 ? await fixedRateLatency({ url: ready.url, rate, duration: latencyDuration }) : undefined;
     const stopped = nextMessage(child, 'stopped', 60_000);
     child.send({ cmd: 'stop' });
     const app = await stopped;
     await exited(child);
     const received = await emulator.call('counts');
+    const servedInRun = after.served - before.served;
     return {
       framework,
       variant,
       rps: result.requests.average,
-      p50: result.latency.p50,
-      p99: result.latency.p99,
+      // The app's own CPU time per request it served during the throughput run (all its threads,
+      // delivery included): what the variant costs, whichever process was the bottleneck.
+      cpuUsPerRequest: servedInRun > 0 ? (after.cpuUs - before.cpuUs) / servedInRun : Number.NaN,
+      elu: after.elu,
+      p50: timed ? timed.p50 : Number.NaN,
+      p99: timed ? timed.p99 : Number.NaN,
+      loadedP99: result.latency.p99,
       requests: result.requests.total,
       non2xx: result.non2xx,
-      errors: result.errors + result.timeouts,
+      errors: result.errors + result.timeouts + (timed?.errors ?? 0),
       served: app.served,
       app,
       received,
@@ -60,20 +127,32 @@ export async function measure({ framework, variant, emulator, duration, warmup, 
  * Every framework and variant, `rounds` times. Within a round the order of the variants rotates,
  * so no variant always runs first (on a cold machine) or last.
  */
-export async function runHttp({ frameworks, variants, rounds, duration, warmup, connections, emulator, log }) {
+export async function runHttp({ frameworks, variants, rounds, duration, warmup, connections, rate, latencyDuration, breakdown, emulator, log }) {
   const runs = [];
-  const total = rounds * frameworks.length * variants.length;
+  const total = frameworks.length * (rounds * variants.length + (breakdown ? BREAKDOWN_VARIANTS.length : 0));
+  const record = (run) => {
+    runs.push(run);
+    log(
+      `[${String(runs.length).padStart(String(total).length)}/${total}] round ${run.round} ${run.framework.padEnd(7)} ${run.variant.padEnd(7)} ` +
+        `${Math.round(run.rps).toString().padStart(6)} req/s  ${run.cpuUsPerRequest.toFixed(1).padStart(5)} µs CPU/req  loop ${(run.elu * 100).toFixed(0).padStart(3)} % busy  ` +
+        `p50 ${run.p50.toFixed(2)} ms  p99 ${run.p99.toFixed(2)} ms @ ${rate}/s  served ${run.served}  received ${run.received.hits}`,
+    );
+  };
   for (let round = 0; round < rounds; round++) {
     for (const framework of frameworks) {
       const order = variants.map((_, i) => variants[(i + round) % variants.length]);
       for (const variant of order) {
-        const run = await measure({ framework, variant, emulator, duration, warmup, connections });
-        run.round = round + 1;
-        runs.push(run);
-        log(
-          `[${String(runs.length).padStart(String(total).length)}/${total}] round ${round + 1} ${framework.padEnd(7)} ${variant.padEnd(7)} ` +
-            `${Math.round(run.rps).toString().padStart(6)} req/s  p50 ${run.p50} ms  p99 ${run.p99} ms  served ${run.served}  hits received ${run.received.hits}`,
-        );
+        const run = await measure({ framework, variant, emulator, duration, warmup, connections, rate, latencyDuration });
+        record({ ...run, round: round + 1 });
+      }
+    }
+  }
+  // Where the time goes: the two partial variants, once per framework, throughput run only.
+  if (breakdown) {
+    for (const framework of frameworks) {
+      for (const variant of BREAKDOWN_VARIANTS) {
+        const run = await measure({ framework, variant, emulator, duration, warmup, connections, rate, latencyDuration: 0 });
+        record({ ...run, round: 1 });
       }
     }
   }

@@ -3,7 +3,7 @@
 // queue under a burst, then BENCHMARKS.md. Loopback only, bounded in time (about 8 minutes with
 // the defaults on 2 cores). Never part of the test command.
 //
-//   node bench/run.mjs [--rounds 3] [--duration 5] [--warmup 1] [--connections 50]
+//   node bench/run.mjs [--rounds 3] [--duration 4] [--warmup 1] [--connections 50] [--rate 1000] [--latency-duration 3]
 //                      [--frameworks express,koa,fastify,nest] [--variants bare,ours,sdk,hanging]
 //                      [--skip-http] [--skip-micro] [--out BENCHMARKS.md | --no-write]
 import { execFileSync } from 'node:child_process';
@@ -11,18 +11,21 @@ import { writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { FRAMEWORKS, VARIANTS } from './apps.mjs';
+import { BREAKDOWN_VARIANTS, FRAMEWORKS, VARIANTS } from './apps.mjs';
 import { runHttp } from './http.mjs';
 import { APP_CORE, CAN_PIN, LOAD_CORE, exited, ipcCaller, nextMessage, pinProcess, startChild } from './processes.mjs';
 import { checkTargets, environment, renderMarkdown, summarize } from './report.mjs';
 
 const USAGE = `Usage: node bench/run.mjs [options]
   --rounds <n>         rounds over every framework and variant (default 3)
-  --duration <s>       measured seconds per run (default 5)
+  --duration <s>       seconds of the throughput run (default 4)
   --warmup <s>         warm-up seconds per run, not measured (default 1)
-  --connections <n>    autocannon connections (default 50)
+  --connections <n>    autocannon connections of the throughput run (default 50)
+  --rate <n>           requests per second of the latency run (default 1000)
+  --latency-duration <s>  seconds of the latency run at that fixed rate (default 3; 0 skips it)
   --frameworks <list>  comma-separated, of ${FRAMEWORKS.join(', ')} (default all)
   --variants <list>    comma-separated, of ${VARIANTS.join(', ')} (default all)
+  --no-breakdown       skip the ${BREAKDOWN_VARIANTS.join(' and ')} variants (one round each) that show where the time goes
   --skip-http          only the micro-benchmarks
   --skip-micro         only the HTTP benchmarks
   --out <file>         where to write the report (default BENCHMARKS.md at the repository root)
@@ -49,11 +52,14 @@ function parseOptions(argv) {
     args: argv,
     options: {
       rounds: { type: 'string', default: '3' },
-      duration: { type: 'string', default: '5' },
+      duration: { type: 'string', default: '4' },
+      rate: { type: 'string', default: '1000' },
+      'latency-duration': { type: 'string', default: '3' },
       warmup: { type: 'string', default: '1' },
       connections: { type: 'string', default: '50' },
       frameworks: { type: 'string', default: FRAMEWORKS.join(',') },
       variants: { type: 'string', default: VARIANTS.join(',') },
+      'no-breakdown': { type: 'boolean', default: false },
       'skip-http': { type: 'boolean', default: false },
       'skip-micro': { type: 'boolean', default: false },
       out: { type: 'string', default: `${root}BENCHMARKS.md` },
@@ -67,8 +73,11 @@ function parseOptions(argv) {
     duration: Math.max(1, parsePositive(values.duration, 'duration')),
     warmup: parsePositive(values.warmup, 'warmup'),
     connections: Math.max(1, parsePositive(values.connections, 'connections')),
+    rate: Math.max(1, parsePositive(values.rate, 'rate')),
+    latencyDuration: parsePositive(values['latency-duration'], 'latency-duration'),
     frameworks: parseList(values.frameworks, FRAMEWORKS, 'frameworks'),
     variants: parseList(values.variants, VARIANTS, 'variants'),
+    breakdown: !values['no-breakdown'],
     http: !values['skip-http'],
     micro: !values['skip-micro'],
     out: values['no-write'] ? undefined : values.out,
@@ -113,10 +122,11 @@ async function main() {
   const startedAt = new Date();
   const env = environment();
   pinProcess(LOAD_CORE);
-  const runCount = options.http ? options.rounds * options.frameworks.length * options.variants.length : 0;
+  const runCount = options.http ? options.frameworks.length * (options.rounds * options.variants.length + (options.breakdown ? BREAKDOWN_VARIANTS.length : 0)) : 0;
   log(
     `bench: ${env.cpu}, ${env.node}, load ${env.loadAtStart}${CAN_PIN ? '; app pinned to core 0, load generator and emulator to core 1' : ''}\n` +
-      `bench: ${runCount} HTTP runs of ${options.warmup} + ${options.duration} s (${options.connections} connections)${options.micro ? ', then the micro-benchmarks' : ''}`,
+      `bench: ${runCount} HTTP runs of ${options.warmup} s warm-up + ${options.duration} s at ${options.connections} connections + ` +
+        `${options.latencyDuration} s at ${options.rate} req/s${options.micro ? ', then the micro-benchmarks' : ''}`,
   );
 
   const { child: emulatorChild, ready } = await startChild('emulator-process.mjs', [], { core: LOAD_CORE });
@@ -134,7 +144,7 @@ async function main() {
     await exited(emulatorChild);
   }
 
-  const table = runs ? summarize(runs, options.frameworks, options.variants) : undefined;
+  const table = runs ? summarize(runs, options.frameworks, [...options.variants, ...(options.breakdown ? BREAKDOWN_VARIANTS : [])]) : undefined;
   const checks = checkTargets(table ?? {}, micro);
   const markdown = renderMarkdown({
     env,
