@@ -327,3 +327,43 @@ describe('configuration', () => {
     }
   });
 });
+
+describe('robustness', () => {
+  it('waits as long as asked: close(Infinity) delivers instead of timing out at once', async () => {
+    const pirsch = client();
+    for (let i = 0; i < 5; i++) pirsch.hit(hit(i));
+    expect(await pirsch.close(Number.POSITIVE_INFINITY)).toBe(true);
+    expectEachOnce(5);
+  });
+
+  it('keeps its own copy of a hit: changing the object afterwards changes nothing', async () => {
+    const pirsch = client();
+    const reused = hit(1);
+    pirsch.hit(reused);
+    reused.url = 'https://shop.example/changed';
+    pirsch.session(reused);
+    reused.ip = '192.0.2.99';
+    expect(await pirsch.flush(5000)).toBe(true);
+    expect(emulator.hits.map((h) => h.url)).toEqual([hit(1).url]);
+    expect(emulator.sessions[0]).toMatchObject({ ip: hit(1).ip });
+  });
+
+  it('drops an item JSON cannot carry on its own and delivers the rest of its batch', async () => {
+    const errors: PirschError[] = [];
+    const pirsch = client({ onError: (error) => errors.push(error) });
+    pirsch.hit(hit(1));
+    pirsch.hit({ ...hit(2), tags: { big: 10n } as unknown as Record<string, string> });
+    pirsch.hit(hit(3));
+    expect(await pirsch.flush(5000)).toBe(false);
+    expect(urls()).toEqual([hit(1).url, hit(3).url].sort());
+    expect(pirsch.metrics).toMatchObject({ sent: 2, dropped: 1, failed: 0 });
+    expect(errors.some((e) => e instanceof PirschDropError && e.reason === 'invalid')).toBe(true);
+  });
+
+  it('does not retry API calls on a closed client', async () => {
+    const pirsch = client();
+    await pirsch.close(1000);
+    await expect(pirsch.domains.list()).rejects.toMatchObject({ name: 'PirschNetworkError', code: 'CLIENT_CLOSED' });
+    expect(emulator.requests.filter((r) => r.path === '/api/v1/domain')).toHaveLength(0);
+  }, 5000);
+});

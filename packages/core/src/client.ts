@@ -54,7 +54,10 @@ function drainOnExit(): void {
     // Only when something was queued since the last drain, so a dead API cannot keep a script alive forever.
     if (queue.held === 0 || state.drainedAt === queue.lastSeq) continue;
     state.drainedAt = queue.lastSeq;
-    void queue.flush(DEFAULT_FLUSH_TIMEOUT_MS, true);
+    // The process is about to exit: what did not make it in time is counted and reported as dropped.
+    void queue.flush(DEFAULT_FLUSH_TIMEOUT_MS).then((delivered) => {
+      if (!delivered) queue.stop();
+    });
   }
 }
 
@@ -86,7 +89,8 @@ export function createClient(options: PirschClientOptions): PirschClient {
       try {
         if (closing) return queue.drop('closed', 1);
         if (!isDeliverable(hit)) return queue.drop('invalid', 1);
-        queue.enqueue('hit', hit);
+        // A copy: the caller may reuse or change its object before the batch goes out.
+        queue.enqueue('hit', { ...hit });
       } catch {
         // Never into the caller's request path.
       }
@@ -104,7 +108,7 @@ export function createClient(options: PirschClientOptions): PirschClient {
       try {
         if (closing) return queue.drop('closed', 1);
         if (typeof data !== 'object' || data === null || !isText(data.ip) || !isText(data.user_agent)) return queue.drop('invalid', 1);
-        queue.enqueue('session', data);
+        queue.enqueue('session', { ...data });
       } catch {
         // Never into the caller's request path.
       }

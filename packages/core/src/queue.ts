@@ -108,13 +108,17 @@ export class DeliveryQueue {
    * Sends everything waiting now and resolves `true` once every item held at the call was
    * delivered, `false` if one failed or was dropped, or when `timeoutMs` passes first.
    */
-  flush(timeoutMs: number, keepAlive = false): Promise<boolean> {
-    this.#cutAll();
-    this.#reporter.flushDrops();
-    if (this.#held === 0) return Promise.resolve(true);
-    return new Promise<boolean>((resolve) => {
-      const timer = setTimeout(() => finish(false), timeoutMs);
-      if (!keepAlive) timer.unref();
+  flush(timeoutMs: number): Promise<boolean> {
+    if (this.#held === 0) {
+      this.#reporter.flushDrops();
+      return Promise.resolve(true);
+    }
+    // The waiter exists before anything is sent, so an item dropped while its batch is being
+    // built counts against this flush.
+    const settled = new Promise<boolean>((resolve) => {
+      // Ref'd on purpose: whoever awaits a flush wants the process to live until it settles,
+      // and the wait is bounded by the timeout. Retries it waits for run on unref'd timers.
+      const timer = setTimeout(() => finish(false), clampTimeout(timeoutMs));
       const waiter: FlushWaiter = {
         target: this.#seq,
         remaining: this.#held,
@@ -129,6 +133,8 @@ export class DeliveryQueue {
       };
       this.#waiters.add(waiter);
     });
+    this.#cutAll();
+    return settled;
   }
 
   /** Stops for good: everything not yet delivered, in flight included, is dropped and counted. */
@@ -176,7 +182,12 @@ export class DeliveryQueue {
     const items = this.#pending[kind].splice(0, this.#options.batchSize);
     if (items.length === 0) return;
     this.#ready.push({ kind, items, attempts: 0 });
-    void this.#slots.add(this.#sendNext);
+    this.#requestSlot();
+  }
+
+  /** One waiting p-queue task per ready batch at most: evicted batches leave no task behind. */
+  #requestSlot(): void {
+    if (this.#slots.size < this.#ready.length) void this.#slots.add(this.#sendNext);
   }
 
   /** Drops the oldest item that is not in flight. False when every held item is in flight. */
@@ -220,29 +231,64 @@ export class DeliveryQueue {
     if (!batch || this.#stopped) return;
     const count = batch.items.length;
     this.#counts.inFlight += count;
-    const { kind, items } = batch;
+    const { kind } = batch;
     const single = this.#options.batchSize === 1 && count === 1;
     const path = single ? ENDPOINTS[kind].single : ENDPOINTS[kind].batch;
     const started = Date.now();
     this.#sending.add(batch);
     try {
-      // Single endpoints take the object itself; batch items carry the time they happened.
-      const body = single ? (items[0] as Item).data : items.map((item) => ({ ...item.data, time: new Date(item.t).toISOString() }));
-      await this.#send({ method: 'POST', path, body });
+      const json = this.#serialize(batch, single);
+      if (json === undefined) return this.#settleEmpty(batch);
+      await this.#send({ method: 'POST', path, json });
       if (batch.abandoned) return;
+      const delivered = batch.items;
       this.#sending.delete(batch);
-      this.#counts.inFlight -= count;
-      this.#counts.sent += count;
+      this.#counts.inFlight -= delivered.length;
+      this.#counts.sent += delivered.length;
       this.#reporter.authenticated();
-      this.#release(items, true);
-      if (this.#options.debug) this.#options.logger?.debug?.(`[pirsch] delivered ${count} ${kind}${count === 1 ? '' : 's'} to POST ${path} in ${Date.now() - started} ms`);
+      this.#release(delivered, true);
+      if (this.#options.debug) this.#options.logger?.debug?.(`[pirsch] delivered ${delivered.length} ${kind}${delivered.length === 1 ? '' : 's'} to POST ${path} in ${Date.now() - started} ms`);
     } catch (error) {
       if (batch.abandoned) return;
       this.#sending.delete(batch);
-      this.#counts.inFlight -= count;
+      this.#counts.inFlight -= batch.items.length;
       this.#failed(batch, error as PirschError);
     }
   };
+
+  /**
+   * The request body: single endpoints take the object itself; batch items carry the time they
+   * happened. An item JSON cannot carry (a BigInt, a cycle, a throwing getter) is dropped as
+   * invalid on its own instead of failing its batch. Undefined when no item is left.
+   */
+  #serialize(batch: Batch, single: boolean): string | undefined {
+    const encode = (item: Item): string =>
+      single ? JSON.stringify(item.data) : JSON.stringify({ ...item.data, time: new Date(item.t).toISOString() });
+    try {
+      return single ? encode(batch.items[0] as Item) : `[${batch.items.map(encode).join(',')}]`;
+    } catch {
+      const parts: string[] = [];
+      const bad: Item[] = [];
+      for (const item of batch.items) {
+        try {
+          parts.push(encode(item));
+        } catch {
+          bad.push(item);
+        }
+      }
+      batch.items = batch.items.filter((item) => !bad.includes(item));
+      this.#counts.inFlight -= bad.length;
+      this.#counts.dropped += bad.length;
+      this.#release(bad, false);
+      this.#reporter.dropped('invalid', bad.length);
+      return parts.length === 0 ? undefined : single ? parts[0] : `[${parts.join(',')}]`;
+    }
+  }
+
+  /** A batch whose every item was dropped while serialising. */
+  #settleEmpty(batch: Batch): void {
+    this.#sending.delete(batch);
+  }
 
   #failed(batch: Batch, error: PirschError): void {
     const count = batch.items.length;
@@ -257,7 +303,7 @@ export class DeliveryQueue {
         this.#retrying.delete(batch);
         if (this.#stopped || batch.items.length === 0) return;
         this.#ready.unshift(batch); // older than anything cut since: keep time order
-        void this.#slots.add(this.#sendNext);
+        this.#requestSlot();
       }, delay).unref();
       return;
     }
@@ -278,4 +324,10 @@ export class DeliveryQueue {
       if (waiter.remaining <= 0) waiter.resolve(waiter.ok);
     }
   }
+}
+
+/** setTimeout fires at once for values over 2^31-1 ms (and Infinity): clamp instead. NaN or negative: 0. */
+function clampTimeout(ms: number): number {
+  if (Number.isNaN(ms) || ms < 0) return 0;
+  return Math.min(ms, 2 ** 31 - 1);
 }

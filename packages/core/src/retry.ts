@@ -7,7 +7,8 @@ export function isRetryableStatus(status: number): boolean {
 
 /** True for errors a later attempt may not see: network failures, timeouts, 408, 429 and 5xx. */
 export function isRetryableError(error: unknown): boolean {
-  if (error instanceof PirschNetworkError) return true;
+  // A closed client will not open again: no point in waiting for it.
+  if (error instanceof PirschNetworkError) return error.code !== 'CLIENT_CLOSED';
   return error instanceof PirschApiError && isRetryableStatus(error.status);
 }
 
@@ -41,7 +42,7 @@ export function retryDelay(attempt: number, min: number, max: number, retryAfter
   return Math.max(jittered, Math.min(retryAfterMs ?? 0, MAX_RETRY_AFTER_MS));
 }
 
-/** A promise that resolves after `ms`, without keeping the process alive. */
+/** A promise that resolves after `ms`. Ref'd: the caller awaits it (an API call's retry), so the process must wait too. */
 export function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms).unref());
+  return new Promise((resolve) => setTimeout(resolve, ms));
 }

@@ -619,3 +619,29 @@ describe('trackWhenDone', () => {
     expect(rec.hits).toHaveLength(0);
   });
 });
+
+describe('helper after the connection closed', () => {
+  it('still knows the visitor IP for an event sent once the socket is gone', async () => {
+    const rec = recorder();
+    const tracker = createTracker({ client: rec });
+    let helper!: RequestHelper;
+    let socketClosed!: () => void;
+    const closed = new Promise<void>((resolve) => (socketClosed = resolve));
+    const app = createServer((req, res) => {
+      helper = tracker.helper({ raw: req, req, res });
+      req.socket.once('close', () => socketClosed());
+      res.setHeader('connection', 'close');
+      res.end('ok');
+    });
+    app.listen(0, '127.0.0.1');
+    await once(app, 'listening');
+    const { port } = app.address() as AddressInfo;
+    const response = await request(`http://127.0.0.1:${port}/signup`, { headers: UA, reset: true });
+    await response.body.text();
+    await closed; // e.g. an awaited database write finishes after the response went out
+    helper.event('Signup');
+    app.close();
+    expect(rec.events).toHaveLength(1);
+    expect(rec.events[0]?.hit.ip).toBe('127.0.0.1');
+  });
+});

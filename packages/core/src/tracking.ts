@@ -18,7 +18,8 @@ export interface TrackingOptions<Req = IncomingMessage, Res = ServerResponse> {
   /**
    * Paths not to track. A string is a path prefix matching itself and everything below it
    * (`'/admin'` matches `/admin` and `/admin/users`, not `/administrator`); a RegExp is tested
-   * against the pathname (no query string).
+   * against the pathname (no query string). Strings match case-sensitively; use a RegExp with the
+   * `i` flag where your router matches paths case-insensitively (Express does by default).
    */
   exclude?: ReadonlyArray<string | RegExp>;
   /** Decides last: return false (any falsy value) to skip a response the other rules would track. A throw counts as false. */
@@ -282,6 +283,9 @@ export function createTracker<Req, Res>(options: PirschAdapterOptions<Req, Res>)
     },
 
     helper(ctx) {
+      // Reading the peer address now makes Node cache it on the socket, so an event sent after the
+      // connection closed (e.g. after an awaited database write) still has its IP.
+      void ctx.raw.socket?.remoteAddress;
       let hit: Hit | undefined;
       // Undefined when DNT is respected and the request asked not to be tracked.
       const pageHit = (): Hit | undefined => {

@@ -15,6 +15,8 @@ export interface TransportRequest {
   path: string;
   query?: Record<string, string | number | boolean | undefined>;
   body?: unknown;
+  /** An already serialised JSON body (wins over `body`). */
+  json?: string;
   token?: string;
 }
 
@@ -50,8 +52,8 @@ export class Transport {
     const headers: Record<string, string> = { accept: 'application/json', 'user-agent': 'pirsch-node' };
     if (request.token !== undefined) headers.authorization = `Bearer ${request.token}`;
     let payload: string | undefined;
-    if (request.body !== undefined) {
-      payload = JSON.stringify(request.body);
+    if (request.json !== undefined || request.body !== undefined) {
+      payload = request.json ?? JSON.stringify(request.body);
       headers['content-type'] = 'application/json';
     }
     let path = this.#basePath + request.path;

@@ -85,7 +85,7 @@ export interface PirschClientOptions {
   maxRetries?: number;
   /** First retry delay in ms; it doubles per attempt, with jitter. Default 500. */
   minRetryDelayMs?: number;
-  /** Longest wait between retries in ms, `Retry-After` included. Default 30000. */
+  /** Longest backoff between retries in ms. Default 30000. A longer `Retry-After` from the API is still honoured, up to 5 minutes. */
   maxRetryDelayMs?: number;
   /** Hears about every failure and every drop (never thrown). */
   onError?: (error: PirschError) => void;

@@ -387,3 +387,23 @@ describe('reset', () => {
     expect((await call('POST', '/api/v1/hit', { token: emulator.accessKey, body: hit })).status).toBe(200);
   });
 });
+
+describe('waitFor with a throwing predicate', () => {
+  it('rejects the wait and records the request once', async () => {
+    const emulator = await createPirschEmulator();
+    try {
+      // Throws only once a hit arrived, i.e. inside the emulator's request handling.
+      const waiting = emulator.waitFor((e) => e.hits.length > 0 && (e.hits[1] as { url: string }).url === 'never').catch((error: unknown) => error);
+      const response = await fetch(`${emulator.url}/api/v1/hit`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${emulator.accessKey}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ url: 'https://a.example/', ip: '192.0.2.1', user_agent: 'UA' }),
+      });
+      expect(response.status).toBe(200);
+      expect(await waiting).toBeInstanceOf(TypeError);
+      expect(emulator.hits).toHaveLength(1);
+    } finally {
+      await emulator.close();
+    }
+  });
+});

@@ -284,7 +284,11 @@ class Emulator extends EventEmitter<PirschEmulatorEvents> implements PirschEmula
   }
 
   waitFor(predicate: (emulator: PirschEmulator) => boolean, timeoutMs = 5000): Promise<void> {
-    if (predicate(this)) return Promise.resolve();
+    try {
+      if (predicate(this)) return Promise.resolve();
+    } catch (error) {
+      return Promise.reject(error instanceof Error ? error : new Error(String(error)));
+    }
     if (this.#closed) return Promise.reject(new Error('waitFor: the emulator is closed'));
     return new Promise((resolve, reject) => {
       const done = (error?: Error) => {
@@ -293,9 +297,14 @@ class Emulator extends EventEmitter<PirschEmulatorEvents> implements PirschEmula
         if (error) reject(error);
         else resolve();
       };
+      // Runs inside request handling: a throwing predicate must reject this wait, not the request.
       const check = () => {
-        if (this.#closed) done(new Error('waitFor: the emulator closed before the condition held'));
-        else if (predicate(this)) done();
+        try {
+          if (this.#closed) done(new Error('waitFor: the emulator closed before the condition held'));
+          else if (predicate(this)) done();
+        } catch (error) {
+          done(error instanceof Error ? error : new Error(String(error)));
+        }
       };
       const timer = setTimeout(() => {
         const { hits, events, sessions, requests } = this.store;
