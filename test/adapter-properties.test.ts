@@ -1,11 +1,9 @@
-import { createClient, type PirschClient } from '@pirsch-node/core';
-import { createPirschEmulator, type PirschEmulator } from '@pirsch-node/testing';
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { APP_VARIANTS, type AppUnderTest } from './support/apps.js';
+import { expect, it } from 'vitest';
 import { failOnUnhandledErrors } from './support/guard.js';
 import { expectSoundIngest } from './support/hits.js';
 import { rawMessage, rawRequest } from './support/raw-http.js';
+import { describeEachVariant } from './support/variants.js';
 
 // Property-based, through each adapter over real HTTP: whatever method, path, host and header
 // values a request carries, the app answers, nothing throws, and every item sent to the API has
@@ -85,26 +83,9 @@ function bytesOf(r: ArbitraryRequest): Buffer {
   return rawMessage(`${r.method} ${r.path} HTTP/1.1`, lines);
 }
 
-let emulator: PirschEmulator;
-beforeAll(async () => {
-  emulator = await createPirschEmulator();
-});
-afterAll(() => emulator.close());
-
-describe.each(APP_VARIANTS)('$name with arbitrary requests', (variant) => {
-  let client: PirschClient;
-  let app: AppUnderTest;
-  beforeAll(async () => {
-    emulator.reset();
-    client = createClient({ baseUrl: emulator.url, accessKey: emulator.accessKey, flushIntervalMs: 50 });
-    app = await variant.start(client);
-  });
-  afterAll(async () => {
-    await app.close();
-    await client.close();
-  });
-
+describeEachVariant('$name with arbitrary requests', (context) => {
   it('answers every request and sends only sound items', async () => {
+    const { app, client, emulator } = context();
     const statuses = new Map<number, number>();
     await fc.assert(
       fc.asyncProperty(request, async (r) => {

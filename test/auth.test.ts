@@ -45,10 +45,20 @@ async function setUp(emulatorOptions: PirschEmulatorOptions, options: (e: Pirsch
 /** Fast retries, so a test of recovery does not wait on the production backoff. */
 const quickRetries = { batchSize: 10, flushIntervalMs: 20, timeoutMs: 1000, maxRetries: 100, minRetryDelayMs: 10, maxRetryDelayMs: 100 };
 
+/** Options with the emulator's client ID, `secret`, quick retries, and every report into `reported`. */
+function clientCredentials(secret: string, reported: PirschError[]): (e: PirschEmulator) => PirschExpressOptions {
+  return (e) => ({ baseUrl: e.url, clientId: e.clientId, clientSecret: secret, ...quickRetries, onError: (error) => reported.push(error) });
+}
+
 function expectEveryPageOnce(e: PirschEmulator, count: number): void {
   const pages = e.hits.map((hit) => new URL(hit.url).pathname);
   expect(pages).toHaveLength(count);
   expect(new Set(pages).size).toBe(count);
+}
+
+/** For a failure message: the client's counters and what it reported. */
+function explain(t: ReturnType<typeof pirsch>, reported: PirschError[]): string {
+  return JSON.stringify({ metrics: t.client.metrics, reported: reported.map((error) => error.message) });
 }
 
 /** Every way an error can be shown: message, stack, String(), JSON, util.inspect (with its cause). */
@@ -59,13 +69,7 @@ function shown(error: unknown): string {
 describe('tokens expiring mid-stream', () => {
   it('every token is revoked every 50 hits while 600 page views stream: each hit arrives once, nothing is reported', async () => {
     const reported: PirschError[] = [];
-    const { emulator: e, url, tracking: t } = await setUp({ clientSecret: SECRET }, (em) => ({
-      baseUrl: em.url,
-      clientId: em.clientId,
-      clientSecret: SECRET,
-      ...quickRetries,
-      onError: (error) => reported.push(error),
-    }));
+    const { emulator: e, url, tracking: t } = await setUp({ clientSecret: SECRET }, clientCredentials(SECRET, reported));
     let expiries = 0;
     let nextExpiry = 50;
     e.on('request', () => {
@@ -78,7 +82,7 @@ describe('tokens expiring mid-stream', () => {
 
     const load = await drive(url, 600, 10, (i) => `/page/${i}`);
     expect(load.statuses.every((status) => status === 200)).toBe(true);
-    expect(await t.client.flush(10_000)).toBe(true);
+    expect(await t.client.flush(10_000), explain(t, reported)).toBe(true);
 
     expectEveryPageOnce(e, 600);
     expectSoundIngest(e, { faulted: true });
@@ -92,19 +96,13 @@ describe('tokens expiring mid-stream', () => {
 
   it('short-lived tokens (300 ms) are refreshed as they lapse: each hit arrives once', async () => {
     const reported: PirschError[] = [];
-    const { emulator: e, url, tracking: t } = await setUp({ clientSecret: SECRET, tokenTtlMs: 300 }, (em) => ({
-      baseUrl: em.url,
-      clientId: em.clientId,
-      clientSecret: SECRET,
-      ...quickRetries,
-      onError: (error) => reported.push(error),
-    }));
+    const { emulator: e, url, tracking: t } = await setUp({ clientSecret: SECRET, tokenTtlMs: 300 }, clientCredentials(SECRET, reported));
     // Waves of page views, each flushed, until the stream has outlived two tokens.
     let sent = 0;
     while (e.tokensIssued < 3 && sent < 10_000) {
       const load = await drive(url, 50, 10, (i) => `/page/${sent + i}`);
       expect(load.statuses.every((status) => status === 200)).toBe(true);
-      expect(await t.client.flush(10_000)).toBe(true);
+      expect(await t.client.flush(10_000), explain(t, reported)).toBe(true);
       sent += 50;
     }
     expect(e.tokensIssued).toBeGreaterThanOrEqual(3);
@@ -117,13 +115,7 @@ describe('tokens expiring mid-stream', () => {
 describe('the token endpoint failing for a while', () => {
   it('the first token calls fail (503, 429, resets, a hang), and again after tokens are revoked: every hit arrives once', async () => {
     const reported: PirschError[] = [];
-    const { emulator: e, url, tracking: t } = await setUp({ clientSecret: SECRET }, (em) => ({
-      baseUrl: em.url,
-      clientId: em.clientId,
-      clientSecret: SECRET,
-      ...quickRetries,
-      onError: (error) => reported.push(error),
-    }));
+    const { emulator: e, url, tracking: t } = await setUp({ clientSecret: SECRET }, clientCredentials(SECRET, reported));
     const failTokenEndpoint = () => {
       e.failNext(3, { scope: 'token', status: 503 });
       e.resetNext(2, { scope: 'token' });
@@ -143,7 +135,7 @@ describe('the token endpoint failing for a while', () => {
 
     const load = await drive(url, 500, 10, (i) => `/page/${i}`);
     expect(load.statuses.every((status) => status === 200)).toBe(true);
-    expect(await t.client.flush(15_000)).toBe(true);
+    expect(await t.client.flush(15_000), explain(t, reported)).toBe(true);
 
     expect(revoked).toBe(true);
     expect(e.pendingFaults).toBe(0);
@@ -159,13 +151,7 @@ describe('wrong credentials', () => {
   it('a wrong client secret is reported once through onError, clearly, and the secret is never shown', async () => {
     const wrong = `wrong-${SECRET}`;
     const reported: PirschError[] = [];
-    const { emulator: e, url, tracking: t } = await setUp({ clientSecret: SECRET }, (em) => ({
-      baseUrl: em.url,
-      clientId: em.clientId,
-      clientSecret: wrong,
-      ...quickRetries,
-      onError: (error) => reported.push(error),
-    }));
+    const { emulator: e, url, tracking: t } = await setUp({ clientSecret: SECRET }, clientCredentials(wrong, reported));
     // Several waves and flushes: each would fail again, but it was already said.
     for (let wave = 0; wave < 3; wave++) {
       const load = await drive(url, 60, 10, (i) => `/page/${wave * 60 + i}`);

@@ -1,10 +1,8 @@
-import { createClient, type PirschClient } from '@pirsch-node/core';
-import { createPirschEmulator, type PirschEmulator } from '@pirsch-node/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { APP_VARIANTS, type AppUnderTest } from './support/apps.js';
+import { expect, it } from 'vitest';
 import { failOnUnhandledErrors } from './support/guard.js';
 import { expectSoundIngest } from './support/hits.js';
 import { rawMessage, rawRequest } from './support/raw-http.js';
+import { describeEachVariant } from './support/variants.js';
 
 // Requests no browser sends, written byte for byte on a raw socket to each adapter's app. Every
 // one gets an answer (from the app or from Node's parser), the app keeps serving afterwards, and
@@ -131,26 +129,9 @@ function hostileCases(host: string): HostileCase[] {
   return cases;
 }
 
-let emulator: PirschEmulator;
-beforeAll(async () => {
-  emulator = await createPirschEmulator();
-});
-afterAll(() => emulator.close());
-
-describe.each(APP_VARIANTS)('$name answers hostile raw requests and keeps serving', (variant) => {
-  let client: PirschClient;
-  let app: AppUnderTest;
-  beforeAll(async () => {
-    emulator.reset();
-    client = createClient({ baseUrl: emulator.url, accessKey: emulator.accessKey, flushIntervalMs: 50 });
-    app = await variant.start(client);
-  });
-  afterAll(async () => {
-    await app.close();
-    await client.close();
-  });
-
+describeEachVariant('$name answers hostile raw requests and keeps serving', (context) => {
   it('answers every one, then a normal request, and sends only sound hits', async () => {
+    const { app, client, emulator } = context();
     const host = new URL(app.url).host;
     const normal = rawMessage('GET /normal HTTP/1.1', [['Host', host], ['User-Agent', UA]]);
     const answers: Array<{ name: string; status: number }> = [];
