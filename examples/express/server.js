@@ -6,10 +6,10 @@
 // PIRSCH_BASE_URL) it sends to that Pirsch API; with no PIRSCH_* variable set it starts the
 // emulator in this process and prints what arrives there. PORT (default 3000) and HOST
 // (default 127.0.0.1) choose where it listens. Ctrl+C or SIGTERM closes it cleanly.
-import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import express from 'express';
 import { pirsch } from '@pirsch-node/express';
+import { runFromCommandLine } from '../shared/command-line.js';
 
 const PRODUCTS = [
   { id: '1', name: 'Espresso beans', price: '12.90' },
@@ -120,47 +120,8 @@ export async function start({ port = 0, host = '127.0.0.1', pirsch: options }) {
   };
 }
 
-/** The Pirsch options from PIRSCH_* variables, or undefined when none is set. */
-function optionsFromEnvironment(env) {
-  const names = { accessKey: 'PIRSCH_ACCESS_KEY', clientId: 'PIRSCH_CLIENT_ID', clientSecret: 'PIRSCH_CLIENT_SECRET', baseUrl: 'PIRSCH_BASE_URL' };
-  const options = {};
-  for (const [option, variable] of Object.entries(names)) {
-    if (env[variable]) options[option] = env[variable];
-  }
-  return Object.keys(options).length > 0 ? options : undefined;
-}
-
-async function main() {
-  let emulator;
-  let options = optionsFromEnvironment(process.env);
-  if (options) {
-    console.log(`Sending to ${options.baseUrl ?? 'the Pirsch API'}`);
-  } else {
-    const { createPirschEmulator } = await import('@pirsch-node/testing');
-    emulator = await createPirschEmulator({ maxRecorded: 1000 });
-    emulator.on('hit', (hit) => console.log(`[emulator] page view ${hit.url}${hit.title ? ` "${hit.title}"` : ''}`));
-    emulator.on('event', (event) => console.log(`[emulator] event ${event.event_name} ${JSON.stringify(event.event_meta ?? {})} on ${event.url}`));
-    options = { baseUrl: emulator.url, accessKey: emulator.accessKey };
-    console.log(`No PIRSCH_* variable set: sending to the emulator at ${emulator.url}`);
-  }
-
-  const app = await start({ port: Number(process.env.PORT ?? 3000), host: process.env.HOST ?? '127.0.0.1', pirsch: options });
-  console.log(`Express example listening on ${app.url}`);
-
-  const stop = async (signal) => {
-    console.log(`${signal}: closing the server, then delivering what is queued...`);
-    await app.close();
-    console.log(`Delivered: ${app.client.metrics.sent}, dropped: ${app.client.metrics.dropped}, failed: ${app.client.metrics.failed}`);
-    if (emulator) await emulator.close();
-    console.log('Bye.');
-  };
-  for (const signal of ['SIGINT', 'SIGTERM']) process.once(signal, () => void stop(signal));
-}
-
-const runDirectly = process.argv[1] !== undefined && realpathSync(process.argv[1]) === fileURLToPath(import.meta.url);
-if (runDirectly) {
-  main().catch((error) => {
-    console.error(error instanceof Error ? error.message : error);
-    process.exitCode = 1;
-  });
-}
+runFromCommandLine(import.meta.url, {
+  name: 'Express example',
+  start,
+  loadTesting: () => import('@pirsch-node/testing'),
+});

@@ -12,14 +12,13 @@
 // is what TypeScript emits for them. Each `decorate(...)` call says which `@Decorator()` it stands
 // for; the TypeScript version is in the package README.
 import 'reflect-metadata';
-import { realpathSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
 import { Body, Controller, Get, Header, Inject, Module, NotFoundException, Param, Post, Redirect, Req, Res } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { ExpressAdapter } from '@nestjs/platform-express';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { PirschModule, PirschService } from '@pirsch-node/nest';
+import { runFromCommandLine } from '../shared/command-line.js';
 
 const PRODUCTS = [
   { id: '1', name: 'Espresso beans', price: '12.90' },
@@ -174,48 +173,10 @@ export async function start({ port = 0, host = '127.0.0.1', platform = 'express'
   };
 }
 
-/** The Pirsch options from PIRSCH_* variables, or undefined when none is set. */
-function optionsFromEnvironment(env) {
-  const names = { accessKey: 'PIRSCH_ACCESS_KEY', clientId: 'PIRSCH_CLIENT_ID', clientSecret: 'PIRSCH_CLIENT_SECRET', baseUrl: 'PIRSCH_BASE_URL' };
-  const options = {};
-  for (const [option, variable] of Object.entries(names)) {
-    if (env[variable]) options[option] = env[variable];
-  }
-  return Object.keys(options).length > 0 ? options : undefined;
-}
-
-async function main() {
-  let emulator;
-  let options = optionsFromEnvironment(process.env);
-  if (options) {
-    console.log(`Sending to ${options.baseUrl ?? 'the Pirsch API'}`);
-  } else {
-    const { createPirschEmulator } = await import('@pirsch-node/testing');
-    emulator = await createPirschEmulator({ maxRecorded: 1000 });
-    emulator.on('hit', (hit) => console.log(`[emulator] page view ${hit.url}${hit.title ? ` "${hit.title}"` : ''}`));
-    emulator.on('event', (event) => console.log(`[emulator] event ${event.event_name} ${JSON.stringify(event.event_meta ?? {})} on ${event.url}`));
-    options = { baseUrl: emulator.url, accessKey: emulator.accessKey };
-    console.log(`No PIRSCH_* variable set: sending to the emulator at ${emulator.url}`);
-  }
-
-  const platform = process.env.PLATFORM === 'fastify' ? 'fastify' : 'express';
-  const app = await start({ port: Number(process.env.PORT ?? 3000), host: process.env.HOST ?? '127.0.0.1', platform, pirsch: options });
-  console.log(`Nest example (platform-${platform}) listening on ${app.url}`);
-
-  const stop = async (signal) => {
-    console.log(`${signal}: closing the server, then delivering what is queued...`);
-    await app.close();
-    console.log(`Delivered: ${app.client.metrics.sent}, dropped: ${app.client.metrics.dropped}, failed: ${app.client.metrics.failed}`);
-    if (emulator) await emulator.close();
-    console.log('Bye.');
-  };
-  for (const signal of ['SIGINT', 'SIGTERM']) process.once(signal, () => void stop(signal));
-}
-
-const runDirectly = process.argv[1] !== undefined && realpathSync(process.argv[1]) === fileURLToPath(import.meta.url);
-if (runDirectly) {
-  main().catch((error) => {
-    console.error(error instanceof Error ? error.message : error);
-    process.exitCode = 1;
-  });
-}
+const platform = process.env.PLATFORM === 'fastify' ? 'fastify' : 'express';
+runFromCommandLine(import.meta.url, {
+  name: `Nest example (platform-${platform})`,
+  start,
+  startOptions: { platform },
+  loadTesting: () => import('@pirsch-node/testing'),
+});
