@@ -1,5 +1,3 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { inspect } from 'node:util';
 import { PirschApiError, type PirschError, type PirschLogger } from '@pirsch-node/core';
 import { pirsch } from '@pirsch-node/express';
@@ -8,6 +6,7 @@ import { createPirschEmulator, type PirschEmulator, type PirschEmulatorOptions }
 import express from 'express';
 import { afterEach, describe, expect, it } from 'vitest';
 import { failOnUnhandledErrors } from './support/guard.js';
+import { listenOnLoopback, type Listening } from './support/listen.js';
 import { expectSoundIngest } from './support/hits.js';
 import { drive } from './support/load.js';
 
@@ -20,13 +19,13 @@ failOnUnhandledErrors();
 const SECRET = 'S3CRET-do-not-show';
 
 let emulator: PirschEmulator | undefined;
-let server: Server | undefined;
+let served: Listening | undefined;
 let tracking: ReturnType<typeof pirsch> | undefined;
 afterEach(async () => {
-  if (server) await new Promise((resolve) => server?.close(resolve));
+  await served?.close();
   await tracking?.shutdown(1000);
   await emulator?.close();
-  server = undefined;
+  served = undefined;
   tracking = undefined;
   emulator = undefined;
 });
@@ -37,9 +36,8 @@ async function setUp(emulatorOptions: PirschEmulatorOptions, options: (e: Pirsch
   const app = express();
   app.use(tracking);
   app.get('/page/:n', (req, res) => void res.send(`page ${req.params.n}`));
-  server = createServer(app);
-  await new Promise<void>((resolve) => server?.listen(0, '127.0.0.1', resolve));
-  return { emulator, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, tracking };
+  served = await listenOnLoopback(app);
+  return { emulator, url: served.url, tracking };
 }
 
 /** Fast retries, so a test of recovery does not wait on the production backoff. */

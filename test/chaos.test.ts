@@ -1,11 +1,10 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { createClient, type PirschError } from '@pirsch-node/core';
 import { pirsch } from '@pirsch-node/express';
 import { createPirschEmulator, type PirschEmulator } from '@pirsch-node/testing';
 import express from 'express';
 import { afterEach, describe, expect, it } from 'vitest';
 import { failOnUnhandledErrors } from './support/guard.js';
+import { listenOnLoopback, type Listening } from './support/listen.js';
 import { expectSoundIngest } from './support/hits.js';
 import { drive, seededRandom, shuffle } from './support/load.js';
 
@@ -36,9 +35,9 @@ function planFaults(emulator: PirschEmulator, seed: number): Fault[] {
 }
 
 let emulator: PirschEmulator | undefined;
-let server: Server | undefined;
+let served: Listening | undefined;
 afterEach(async () => {
-  if (server) await new Promise((resolve) => server?.close(resolve));
+  await served?.close();
   await emulator?.close();
 });
 
@@ -65,9 +64,8 @@ describe('chaos', () => {
     const app = express();
     app.use(pirsch({ client }));
     app.get('/page/:n', (req, res) => void res.send(`page ${req.params.n}`));
-    server = createServer(app);
-    await new Promise<void>((resolve) => server?.listen(0, '127.0.0.1', resolve));
-    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    served = await listenOnLoopback(app);
+    const { url } = served;
 
     const load = await drive(url, REQUESTS, 20, (i) => `/page/${i}`);
     expect(load.statuses.filter((status) => status !== 200)).toEqual([]);

@@ -1,5 +1,3 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { PirschDropError, type PirschError } from '@pirsch-node/core';
 import { pirsch } from '@pirsch-node/express';
@@ -8,6 +6,7 @@ import express from 'express';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startChild } from './support/child.js';
 import { failOnUnhandledErrors } from './support/guard.js';
+import { listenOnLoopback, type Listening } from './support/listen.js';
 import { expectSoundIngest } from './support/hits.js';
 import { drive } from './support/load.js';
 
@@ -18,14 +17,14 @@ import { drive } from './support/load.js';
 failOnUnhandledErrors();
 
 let emulators: PirschEmulator[] = [];
-let server: Server | undefined;
+let served: Listening | undefined;
 let tracking: ReturnType<typeof pirsch> | undefined;
 afterEach(async () => {
-  if (server) await new Promise((resolve) => server?.close(resolve));
+  await served?.close();
   await tracking?.shutdown(500);
   await Promise.all(emulators.map((e) => e.close()));
   emulators = [];
-  server = undefined;
+  served = undefined;
   tracking = undefined;
 });
 
@@ -55,9 +54,8 @@ describe('outage, in process through Express', () => {
     const app = express();
     app.use(tracking);
     app.get('/:section/:n', (req, res) => void res.send(`${req.params.section} ${req.params.n}`));
-    server = createServer(app);
-    await new Promise<void>((resolve) => server?.listen(0, '127.0.0.1', resolve));
-    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    served = await listenOnLoopback(app);
+    const { url } = served;
     const client = tracking.client;
 
     // The outage: 3000 page views, each answered.

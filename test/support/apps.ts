@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { createServer, type IncomingMessage, type RequestListener, type Server } from 'node:http';
+import type { IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createRequire } from 'node:module';
 import { All, Controller, Module } from '@nestjs/common';
@@ -18,15 +18,12 @@ import express4 from 'express4';
 import fastify5 from 'fastify';
 import fastify4 from 'fastify4';
 import Koa3 from 'koa';
+import { listenOnLoopback as listen, type Listening } from './listen.js';
 
 const Koa2 = createRequire(import.meta.url)('koa2') as typeof Koa3;
 
 /** A framework app with its Pirsch adapter, listening on loopback. */
-export interface AppUnderTest {
-  /** e.g. `http://127.0.0.1:41234` */
-  url: string;
-  close(): Promise<void>;
-}
+export type AppUnderTest = Listening;
 
 /** One framework (and major) with its adapter. */
 export interface AppVariant {
@@ -40,20 +37,6 @@ export interface AppVariant {
 }
 
 const header = (value: string | string[] | undefined): string | undefined => (Array.isArray(value) ? value[0] : value);
-
-async function listen(listener: RequestListener): Promise<AppUnderTest> {
-  const server: Server = createServer(listener);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
-  };
-}
 
 function expressVariant(name: string, express: typeof express5): AppVariant {
   return {
