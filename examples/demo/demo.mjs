@@ -274,7 +274,7 @@ async function main(argv) {
   const closeMs = performance.now() - closeStarted;
 
   const report = summarize({ visits, emulator, client, delivered, drivingMs, closeMs, distinct });
-  printDelivery(report, out);
+  if (options.visitors > 0) printDelivery(report, out);
 
   // 5. The added latency: bare framework vs. with the middleware, same requests.
   if (options.latency && options.visitors > 0) {
@@ -304,6 +304,7 @@ async function main(argv) {
   await reader.close();
   await emulator.close();
 
+  if (options.visitors === 0) return report.ok ? 0 : 1;
   out('');
   if (report.ok) out(s.green('✔ Every page view that should be tracked was delivered, nothing that should be skipped was, and the demo closed cleanly.'));
   else out(s.red('✘ What arrived does not match what the visitors did: see the tables above.'));

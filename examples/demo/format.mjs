@@ -36,13 +36,13 @@ export const percent = (value) => (Number.isFinite(value) ? `${(value * 100).toF
 export function table(title, columns, rows, { note } = {}) {
   const header = columns.some((column) => column.title !== '');
   const cells = rows.map((row) => row.map((cell) => (typeof cell === 'number' ? int(cell) : String(cell ?? ''))));
+  if (cells.length === 0) cells.push(columns.map((_, i) => (i === 0 ? '(none)' : '')));
   const widths = columns.map((column, i) => Math.max(visible(column.title), ...cells.map((row) => visible(row[i] ?? ''))));
   const line = (left, mid, right) => `${left}${widths.map((w) => '─'.repeat(w + 2)).join(mid)}${right}`;
   const row = (values) => `│${values.map((value, i) => ` ${pad(value, widths[i], columns[i].right)} `).join('│')}│`;
   const out = [title, line('┌', '┬', '┐')];
   // A table whose columns have no titles is a list of label and value: no header row.
   if (header) out.push(row(columns.map((column) => column.title)), line('├', '┼', '┤'));
-  if (cells.length === 0) out.push(row(columns.map((_, i) => (i === 0 ? '(none)' : ''))));
   for (const values of cells) out.push(row(values));
   out.push(line('└', '┴', '┘'));
   if (note) out.push(note);

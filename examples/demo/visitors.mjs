@@ -153,6 +153,7 @@ export function planVisitors(count, seed = 1) {
     visitors.push({ index: i, kind, headers, requests });
   }
   // A load balancer's health checks: excluded by the examples' `exclude: ['/health']`.
+  if (count === 0) return visitors;
   const checks = Math.max(1, Math.round(count / 10));
   const headers = { 'user-agent': 'ELB-HealthChecker/2.0' };
   const requests = Array.from({ length: checks }, () => ({ method: 'GET', path: '/health', status: 200, excluded: true, headers: {} }));
