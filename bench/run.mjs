@@ -166,6 +166,12 @@ async function main() {
   else {
     for (const check of checks) log(`  ${check.ok === false ? 'MISSED' : check.ok ? 'met   ' : '      '}  ${check.what}: ${check.actual} (wanted ${check.target})`);
   }
+  // Speed targets are reported; a lost hit is a failure.
+  const lost = checks.filter((check) => check.what.includes('hits lost') && check.ok === false);
+  if (lost.length > 0) {
+    log(`bench: FAILED: hits were lost (${lost.map((check) => check.what.split(':')[0]).join(', ')})`);
+    return 1;
+  }
   return 0;
 }
 
