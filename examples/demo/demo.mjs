@@ -437,7 +437,7 @@ function printLatency(latency, report, out) {
       {
         note: s.dim(
           `A one-page app of the same framework (bench/apps.mjs), in this process; ${int(latency.delivered)} of its ${int(latency.served)} hits delivered. ` +
-            'Load numbers: BENCHMARKS.md (npm run bench).',
+            'Differences of a tenth of a millisecond either way are noise on a busy machine. Under load: BENCHMARKS.md (npm run bench).',
         ),
       },
     ),
