@@ -10,6 +10,13 @@ import type { ClientMetrics, EventOptions, EventPayload, Hit, PirschClientOption
 /** The whole client: non-blocking delivery plus the typed read and management API. */
 export interface PirschClient extends PirschDelivery, PirschApi {}
 
+/** Internal: enqueue a hit the caller built and will not touch again (no defensive copy). */
+export const ENQUEUE_OWNED_HIT: unique symbol = Symbol('pirsch.enqueueOwnedHit');
+/** Internal: what a client created by `createClient` offers the tracker. */
+export interface OwnedHitSink {
+  [ENQUEUE_OWNED_HIT](hit: Hit): void;
+}
+
 /** How long `flush()` and `close()` wait when no timeout is given, and how long a finished script waits to deliver. */
 export const DEFAULT_FLUSH_TIMEOUT_MS = 10_000;
 
@@ -134,5 +141,16 @@ export function createClient(options: PirschClientOptions): PirschClient {
       return closing !== undefined;
     },
   };
+  Object.defineProperty(delivery, ENQUEUE_OWNED_HIT, {
+    value(hit: Hit): void {
+      try {
+        if (closing) return queue.drop('closed', 1);
+        if (!isDeliverable(hit)) return queue.drop('invalid', 1);
+        queue.enqueue('hit', hit);
+      } catch {
+        // Never into the caller's request path.
+      }
+    },
+  });
   return Object.assign(delivery, api) as PirschClient;
 }

@@ -181,6 +181,11 @@ export class DeliveryQueue {
   #cut(kind: ItemKind): void {
     const items = this.#pending[kind].splice(0, this.#options.batchSize);
     if (items.length === 0) return;
+    // Nothing left waiting: the interval timer would only send a needlessly small batch later.
+    if (this.#timer && this.#pending.hit.length === 0 && this.#pending.event.length === 0 && this.#pending.session.length === 0) {
+      clearTimeout(this.#timer);
+      this.#timer = undefined;
+    }
     this.#ready.push({ kind, items, attempts: 0 });
     this.#requestSlot();
   }
@@ -262,10 +267,14 @@ export class DeliveryQueue {
    * invalid on its own instead of failing its batch. Undefined when no item is left.
    */
   #serialize(batch: Batch, single: boolean): string | undefined {
-    const encode = (item: Item): string =>
-      single ? JSON.stringify(item.data) : JSON.stringify({ ...item.data, time: new Date(item.t).toISOString() });
+    // Item data are the queue's own objects (copied or built at enqueue): `time` goes straight on them.
+    const stamp = (item: Item): object => {
+      if (!single) (item.data as { time?: string }).time ??= new Date(item.t).toISOString();
+      return item.data;
+    };
+    const encode = (item: Item): string => JSON.stringify(stamp(item));
     try {
-      return single ? encode(batch.items[0] as Item) : `[${batch.items.map(encode).join(',')}]`;
+      return single ? encode(batch.items[0] as Item) : JSON.stringify(batch.items.map(stamp));
     } catch {
       const parts: string[] = [];
       const bad: Item[] = [];

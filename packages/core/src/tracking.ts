@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { createClient } from './client.js';
+import { ENQUEUE_OWNED_HIT, createClient, type OwnedHitSink } from './client.js';
 import type { PirschClient } from './client.js';
 import { PirschConfigError, PirschError } from './errors.js';
 import { hitFromRequest } from './extract.js';
@@ -219,6 +219,52 @@ export function createTracker<Req, Res>(options: PirschAdapterOptions<Req, Res>)
     return hitFromRequest(ctx.raw, hitOptions);
   };
 
+  /**
+   * `req.pirsch`: one small object per request, no closures; the page hit is built on first use.
+   * Undefined page hit when DNT is respected and the request asked not to be tracked.
+   */
+  class Helper implements RequestHelper {
+    readonly #ctx: Omit<RequestContext<Req, Res>, 'res'>;
+    #hit: Hit | undefined;
+
+    constructor(ctx: Omit<RequestContext<Req, Res>, 'res'>) {
+      this.#ctx = ctx;
+      // Reading the peer address now makes Node cache it on the socket, so an event sent after the
+      // connection closed (e.g. after an awaited database write) still has its IP.
+      void ctx.raw.socket?.remoteAddress;
+    }
+
+    #page(): Hit | undefined {
+      const ctx = this.#ctx;
+      this.#hit ??= hitFor(ctx, typeof ctx.path === 'string' ? ctx.path : undefined);
+      return resolved.respectDnt && this.#hit.dnt === '1' ? undefined : this.#hit;
+    }
+
+    event(name: string, eventOptions?: EventOptions): void {
+      try {
+        const page = this.#page();
+        if (page !== undefined) client.event(name, page, eventOptions);
+      } catch {
+        // never into the app
+      }
+    }
+
+    session(): void {
+      try {
+        const page = this.#page();
+        if (page !== undefined) client.session(sessionOf(page));
+      } catch {
+        // never into the app
+      }
+    }
+  }
+
+  // Hits the tracker builds are its own: our client may enqueue them without a defensive copy.
+  const enqueueHit: (hit: Hit) => void =
+    typeof (client as Partial<OwnedHitSink>)[ENQUEUE_OWNED_HIT] === 'function'
+      ? (client as unknown as OwnedHitSink)[ENQUEUE_OWNED_HIT]
+      : (hit) => client.hit(hit);
+
   const skipped = Object.fromEntries(SKIP_REASONS.map((reason) => [reason, 0])) as Record<SkipReason, number>;
   let tracked = 0;
   // Marks a request as decided, so a second `track` (finish and close both firing) is a no-op.
@@ -254,7 +300,7 @@ export function createTracker<Req, Res>(options: PirschAdapterOptions<Req, Res>)
           skipped[reason]++;
           return;
         }
-        client.hit(hitFor(ctx, path));
+        enqueueHit(hitFor(ctx, path));
         tracked++;
       } catch {
         // never into the app: the request path must not fail because of analytics
@@ -263,53 +309,19 @@ export function createTracker<Req, Res>(options: PirschAdapterOptions<Req, Res>)
 
     trackWhenDone(ctx, res, status) {
       try {
-        const statusOf = status ?? (() => res.statusCode);
-        if (res.writableFinished) return this.track(ctx, statusOf());
+        if (res.writableFinished) return this.track(ctx, status ? status() : res.statusCode);
         if (res.destroyed) return;
-        const onFinish = (): void => {
-          res.off('close', onClose);
-          this.track(ctx, statusOf());
-        };
-        // 'close' first: the client went away before the response was complete.
-        const onClose = (): void => {
-          res.off('finish', onFinish);
-          if (res.writableFinished) this.track(ctx, statusOf());
-        };
-        res.once('finish', onFinish);
-        res.once('close', onClose);
+        // Shared listeners and one small record on the response instead of closures per request.
+        (res as PendingResponse)[PENDING] = { tracker: this as Tracker<unknown, unknown>, ctx: ctx as RequestContext<unknown, unknown>, status };
+        res.on('finish', onResponseFinish);
+        res.on('close', onResponseClose);
       } catch {
         // never into the app
       }
     },
 
     helper(ctx) {
-      // Reading the peer address now makes Node cache it on the socket, so an event sent after the
-      // connection closed (e.g. after an awaited database write) still has its IP.
-      void ctx.raw.socket?.remoteAddress;
-      let hit: Hit | undefined;
-      // Undefined when DNT is respected and the request asked not to be tracked.
-      const pageHit = (): Hit | undefined => {
-        hit ??= hitFor(ctx, typeof ctx.path === 'string' ? ctx.path : undefined);
-        return resolved.respectDnt && hit.dnt === '1' ? undefined : hit;
-      };
-      return {
-        event(name, eventOptions) {
-          try {
-            const page = pageHit();
-            if (page !== undefined) client.event(name, page, eventOptions);
-          } catch {
-            // never into the app
-          }
-        },
-        session() {
-          try {
-            const page = pageHit();
-            if (page !== undefined) client.session(sessionOf(page));
-          } catch {
-            // never into the app
-          }
-        },
-      };
+      return new Helper(ctx);
     },
 
     async shutdown(timeoutMs) {
@@ -321,6 +333,27 @@ export function createTracker<Req, Res>(options: PirschAdapterOptions<Req, Res>)
       }
     },
   };
+}
+
+const PENDING = Symbol('pirsch.pending');
+type PendingResponse = ServerResponse & {
+  [PENDING]?: { tracker: Tracker<unknown, unknown>; ctx: RequestContext<unknown, unknown>; status: (() => number) | undefined };
+};
+
+/** Settles a response `trackWhenDone` watches: removes both listeners, then tracks if it finished. */
+function settleResponse(res: PendingResponse): void {
+  res.removeListener('finish', onResponseFinish);
+  res.removeListener('close', onResponseClose);
+  const pending = res[PENDING];
+  res[PENDING] = undefined;
+  // 'close' without a finished response: the client went away before it was complete.
+  if (pending !== undefined && res.writableFinished) pending.tracker.track(pending.ctx, pending.status ? pending.status() : res.statusCode);
+}
+function onResponseFinish(this: PendingResponse): void {
+  settleResponse(this);
+}
+function onResponseClose(this: PendingResponse): void {
+  settleResponse(this);
 }
 
 /** The framework's resolved protocol, when it is one a URL can have. */

@@ -45,22 +45,7 @@ export function pirsch(options: PirschExpressOptions): PirschMiddleware {
       // Express set up both before any middleware runs.
       const req = incoming as Request;
       const res = outgoing as Response;
-      const ctx: RequestContext<Request, Response> = {
-        raw: req,
-        req,
-        res,
-        // A router mounted with app.use('/shop', router) sees req.url without '/shop'.
-        path: req.originalUrl,
-        // Read only when a hit or event is built, so untracked requests never pay for it.
-        get ip() {
-          return ipOf(req);
-        },
-        // req.protocol reads X-Forwarded-Proto when 'trust proxy' is set. Host stays the Host header:
-        // Express 4's req.hostname drops the port.
-        get protocol() {
-          return req.protocol;
-        },
-      };
+      const ctx = new ExpressRequestContext(req, res);
       req.pirsch = tracker.helper(ctx);
       // Record once, when the response is complete; an aborted request is not tracked.
       tracker.trackWhenDone(ctx, res);
@@ -86,5 +71,33 @@ function ipOf(req: Request): string | undefined {
     return typeof ip === 'string' && ip !== '' ? ip : undefined;
   } catch {
     return undefined;
+  }
+}
+
+/**
+ * What core needs of an Express request. A class with prototype getters: one small object per
+ * request, and ip and protocol (which honour `trust proxy`) are read only when a hit is built.
+ */
+class ExpressRequestContext implements RequestContext<Request, Response> {
+  readonly raw: Request;
+  readonly req: Request;
+  readonly res: Response;
+  /** A router mounted with app.use('/shop', router) sees req.url without '/shop'. */
+  readonly path: string;
+
+  constructor(req: Request, res: Response) {
+    this.raw = req;
+    this.req = req;
+    this.res = res;
+    this.path = req.originalUrl;
+  }
+
+  get ip(): string | undefined {
+    return ipOf(this.req);
+  }
+
+  /** Reads X-Forwarded-Proto when 'trust proxy' is set. (Host stays the Host header: Express 4's req.hostname drops the port.) */
+  get protocol(): string {
+    return this.req.protocol;
   }
 }

@@ -61,22 +61,35 @@ const pirschPlugin: FastifyPluginCallback<PirschFastifyOptions> = (fastify: Fast
  * honour `trustProxy` (X-Forwarded-For/-Proto/-Host) and are read only when a hit is built.
  */
 function contextOf(request: FastifyRequest, reply?: FastifyReply): RequestContext<FastifyRequest, FastifyReply> {
-  return {
-    raw: request.raw,
-    req: request,
-    res: reply as FastifyReply,
-    path: request.url,
-    get ip() {
-      return request.ip;
-    },
-    get protocol() {
-      return request.protocol;
-    },
-    get host() {
-      // Fastify 5: `host` has the port; Fastify 4 has only `hostname`, which has it there.
-      return (request as { host?: string }).host ?? request.hostname;
-    },
-  };
+  return new FastifyRequestContext(request, reply as FastifyReply);
+}
+
+/** A class with prototype getters: one small object per request, nothing read that a hit does not need. */
+class FastifyRequestContext implements RequestContext<FastifyRequest, FastifyReply> {
+  readonly raw: FastifyRequest['raw'];
+  readonly req: FastifyRequest;
+  readonly res: FastifyReply;
+  readonly path: string;
+
+  constructor(request: FastifyRequest, reply: FastifyReply) {
+    this.raw = request.raw;
+    this.req = request;
+    this.res = reply;
+    this.path = request.url;
+  }
+
+  get ip(): string {
+    return this.req.ip;
+  }
+
+  get protocol(): string {
+    return this.req.protocol;
+  }
+
+  get host(): string {
+    // Fastify 5: `host` has the port; Fastify 4 has only `hostname`, which has it there.
+    return (this.req as { host?: string }).host ?? this.req.hostname;
+  }
 }
 
 function withoutRegisterKeys(options: PirschFastifyOptions): PirschFastifyOptions {

@@ -3,7 +3,6 @@ import type { PirschClient, PirschClientOptions, PirschDelivery, RequestContext,
 import type { Context, Next, Response } from 'koa';
 import type { PirschKoaOptions, PirschKoaTrackingOptions, PirschMiddleware } from './types.js';
 
-type KoaRequestContext = RequestContext<Context, Response>;
 
 /**
  * Koa middleware (Koa 2 and 3) that sends a page view to Pirsch for every page it serves, once
@@ -54,27 +53,43 @@ export function pirsch(options: PirschKoaOptions): PirschMiddleware<PirschDelive
 /** Sets `ctx.state.pirsch`; never throws into the app. */
 function startRequest(tracker: Tracker<Context, Response>, ctx: Context): KoaRequestContext | undefined {
   try {
-    const request: KoaRequestContext = {
-      raw: ctx.req,
-      req: ctx,
-      res: ctx.response,
-      // koa-mount rewrites ctx.url and ctx.path; originalUrl keeps the mount prefix.
-      path: ctx.originalUrl,
-      // ctx.ip honours app.proxy. Read only when a hit or event is built, so untracked requests never pay for it.
-      get ip() {
-        return ctx.ip;
-      },
-      // ctx.protocol and ctx.host read X-Forwarded-Proto / X-Forwarded-Host when app.proxy is set.
-      get protocol() {
-        return ctx.protocol;
-      },
-      get host() {
-        return ctx.host;
-      },
-    };
+    const request = new KoaRequestContext(ctx);
     ctx.state.pirsch = tracker.helper(request);
     return request;
   } catch {
     return undefined;
+  }
+}
+
+/**
+ * What core needs of a Koa request. A class with prototype getters: one small object per request,
+ * and ip, protocol and host (which honour `app.proxy`) are read only when a hit or event is built.
+ */
+class KoaRequestContext implements RequestContext<Context, Response> {
+  readonly raw: Context['req'];
+  readonly req: Context;
+  readonly res: Response;
+  /** koa-mount rewrites ctx.url and ctx.path; originalUrl keeps the mount prefix. */
+  readonly path: string;
+
+  constructor(ctx: Context) {
+    this.raw = ctx.req;
+    this.req = ctx;
+    this.res = ctx.response;
+    this.path = ctx.originalUrl;
+  }
+
+  get ip(): string {
+    return this.req.ip;
+  }
+
+  /** Reads X-Forwarded-Proto when app.proxy is set. */
+  get protocol(): string {
+    return this.req.protocol;
+  }
+
+  /** Reads X-Forwarded-Host when app.proxy is set. */
+  get host(): string {
+    return this.req.host;
   }
 }

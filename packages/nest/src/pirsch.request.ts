@@ -16,16 +16,28 @@ export function requestContextOf(req: PirschRequest): Omit<RequestContext<Pirsch
   const fastifyRaw = (req as { raw?: unknown }).raw;
   const raw = (isNodeRequest(fastifyRaw) ? fastifyRaw : req) as PirschMiddlewareRequest;
   if (!isNodeRequest(raw)) return undefined;
-  return {
-    raw,
-    req: raw,
-    get ip() {
-      return stringOf(req, 'ip');
-    },
-    get protocol() {
-      return stringOf(req, 'protocol');
-    },
-  };
+  return new NestRequestContext(raw, req);
+}
+
+/** A class with prototype getters: one small object per request; ip and protocol read only when a hit is built. */
+class NestRequestContext implements Omit<RequestContext<PirschMiddlewareRequest, ServerResponse>, 'res'> {
+  readonly raw: PirschMiddlewareRequest;
+  readonly req: PirschMiddlewareRequest;
+  readonly #source: object;
+
+  constructor(raw: PirschMiddlewareRequest, source: object) {
+    this.raw = raw;
+    this.req = raw;
+    this.#source = source;
+  }
+
+  get ip(): string | undefined {
+    return stringOf(this.#source, 'ip');
+  }
+
+  get protocol(): string | undefined {
+    return stringOf(this.#source, 'protocol');
+  }
 }
 
 function isNodeRequest(value: unknown): value is IncomingMessage {
