@@ -267,14 +267,21 @@ export class DeliveryQueue {
    * invalid on its own instead of failing its batch. Undefined when no item is left.
    */
   #serialize(batch: Batch, single: boolean): string | undefined {
-    // Item data are the queue's own objects (copied or built at enqueue): `time` goes straight on them.
-    const stamp = (item: Item): object => {
-      if (!single) (item.data as { time?: string }).time ??= new Date(item.t).toISOString();
-      return item.data;
+    // Each batch item is the item's JSON with `time` appended as text: no object is copied or
+    // reshaped, and items of the same millisecond share one date string.
+    let lastT = Number.NaN;
+    let lastTime = '';
+    const encode = (item: Item): string => {
+      const json = JSON.stringify(item.data);
+      if (single) return json;
+      if (item.t !== lastT) {
+        lastT = item.t;
+        lastTime = new Date(item.t).toISOString();
+      }
+      return json.length > 2 ? `${json.slice(0, -1)},"time":"${lastTime}"}` : `{"time":"${lastTime}"}`;
     };
-    const encode = (item: Item): string => JSON.stringify(stamp(item));
     try {
-      return single ? encode(batch.items[0] as Item) : JSON.stringify(batch.items.map(stamp));
+      return single ? encode(batch.items[0] as Item) : `[${batch.items.map(encode).join(',')}]`;
     } catch {
       const parts: string[] = [];
       const bad: Item[] = [];
