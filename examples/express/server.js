@@ -9,7 +9,7 @@
 import { fileURLToPath } from 'node:url';
 import express from 'express';
 import { pirsch } from '@pirsch-node/express';
-import { runFromCommandLine } from '../shared/command-line.js';
+import { runFromCommandLine, serve } from '../shared/command-line.js';
 
 const PRODUCTS = [
   { id: '1', name: 'Espresso beans', price: '12.90' },
@@ -96,28 +96,7 @@ export async function start({ port = 0, host = '127.0.0.1', pirsch: options }) {
   // Excluded by the `exclude` option above.
   app.get('/health', (_req, res) => void res.json({ ok: true }));
 
-  const server = await new Promise((resolve, reject) => {
-    const listening = app.listen(port, host, (error) => (error ? reject(error) : resolve(listening)));
-    listening.once('error', reject);
-  });
-  const address = server.address();
-  const url = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
-
-  let closing;
-  return {
-    url,
-    client: tracking.client,
-    close() {
-      closing ??= (async () => {
-        await new Promise((resolve) => {
-          server.close(() => resolve());
-          server.closeIdleConnections();
-        });
-        await tracking.shutdown(5000);
-      })();
-      return closing;
-    },
-  };
+  return serve((done) => app.listen(port, host, done), tracking);
 }
 
 runFromCommandLine(import.meta.url, {

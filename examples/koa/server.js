@@ -11,7 +11,7 @@ import { readFileSync } from 'node:fs';
 import Koa from 'koa';
 import mount from 'koa-mount';
 import { pirsch } from '@pirsch-node/koa';
-import { runFromCommandLine } from '../shared/command-line.js';
+import { runFromCommandLine, serve } from '../shared/command-line.js';
 
 const PRODUCTS = [
   { id: '1', name: 'Espresso beans', price: '12.90' },
@@ -140,28 +140,7 @@ export async function start({ port = 0, host = '127.0.0.1', proxy = false, pirsc
     }
   });
 
-  const server = await new Promise((resolve, reject) => {
-    const listening = app.listen(port, host, () => resolve(listening));
-    listening.once('error', reject);
-  });
-  const address = server.address();
-  const url = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
-
-  let closing;
-  return {
-    url,
-    client: tracking.client,
-    close() {
-      closing ??= (async () => {
-        await new Promise((resolve) => {
-          server.close(() => resolve());
-          server.closeIdleConnections();
-        });
-        await tracking.shutdown(5000);
-      })();
-      return closing;
-    },
-  };
+  return serve((done) => app.listen(port, host, done), tracking);
 }
 
 runFromCommandLine(import.meta.url, {

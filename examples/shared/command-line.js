@@ -63,3 +63,36 @@ async function main({ name, start, startOptions = {}, loadTesting }) {
   };
   for (const signal of ['SIGINT', 'SIGTERM']) process.once(signal, () => void stop(signal));
 }
+
+/**
+ * Listens with a Node HTTP server and returns what `start()` of an example returns: its URL, the
+ * client, and `close()`, which stops accepting connections, lets open requests finish, then
+ * delivers what is queued (`shutdown`).
+ *
+ * @param {(onListening: (error?: Error) => void) => import('node:http').Server} listen e.g. `(done) => app.listen(port, host, done)`
+ *   (Express 5 hands a listen error to the callback; others emit 'error')
+ * @param {{ client: object, shutdown: (timeoutMs?: number) => Promise<void> }} tracking the adapter's middleware
+ */
+export async function serve(listen, tracking) {
+  const server = await new Promise((resolve, reject) => {
+    const listening = listen((error) => (error ? reject(error) : resolve(listening)));
+    listening.once('error', reject);
+  });
+  const address = server.address();
+  const url = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
+  let closing;
+  return {
+    url,
+    client: tracking.client,
+    close() {
+      closing ??= (async () => {
+        await new Promise((resolve) => {
+          server.close(() => resolve());
+          server.closeIdleConnections();
+        });
+        await tracking.shutdown(5000);
+      })();
+      return closing;
+    },
+  };
+}
