@@ -24,9 +24,9 @@ const example = (dir: string) => fileURLToPath(new URL(`../examples/${dir}/serve
 const EXAMPLES: Example[] = [
   { name: 'Express', file: example('express'), env: {}, flushTimeoutMs: 5000 },
   { name: 'Koa', file: example('koa'), env: {}, flushTimeoutMs: 5000 },
-  { name: 'Fastify', file: example('fastify'), env: {}, flushTimeoutMs: 10_000 },
-  { name: 'Nest (Express)', file: example('nest'), env: { PLATFORM: 'express' }, flushTimeoutMs: 10_000 },
-  { name: 'Nest (Fastify)', file: example('nest'), env: { PLATFORM: 'fastify' }, flushTimeoutMs: 10_000 },
+  { name: 'Fastify', file: example('fastify'), env: {}, flushTimeoutMs: 5000 },
+  { name: 'Nest (Express)', file: example('nest'), env: { PLATFORM: 'express' }, flushTimeoutMs: 5000 },
+  { name: 'Nest (Fastify)', file: example('nest'), env: { PLATFORM: 'fastify' }, flushTimeoutMs: 5000 },
 ];
 
 /** The pages each example has; every one is a tracked page view. */

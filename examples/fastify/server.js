@@ -62,6 +62,7 @@ export async function start({ port = 0, host = '127.0.0.1', pirsch: options }) {
   await app.register(pirsch, {
     ...options,
     exclude: ['/health'],
+    shutdownTimeoutMs: 5000, // on SIGTERM, wait at most 5 s for queued hits
     title: (request) => request.pageTitle ?? undefined,
   });
 

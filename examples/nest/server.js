@@ -146,6 +146,7 @@ export async function start({ port = 0, host = '127.0.0.1', platform = 'express'
       PirschModule.forRoot({
         ...options,
         exclude: ['/health'],
+        shutdownTimeoutMs: 5000, // on SIGTERM, wait at most 5 s for queued hits
         title: (req) => req.pageTitle,
       }),
     ],

@@ -63,12 +63,24 @@ export interface ResolvedTrackingOptions<Req = IncomingMessage, Res = ServerResp
   hostname: string | undefined;
   protocol: 'http' | 'https' | undefined;
   disableBotFilter: boolean;
+  shutdownTimeoutMs: number;
 }
 
 function optionalFunction<F>(value: unknown, option: string): F | undefined {
   if (value == null) return undefined;
   if (typeof value !== 'function') throw new PirschConfigError(option, `must be a function, got ${typeof value}`);
   return value as F;
+}
+
+/** Default of `shutdownTimeoutMs`: as long as `flush()`/`close()` wait by default. */
+const DEFAULT_SHUTDOWN_TIMEOUT_MS = 10_000;
+
+function shutdownTimeout(value: unknown): number {
+  if (value == null) return DEFAULT_SHUTDOWN_TIMEOUT_MS;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
+    throw new PirschConfigError('shutdownTimeoutMs', 'must be a number of milliseconds >= 0');
+  }
+  return value;
 }
 
 function optionalBoolean(value: unknown, option: string, fallback: boolean): boolean {
@@ -156,6 +168,7 @@ export function resolveTrackingOptions<Req = IncomingMessage, Res = ServerRespon
     hostname,
     protocol,
     disableBotFilter: optionalBoolean(options.disableBotFilter, 'disableBotFilter', false),
+    shutdownTimeoutMs: shutdownTimeout(options.shutdownTimeoutMs),
   };
 }
 

@@ -645,3 +645,21 @@ describe('helper after the connection closed', () => {
     expect(rec.events[0]?.hit.ip).toBe('127.0.0.1');
   });
 });
+
+describe('shutdownTimeoutMs', () => {
+  it('is the wait shutdown() gives the client unless a timeout is passed, and is validated', async () => {
+    const waits: Array<number | undefined> = [];
+    const rec = recorder({
+      async flush(timeoutMs?: number) {
+        waits.push(timeoutMs);
+        return true;
+      },
+    });
+    await createTracker({ client: rec, shutdownTimeoutMs: 2500 }).shutdown();
+    await createTracker({ client: rec, shutdownTimeoutMs: 2500 }).shutdown(700);
+    await createTracker({ client: rec }).shutdown();
+    expect(waits).toEqual([2500, 700, 10_000]);
+    expect(() => createTracker({ client: rec, shutdownTimeoutMs: -1 })).toThrow(PirschConfigError);
+    expect(() => createTracker({ client: rec, shutdownTimeoutMs: '5s' as unknown as number })).toThrow(/shutdownTimeoutMs/);
+  });
+});

@@ -34,6 +34,11 @@ export interface TrackingOptions<Req = IncomingMessage, Res = ServerResponse> {
   protocol?: 'http' | 'https';
   /** Ask Pirsch not to drop these hits as bots. */
   disableBotFilter?: boolean;
+  /**
+   * How long the app's shutdown waits for queued hits to be delivered (Fastify `onClose`, Nest
+   * `onApplicationShutdown`, `shutdown()` without an argument). Default 10000.
+   */
+  shutdownTimeoutMs?: number;
 }
 
 /** Adapter options: tracking options plus either a ready client or the options to create one (never both). */
@@ -110,6 +115,7 @@ const TRACKING_KEYS: ReadonlySet<string> = new Set([
   'hostname',
   'protocol',
   'disableBotFilter',
+  'shutdownTimeoutMs',
 ]);
 
 const DELIVERY_METHODS = ['hit', 'event', 'session', 'flush', 'close'] as const;
@@ -324,7 +330,7 @@ export function createTracker<Req, Res>(options: PirschAdapterOptions<Req, Res>)
       return new Helper(ctx);
     },
 
-    async shutdown(timeoutMs) {
+    async shutdown(timeoutMs = resolved.shutdownTimeoutMs) {
       try {
         if (ownsClient) await client.close(timeoutMs);
         else await client.flush(timeoutMs);
