@@ -9,29 +9,13 @@
 import { fileURLToPath } from 'node:url';
 import express from 'express';
 import { pirsch } from '@pirsch-node/express';
+import { PRODUCTS, escape, page } from '../shared/shop.js';
 import { runFromCommandLine, serve } from '../shared/command-line.js';
-
-const PRODUCTS = [
-  { id: '1', name: 'Espresso beans', price: '12.90' },
-  { id: '2', name: 'Pour-over kettle', price: '39.00' },
-  { id: '3', name: 'Ceramic mug', price: '9.50' },
-];
-
-const escape = (text) =>
-  String(text).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]);
 
 /** Renders a page and sets res.locals.title, which the `title` option below sends to Pirsch. */
 function render(res, title, body) {
   res.locals.title = title;
-  res.type('html').send(`<!doctype html>
-<html lang="en">
-<head><meta charset="utf-8"><title>${escape(title)} · Shop</title><link rel="stylesheet" href="/assets/style.css"></head>
-<body>
-<nav><a href="/">Home</a><a href="/products">Products</a><a href="/signup">Sign up</a><a href="/about">About</a></nav>
-<h1>${escape(title)}</h1>
-${body}
-</body>
-</html>`);
+  res.type('html').send(page(title, body));
 }
 
 /**

@@ -9,29 +9,13 @@
 import { readFile } from 'node:fs/promises';
 import Fastify from 'fastify';
 import { pirsch } from '@pirsch-node/fastify';
+import { PRODUCTS, escape, page } from '../shared/shop.js';
 import { runFromCommandLine } from '../shared/command-line.js';
-
-const PRODUCTS = [
-  { id: '1', name: 'Espresso beans', price: '12.90' },
-  { id: '2', name: 'Pour-over kettle', price: '39.00' },
-  { id: '3', name: 'Ceramic mug', price: '9.50' },
-];
-
-const escape = (text) =>
-  String(text).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]);
 
 /** Sends a page and sets request.pageTitle, which the `title` option below sends to Pirsch. */
 function render(request, reply, title, body) {
   request.pageTitle = title;
-  return reply.type('text/html; charset=utf-8').send(`<!doctype html>
-<html lang="en">
-<head><meta charset="utf-8"><title>${escape(title)} · Shop</title><link rel="stylesheet" href="/assets/style.css"></head>
-<body>
-<nav><a href="/">Home</a><a href="/products">Products</a><a href="/signup">Sign up</a><a href="/about">About</a></nav>
-<h1>${escape(title)}</h1>
-${body}
-</body>
-</html>`);
+  return reply.type('text/html; charset=utf-8').send(page(title, body));
 }
 
 /** The product pages, registered with the prefix `/products`: the tracked URL keeps it. */

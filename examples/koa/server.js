@@ -11,33 +11,17 @@ import { readFileSync } from 'node:fs';
 import Koa from 'koa';
 import mount from 'koa-mount';
 import { pirsch } from '@pirsch-node/koa';
+import { PRODUCTS, escape, page } from '../shared/shop.js';
 import { runFromCommandLine, serve } from '../shared/command-line.js';
-
-const PRODUCTS = [
-  { id: '1', name: 'Espresso beans', price: '12.90' },
-  { id: '2', name: 'Pour-over kettle', price: '39.00' },
-  { id: '3', name: 'Ceramic mug', price: '9.50' },
-];
 
 // The static files, read once: /assets/style.css.
 const ASSETS = new Map([['/style.css', { type: 'text/css', body: readFileSync(new URL('./public/style.css', import.meta.url)) }]]);
-
-const escape = (text) =>
-  String(text).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]);
 
 /** Renders a page and sets ctx.state.title, which the `title` option below sends to Pirsch. */
 function render(ctx, title, body) {
   ctx.state.title = title;
   ctx.type = 'html';
-  ctx.body = `<!doctype html>
-<html lang="en">
-<head><meta charset="utf-8"><title>${escape(title)} · Shop</title><link rel="stylesheet" href="/assets/style.css"></head>
-<body>
-<nav><a href="/">Home</a><a href="/products">Products</a><a href="/signup">Sign up</a><a href="/about">About</a></nav>
-<h1>${escape(title)}</h1>
-${body}
-</body>
-</html>`;
+  ctx.body = page(title, body);
 }
 
 /** Reads a small urlencoded form body (Koa has no body parser built in). */

@@ -18,18 +18,10 @@ import { NestFactory } from '@nestjs/core';
 import { ExpressAdapter } from '@nestjs/platform-express';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { PirschModule, PirschService } from '@pirsch-node/nest';
+import { PRODUCTS, escape, page } from '../shared/shop.js';
 import { runFromCommandLine } from '../shared/command-line.js';
 
-const PRODUCTS = [
-  { id: '1', name: 'Espresso beans', price: '12.90' },
-  { id: '2', name: 'Pour-over kettle', price: '39.00' },
-  { id: '3', name: 'Ceramic mug', price: '9.50' },
-];
-
 const STYLE = new URL('./public/style.css', import.meta.url);
-
-const escape = (text) =>
-  String(text).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]);
 
 /**
  * Renders a page and puts its title on the Node request (Express's request is one; a Fastify
@@ -38,15 +30,7 @@ const escape = (text) =>
  */
 function render(req, title, body) {
   (req.raw ?? req).pageTitle = title;
-  return `<!doctype html>
-<html lang="en">
-<head><meta charset="utf-8"><title>${escape(title)} · Shop</title><link rel="stylesheet" href="/assets/style.css"></head>
-<body>
-<nav><a href="/">Home</a><a href="/products">Products</a><a href="/signup">Sign up</a><a href="/about">About</a></nav>
-<h1>${escape(title)}</h1>
-${body}
-</body>
-</html>`;
+  return page(title, body);
 }
 
 /** Applies decorators to a method (or, with `index`, to one of its parameters), as TypeScript does. */
