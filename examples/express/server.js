@@ -9,7 +9,7 @@
 import { fileURLToPath } from 'node:url';
 import express from 'express';
 import { pirsch } from '@pirsch-node/express';
-import { PRODUCTS, escape, page } from '../shared/shop.js';
+import { PRODUCTS, SIGNUP_FORM, escape, page } from '../shared/shop.js';
 import { runFromCommandLine, serve } from '../shared/command-line.js';
 
 /** Renders a page and sets res.locals.title, which the `title` option below sends to Pirsch. */
@@ -62,11 +62,7 @@ export async function start({ port = 0, host = '127.0.0.1', pirsch: options }) {
     render(
       res,
       'Sign up',
-      `<form method="post" action="/signup">
-<label>Email <input type="email" name="email" required></label>
-<label>Plan <select name="plan"><option value="free">Free</option><option value="pro">Pro</option></select></label>
-<button type="submit">Sign up</button>
-</form>`,
+      SIGNUP_FORM,
     ),
   );
   // A POST is no page view; the signup is sent as an event through the request helper.

@@ -11,7 +11,7 @@ import { readFileSync } from 'node:fs';
 import Koa from 'koa';
 import mount from 'koa-mount';
 import { pirsch } from '@pirsch-node/koa';
-import { PRODUCTS, escape, page } from '../shared/shop.js';
+import { PRODUCTS, SIGNUP_FORM, escape, page } from '../shared/shop.js';
 import { runFromCommandLine, serve } from '../shared/command-line.js';
 
 // The static files, read once: /assets/style.css.
@@ -98,11 +98,7 @@ export async function start({ port = 0, host = '127.0.0.1', proxy = false, pirsc
         return render(
           ctx,
           'Sign up',
-          `<form method="post" action="/signup">
-<label>Email <input type="email" name="email" required></label>
-<label>Plan <select name="plan"><option value="free">Free</option><option value="pro">Pro</option></select></label>
-<button type="submit">Sign up</button>
-</form>`,
+          SIGNUP_FORM,
         );
       case 'POST /signup': {
         // A POST is no page view; the signup is sent as an event through the request helper.

@@ -18,7 +18,7 @@ import { NestFactory } from '@nestjs/core';
 import { ExpressAdapter } from '@nestjs/platform-express';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { PirschModule, PirschService } from '@pirsch-node/nest';
-import { PRODUCTS, escape, page } from '../shared/shop.js';
+import { PRODUCTS, SIGNUP_FORM, escape, page } from '../shared/shop.js';
 import { runFromCommandLine } from '../shared/command-line.js';
 
 const STYLE = new URL('./public/style.css', import.meta.url);
@@ -71,11 +71,7 @@ class ShopController {
     return render(
       req,
       'Sign up',
-      `<form method="post" action="/signup">
-<label>Email <input type="email" name="email" required></label>
-<label>Plan <select name="plan"><option value="free">Free</option><option value="pro">Pro</option></select></label>
-<button type="submit">Sign up</button>
-</form>`,
+      SIGNUP_FORM,
     );
   }
 

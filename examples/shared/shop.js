@@ -7,6 +7,13 @@ export const PRODUCTS = [
   { id: '3', name: 'Ceramic mug', price: '9.50' },
 ];
 
+/** The signup form; its POST sends a `Signup` event with the chosen plan. */
+export const SIGNUP_FORM = `<form method="post" action="/signup">
+<label>Email <input type="email" name="email" required></label>
+<label>Plan <select name="plan"><option value="free">Free</option><option value="pro">Pro</option></select></label>
+<button type="submit">Sign up</button>
+</form>`;
+
 /** HTML-escapes text. */
 export const escape = (text) =>
   String(text).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]);

@@ -105,6 +105,36 @@ export interface Tracker<Req = IncomingMessage, Res = ServerResponse, C extends 
   shutdown(timeoutMs?: number): Promise<void>;
 }
 
+/** What a middleware built on a tracker exposes next to itself: its client, its counters and shutdown. */
+export interface TrackerHandle<C extends PirschDelivery = PirschDelivery> {
+  readonly client: C;
+  readonly ownsClient: boolean;
+  readonly tracked: number;
+  readonly skipped: Readonly<Record<SkipReason, number>>;
+  shutdown(timeoutMs?: number): Promise<void>;
+}
+
+/**
+ * Puts a tracker's `client`, `ownsClient`, live `tracked`/`skipped` counters and `shutdown` on a
+ * middleware function, so `app.use(middleware)` and `middleware.shutdown()` are one object.
+ *
+ * @example
+ * const tracker = createTracker(options);
+ * return exposeTracker(function pirschMiddleware(req, res, next) { ... }, tracker);
+ */
+export function exposeTracker<F extends object, C extends PirschDelivery>(
+  middleware: F,
+  tracker: TrackerHandle<C>,
+): F & TrackerHandle<C> {
+  return Object.defineProperties(middleware, {
+    client: { get: () => tracker.client, enumerable: true },
+    ownsClient: { value: tracker.ownsClient, enumerable: true },
+    tracked: { get: () => tracker.tracked, enumerable: true },
+    skipped: { get: () => tracker.skipped, enumerable: true },
+    shutdown: { value: (timeoutMs?: number) => tracker.shutdown(timeoutMs), enumerable: true },
+  }) as F & TrackerHandle<C>;
+}
+
 const TRACKING_KEYS: ReadonlySet<string> = new Set([
   'respectDnt',
   'methods',

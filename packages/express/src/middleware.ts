@@ -1,4 +1,4 @@
-import { createTracker } from '@pirsch-node/core';
+import { createTracker, exposeTracker } from '@pirsch-node/core';
 import type { PirschClient, PirschClientOptions, PirschDelivery, RequestContext, TrackingOptions } from '@pirsch-node/core';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Request, Response } from 'express';
@@ -55,13 +55,7 @@ export function pirsch(options: PirschExpressOptions): PirschMiddleware {
     next();
   }
 
-  return Object.defineProperties(pirschMiddleware, {
-    client: { get: () => tracker.client, enumerable: true },
-    ownsClient: { value: tracker.ownsClient, enumerable: true },
-    tracked: { get: () => tracker.tracked, enumerable: true },
-    skipped: { value: tracker.skipped, enumerable: true },
-    shutdown: { value: (timeoutMs?: number) => tracker.shutdown(timeoutMs), enumerable: true },
-  }) as PirschMiddleware;
+  return exposeTracker(pirschMiddleware, tracker) as PirschMiddleware;
 }
 
 /** `req.ip` (Express resolves it with the app's `trust proxy` setting); undefined if that fails. */

@@ -1,4 +1,4 @@
-import { createTracker } from '@pirsch-node/core';
+import { createTracker, exposeTracker } from '@pirsch-node/core';
 import type { PirschClient, PirschClientOptions, PirschDelivery, RequestContext, Tracker } from '@pirsch-node/core';
 import type { Context, Next, Response } from 'koa';
 import type { PirschKoaOptions, PirschKoaTrackingOptions, PirschMiddleware } from './types.js';
@@ -41,13 +41,7 @@ export function pirsch(options: PirschKoaOptions): PirschMiddleware<PirschDelive
     }
   }
 
-  return Object.defineProperties(pirschMiddleware, {
-    client: { get: () => tracker.client, enumerable: true },
-    ownsClient: { value: tracker.ownsClient, enumerable: true },
-    tracked: { get: () => tracker.tracked, enumerable: true },
-    skipped: { get: () => tracker.skipped, enumerable: true },
-    shutdown: { value: (timeoutMs?: number) => tracker.shutdown(timeoutMs), enumerable: true },
-  }) as PirschMiddleware<PirschDelivery>;
+  return exposeTracker(pirschMiddleware, tracker) as PirschMiddleware<PirschDelivery>;
 }
 
 /** Sets `ctx.state.pirsch`; never throws into the app. */

@@ -85,21 +85,23 @@ function language(acceptLanguage: string | undefined): string {
   return first.split('-')[0]?.toLowerCase() ?? '';
 }
 
+/** Minimum widths of Pirsch's screen classes, widest first. */
+const SCREEN_CLASSES: ReadonlyArray<readonly [number, string]> = [
+  [5120, 'UHD 5K'],
+  [3840, 'UHD 4K'],
+  [2560, 'WQHD'],
+  [1920, 'Full HD'],
+  [1280, 'HD'],
+  [1024, 'XL'],
+  [800, 'L'],
+  [600, 'M'],
+  [415, 'S'],
+];
+
 /** Screen classes by width, as Pirsch has them. */
 export function screenClass(width: number): string {
   if (!(width > 0)) return '';
-  const classes: [number, string][] = [
-    [5120, 'UHD 5K'],
-    [3840, 'UHD 4K'],
-    [2560, 'WQHD'],
-    [1920, 'Full HD'],
-    [1280, 'HD'],
-    [1024, 'XL'],
-    [800, 'L'],
-    [600, 'M'],
-    [415, 'S'],
-  ];
-  return classes.find(([min]) => width >= min)?.[1] ?? 'XS';
+  return SCREEN_CLASSES.find(([min]) => width >= min)?.[1] ?? 'XS';
 }
 
 /** The referrer as Pirsch reads it: the `ref` parameters win, `source`/`utm_source` fill in; self-referrals are dropped. */
