@@ -267,38 +267,50 @@ export class DeliveryQueue {
    * invalid on its own instead of failing its batch. Undefined when no item is left.
    */
   #serialize(batch: Batch, single: boolean): string | undefined {
-    // Each batch item is the item's JSON with `time` appended as text: no object is copied or
-    // reshaped, and items of the same millisecond share one date string.
-    let lastT = Number.NaN;
-    let lastTime = '';
-    const encode = (item: Item): string => {
-      const json = JSON.stringify(item.data);
-      if (single) return json;
-      if (item.t !== lastT) {
-        lastT = item.t;
-        lastTime = new Date(item.t).toISOString();
-      }
-      return json.length > 2 ? `${json.slice(0, -1)},"time":"${lastTime}"}` : `{"time":"${lastTime}"}`;
-    };
-    try {
-      return single ? encode(batch.items[0] as Item) : `[${batch.items.map(encode).join(',')}]`;
-    } catch {
-      const parts: string[] = [];
-      const bad: Item[] = [];
-      for (const item of batch.items) {
-        try {
-          parts.push(encode(item));
-        } catch {
-          bad.push(item);
+    if (!single) {
+      // `time` goes on each item's own object and the batch is one JSON.stringify: about twice as
+      // fast as one call per item. The queue owns every object it holds (the client copies what
+      // callers pass, the tracker's hits are its own), and a retry sets the same time again.
+      // Items of the same millisecond share one date string.
+      let lastT = Number.NaN;
+      let lastTime = '';
+      const data = new Array<object>(batch.items.length);
+      for (let i = 0; i < batch.items.length; i++) {
+        const item = batch.items[i] as Item;
+        if (item.t !== lastT) {
+          lastT = item.t;
+          lastTime = new Date(item.t).toISOString();
         }
+        (item.data as { time?: string }).time = lastTime;
+        data[i] = item.data;
       }
-      batch.items = batch.items.filter((item) => !bad.includes(item));
-      this.#counts.inFlight -= bad.length;
-      this.#counts.dropped += bad.length;
-      this.#release(bad, false);
-      this.#reporter.dropped('invalid', bad.length);
-      return parts.length === 0 ? undefined : single ? parts[0] : `[${parts.join(',')}]`;
+      try {
+        return JSON.stringify(data);
+      } catch {
+        // one of them cannot be serialised: find it below
+      }
+    } else {
+      try {
+        return JSON.stringify((batch.items[0] as Item).data);
+      } catch {
+        // dropped below
+      }
     }
+    const parts: string[] = [];
+    const bad: Item[] = [];
+    for (const item of batch.items) {
+      try {
+        parts.push(JSON.stringify(item.data));
+      } catch {
+        bad.push(item);
+      }
+    }
+    batch.items = batch.items.filter((item) => !bad.includes(item));
+    this.#counts.inFlight -= bad.length;
+    this.#counts.dropped += bad.length;
+    this.#release(bad, false);
+    this.#reporter.dropped('invalid', bad.length);
+    return parts.length === 0 ? undefined : single ? parts[0] : `[${parts.join(',')}]`;
   }
 
   /** A batch whose every item was dropped while serialising. */

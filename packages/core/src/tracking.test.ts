@@ -1,6 +1,8 @@
 import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { createPirschEmulator, type PirschEmulator } from '@pirsch-node/testing';
 import { request } from 'undici';
 import { afterAll, beforeAll, beforeEach, describe, expect, expectTypeOf, it } from 'vitest';
@@ -616,6 +618,47 @@ describe('trackWhenDone', () => {
     await closedPromise;
     app.closeAllConnections();
     app.close();
+    expect(rec.hits).toHaveLength(0);
+  });
+
+  it('an abandoned response keeps one finish listener, on itself only, and is collected with it', async () => {
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    const rec = recorder();
+    const tracker = createTracker({ client: rec });
+    let abandoned: WeakRef<ServerResponse> | undefined;
+    let counts: { finish: number; close: number; socket: number } | undefined;
+    let closed!: () => void;
+    const closedPromise = new Promise<void>((resolve) => (closed = resolve));
+    const app = createServer((req, res) => {
+      const before = { finish: res.listenerCount('finish'), close: res.listenerCount('close'), socket: req.socket.eventNames().length };
+      tracker.trackWhenDone({ raw: req, req, res }, res);
+      abandoned = new WeakRef(res);
+      res.writeHead(200);
+      res.write('partial');
+      res.on('close', () =>
+        setImmediate(() => {
+          counts = { finish: res.listenerCount('finish') - before.finish, close: res.listenerCount('close') - before.close - 1, socket: req.socket.eventNames().length - before.socket };
+          closed();
+        }),
+      );
+    });
+    app.listen(0, '127.0.0.1');
+    await once(app, 'listening');
+    const { port } = app.address() as AddressInfo;
+    const controller = new AbortController();
+    const response = await request(`http://127.0.0.1:${port}/abandoned`, { headers: UA, signal: controller.signal });
+    response.body.on('error', () => {});
+    controller.abort();
+    await closedPromise;
+    app.closeAllConnections();
+    await new Promise((resolve) => app.close(resolve));
+    expect(counts).toEqual({ finish: 1, close: 0, socket: 0 });
+    for (let i = 0; i < 10 && abandoned?.deref() !== undefined; i++) {
+      await new Promise((resolve) => setImmediate(resolve));
+      gc();
+    }
+    expect(abandoned?.deref()).toBeUndefined();
     expect(rec.hits).toHaveLength(0);
   });
 });

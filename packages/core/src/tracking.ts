@@ -89,14 +89,15 @@ export interface Tracker<Req = IncomingMessage, Res = ServerResponse, C extends 
   readonly tracked: number;
   /**
    * Called once the response is complete. Decides, extracts and enqueues. A second call for the
-   * same request (e.g. from both `finish` and `close`) is ignored. Never throws.
+   * same request (e.g. the same middleware mounted twice) is ignored. Never throws.
    */
   track(ctx: RequestContext<Req, Res>, status: number): void;
   /**
    * Tracks once `res` has been written completely (`finish`), with the status that went out
    * (`status()`, default `res.statusCode`). A response that closes before it finished (the client
-   * went away) is not tracked. Both listeners remove each other, so nothing is left on `res`; an
-   * already finished response is tracked at once, an already destroyed one is ignored. Never throws.
+   * went away) is not tracked. One `finish` listener, which takes itself off when it fires; on a
+   * response that never finishes it stays, and is collected with the response. An already
+   * finished response is tracked at once, an already destroyed one is ignored. Never throws.
    */
   trackWhenDone(ctx: RequestContext<Req, Res>, res: ServerResponse, status?: () => number): void;
   /** The per-request helper; the hit is built lazily on first use. Never throws. */
@@ -303,9 +304,10 @@ export function createTracker<Req, Res>(options: PirschAdapterOptions<Req, Res>)
 
   const skipped = Object.fromEntries(SKIP_REASONS.map((reason) => [reason, 0])) as Record<SkipReason, number>;
   let tracked = 0;
-  // Marks a request as decided, so a second `track` (finish and close both firing) is a no-op.
-  // A property on the request costs a few ns; a WeakSet lookup costs about 20 times that.
-  const decided = Symbol('pirsch.tracked');
+  // The requests decided, so a second `track` of one request (the same middleware mounted twice)
+  // is a no-op. A WeakSet, not a mark on the request: adding a property to a framework's request
+  // object costs microseconds (its prototype chain is long and slow), a WeakSet entry far less.
+  const decided = new WeakSet<object>();
 
   return {
     get client() {
@@ -319,9 +321,9 @@ export function createTracker<Req, Res>(options: PirschAdapterOptions<Req, Res>)
 
     track(ctx, status) {
       try {
-        const raw = ctx.raw as IncomingMessage & { [decided]?: true };
-        if (raw[decided] === true) return;
-        raw[decided] = true;
+        const raw = ctx.raw;
+        if (decided.has(raw)) return;
+        decided.add(raw);
         const path = typeof ctx.path === 'string' ? ctx.path : targetOf(raw);
         let reason = skipReason(raw, status, path, resolved);
         if (reason === undefined && resolved.filter !== undefined) {
@@ -347,10 +349,14 @@ export function createTracker<Req, Res>(options: PirschAdapterOptions<Req, Res>)
       try {
         if (res.writableFinished) return this.track(ctx, status ? status() : res.statusCode);
         if (res.destroyed) return;
-        // Shared listeners and one small record on the response instead of closures per request.
-        (res as PendingResponse)[PENDING] = { tracker: this as Tracker<unknown, unknown>, ctx: ctx as RequestContext<unknown, unknown>, status };
-        res.on('finish', onResponseFinish);
-        res.on('close', onResponseClose);
+        // Only 'finish': a response that never finishes (the client went away) is never tracked,
+        // and its listener goes with it. The listener takes itself off when it fires; node:http
+        // keeps one of its own on 'finish', so the emitter's table stays as it was.
+        const onFinish = (): void => {
+          res.removeListener('finish', onFinish);
+          if (res.writableFinished) this.track(ctx, status ? status() : res.statusCode);
+        };
+        res.on('finish', onFinish);
       } catch {
         // never into the app
       }
@@ -369,27 +375,6 @@ export function createTracker<Req, Res>(options: PirschAdapterOptions<Req, Res>)
       }
     },
   };
-}
-
-const PENDING = Symbol('pirsch.pending');
-type PendingResponse = ServerResponse & {
-  [PENDING]?: { tracker: Tracker<unknown, unknown>; ctx: RequestContext<unknown, unknown>; status: (() => number) | undefined };
-};
-
-/** Settles a response `trackWhenDone` watches: removes both listeners, then tracks if it finished. */
-function settleResponse(res: PendingResponse): void {
-  res.removeListener('finish', onResponseFinish);
-  res.removeListener('close', onResponseClose);
-  const pending = res[PENDING];
-  res[PENDING] = undefined;
-  // 'close' without a finished response: the client went away before it was complete.
-  if (pending !== undefined && res.writableFinished) pending.tracker.track(pending.ctx, pending.status ? pending.status() : res.statusCode);
-}
-function onResponseFinish(this: PendingResponse): void {
-  settleResponse(this);
-}
-function onResponseClose(this: PendingResponse): void {
-  settleResponse(this);
 }
 
 /** The framework's resolved protocol, when it is one a URL can have. */
