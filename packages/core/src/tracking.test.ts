@@ -225,6 +225,14 @@ describe('createTracker with a given client', () => {
     expect((args[0]?.[1] as AppResponse).raw.statusCode).toBe(200);
   });
 
+  it('tracks a request whose context is frozen', async () => {
+    const tracker = createTracker<AppRequest, AppResponse>({ client: rec });
+    setup = { tracker, context: (ctx) => void Object.freeze(ctx) };
+    await send('/frozen');
+    expect(rec.hits.map((hit) => new URL(hit.url).pathname)).toEqual(['/frozen']);
+    expect(tracker.tracked).toBe(1);
+  });
+
   it('tracks a request once even when track is called twice', async () => {
     const tracker = createTracker<AppRequest, AppResponse>({ client: rec });
     setup = { tracker, trackTwice: true };
