@@ -504,6 +504,50 @@ describe.each(versions)('$name', ({ express }) => {
       expect(emulator.hits.map((hit) => new URL(hit.url).pathname)).toEqual(['/']);
     });
 
+    it.each([
+      { name: 'before anything was written', path: '/late' },
+      { name: 'mid-stream', path: '/mid' },
+    ])('does not track a response the handler ends after the client left $name', async ({ path }) => {
+      const { app, delivered, middleware } = setup();
+      let arrived!: () => void;
+      const handlerReached = new Promise<void>((resolve) => (arrived = resolve));
+      let release!: () => void;
+      const released = new Promise<void>((resolve) => (release = resolve));
+      let ended!: () => void;
+      const handlerDone = new Promise<void>((resolve) => (ended = resolve));
+      app.get(['/late', '/mid'], async (req, res) => {
+        if (req.path === '/mid') res.write('first chunk');
+        arrived();
+        await released;
+        res.end('too late');
+        setImmediate(ended);
+      });
+      const server = app.listen(0, '127.0.0.1');
+      cleanups.push(
+        () =>
+          new Promise((resolve) => {
+            server.closeAllConnections();
+            server.close(resolve);
+          }),
+      );
+      await new Promise((resolve) => server.once('listening', resolve));
+      const { port } = server.address() as AddressInfo;
+      const left = httpRequest({ port, host: '127.0.0.1', path, headers: { 'user-agent': UA } });
+      left.on('error', () => {});
+      left.on('response', (response) => response.on('error', () => {}).resume());
+      left.end();
+      await handlerReached;
+      left.destroy();
+      await delivered(); // every response closed
+      release();
+      await handlerDone;
+
+      expect(middleware.tracked).toBe(0);
+      await request(server).get('/').set('User-Agent', UA).expect(200);
+      await delivered();
+      expect(emulator.hits.map((hit) => new URL(hit.url).pathname)).toEqual(['/']);
+    });
+
     it('leaves no listener behind on completed responses', async () => {
       const { app, delivered, responses } = setup();
       const agent = request.agent(app); // one keep-alive connection for all of them
