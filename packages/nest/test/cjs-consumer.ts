@@ -33,8 +33,18 @@ export async function runCjsConsumer(options: { nestRoot: string; baseUrl: strin
   await stat(built).catch(() => {
     throw new Error(`${built} is missing: build @pirsch-node/nest first (pnpm build)`);
   });
-  const work = join(options.nestRoot, '.tmp', 'cjs-consumer');
+  // One folder per process: two runs of the suite at once must not delete each other's app.
+  const work = join(options.nestRoot, '.tmp', `cjs-consumer-${process.pid}`);
   await rm(work, { recursive: true, force: true });
+  try {
+    return await compileAndRun(work, options);
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
+}
+
+/** Builds the consumer app in `work` with tsc and runs it; see runCjsConsumer. */
+async function compileAndRun(work: string, options: { baseUrl: string; accessKey: string }): Promise<CjsConsumerResult> {
   const installed = join(work, 'node_modules', '@pirsch-node', 'nest');
   await mkdir(join(work, 'src'), { recursive: true });
   await mkdir(installed, { recursive: true });
