@@ -267,34 +267,10 @@ export class DeliveryQueue {
    * invalid on its own instead of failing its batch. Undefined when no item is left.
    */
   #serialize(batch: Batch, single: boolean): string | undefined {
-    if (!single) {
-      // `time` goes on each item's own object and the batch is one JSON.stringify: about twice as
-      // fast as one call per item. The queue owns every object it holds (the client copies what
-      // callers pass, the tracker's hits are its own), and a retry sets the same time again.
-      // Items of the same millisecond share one date string.
-      let lastT = Number.NaN;
-      let lastTime = '';
-      const data = new Array<object>(batch.items.length);
-      for (let i = 0; i < batch.items.length; i++) {
-        const item = batch.items[i] as Item;
-        if (item.t !== lastT) {
-          lastT = item.t;
-          lastTime = new Date(item.t).toISOString();
-        }
-        (item.data as { time?: string }).time = lastTime;
-        data[i] = item.data;
-      }
-      try {
-        return JSON.stringify(data);
-      } catch {
-        // one of them cannot be serialised: find it below
-      }
-    } else {
-      try {
-        return JSON.stringify((batch.items[0] as Item).data);
-      } catch {
-        // dropped below
-      }
+    try {
+      return JSON.stringify(single ? (batch.items[0] as Item).data : stampedWithTime(batch.items));
+    } catch {
+      // one of them cannot be serialised: found below
     }
     const parts: string[] = [];
     const bad: Item[] = [];
@@ -358,4 +334,23 @@ export class DeliveryQueue {
 function clampTimeout(ms: number): number {
   if (Number.isNaN(ms) || ms < 0) return 0;
   return Math.min(ms, 2 ** 31 - 1);
+}
+
+/**
+ * The batch's objects, each with its `time` set on it, so the batch is one JSON.stringify (about
+ * twice as fast as one call per item). The queue owns every object it holds (the client copies
+ * what callers pass, the tracker's hits are its own), and a retry sets the same time again.
+ * Items of the same millisecond share one date string.
+ */
+function stampedWithTime(items: readonly Item[]): object[] {
+  let lastT = Number.NaN;
+  let lastTime = '';
+  return items.map((item) => {
+    if (item.t !== lastT) {
+      lastT = item.t;
+      lastTime = new Date(item.t).toISOString();
+    }
+    (item.data as { time?: string }).time = lastTime;
+    return item.data;
+  });
 }

@@ -75,6 +75,28 @@ function probe(app: Express): ResponseProbe {
   return { settled: async () => void (await Promise.all(closed)), listeners };
 }
 
+/**
+ * Serves `app` on loopback until the test ends and starts a GET of `path` whose client will go
+ * away: `leave()` destroys the connection. `url` is the server's, for requests afterwards.
+ */
+async function serveAndStartLeaving(app: Express, path: string): Promise<{ url: string; leave: () => void }> {
+  const server = app.listen(0, '127.0.0.1');
+  cleanups.push(
+    () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(resolve);
+      }),
+  );
+  await new Promise((resolve) => server.once('listening', resolve));
+  const { port } = server.address() as AddressInfo;
+  const leaving = httpRequest({ port, host: '127.0.0.1', path, headers: { 'user-agent': UA } });
+  leaving.on('error', () => {}); // the socket hang-up the test causes
+  leaving.on('response', (response) => response.on('error', () => {}).resume());
+  leaving.end();
+  return { url: `http://127.0.0.1:${port}`, leave: () => leaving.destroy() };
+}
+
 describe.each(versions)('$name', ({ express }) => {
   /** An app with `pirsch()` in front of a few routes, and what the tests need to look at it. */
   function setup(options: Omit<PirschExpressOptions, 'client'> = {}, configure?: (app: Express) => void) {
@@ -475,21 +497,9 @@ describe.each(versions)('$name', ({ express }) => {
       const handlerReached = new Promise<void>((resolve) => (reached = resolve));
       app.get('/slow', () => reached()); // never answers
 
-      const server = app.listen(0, '127.0.0.1');
-      cleanups.push(
-        () =>
-          new Promise((resolve) => {
-            server.closeAllConnections();
-            server.close(resolve);
-          }),
-      );
-      await new Promise((resolve) => server.once('listening', resolve));
-      const { port } = server.address() as AddressInfo;
-      const aborted = httpRequest({ port, host: '127.0.0.1', path: '/slow', headers: { 'user-agent': UA } });
-      aborted.on('error', () => {}); // the socket hang-up this test causes
-      aborted.end();
+      const { url, leave } = await serveAndStartLeaving(app, '/slow');
       await handlerReached;
-      aborted.destroy();
+      leave();
       await responses.settled();
 
       expect(middleware.tracked).toBe(0);
@@ -499,7 +509,7 @@ describe.each(versions)('$name', ({ express }) => {
       const [slow] = responses.listeners;
       expect(slow?.after).toEqual([(slow?.before[0] ?? 0) + 1, slow?.before[1]]);
 
-      await request(server).get('/').set('User-Agent', UA).expect(200);
+      await request(url).get('/').set('User-Agent', UA).expect(200);
       await delivered();
       expect(emulator.hits.map((hit) => new URL(hit.url).pathname)).toEqual(['/']);
     });
@@ -522,28 +532,15 @@ describe.each(versions)('$name', ({ express }) => {
         res.end('too late');
         setImmediate(ended);
       });
-      const server = app.listen(0, '127.0.0.1');
-      cleanups.push(
-        () =>
-          new Promise((resolve) => {
-            server.closeAllConnections();
-            server.close(resolve);
-          }),
-      );
-      await new Promise((resolve) => server.once('listening', resolve));
-      const { port } = server.address() as AddressInfo;
-      const left = httpRequest({ port, host: '127.0.0.1', path, headers: { 'user-agent': UA } });
-      left.on('error', () => {});
-      left.on('response', (response) => response.on('error', () => {}).resume());
-      left.end();
+      const { url, leave } = await serveAndStartLeaving(app, path);
       await handlerReached;
-      left.destroy();
+      leave();
       await delivered(); // every response closed
       release();
       await handlerDone;
 
       expect(middleware.tracked).toBe(0);
-      await request(server).get('/').set('User-Agent', UA).expect(200);
+      await request(url).get('/').set('User-Agent', UA).expect(200);
       await delivered();
       expect(emulator.hits.map((hit) => new URL(hit.url).pathname)).toEqual(['/']);
     });
