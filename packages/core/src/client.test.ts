@@ -220,6 +220,47 @@ describe('retries', () => {
     expect(errors[0]).toBeInstanceOf(PirschApiError);
   });
 
+  it('backs off as a whole while the API fails: a few requests per backoff, not one per batch; then everything goes', async () => {
+    emulator.failNext(1_000_000, { status: 503 });
+    // Backoff rounds of 50 to 100 ms (jitter between half and the whole of 100 ms).
+    const pirsch = client({ batchSize: 10, minRetryDelayMs: 100, maxRetryDelayMs: 100, maxRetries: 100 });
+    const started = Date.now();
+    let n = 0;
+    while (Date.now() - started < 400) {
+      for (let i = 0; i < 20; i++) pirsch.hit(hit(n++));
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    const elapsed = Date.now() - started;
+    const attempts = ingestRequests().length;
+    // Dozens of full batches were cut; one request per batch would be at least one each.
+    expect(n / 10).toBeGreaterThan(100);
+    // At most `concurrency` (4) requests per round of at least 50 ms, plus the first round.
+    expect(attempts).toBeLessThanOrEqual(4 * (Math.floor(elapsed / 50) + 2));
+    expect(pirsch.metrics.sent).toBe(0);
+
+    // The API answers again: the first success opens the gate for every batch waiting.
+    emulator.reset();
+    const recovering = Date.now();
+    expect(await pirsch.flush(5000)).toBe(true);
+    expect(Date.now() - recovering).toBeLessThan(2000);
+    expectEachOnce(n);
+    expect(pirsch.metrics).toMatchObject({ sent: n, failed: 0, dropped: 0 });
+  });
+
+  it('holds every request, not only the refused batch, for a Retry-After', async () => {
+    emulator.failNext(1, { status: 429, retryAfter: 1 });
+    const pirsch = client({ batchSize: 1, concurrency: 1 });
+    pirsch.hit(hit(1));
+    pirsch.hit(hit(2));
+    pirsch.hit(hit(3));
+    expect(await pirsch.flush(5000)).toBe(true);
+    const [refused, ...later] = ingestRequests();
+    expect(refused?.status).toBe(429);
+    expect(later.map((r) => r.status)).toEqual([200, 200, 200]);
+    for (const request of later) expect(request.time.getTime() - (refused?.time.getTime() ?? 0)).toBeGreaterThanOrEqual(900);
+    expectEachOnce(3);
+  });
+
   it('gives up after maxRetries and counts the items as failed', async () => {
     emulator.failNext(10, { status: 500 });
     const pirsch = client({ maxRetries: 2 });

@@ -3,7 +3,7 @@ import type { PirschError } from './errors.js';
 import type { ResolvedClientOptions } from './options.js';
 import type { ErrorReporter } from './reporter.js';
 import type { AuthorizedSend } from './requester.js';
-import { isRetryableError, retryDelay } from './retry.js';
+import { MAX_RETRY_AFTER_MS, isRetryableError, retryDelay } from './retry.js';
 import type { ClientMetrics } from './types.js';
 
 /** What the queue delivers, each to its own endpoints. */
@@ -28,7 +28,6 @@ interface Batch {
   kind: ItemKind;
   items: Item[];
   attempts: number;
-  retryTimer?: NodeJS.Timeout;
   /** Set by stop() while the batch was in flight: it was counted as dropped, ignore its outcome. */
   abandoned?: boolean;
 }
@@ -43,8 +42,15 @@ interface FlushWaiter {
 /**
  * The bounded, batching, retrying delivery queue. Items wait in per-kind buffers until a batch
  * is full or `flushIntervalMs` passes, then wait as ready batches for one of `concurrency` request
- * slots (p-queue). Failed requests are retried with backoff. `maxQueueSize` bounds every item held
- * (waiting, in flight, waiting to retry); past it the oldest waiting item is dropped.
+ * slots (p-queue). `maxQueueSize` bounds every item held (waiting, in flight, waiting to retry);
+ * past it the oldest waiting item is dropped.
+ *
+ * A request that fails in a way worth retrying (network, timeout, 408, 429, 5xx) closes a gate
+ * for the whole queue, not just its batch: the batch goes back among the ready ones in time order,
+ * and nothing is sent until the backoff passes (exponential over consecutive failed rounds, never
+ * shorter than a Retry-After). Then up to `concurrency` batches try again, oldest first, and the
+ * first success opens the gate for all. So an API that is down costs a few requests per backoff,
+ * not one (and its retries) per batch the app fills, and a rate limit is honoured by every request.
  */
 export class DeliveryQueue {
   readonly #options: ResolvedClientOptions;
@@ -54,12 +60,17 @@ export class DeliveryQueue {
   readonly #pending: Record<ItemKind, Item[]> = { hit: [], event: [], session: [] };
   /** Batches waiting for a request slot, oldest first. */
   readonly #ready: Batch[] = [];
-  /** Batches waiting for their retry timer, oldest first. */
-  readonly #retrying = new Set<Batch>();
   /** Batches in a request right now. */
   readonly #sending = new Set<Batch>();
   readonly #waiters = new Set<FlushWaiter>();
   #timer: NodeJS.Timeout | undefined;
+  /** p-queue tasks added and not yet started: at most one per ready batch. */
+  #tasks = 0;
+  /** Consecutive rounds of retryable failures; 0 while the API answers. */
+  #failedRounds = 0;
+  /** While a backoff lasts, no request starts before this time (ms since epoch). */
+  #closedUntil = 0;
+  #gateTimer: NodeJS.Timeout | undefined;
   #seq = 0;
   #held = 0;
   #stopped = false;
@@ -143,15 +154,13 @@ export class DeliveryQueue {
     this.#stopped = true;
     if (this.#timer) clearTimeout(this.#timer);
     this.#timer = undefined;
+    if (this.#gateTimer) clearTimeout(this.#gateTimer);
+    this.#gateTimer = undefined;
     this.#slots.clear();
+    this.#tasks = 0;
     const left: Item[] = [];
     for (const kind of KINDS) left.push(...this.#pending[kind].splice(0));
     for (const batch of this.#ready.splice(0)) left.push(...batch.items);
-    for (const batch of this.#retrying) {
-      clearTimeout(batch.retryTimer);
-      left.push(...batch.items);
-    }
-    this.#retrying.clear();
     for (const batch of this.#sending) {
       batch.abandoned = true;
       this.#counts.inFlight -= batch.items.length;
@@ -190,50 +199,78 @@ export class DeliveryQueue {
     this.#requestSlot();
   }
 
-  /** One waiting p-queue task per ready batch at most: evicted batches leave no task behind. */
+  /**
+   * One waiting p-queue task per ready batch at most (evicted batches leave no task behind), and
+   * none while the gate is closed: its timer asks again when it opens.
+   */
   #requestSlot(): void {
-    if (this.#slots.size < this.#ready.length) void this.#slots.add(this.#sendNext);
+    if (this.#gateTimer) return;
+    if (this.#tasks < this.#ready.length) {
+      this.#tasks++;
+      void this.#slots.add(this.#sendNext);
+    }
+  }
+
+  /** Closes the gate after a retryable failure, unless this round's failure already did. */
+  #backOff(retryAfterMs: number | undefined): number {
+    const now = Date.now();
+    if (now >= this.#closedUntil) {
+      // The first failure of a round: the next round waits longer.
+      this.#failedRounds++;
+      const delay = retryDelay(this.#failedRounds, this.#options.minRetryDelayMs, this.#options.maxRetryDelayMs, retryAfterMs);
+      this.#closedUntil = now + delay;
+    } else if (retryAfterMs !== undefined) {
+      // Another request of the same round was told to wait longer: every request waits.
+      this.#closedUntil = Math.max(this.#closedUntil, now + Math.min(retryAfterMs, MAX_RETRY_AFTER_MS));
+    }
+    if (this.#gateTimer) clearTimeout(this.#gateTimer);
+    this.#gateTimer = setTimeout(this.#openGate, this.#closedUntil - now).unref();
+    return this.#closedUntil - now;
+  }
+
+  readonly #openGate = (): void => {
+    this.#gateTimer = undefined;
+    this.#pump();
+  };
+
+  /** A task for every ready batch, as far as the gate allows. */
+  #pump(): void {
+    while (!this.#gateTimer && this.#tasks < this.#ready.length) this.#requestSlot();
+  }
+
+  /** Puts a batch back among the ready ones, in time order (batches fail in any order). */
+  #requeue(batch: Batch): void {
+    const first = batch.items[0]?.seq ?? 0;
+    let at = this.#ready.findIndex((other) => (other.items[0]?.seq ?? 0) > first);
+    if (at === -1) at = this.#ready.length;
+    this.#ready.splice(at, 0, batch);
   }
 
   /** Drops the oldest item that is not in flight. False when every held item is in flight. */
   #evictOldest(): boolean {
-    let oldest: { seq: number; take: () => Item } | undefined;
-    const consider = (seq: number | undefined, take: () => Item) => {
-      if (seq !== undefined && (oldest === undefined || seq < oldest.seq)) oldest = { seq, take };
-    };
-    const firstRetry = this.#retrying.values().next().value;
-    if (firstRetry) {
-      consider(firstRetry.items[0]?.seq, () => {
-        const item = firstRetry.items.shift() as Item;
-        if (firstRetry.items.length === 0) {
-          clearTimeout(firstRetry.retryTimer);
-          this.#retrying.delete(firstRetry);
-        }
-        return item;
-      });
-    }
-    const firstReady = this.#ready[0];
-    if (firstReady) {
-      consider(firstReady.items[0]?.seq, () => {
-        const item = firstReady.items.shift() as Item;
-        if (firstReady.items.length === 0) this.#ready.shift();
-        return item;
-      });
-    }
+    // The oldest waiting item heads the first ready batch or one kind's waiting list. No closure
+    // and no array per call: while the API is down this runs for every item the app adds.
+    let from = this.#ready[0]?.items;
     for (const kind of KINDS) {
       const pending = this.#pending[kind];
-      consider(pending[0]?.seq, () => pending.shift() as Item);
+      if (pending.length > 0 && (from === undefined || from.length === 0 || (pending[0] as Item).seq < (from[0] as Item).seq)) from = pending;
     }
-    if (!oldest) return false;
-    this.#release([oldest.take()], false);
+    const item = from?.shift();
+    if (item === undefined) return false;
+    if (this.#ready[0]?.items.length === 0) this.#ready.shift();
+    if (this.#waiters.size > 0) this.#release([item], false);
+    else this.#held--;
     this.#counts.dropped++;
     this.#reporter.dropped('queue-full', 1);
     return true;
   }
 
   readonly #sendNext = async (): Promise<void> => {
+    this.#tasks = Math.max(0, this.#tasks - 1);
+    // The gate closed while this task waited for a slot: its batch waits for the gate's timer.
+    if (this.#gateTimer || this.#stopped) return;
     const batch = this.#ready.shift();
-    if (!batch || this.#stopped) return;
+    if (!batch) return;
     const count = batch.items.length;
     this.#counts.inFlight += count;
     const { kind } = batch;
@@ -251,6 +288,12 @@ export class DeliveryQueue {
       this.#counts.inFlight -= delivered.length;
       this.#counts.sent += delivered.length;
       this.#reporter.authenticated();
+      if (this.#failedRounds > 0) {
+        // The API answers again: everything waiting goes, at full concurrency.
+        this.#failedRounds = 0;
+        this.#closedUntil = 0;
+        this.#pump();
+      }
       this.#release(delivered, true);
       if (this.#options.debug) this.#options.logger?.debug?.(`[pirsch] delivered ${delivered.length} ${kind}${delivered.length === 1 ? '' : 's'} to POST ${path} in ${Date.now() - started} ms`);
     } catch (error) {
@@ -299,21 +342,16 @@ export class DeliveryQueue {
     if (batch.attempts < this.#options.maxRetries && isRetryableError(error)) {
       batch.attempts++;
       this.#counts.retried++;
-      const retryAfterMs = (error as { retryAfterMs?: number }).retryAfterMs;
-      const delay = retryDelay(batch.attempts, this.#options.minRetryDelayMs, this.#options.maxRetryDelayMs, retryAfterMs);
+      const delay = this.#backOff((error as { retryAfterMs?: number }).retryAfterMs);
       if (this.#options.debug) this.#options.logger?.debug?.(`[pirsch] ${error.message}; retry ${batch.attempts} of ${this.#options.maxRetries} in ${Math.round(delay)} ms`);
-      this.#retrying.add(batch);
-      batch.retryTimer = setTimeout(() => {
-        this.#retrying.delete(batch);
-        if (this.#stopped || batch.items.length === 0) return;
-        this.#ready.unshift(batch); // older than anything cut since: keep time order
-        this.#requestSlot();
-      }, delay).unref();
+      this.#requeue(batch);
       return;
     }
     this.#counts.failed += count;
     this.#release(batch.items, false);
     this.#reporter.failure(error);
+    // Given up on this batch, not on the API: the others wait out a backoff all the same.
+    if (isRetryableError(error)) this.#backOff((error as { retryAfterMs?: number }).retryAfterMs);
   }
 
   /** Items leave the queue (delivered, failed or dropped): update holdings and flush waiters. */
