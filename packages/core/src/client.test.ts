@@ -1,7 +1,9 @@
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { inspect } from 'node:util';
 import { createPirschEmulator, type PirschEmulator } from '@pirsch-node/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createClient, type PirschClient } from './client.js';
+import { ENQUEUE_OWNED_HIT, createClient, type OwnedHitSink, type PirschClient } from './client.js';
 import { PirschApiError, PirschConfigError, PirschDropError, type PirschError } from './errors.js';
 import type { Hit, PirschClientOptions } from './types.js';
 
@@ -272,6 +274,38 @@ describe('retries', () => {
 });
 
 describe('bounded memory', () => {
+  it('keeps a waiting batch as its request body only: the item objects are collectable once it is cut', async () => {
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    emulator.hangNext(1);
+    const pirsch = client({ batchSize: 2, concurrency: 1 });
+    const sink = pirsch as unknown as OwnedHitSink;
+    // Hits handed over as the tracker hands its own: the queue holds these very objects.
+    const handOver = (from: number) => {
+      const refs: WeakRef<Hit>[] = [];
+      for (const n of [from, from + 1]) {
+        const owned = hit(n);
+        refs.push(new WeakRef(owned));
+        sink[ENQUEUE_OWNED_HIT](owned);
+      }
+      return refs;
+    };
+    handOver(1); // the first batch: in a request that hangs
+    await emulator.waitFor((e) => e.requests.some((r) => r.path === '/api/v1/hit/batch'));
+    const waiting = handOver(3); // the second: cut, waiting for the one slot
+    expect(pirsch.metrics).toMatchObject({ queued: 2, inFlight: 2 });
+    for (let i = 0; i < 10 && waiting.some((ref) => ref.deref() !== undefined); i++) {
+      await new Promise((resolve) => setImmediate(resolve));
+      gc();
+    }
+    expect(waiting.map((ref) => ref.deref())).toEqual([undefined, undefined]);
+
+    // Nothing of them is lost: the hanging request is cut off, retried, and both batches arrive.
+    emulator.reset();
+    expect(await pirsch.flush(5000)).toBe(true);
+    expect(urls()).toEqual([1, 2, 3, 4].map((n) => hit(n).url).sort());
+  });
+
   it('holds maxQueueSize with a dead API, drops the oldest, reports drops summed, and flush(500) returns false in time', async () => {
     emulator.setAvailable(false);
     const errors: PirschError[] = [];

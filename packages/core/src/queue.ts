@@ -24,9 +24,19 @@ interface Item {
   data: object;
 }
 
+/**
+ * A cut batch: its request body serialised at once, so what waits (for a slot, a retry, the API
+ * to come back) is one string, not dozens of objects the garbage collector must trace, and its
+ * items' objects are garbage as soon as it is cut.
+ */
 interface Batch {
   kind: ItemKind;
-  items: Item[];
+  /** The items' sequence numbers, oldest first, for flush waiters. */
+  seqs: number[];
+  /** The request body. */
+  json: string;
+  /** One item to a single endpoint (batchSize 1). */
+  single: boolean;
   attempts: number;
   /** Set by stop() while the batch was in flight: it was counted as dropped, ignore its outcome. */
   abandoned?: boolean;
@@ -43,7 +53,8 @@ interface FlushWaiter {
  * The bounded, batching, retrying delivery queue. Items wait in per-kind buffers until a batch
  * is full or `flushIntervalMs` passes, then wait as ready batches for one of `concurrency` request
  * slots (p-queue). `maxQueueSize` bounds every item held (waiting, in flight, waiting to retry);
- * past it the oldest waiting item is dropped.
+ * past it the oldest waiting items are dropped: the oldest waiting batch, or the oldest item not
+ * yet in one.
  *
  * A request that fails in a way worth retrying (network, timeout, 408, 429, 5xx) closes a gate
  * for the whole queue, not just its batch: the batch goes back among the ready ones in time order,
@@ -158,13 +169,13 @@ export class DeliveryQueue {
     this.#gateTimer = undefined;
     this.#slots.clear();
     this.#tasks = 0;
-    const left: Item[] = [];
-    for (const kind of KINDS) left.push(...this.#pending[kind].splice(0));
-    for (const batch of this.#ready.splice(0)) left.push(...batch.items);
+    const left: number[] = [];
+    for (const kind of KINDS) for (const item of this.#pending[kind].splice(0)) left.push(item.seq);
+    for (const batch of this.#ready.splice(0)) left.push(...batch.seqs);
     for (const batch of this.#sending) {
       batch.abandoned = true;
-      this.#counts.inFlight -= batch.items.length;
-      left.push(...batch.items);
+      this.#counts.inFlight -= batch.seqs.length;
+      left.push(...batch.seqs);
     }
     this.#sending.clear();
     if (left.length > 0) {
@@ -189,13 +200,14 @@ export class DeliveryQueue {
   /** Moves up to `batchSize` waiting items of a kind into a ready batch and asks for a slot. */
   #cut(kind: ItemKind): void {
     const items = this.#pending[kind].splice(0, this.#options.batchSize);
-    if (items.length === 0) return;
+    const batch = this.#batchOf(kind, items);
     // Nothing left waiting: the interval timer would only send a needlessly small batch later.
     if (this.#timer && this.#pending.hit.length === 0 && this.#pending.event.length === 0 && this.#pending.session.length === 0) {
       clearTimeout(this.#timer);
       this.#timer = undefined;
     }
-    this.#ready.push({ kind, items, attempts: 0 });
+    if (batch === undefined) return;
+    this.#ready.push(batch);
     this.#requestSlot();
   }
 
@@ -240,28 +252,40 @@ export class DeliveryQueue {
 
   /** Puts a batch back among the ready ones, in time order (batches fail in any order). */
   #requeue(batch: Batch): void {
-    const first = batch.items[0]?.seq ?? 0;
-    let at = this.#ready.findIndex((other) => (other.items[0]?.seq ?? 0) > first);
+    const first = batch.seqs[0] ?? 0;
+    let at = this.#ready.findIndex((other) => (other.seqs[0] ?? 0) > first);
     if (at === -1) at = this.#ready.length;
     this.#ready.splice(at, 0, batch);
   }
 
   /** Drops the oldest item that is not in flight. False when every held item is in flight. */
   #evictOldest(): boolean {
-    // The oldest waiting item heads the first ready batch or one kind's waiting list. No closure
-    // and no array per call: while the API is down this runs for every item the app adds.
-    let from = this.#ready[0]?.items;
+    // The oldest waiting item heads the first ready batch (dropped whole: its body is one string)
+    // or one kind's waiting list. No closure and no array per call: while the API is down this
+    // runs for every item the app adds.
+    const batch = this.#ready[0];
+    let from: Item[] | undefined;
+    let oldest = batch?.seqs[0] ?? Number.POSITIVE_INFINITY;
     for (const kind of KINDS) {
       const pending = this.#pending[kind];
-      if (pending.length > 0 && (from === undefined || from.length === 0 || (pending[0] as Item).seq < (from[0] as Item).seq)) from = pending;
+      if (pending.length > 0 && (pending[0] as Item).seq < oldest) {
+        from = pending;
+        oldest = (pending[0] as Item).seq;
+      }
     }
-    const item = from?.shift();
-    if (item === undefined) return false;
-    if (this.#ready[0]?.items.length === 0) this.#ready.shift();
-    if (this.#waiters.size > 0) this.#release([item], false);
-    else this.#held--;
-    this.#counts.dropped++;
-    this.#reporter.dropped('queue-full', 1);
+    if (from !== undefined) {
+      const item = from.shift() as Item;
+      if (this.#waiters.size > 0) this.#release([item.seq], false);
+      else this.#held--;
+      this.#counts.dropped++;
+      this.#reporter.dropped('queue-full', 1);
+      return true;
+    }
+    if (batch === undefined) return false;
+    this.#ready.shift();
+    this.#release(batch.seqs, false);
+    this.#counts.dropped += batch.seqs.length;
+    this.#reporter.dropped('queue-full', batch.seqs.length);
     return true;
   }
 
@@ -271,22 +295,18 @@ export class DeliveryQueue {
     if (this.#gateTimer || this.#stopped) return;
     const batch = this.#ready.shift();
     if (!batch) return;
-    const count = batch.items.length;
+    const count = batch.seqs.length;
     this.#counts.inFlight += count;
-    const { kind } = batch;
-    const single = this.#options.batchSize === 1 && count === 1;
-    const path = single ? ENDPOINTS[kind].single : ENDPOINTS[kind].batch;
+    const { kind, json } = batch;
+    const path = batch.single ? ENDPOINTS[kind].single : ENDPOINTS[kind].batch;
     const started = Date.now();
     this.#sending.add(batch);
     try {
-      const json = this.#serialize(batch, single);
-      if (json === undefined) return this.#settleEmpty(batch);
       await this.#send({ method: 'POST', path, json });
       if (batch.abandoned) return;
-      const delivered = batch.items;
       this.#sending.delete(batch);
-      this.#counts.inFlight -= delivered.length;
-      this.#counts.sent += delivered.length;
+      this.#counts.inFlight -= count;
+      this.#counts.sent += count;
       this.#reporter.authenticated();
       if (this.#failedRounds > 0) {
         // The API answers again: everything waiting goes, at full concurrency.
@@ -294,51 +314,54 @@ export class DeliveryQueue {
         this.#closedUntil = 0;
         this.#pump();
       }
-      this.#release(delivered, true);
-      if (this.#options.debug) this.#options.logger?.debug?.(`[pirsch] delivered ${delivered.length} ${kind}${delivered.length === 1 ? '' : 's'} to POST ${path} in ${Date.now() - started} ms`);
+      this.#release(batch.seqs, true);
+      if (this.#options.debug) this.#options.logger?.debug?.(`[pirsch] delivered ${count} ${kind}${count === 1 ? '' : 's'} to POST ${path} in ${Date.now() - started} ms`);
     } catch (error) {
       if (batch.abandoned) return;
       this.#sending.delete(batch);
-      this.#counts.inFlight -= batch.items.length;
+      this.#counts.inFlight -= count;
       this.#failed(batch, error as PirschError);
     }
   };
 
   /**
-   * The request body: single endpoints take the object itself; batch items carry the time they
-   * happened. An item JSON cannot carry (a BigInt, a cycle, a throwing getter) is dropped as
-   * invalid on its own instead of failing its batch. Undefined when no item is left.
+   * Serialises cut items into a batch. Single endpoints take the object itself; batch items carry
+   * the time they happened. An item JSON cannot carry (a BigInt, a cycle, a throwing getter) is
+   * dropped as invalid on its own instead of failing its batch. Undefined when no item is left.
    */
-  #serialize(batch: Batch, single: boolean): string | undefined {
+  #batchOf(kind: ItemKind, items: Item[]): Batch | undefined {
+    if (items.length === 0) return undefined;
+    const single = this.#options.batchSize === 1 && items.length === 1;
+    let json: string | undefined;
     try {
-      return JSON.stringify(single ? (batch.items[0] as Item).data : stampedWithTime(batch.items));
+      json = JSON.stringify(single ? (items[0] as Item).data : stampedWithTime(items));
     } catch {
       // one of them cannot be serialised: found below
     }
-    const parts: string[] = [];
-    const bad: Item[] = [];
-    for (const item of batch.items) {
-      try {
-        parts.push(JSON.stringify(item.data));
-      } catch {
-        bad.push(item);
+    if (json === undefined) {
+      const parts: string[] = [];
+      const bad: number[] = [];
+      const good: Item[] = [];
+      for (const item of items) {
+        try {
+          parts.push(JSON.stringify(item.data));
+          good.push(item);
+        } catch {
+          bad.push(item.seq);
+        }
       }
+      this.#counts.dropped += bad.length;
+      this.#release(bad, false);
+      this.#reporter.dropped('invalid', bad.length);
+      if (good.length === 0) return undefined;
+      items = good;
+      json = single ? parts[0] : `[${parts.join(',')}]`;
     }
-    batch.items = batch.items.filter((item) => !bad.includes(item));
-    this.#counts.inFlight -= bad.length;
-    this.#counts.dropped += bad.length;
-    this.#release(bad, false);
-    this.#reporter.dropped('invalid', bad.length);
-    return parts.length === 0 ? undefined : single ? parts[0] : `[${parts.join(',')}]`;
-  }
-
-  /** A batch whose every item was dropped while serialising. */
-  #settleEmpty(batch: Batch): void {
-    this.#sending.delete(batch);
+    return { kind, seqs: items.map((item) => item.seq), json: json as string, single, attempts: 0 };
   }
 
   #failed(batch: Batch, error: PirschError): void {
-    const count = batch.items.length;
+    const count = batch.seqs.length;
     if (batch.attempts < this.#options.maxRetries && isRetryableError(error)) {
       batch.attempts++;
       this.#counts.retried++;
@@ -348,18 +371,18 @@ export class DeliveryQueue {
       return;
     }
     this.#counts.failed += count;
-    this.#release(batch.items, false);
+    this.#release(batch.seqs, false);
     this.#reporter.failure(error);
     // Given up on this batch, not on the API: the others wait out a backoff all the same.
     if (isRetryableError(error)) this.#backOff((error as { retryAfterMs?: number }).retryAfterMs);
   }
 
   /** Items leave the queue (delivered, failed or dropped): update holdings and flush waiters. */
-  #release(items: Item[], delivered: boolean): void {
-    this.#held -= items.length;
+  #release(seqs: readonly number[], delivered: boolean): void {
+    this.#held -= seqs.length;
     for (const waiter of this.#waiters) {
       let mine = 0;
-      for (const item of items) if (item.seq <= waiter.target) mine++;
+      for (const seq of seqs) if (seq <= waiter.target) mine++;
       if (mine === 0) continue;
       waiter.remaining -= mine;
       if (!delivered) waiter.ok = false;
@@ -377,8 +400,8 @@ function clampTimeout(ms: number): number {
 /**
  * The batch's objects, each with its `time` set on it, so the batch is one JSON.stringify (about
  * twice as fast as one call per item). The queue owns every object it holds (the client copies
- * what callers pass, the tracker's hits are its own), and a retry sets the same time again.
- * Items of the same millisecond share one date string.
+ * what callers pass, the tracker's hits are its own). Items of the same millisecond share one
+ * date string.
  */
 function stampedWithTime(items: readonly Item[]): object[] {
   let lastT = Number.NaN;
