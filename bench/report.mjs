@@ -264,7 +264,9 @@ export function renderMarkdown({ env, settings, table, checks, micro, runs, comm
     push(
       'Real `IncomingMessage` objects with the same browser headers, built outside the timing; 300 timed chunks of 1000 calls ' +
         'after 50 warm-up chunks. Between chunks (untimed) the client delivers what the chunk enqueued to the emulator, so each chunk meets ' +
-        'the queue as a server under sustainable load does. The decision and extraction rows turn the event loop only.',
+        'the queue as a server under sustainable load does. The decision and extraction rows turn the event loop only. ' +
+        '`client.hit()` only queues: a batch is serialised in a microtask right after the call that cut it, still in the same ' +
+        'event-loop turn, which the last row includes.',
       '',
     );
     push('| What | ns/op (median) | ns/op (mean) |', '| --- | ---: | ---: |');
@@ -273,6 +275,7 @@ export function renderMarkdown({ env, settings, table, checks, micro, runs, comm
       extraction: '`hitFromRequest(req)`',
       enqueue: '`client.hit(hit)` (enqueue; batching included)',
       track: '`tracker.track()` of a tracked page: decision + extraction + enqueue',
+      trackAndBatch: 'the same, plus the microtask after the calls: serialising each cut batch (one per 50 hits) and starting its request',
     };
     for (const [key, text] of Object.entries(rows)) {
       const value = micro.perRequest[key];

@@ -25,16 +25,18 @@ interface Item {
 }
 
 /**
- * A cut batch: its request body serialised at once, so what waits (for a slot, a retry, the API
- * to come back) is one string, not dozens of objects the garbage collector must trace, and its
- * items' objects are garbage as soon as it is cut.
+ * A cut batch. Its request body is serialised in a microtask right after the cut, off the
+ * caller's stack, so what waits (for a slot, a retry, the API to come back) is one string, not
+ * dozens of objects the garbage collector must trace, and the items' objects are garbage.
  */
 interface Batch {
   kind: ItemKind;
   /** The items' sequence numbers, oldest first, for flush waiters. */
   seqs: number[];
-  /** The request body. */
-  json: string;
+  /** The items until the batch is serialised (or dropped), then undefined. */
+  items: Item[] | undefined;
+  /** The request body, once serialised. */
+  json: string | undefined;
   /** One item to a single endpoint (batchSize 1). */
   single: boolean;
   attempts: number;
@@ -75,6 +77,8 @@ export class DeliveryQueue {
   readonly #sending = new Set<Batch>();
   readonly #waiters = new Set<FlushWaiter>();
   #timer: NodeJS.Timeout | undefined;
+  /** Batches cut in this turn, to serialise in the microtask after it. */
+  #cutNow: Batch[] = [];
   /** p-queue tasks added and not yet started: at most one per ready batch. */
   #tasks = 0;
   /** Consecutive rounds of retryable failures; 0 while the API answers. */
@@ -169,6 +173,7 @@ export class DeliveryQueue {
     this.#gateTimer = undefined;
     this.#slots.clear();
     this.#tasks = 0;
+    this.#cutNow = [];
     const left: number[] = [];
     for (const kind of KINDS) for (const item of this.#pending[kind].splice(0)) left.push(item.seq);
     for (const batch of this.#ready.splice(0)) left.push(...batch.seqs);
@@ -200,16 +205,26 @@ export class DeliveryQueue {
   /** Moves up to `batchSize` waiting items of a kind into a ready batch and asks for a slot. */
   #cut(kind: ItemKind): void {
     const items = this.#pending[kind].splice(0, this.#options.batchSize);
-    const batch = this.#batchOf(kind, items);
     // Nothing left waiting: the interval timer would only send a needlessly small batch later.
     if (this.#timer && this.#pending.hit.length === 0 && this.#pending.event.length === 0 && this.#pending.session.length === 0) {
       clearTimeout(this.#timer);
       this.#timer = undefined;
     }
-    if (batch === undefined) return;
+    if (items.length === 0) return;
+    const single = this.#options.batchSize === 1 && items.length === 1;
+    const batch: Batch = { kind, seqs: items.map((item) => item.seq), items, json: undefined, single, attempts: 0 };
     this.#ready.push(batch);
-    this.#requestSlot();
+    // Serialised and offered to a request slot after the caller's code, in one microtask per turn:
+    // enqueue stays O(1), and no item's toJSON runs inside a hit() or event() call.
+    if (this.#cutNow.push(batch) === 1) queueMicrotask(this.#afterCut);
   }
+
+  readonly #afterCut = (): void => {
+    const cut = this.#cutNow;
+    this.#cutNow = [];
+    for (const batch of cut) this.#serialize(batch);
+    for (let i = 0; i < cut.length; i++) this.#requestSlot();
+  };
 
   /**
    * One waiting p-queue task per ready batch at most (evicted batches leave no task behind), and
@@ -283,6 +298,7 @@ export class DeliveryQueue {
     }
     if (batch === undefined) return false;
     this.#ready.shift();
+    batch.items = undefined; // not to be serialised any more
     this.#release(batch.seqs, false);
     this.#counts.dropped += batch.seqs.length;
     this.#reporter.dropped('queue-full', batch.seqs.length);
@@ -295,9 +311,12 @@ export class DeliveryQueue {
     if (this.#gateTimer || this.#stopped) return;
     const batch = this.#ready.shift();
     if (!batch) return;
+    this.#serialize(batch); // when this runs before the microtask after its cut
+    const { json } = batch;
+    if (json === undefined) return; // every item was dropped as invalid
     const count = batch.seqs.length;
     this.#counts.inFlight += count;
-    const { kind, json } = batch;
+    const { kind } = batch;
     const path = batch.single ? ENDPOINTS[kind].single : ENDPOINTS[kind].batch;
     const started = Date.now();
     this.#sending.add(batch);
@@ -325,39 +344,40 @@ export class DeliveryQueue {
   };
 
   /**
-   * Serialises cut items into a batch. Single endpoints take the object itself; batch items carry
-   * the time they happened. An item JSON cannot carry (a BigInt, a cycle, a throwing getter) is
-   * dropped as invalid on its own instead of failing its batch. Undefined when no item is left.
+   * Serialises a cut batch once. Single endpoints take the object itself; batch items carry the
+   * time they happened. An item JSON cannot carry (a BigInt, a cycle, a throwing getter) is
+   * dropped as invalid on its own instead of failing its batch; a batch left empty leaves the queue.
    */
-  #batchOf(kind: ItemKind, items: Item[]): Batch | undefined {
-    if (items.length === 0) return undefined;
-    const single = this.#options.batchSize === 1 && items.length === 1;
-    let json: string | undefined;
+  #serialize(batch: Batch): void {
+    const { items } = batch;
+    if (items === undefined) return;
+    batch.items = undefined;
     try {
-      json = JSON.stringify(single ? (items[0] as Item).data : stampedWithTime(items));
+      batch.json = JSON.stringify(batch.single ? (items[0] as Item).data : stampedWithTime(items));
+      return;
     } catch {
       // one of them cannot be serialised: found below
     }
-    if (json === undefined) {
-      const parts: string[] = [];
-      const bad: number[] = [];
-      const good: Item[] = [];
-      for (const item of items) {
-        try {
-          parts.push(JSON.stringify(item.data));
-          good.push(item);
-        } catch {
-          bad.push(item.seq);
-        }
+    const parts: string[] = [];
+    const good: number[] = [];
+    const bad: number[] = [];
+    for (const item of items) {
+      try {
+        parts.push(JSON.stringify(item.data));
+        good.push(item.seq);
+      } catch {
+        bad.push(item.seq);
       }
-      this.#counts.dropped += bad.length;
-      this.#release(bad, false);
-      this.#reporter.dropped('invalid', bad.length);
-      if (good.length === 0) return undefined;
-      items = good;
-      json = single ? parts[0] : `[${parts.join(',')}]`;
     }
-    return { kind, seqs: items.map((item) => item.seq), json: json as string, single, attempts: 0 };
+    batch.seqs = good;
+    this.#counts.dropped += bad.length;
+    this.#release(bad, false);
+    this.#reporter.dropped('invalid', bad.length);
+    if (good.length > 0) batch.json = batch.single ? parts[0] : `[${parts.join(',')}]`;
+    else {
+      const at = this.#ready.indexOf(batch);
+      if (at !== -1) this.#ready.splice(at, 1);
+    }
   }
 
   #failed(batch: Batch, error: PirschError): void {
