@@ -152,6 +152,30 @@ describe('auth', () => {
     expectEachOnce(10);
   });
 
+  it('retries a batch refused (401) even with the token renewed for it, and loses nothing', async () => {
+    const errors: PirschError[] = [];
+    const pirsch = client({ onError: (error) => errors.push(error) });
+    // The cached token is refused, and so is the fresh one the client fetches for its second try.
+    emulator.failNext(2, { status: 401 });
+    for (let i = 0; i < 3; i++) pirsch.hit(hit(i));
+    expect(await pirsch.flush(5000)).toBe(true);
+    expectEachOnce(3);
+    expect(ingestRequests().map((r) => r.status)).toEqual([401, 401, 200]);
+    expect(pirsch.metrics).toMatchObject({ sent: 3, failed: 0, retried: 1 });
+    expect(errors).toEqual([]);
+  });
+
+  it('gives up on a batch an access key cannot send (401) at once: the key will not get right', async () => {
+    const errors: PirschError[] = [];
+    const pirsch = client({ clientId: undefined, clientSecret: undefined, accessKey: emulator.accessKey, onError: (error) => errors.push(error) });
+    emulator.failNext(1, { status: 401 });
+    pirsch.hit(hit(1));
+    expect(await pirsch.flush(5000)).toBe(false);
+    expect(ingestRequests().map((r) => r.status)).toEqual([401]);
+    expect(pirsch.metrics).toMatchObject({ sent: 0, failed: 1, retried: 0 });
+    expect((errors[0] as PirschApiError).status).toBe(401);
+  });
+
   it('reports bad credentials once through onError, never showing the secret', async () => {
     const errors: PirschError[] = [];
     const secret = 'very-secret-value-123';

@@ -1,5 +1,5 @@
 import PQueue from 'p-queue';
-import type { PirschError } from './errors.js';
+import { PirschApiError, type PirschError } from './errors.js';
 import type { ResolvedClientOptions } from './options.js';
 import type { ErrorReporter } from './reporter.js';
 import type { AuthorizedSend } from './requester.js';
@@ -273,7 +273,7 @@ export class DeliveryQueue {
     this.#ready.splice(at, 0, batch);
   }
 
-  /** Drops the oldest item that is not in flight. False when every held item is in flight. */
+  /** Drops the oldest waiting items to make room. False when every held item is in flight. */
   #evictOldest(): boolean {
     // The oldest waiting item heads the first ready batch (dropped whole: its body is one string)
     // or one kind's waiting list. No closure and no array per call: while the API is down this
@@ -380,9 +380,21 @@ export class DeliveryQueue {
     }
   }
 
+  /**
+   * Worth another try: what `isRetryableError` says, and with client credentials also an ingest
+   * call refused (401) even after the token was renewed for it: the token was revoked between
+   * being issued and used, and the next attempt fetches another. Not a refused token request:
+   * wrong credentials do not get right by asking again.
+   */
+  #retryable(error: PirschError): boolean {
+    if (isRetryableError(error)) return true;
+    return this.#options.auth.kind === 'client' && error instanceof PirschApiError && error.status === 401 && !error.request.endsWith('/api/v1/token');
+  }
+
   #failed(batch: Batch, error: PirschError): void {
     const count = batch.seqs.length;
-    if (batch.attempts < this.#options.maxRetries && isRetryableError(error)) {
+    const retryable = this.#retryable(error);
+    if (batch.attempts < this.#options.maxRetries && retryable) {
       batch.attempts++;
       this.#counts.retried++;
       const delay = this.#backOff((error as { retryAfterMs?: number }).retryAfterMs);
@@ -394,7 +406,7 @@ export class DeliveryQueue {
     this.#release(batch.seqs, false);
     this.#reporter.failure(error);
     // Given up on this batch, not on the API: the others wait out a backoff all the same.
-    if (isRetryableError(error)) this.#backOff((error as { retryAfterMs?: number }).retryAfterMs);
+    if (retryable) this.#backOff((error as { retryAfterMs?: number }).retryAfterMs);
   }
 
   /** Items leave the queue (delivered, failed or dropped): update holdings and flush waiters. */
