@@ -273,6 +273,23 @@ describe('retries', () => {
     expect(pirsch.metrics).toMatchObject({ sent: n, failed: 0, dropped: 0 });
   });
 
+  it('delivers through a rate limit (429 with Retry-After): each hit once, nothing reported, a few requests refused', async () => {
+    await emulator.close();
+    emulator = await createPirschEmulator({ rateLimit: { requests: 4, windowMs: 1000 } });
+    const errors: PirschError[] = [];
+    const pirsch = client({ accessKey: emulator.accessKey, clientId: undefined, clientSecret: undefined, batchSize: 10, onError: (error) => errors.push(error) });
+    for (let i = 0; i < 100; i++) pirsch.hit(hit(i));
+    expect(await pirsch.flush(10_000)).toBe(true);
+    expectEachOnce(100);
+    const statuses = ingestRequests().map((r) => r.status);
+    expect(statuses.filter((status) => status === 200)).toHaveLength(10);
+    // 10 batches at 4 per second: the limit was hit, and waited out.
+    expect(statuses).toContain(429);
+    // Refused at most a round (4 slots) per window: the client waits for Retry-After as a whole.
+    expect(statuses.filter((status) => status === 429).length).toBeLessThanOrEqual(4 * 3);
+    expect(errors).toEqual([]);
+  }, 15_000);
+
   it('holds every request, not only the refused batch, for a Retry-After', async () => {
     emulator.failNext(1, { status: 429, retryAfter: 1 });
     const pirsch = client({ batchSize: 1, concurrency: 1 });

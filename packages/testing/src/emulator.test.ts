@@ -74,6 +74,49 @@ describe('createPirschEmulator', () => {
   it('rejects when the port is taken', async () => {
     await expect(createPirschEmulator({ port: emulator.port })).rejects.toMatchObject({ code: 'EADDRINUSE' });
   });
+
+  it('rejects a rate limit without a whole number of requests or a positive window', async () => {
+    await expect(createPirschEmulator({ rateLimit: { requests: 0 } })).rejects.toThrow(/"rateLimit"/);
+    await expect(createPirschEmulator({ rateLimit: { requests: 1.5 } })).rejects.toThrow(/"rateLimit"/);
+    await expect(createPirschEmulator({ rateLimit: { requests: 5, windowMs: 0 } })).rejects.toThrow(/"rateLimit"/);
+  });
+});
+
+describe('rate limit', () => {
+  it('sends no X-RateLimit headers without the option', async () => {
+    const answer = await call('POST', '/api/v1/hit', { token: emulator.accessKey, body: hit });
+    expect(answer.status).toBe(200);
+    expect(answer.headers.get('x-ratelimit-limit')).toBeNull();
+  });
+
+  it('counts requests per window in X-RateLimit-*, answers 429 with Retry-After past the limit without recording, and opens a new window after it', async () => {
+    await emulator.close();
+    emulator = await createPirschEmulator({ rateLimit: { requests: 2, windowMs: 400 } });
+    const started = Date.now();
+    const first = await call('POST', '/api/v1/hit', { token: emulator.accessKey, body: hit });
+    const second = await call('POST', '/api/v1/hit', { token: emulator.accessKey, body: hit });
+    const third = await call('POST', '/api/v1/hit', { token: emulator.accessKey, body: hit });
+    expect([first.status, second.status, third.status]).toEqual([200, 200, 429]);
+    expect([first, second, third].map((a) => a.headers.get('x-ratelimit-limit'))).toEqual(['2', '2', '2']);
+    expect([first, second, third].map((a) => a.headers.get('x-ratelimit-remaining'))).toEqual(['1', '0', '0']);
+    const reset = Number(first.headers.get('x-ratelimit-reset'));
+    expect(reset * 1000).toBeGreaterThanOrEqual(started + 400 - 1000);
+    expect(reset * 1000).toBeLessThanOrEqual(Date.now() + 400 + 1000);
+    expect(third.headers.get('retry-after')).toBe('1');
+    expect(third.json).toEqual({ validation: {}, error: ['rate limit exceeded (emulated)'] });
+    expect(emulator.hits).toHaveLength(2);
+    expect(emulator.requests.map((r) => r.status)).toEqual([200, 200, 429]);
+
+    await new Promise((resolve) => setTimeout(resolve, 450 - (Date.now() - started)));
+    const later = await call('POST', '/api/v1/hit', { token: emulator.accessKey, body: hit });
+    expect(later.status).toBe(200);
+    expect(later.headers.get('x-ratelimit-remaining')).toBe('1');
+
+    await call('POST', '/api/v1/hit', { token: emulator.accessKey, body: hit });
+    expect((await call('POST', '/api/v1/hit', { token: emulator.accessKey, body: hit })).status).toBe(429);
+    emulator.reset();
+    expect((await call('POST', '/api/v1/hit', { token: emulator.accessKey, body: hit })).status).toBe(200);
+  });
 });
 
 describe('POST /api/v1/token', () => {

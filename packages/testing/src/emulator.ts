@@ -40,6 +40,17 @@ export interface PirschEmulatorOptions {
    * go first. Default unlimited, which suits tests; a long-running emulator (the CLI) should set it.
    */
   maxRecorded?: number;
+  /**
+   * A rate limit like the API's: at most `requests` requests (token requests included) per window
+   * of `windowMs` (default one minute), counted from the window's first request. Every answer then
+   * carries `X-RateLimit-Limit`, `X-RateLimit-Remaining` and `X-RateLimit-Reset` (Unix time in
+   * seconds when the window ends); past the limit the answer is 429 with `Retry-After` and nothing
+   * is recorded as received. Default: no limit and no such headers.
+   *
+   * @example
+   * await createPirschEmulator({ rateLimit: { requests: 5, windowMs: 1000 } });
+   */
+  rateLimit?: { requests: number; windowMs?: number };
 }
 
 /** The events a `PirschEmulator` emits, with their payloads. */
@@ -118,7 +129,8 @@ export interface PirschEmulator extends EventEmitter<PirschEmulatorEvents> {
   waitFor(predicate: (emulator: PirschEmulator) => boolean, timeoutMs?: number): Promise<void>;
   /**
    * Clears recorded data, the management state (domains, goals, ... back to the default domain),
-   * planned faults and tokens, ends an outage and drops hanging requests; keeps listening.
+   * planned faults and tokens, ends an outage, drops hanging requests and starts a new rate-limit
+   * window; keeps listening.
    */
   reset(): void;
   /** Stops listening and destroys every open connection (hanging and keep-alive ones too). Safe to call twice. */
@@ -142,7 +154,7 @@ export async function createPirschEmulator(options: PirschEmulatorOptions = {}):
   return emulator;
 }
 
-type ResolvedOptions = Required<PirschEmulatorOptions>;
+type ResolvedOptions = Required<Omit<PirschEmulatorOptions, 'rateLimit'>> & { rateLimit: { requests: number; windowMs: number } | undefined };
 
 const MiB = 1024 * 1024;
 
@@ -156,6 +168,7 @@ function resolveOptions(options: PirschEmulatorOptions): ResolvedOptions {
     tokenTtlMs: options.tokenTtlMs ?? 60 * 60 * 1000,
     maxBodyBytes: options.maxBodyBytes ?? 10 * MiB,
     maxRecorded: options.maxRecorded ?? Number.POSITIVE_INFINITY,
+    rateLimit: options.rateLimit === undefined ? undefined : { requests: options.rateLimit.requests, windowMs: options.rateLimit.windowMs ?? 60_000 },
   };
   const problem = (option: string, message: string) => new RangeError(`createPirschEmulator: option "${option}" ${message}`);
   if (!Number.isInteger(resolved.port) || resolved.port < 0 || resolved.port > 65535) {
@@ -169,6 +182,11 @@ function resolveOptions(options: PirschEmulatorOptions): ResolvedOptions {
     throw problem('maxBodyBytes', 'must be a non-negative integer');
   }
   if (!(resolved.maxRecorded >= 1)) throw problem('maxRecorded', 'must be at least 1');
+  if (resolved.rateLimit !== undefined) {
+    const { requests, windowMs } = resolved.rateLimit;
+    if (!Number.isInteger(requests) || requests < 1) throw problem('rateLimit', 'needs `requests`, an integer of at least 1');
+    if (!(windowMs > 0) || !Number.isFinite(windowMs)) throw problem('rateLimit', 'needs `windowMs`, a positive number');
+  }
   return resolved;
 }
 
@@ -196,6 +214,8 @@ class Emulator extends EventEmitter<PirschEmulatorEvents> implements PirschEmula
   readonly #hanging = new Set<ServerResponse>();
   readonly #waiters = new Set<() => void>();
   #port = 0;
+  /** The current rate-limit window: when it ends (ms since epoch) and the requests it counted. */
+  #window = { endsAt: 0, used: 0 };
   #available = true;
   #closed = false;
   #closing: Promise<void> | undefined;
@@ -325,6 +345,7 @@ class Emulator extends EventEmitter<PirschEmulatorEvents> implements PirschEmula
     this.#faults.clear();
     this.#tokens.clear();
     this.#available = true;
+    this.#window = { endsAt: 0, used: 0 };
     for (const response of this.#hanging) response.socket?.destroy();
     this.#hanging.clear();
   }
@@ -389,15 +410,39 @@ class Emulator extends EventEmitter<PirschEmulatorEvents> implements PirschEmula
       this.#applyFault(fault, request, response, record);
       return;
     }
+    const limit = this.#rateLimit(arrival.getTime());
+    if (limit.exceeded) {
+      const recorded = record(429);
+      this.#record(recorded);
+      send(response, 429, apiError('rate limit exceeded (emulated)'), limit.headers);
+      this.emit('request', recorded);
+      return;
+    }
     const answer: Answer = body
       ? this.#answer(method, url, scope, request.headers.authorization, body, arrival)
       : { status: 413, body: apiError(`request body larger than ${this.#options.maxBodyBytes} bytes`) };
     if (answer.received) this.#keep(answer.received);
     const recorded = record(answer.status);
     this.#record(recorded);
-    send(response, answer.status, answer.body);
+    send(response, answer.status, answer.body, limit.headers);
     if (answer.received) this.#emitReceived(answer.received);
     this.emit('request', recorded);
+  }
+
+  /** Counts a request against the rate limit; the headers to answer with, and whether it is past the limit. */
+  #rateLimit(now: number): { exceeded: boolean; headers: OutgoingHttpHeaders } {
+    const limit = this.#options.rateLimit;
+    if (limit === undefined) return { exceeded: false, headers: {} };
+    if (now >= this.#window.endsAt) this.#window = { endsAt: now + limit.windowMs, used: 0 };
+    const exceeded = this.#window.used >= limit.requests;
+    if (!exceeded) this.#window.used++;
+    const headers: OutgoingHttpHeaders = {
+      'x-ratelimit-limit': String(limit.requests),
+      'x-ratelimit-remaining': String(limit.requests - this.#window.used),
+      'x-ratelimit-reset': String(Math.ceil(this.#window.endsAt / 1000)),
+    };
+    if (exceeded) headers['retry-after'] = String(Math.max(1, Math.ceil((this.#window.endsAt - now) / 1000)));
+    return { exceeded, headers };
   }
 
   #applyFault(fault: Fault, request: IncomingMessage, response: ServerResponse, record: (status: number) => RecordedRequest): void {
