@@ -88,6 +88,25 @@ describe('pirsch-emulator CLI', () => {
     expect(badPort.err[0]).toBe('pirsch-emulator: --port must be an integer from 0 to 65535');
   });
 
+  it('rate-limits with --rate-limit n/ms: says so in the banner, answers 429 past it and prints the refusal', async () => {
+    const cli = run(['--port', '0', '--rate-limit', '1/60000']);
+    const emulator = await cli.started;
+    expect(cli.out).toContain('  rate limit:    1 requests per 60000 ms');
+    const hit = { url: 'https://example.com/', ip: '203.0.113.7', user_agent: chrome };
+    expect([await post(emulator, '/api/v1/hit', hit), await post(emulator, '/api/v1/hit', hit)]).toEqual([200, 429]);
+    expect(cli.out.some((line) => line.includes('429'))).toBe(true);
+    cli.signals.emit('SIGINT');
+    expect(await cli.exit).toBe(0);
+  });
+
+  it('exits 2 with usage for a --rate-limit that is not n or n/ms, or is zero', async () => {
+    for (const value of ['fast', '10/', '0', '5/0']) {
+      const cli = run(['--port', '0', '--rate-limit', value]);
+      expect(await cli.exit).toBe(2);
+      expect(cli.err[0]).toMatch(/^pirsch-emulator: --rate-limit /);
+    }
+  });
+
   it('exits 1 when the port is taken', async () => {
     const taken = await createPirschEmulator();
     try {

@@ -31,6 +31,8 @@ Options:
   --client-id <id>       client ID accepted by POST /api/v1/token (default test-client-id)
   --client-secret <s>    client secret accepted by POST /api/v1/token (default test-client-secret)
   --access-key <key>     access key accepted on ingest endpoints (default pa_test_access_key)
+  --rate-limit <n[/ms]>  answer 429 past n requests per window of ms (default 60000), with
+                         X-RateLimit-* headers on every answer (default: no limit)
   --quiet                print only the start banner, not a line per hit, event or session
   -h, --help             show this help`;
 
@@ -59,6 +61,7 @@ export async function main(argv: readonly string[], io: CliIo = {}): Promise<num
         'client-id': { type: 'string' },
         'client-secret': { type: 'string' },
         'access-key': { type: 'string' },
+        'rate-limit': { type: 'string' },
         quiet: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -73,6 +76,12 @@ export async function main(argv: readonly string[], io: CliIo = {}): Promise<num
     return 0;
   }
   const port = values.port === undefined ? DEFAULT_CLI_PORT : /^\d+$/.test(values.port) ? Number(values.port) : Number.NaN;
+  let rateLimit: { requests: number; windowMs: number } | undefined;
+  if (values['rate-limit'] !== undefined) {
+    const match = /^(\d+)(?:\/(\d+))?$/.exec(values['rate-limit']);
+    // Out-of-range numbers (0 requests, a 0 ms window) are refused by createPirschEmulator below.
+    rateLimit = match ? { requests: Number(match[1]), windowMs: match[2] === undefined ? 60_000 : Number(match[2]) } : { requests: Number.NaN, windowMs: 60_000 };
+  }
 
   let emulator: PirschEmulator;
   try {
@@ -83,6 +92,7 @@ export async function main(argv: readonly string[], io: CliIo = {}): Promise<num
       ...(values['client-secret'] === undefined ? {} : { clientSecret: values['client-secret'] }),
       ...(values['access-key'] === undefined ? {} : { accessKey: values['access-key'] }),
       maxRecorded: CLI_MAX_RECORDED,
+      ...(rateLimit === undefined ? {} : { rateLimit }),
     });
   } catch (error) {
     if (error instanceof RangeError) {
@@ -103,6 +113,7 @@ export async function main(argv: readonly string[], io: CliIo = {}): Promise<num
   out(`  client ID:     ${emulator.clientId}`);
   out(`  client secret: ${emulator.clientSecret}`);
   out(`  access key:    ${emulator.accessKey}`);
+  if (rateLimit !== undefined) out(`  rate limit:    ${rateLimit.requests} requests per ${rateLimit.windowMs} ms`);
   out('Press Ctrl+C to stop.');
   if (!values.quiet) {
     emulator.on('hit', (hit) => out(describeHit(hit)));
