@@ -1,4 +1,5 @@
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
+import { DEFAULT_FLUSH_TIMEOUT_MS } from './client.js';
 import { PirschConfigError } from './errors.js';
 import type { TrackingOptions } from './tracking.js';
 
@@ -72,11 +73,9 @@ function optionalFunction<F>(value: unknown, option: string): F | undefined {
   return value as F;
 }
 
-/** Default of `shutdownTimeoutMs`: as long as `flush()`/`close()` wait by default. */
-const DEFAULT_SHUTDOWN_TIMEOUT_MS = 10_000;
-
+/** `shutdownTimeoutMs`; by default as long as `flush()` and `close()` wait. */
 function shutdownTimeout(value: unknown): number {
-  if (value == null) return DEFAULT_SHUTDOWN_TIMEOUT_MS;
+  if (value == null) return DEFAULT_FLUSH_TIMEOUT_MS;
   if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
     throw new PirschConfigError('shutdownTimeoutMs', 'must be a number of milliseconds >= 0');
   }

@@ -3,7 +3,7 @@ import { PirschApiError, type PirschError } from './errors.js';
 import type { ResolvedClientOptions } from './options.js';
 import type { ErrorReporter } from './reporter.js';
 import type { AuthorizedSend } from './requester.js';
-import { MAX_RETRY_AFTER_MS, isRetryableError, retryDelay } from './retry.js';
+import { isRetryableError, retryAfterWait, retryDelay } from './retry.js';
 import type { ClientMetrics } from './types.js';
 
 /** What the queue delivers, each to its own endpoints. */
@@ -220,39 +220,29 @@ export class DeliveryQueue {
   }
 
   readonly #afterCut = (): void => {
-    const cut = this.#cutNow;
-    this.#cutNow = [];
-    for (const batch of cut) this.#serialize(batch);
-    for (let i = 0; i < cut.length; i++) this.#requestSlot();
+    for (const batch of this.#cutNow.splice(0)) this.#serialize(batch);
+    this.#pump();
   };
 
   /**
-   * One waiting p-queue task per ready batch at most (evicted batches leave no task behind), and
-   * none while the gate is closed: its timer asks again when it opens.
+   * Closes the gate after a retryable failure. The first failure of a round sets the next, longer
+   * backoff; a later one of the same round only lengthens it to a longer Retry-After.
    */
-  #requestSlot(): void {
-    if (this.#gateTimer) return;
-    if (this.#tasks < this.#ready.length) {
-      this.#tasks++;
-      void this.#slots.add(this.#sendNext);
-    }
-  }
-
-  /** Closes the gate after a retryable failure, unless this round's failure already did. */
   #backOff(retryAfterMs: number | undefined): number {
     const now = Date.now();
+    let until: number;
     if (now >= this.#closedUntil) {
-      // The first failure of a round: the next round waits longer.
       this.#failedRounds++;
-      const delay = retryDelay(this.#failedRounds, this.#options.minRetryDelayMs, this.#options.maxRetryDelayMs, retryAfterMs);
-      this.#closedUntil = now + delay;
-    } else if (retryAfterMs !== undefined) {
-      // Another request of the same round was told to wait longer: every request waits.
-      this.#closedUntil = Math.max(this.#closedUntil, now + Math.min(retryAfterMs, MAX_RETRY_AFTER_MS));
+      until = now + retryDelay(this.#failedRounds, this.#options.minRetryDelayMs, this.#options.maxRetryDelayMs, retryAfterMs);
+    } else {
+      until = Math.max(this.#closedUntil, now + retryAfterWait(retryAfterMs));
     }
+    // Re-armed every time: the timer may have fired a millisecond before Date.now() reaches
+    // #closedUntil, and a failure in that millisecond must still leave a timer to open the gate.
+    this.#closedUntil = until;
     if (this.#gateTimer) clearTimeout(this.#gateTimer);
-    this.#gateTimer = setTimeout(this.#openGate, this.#closedUntil - now).unref();
-    return this.#closedUntil - now;
+    this.#gateTimer = setTimeout(this.#openGate, until - now).unref();
+    return until - now;
   }
 
   readonly #openGate = (): void => {
@@ -260,9 +250,16 @@ export class DeliveryQueue {
     this.#pump();
   };
 
-  /** A task for every ready batch, as far as the gate allows. */
+  /**
+   * A p-queue task for every ready batch that has none (evicted batches leave no task behind),
+   * unless the gate is closed: its timer pumps again when it opens.
+   */
   #pump(): void {
-    while (!this.#gateTimer && this.#tasks < this.#ready.length) this.#requestSlot();
+    if (this.#gateTimer) return;
+    while (this.#tasks < this.#ready.length) {
+      this.#tasks++; // before add(): p-queue may start the task at once, and it counts itself off
+      void this.#slots.add(this.#sendNext);
+    }
   }
 
   /** Puts a batch back among the ready ones, in time order (batches fail in any order). */
@@ -276,8 +273,8 @@ export class DeliveryQueue {
   /** Drops the oldest waiting items to make room. False when every held item is in flight. */
   #evictOldest(): boolean {
     // The oldest waiting item heads the first ready batch (dropped whole: its body is one string)
-    // or one kind's waiting list. No closure and no array per call: while the API is down this
-    // runs for every item the app adds.
+    // or one kind's waiting list. No closure per call: while the API is down this runs for every
+    // item the app adds.
     const batch = this.#ready[0];
     let from: Item[] | undefined;
     let oldest = batch?.seqs[0] ?? Number.POSITIVE_INFINITY;
@@ -290,8 +287,7 @@ export class DeliveryQueue {
     }
     if (from !== undefined) {
       const item = from.shift() as Item;
-      if (this.#waiters.size > 0) this.#release([item.seq], false);
-      else this.#held--;
+      this.#release([item.seq], false);
       this.#counts.dropped++;
       this.#reporter.dropped('queue-full', 1);
       return true;
@@ -394,10 +390,11 @@ export class DeliveryQueue {
   #failed(batch: Batch, error: PirschError): void {
     const count = batch.seqs.length;
     const retryable = this.#retryable(error);
+    const retryAfterMs = (error as { retryAfterMs?: number }).retryAfterMs;
     if (batch.attempts < this.#options.maxRetries && retryable) {
       batch.attempts++;
       this.#counts.retried++;
-      const delay = this.#backOff((error as { retryAfterMs?: number }).retryAfterMs);
+      const delay = this.#backOff(retryAfterMs);
       if (this.#options.debug) this.#options.logger?.debug?.(`[pirsch] ${error.message}; retry ${batch.attempts} of ${this.#options.maxRetries} in ${Math.round(delay)} ms`);
       this.#requeue(batch);
       return;
@@ -406,7 +403,7 @@ export class DeliveryQueue {
     this.#release(batch.seqs, false);
     this.#reporter.failure(error);
     // Given up on this batch, not on the API: the others wait out a backoff all the same.
-    if (retryable) this.#backOff((error as { retryAfterMs?: number }).retryAfterMs);
+    if (retryable) this.#backOff(retryAfterMs);
   }
 
   /** Items leave the queue (delivered, failed or dropped): update holdings and flush waiters. */

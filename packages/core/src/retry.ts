@@ -39,7 +39,12 @@ export const MAX_RETRY_AFTER_MS = 300_000;
 export function retryDelay(attempt: number, min: number, max: number, retryAfterMs?: number, random = Math.random): number {
   const exponential = Math.min(max, min * 2 ** Math.max(0, attempt - 1));
   const jittered = exponential / 2 + random() * (exponential / 2);
-  return Math.max(jittered, Math.min(retryAfterMs ?? 0, MAX_RETRY_AFTER_MS));
+  return Math.max(jittered, retryAfterWait(retryAfterMs));
+}
+
+/** The wait a `Retry-After` asks for, capped at `MAX_RETRY_AFTER_MS`; 0 without one. */
+export function retryAfterWait(retryAfterMs: number | undefined): number {
+  return Math.min(retryAfterMs ?? 0, MAX_RETRY_AFTER_MS);
 }
 
 /** A promise that resolves after `ms`. Ref'd: the caller awaits it (an API call's retry), so the process must wait too. */

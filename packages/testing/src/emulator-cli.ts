@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { createPirschEmulator, type PirschEmulator } from './emulator.js';
+import { DEFAULT_RATE_LIMIT_WINDOW_MS, createPirschEmulator, type PirschEmulator } from './emulator.js';
 import type { ReceivedEvent, ReceivedHit, ReceivedSession, RecordedRequest } from './store.js';
 import { parseUserAgent } from './user-agent.js';
 
@@ -31,7 +31,7 @@ Options:
   --client-id <id>       client ID accepted by POST /api/v1/token (default test-client-id)
   --client-secret <s>    client secret accepted by POST /api/v1/token (default test-client-secret)
   --access-key <key>     access key accepted on ingest endpoints (default pa_test_access_key)
-  --rate-limit <n[/ms]>  answer 429 past n requests per window of ms (default 60000), with
+  --rate-limit <n[/ms]>  answer 429 past n requests per window of ms (default ${DEFAULT_RATE_LIMIT_WINDOW_MS}), with
                          X-RateLimit-* headers on every answer (default: no limit)
   --quiet                print only the start banner, not a line per hit, event or session
   -h, --help             show this help`;
@@ -79,8 +79,13 @@ export async function main(argv: readonly string[], io: CliIo = {}): Promise<num
   let rateLimit: { requests: number; windowMs: number } | undefined;
   if (values['rate-limit'] !== undefined) {
     const match = /^(\d+)(?:\/(\d+))?$/.exec(values['rate-limit']);
+    if (!match) {
+      err('pirsch-emulator: --rate-limit must be <requests> or <requests>/<ms>');
+      err(USAGE);
+      return 2;
+    }
     // Out-of-range numbers (0 requests, a 0 ms window) are refused by createPirschEmulator below.
-    rateLimit = match ? { requests: Number(match[1]), windowMs: match[2] === undefined ? 60_000 : Number(match[2]) } : { requests: Number.NaN, windowMs: 60_000 };
+    rateLimit = { requests: Number(match[1]), windowMs: match[2] === undefined ? DEFAULT_RATE_LIMIT_WINDOW_MS : Number(match[2]) };
   }
 
   let emulator: PirschEmulator;

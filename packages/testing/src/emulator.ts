@@ -154,6 +154,9 @@ export async function createPirschEmulator(options: PirschEmulatorOptions = {}):
   return emulator;
 }
 
+/** The rate limit's window unless `rateLimit.windowMs` says otherwise: one minute. */
+export const DEFAULT_RATE_LIMIT_WINDOW_MS = 60_000;
+
 type ResolvedOptions = Required<Omit<PirschEmulatorOptions, 'rateLimit'>> & { rateLimit: { requests: number; windowMs: number } | undefined };
 
 const MiB = 1024 * 1024;
@@ -168,7 +171,7 @@ function resolveOptions(options: PirschEmulatorOptions): ResolvedOptions {
     tokenTtlMs: options.tokenTtlMs ?? 60 * 60 * 1000,
     maxBodyBytes: options.maxBodyBytes ?? 10 * MiB,
     maxRecorded: options.maxRecorded ?? Number.POSITIVE_INFINITY,
-    rateLimit: options.rateLimit === undefined ? undefined : { requests: options.rateLimit.requests, windowMs: options.rateLimit.windowMs ?? 60_000 },
+    rateLimit: options.rateLimit === undefined ? undefined : { requests: options.rateLimit.requests, windowMs: options.rateLimit.windowMs ?? DEFAULT_RATE_LIMIT_WINDOW_MS },
   };
   const problem = (option: string, message: string) => new RangeError(`createPirschEmulator: option "${option}" ${message}`);
   if (!Number.isInteger(resolved.port) || resolved.port < 0 || resolved.port > 65535) {
