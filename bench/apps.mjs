@@ -3,7 +3,9 @@
 //   ours     with our adapter, delivering to the emulator (in another process)
 //   sdk      with the official pirsch-sdk: hit(hitFromRequest(req)) per request, not awaited
 //   hanging  ours, while the emulator never answers an ingest request
-// and two that show where the time of `ours` goes:
+// and three that show where the time of `ours` goes:
+//   empty    an empty middleware of the kind our adapter is (no analytics): what one more
+//            middleware costs the framework itself, which no adapter can avoid
 //   decide   our adapter with `filter: () => false`: its per-request work and the decision only
 //   extract  our adapter tracking into a client that discards each hit: everything but the queue and delivery
 // Every variant counts the requests its handler served, so the run can check that each was delivered.
@@ -13,7 +15,7 @@ import { createClient } from '@pirsch-node/core';
 
 export const FRAMEWORKS = ['express', 'koa', 'fastify', 'nest'];
 export const VARIANTS = ['bare', 'ours', 'sdk', 'hanging'];
-export const BREAKDOWN_VARIANTS = ['decide', 'extract'];
+export const BREAKDOWN_VARIANTS = ['empty', 'decide', 'extract'];
 
 /** A client that takes every item and does nothing with it. */
 const DISCARD = Object.freeze({
@@ -51,6 +53,7 @@ export async function startApp({ framework, variant, apiUrl, accessKey }) {
 
 /** Our client or the official SDK, and how to finish delivering when the app stops. */
 async function createDelivery(variant, apiUrl, accessKey) {
+  if (variant === 'empty') return { empty: true, finish: async () => ({}) };
   if (variant === 'decide') return { client: DISCARD, options: { filter: () => false }, finish: async () => ({}) };
   if (variant === 'extract') return { client: DISCARD, finish: async () => ({}) };
   if (variant === 'ours' || variant === 'hanging') {
@@ -118,6 +121,8 @@ const BUILDERS = {
         delivery.track(req);
         next();
       });
+    } else if (delivery.empty) {
+      app.use((req, res, next) => next());
     }
     app.get('/', (req, res) => {
       counter.served++;
@@ -138,6 +143,8 @@ const BUILDERS = {
         delivery.track(ctx.req);
         return next();
       });
+    } else if (delivery.empty) {
+      app.use((ctx, next) => next());
     }
     app.use((ctx) => {
       if (ctx.method !== 'GET' || ctx.path !== '/') return;
@@ -160,6 +167,10 @@ const BUILDERS = {
         delivery.track(request.raw);
         done();
       });
+    } else if (delivery.empty) {
+      // Our plugin's two hooks, doing nothing.
+      app.addHook('onRequest', (request, reply, done) => done());
+      app.addHook('onResponse', (request, reply, done) => done());
     }
     app.get('/', (request, reply) => {
       counter.served++;
@@ -173,7 +184,7 @@ const BUILDERS = {
 
   async nest(variant, delivery, counter) {
     // Plain JavaScript: the decorators are applied by hand, as TypeScript would emit them.
-    const { Controller, Get, Header, Module } = await import('@nestjs/common');
+    const { Controller, Get, Header, Injectable, Module } = await import('@nestjs/common');
     const { NestFactory } = await import('@nestjs/core');
     const imports = [];
     if (delivery.client) {
@@ -191,6 +202,16 @@ const BUILDERS = {
     Header('Content-Type', 'text/html; charset=utf-8')(PageController.prototype, 'index', index);
     Controller()(PageController);
     class AppModule {}
+    if (delivery.empty) {
+      // A middleware applied to every route ('{*path}'), as PirschModule applies ours, doing nothing.
+      class EmptyMiddleware {
+        use(req, res, next) {
+          next();
+        }
+      }
+      Injectable()(EmptyMiddleware);
+      AppModule.prototype.configure = (consumer) => consumer.apply(EmptyMiddleware).forRoutes('{*path}');
+    }
     Module({ imports, controllers: [PageController] })(AppModule);
 
     const app = await NestFactory.create(AppModule, { logger: false });

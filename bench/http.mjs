@@ -124,35 +124,30 @@ export async function measure({ framework, variant, emulator, duration, warmup, 
 }
 
 /**
- * Every framework and variant, `rounds` times. Within a round the order of the variants rotates,
- * so no variant always runs first (on a cold machine) or last.
+ * Every framework and variant, `rounds` times, and with `breakdown` the partial variants that show
+ * where the time goes (throughput only). Within a round the order of the variants rotates, so no
+ * variant always runs first (on a cold machine) or last.
  */
 export async function runHttp({ frameworks, variants, rounds, duration, warmup, connections, rate, latencyDuration, breakdown, emulator, log }) {
   const runs = [];
-  const total = frameworks.length * (rounds * variants.length + (breakdown ? BREAKDOWN_VARIANTS.length : 0));
+  const all = breakdown ? [...variants, ...BREAKDOWN_VARIANTS] : variants;
+  const total = frameworks.length * rounds * all.length;
   const record = (run) => {
     runs.push(run);
+    const latency = Number.isNaN(run.p99) ? 'throughput only' : `p50 ${run.p50.toFixed(2)} ms  p99 ${run.p99.toFixed(2)} ms @ ${rate}/s`;
     log(
       `[${String(runs.length).padStart(String(total).length)}/${total}] round ${run.round} ${run.framework.padEnd(7)} ${run.variant.padEnd(7)} ` +
         `${Math.round(run.rps).toString().padStart(6)} req/s  ${run.cpuUsPerRequest.toFixed(1).padStart(5)} µs CPU/req  loop ${(run.elu * 100).toFixed(0).padStart(3)} % busy  ` +
-        `p50 ${run.p50.toFixed(2)} ms  p99 ${run.p99.toFixed(2)} ms @ ${rate}/s  served ${run.served}  received ${run.received.hits}`,
+        `${latency}  served ${run.served}  received ${run.received.hits}`,
     );
   };
   for (let round = 0; round < rounds; round++) {
     for (const framework of frameworks) {
-      const order = variants.map((_, i) => variants[(i + round) % variants.length]);
+      const order = all.map((_, i) => all[(i + round) % all.length]);
       for (const variant of order) {
-        const run = await measure({ framework, variant, emulator, duration, warmup, connections, rate, latencyDuration });
+        const partial = BREAKDOWN_VARIANTS.includes(variant);
+        const run = await measure({ framework, variant, emulator, duration, warmup, connections, rate, latencyDuration: partial ? 0 : latencyDuration });
         record({ ...run, round: round + 1 });
-      }
-    }
-  }
-  // Where the time goes: the two partial variants, once per framework, throughput run only.
-  if (breakdown) {
-    for (const framework of frameworks) {
-      for (const variant of BREAKDOWN_VARIANTS) {
-        const run = await measure({ framework, variant, emulator, duration, warmup, connections, rate, latencyDuration: 0 });
-        record({ ...run, round: 1 });
       }
     }
   }

@@ -1,12 +1,16 @@
 // Micro-benchmarks, in their own process (pinned, with --expose-gc):
 //  1. the work on a request's path, per request: the skip decision, hit extraction, enqueue, and
 //     all three together as an adapter runs them (tracker.track), in ns/op;
-//  2. the delivery queue under a burst of 100k hits: POSTs per 1000 hits, delivered, dropped, peak memory.
+//  2. the floor of in-process delivery: serialising a batch of 50 hits, and one POST of it with
+//     undici alone (no queue, no client), in CPU time per hit;
+//  3. the delivery queue under a burst of 100k hits: POSTs per 1000 hits, delivered, dropped, peak memory.
 // argv: <apiUrl> <accessKey>. Sends { type: 'ready' }, then { type: 'result', ... } and exits.
 import { IncomingMessage } from 'node:http';
 import { setImmediate as turn } from 'node:timers/promises';
 import { createClient, createTracker, hitFromRequest } from '@pirsch-node/core';
+import { Pool } from 'undici';
 import { BROWSER_HEADERS } from './http.mjs';
+import { LOAD_CORE, exited, startChild } from './processes.mjs';
 
 const [apiUrl, accessKey] = process.argv.slice(2);
 const CHUNK = 1000;
@@ -63,6 +67,64 @@ async function requestPath() {
   const delivered = await client.close(30_000);
   results.client = { delivered, ...client.metrics, skipped: { ...tracker.skipped }, tracked: tracker.tracked };
   return results;
+}
+
+/**
+ * What any in-process delivery of these hits costs at least, without our queue: JSON.stringify
+ * of a 50-hit batch (each with its `time`) into UTF-8 bytes, and one POST of those bytes with
+ * undici alone (4 connections, 4 in flight, keep-alive, response body read) to a server that
+ * answers at once (sink-process.mjs, on the other core), as this process's CPU time (all
+ * threads, kernel included) per hit. Every POST's answer is checked.
+ */
+async function deliveryFloor({ posts = 4000, warmup = 500, batch = 50 } = {}) {
+  const hits = Array.from({ length: batch * 20 }, (_, i) => hitFromRequest(pageRequest(i)));
+  const time = new Date().toISOString();
+  const stamped = hits.map((hit) => ({ ...hit, time }));
+  const batches = Array.from({ length: 20 }, (_, b) => stamped.slice(b * batch, (b + 1) * batch));
+  // Serialising: the same batches over and over, timed over many rounds.
+  let bytes = 0;
+  const serialise = (rounds) => {
+    for (let r = 0; r < rounds; r++) for (const items of batches) bytes += Buffer.from(JSON.stringify(items)).length;
+  };
+  serialise(50);
+  const serialiseStart = process.hrtime.bigint();
+  serialise(500);
+  const serialiseNs = Number(process.hrtime.bigint() - serialiseStart) / (500 * batches.length * batch);
+
+  const bodies = batches.map((items) => Buffer.from(JSON.stringify(items)));
+  const { child: sink, ready } = await startChild('sink-process.mjs', [], { core: LOAD_CORE });
+  const url = new URL(ready.url);
+  const pool = new Pool(url.origin, { connections: 4 });
+  const headers = { 'content-type': 'application/json', accept: 'application/json', authorization: `Bearer ${accessKey}` };
+  let failed = 0;
+  const send = async (n) => {
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: 4 }, async () => {
+        while (next < n) {
+          const body = bodies[next++ % bodies.length];
+          const response = await pool.request({ method: 'POST', path: '/api/v1/hit/batch', headers, body });
+          await response.body.text();
+          if (response.statusCode !== 200) failed++;
+        }
+      }),
+    );
+  };
+  await send(warmup);
+  const cpu = process.cpuUsage();
+  await send(posts);
+  const used = process.cpuUsage(cpu);
+  await pool.close();
+  sink.disconnect();
+  await exited(sink);
+  return {
+    serialiseNs,
+    bytesPerHit: bytes / (550 * batches.length * batch),
+    postNsPerHit: ((used.user + used.system) * 1000) / (posts * batch),
+    postUs: (used.user + used.system) / posts,
+    posts,
+    failed,
+  };
 }
 
 /** Samples memory on every event-loop turn while `work` runs; returns its result and the peaks over the baseline. */
@@ -135,6 +197,7 @@ const counts = async () => {
 void message;
 
 const perRequest = await requestPath();
+const floor = await deliveryFloor();
 const bursts = [];
 for (const shape of [
   { perTurn: CHUNK }, // as fast as the loop can go, the event loop turning every 1000 hits
@@ -146,4 +209,4 @@ for (const shape of [
   const received = await counts();
   bursts.push({ ...result, posts: received.ingestPosts, received: received.hits });
 }
-process.send({ type: 'result', perRequest, bursts }, () => process.exit(0));
+process.send({ type: 'result', perRequest, floor, bursts }, () => process.exit(0));

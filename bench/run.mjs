@@ -25,7 +25,7 @@ const USAGE = `Usage: node bench/run.mjs [options]
   --latency-duration <s>  seconds of the latency run at that fixed rate (default 3; 0 skips it)
   --frameworks <list>  comma-separated, of ${FRAMEWORKS.join(', ')} (default all)
   --variants <list>    comma-separated, of ${VARIANTS.join(', ')} (default all)
-  --no-breakdown       skip the ${BREAKDOWN_VARIANTS.join(' and ')} variants (one round each) that show where the time goes
+  --no-breakdown       skip the ${BREAKDOWN_VARIANTS.join(', ')} variants (throughput only, every round) that show where the time goes
   --skip-http          only the micro-benchmarks
   --skip-micro         only the HTTP benchmarks
   --out <file>         where to write the report (default BENCHMARKS.md at the repository root)
@@ -122,7 +122,7 @@ async function main() {
   const startedAt = new Date();
   const env = environment();
   pinProcess(LOAD_CORE);
-  const runCount = options.http ? options.frameworks.length * (options.rounds * options.variants.length + (options.breakdown ? BREAKDOWN_VARIANTS.length : 0)) : 0;
+  const runCount = options.http ? options.frameworks.length * options.rounds * (options.variants.length + (options.breakdown ? BREAKDOWN_VARIANTS.length : 0)) : 0;
   log(
     `bench: ${env.cpu}, ${env.node}, load ${env.loadAtStart}${CAN_PIN ? '; app pinned to core 0, load generator and emulator to core 1' : ''}\n` +
       `bench: ${runCount} HTTP runs of ${options.warmup} s warm-up + ${options.duration} s at ${options.connections} connections + ` +

@@ -347,6 +347,31 @@ describe('bounded memory', () => {
     expect(urls()).toEqual([1, 2, 3, 4].map((n) => hit(n).url).sort());
   });
 
+  it('keeps waiting request bodies as bytes outside the JavaScript heap', async () => {
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    emulator.hangNext(1_000);
+    const pirsch = client({ batchSize: 50, concurrency: 1 });
+    const settle = async () => {
+      for (let i = 0; i < 3; i++) {
+        await new Promise((resolve) => setImmediate(resolve));
+        gc();
+      }
+    };
+    await settle();
+    const before = process.memoryUsage();
+    // 2000 hits of about 2 kB each: about 4 MB of request bodies waiting for a hanging API.
+    const agent = `Mozilla/5.0 ${'x'.repeat(2000)}`;
+    for (let i = 0; i < 2000; i++) pirsch.hit({ ...hit(i), user_agent: `${agent}${i}` });
+    await settle();
+    const after = process.memoryUsage();
+    expect(pirsch.metrics.queued + pirsch.metrics.inFlight).toBe(2000);
+    expect(after.arrayBuffers - before.arrayBuffers).toBeGreaterThan(3.5 * 2 ** 20);
+    // As strings they would add those 4 MB to the heap the collector traces and copies.
+    expect(after.heapUsed - before.heapUsed).toBeLessThan(2 ** 20);
+    await pirsch.close(100);
+  });
+
   it('holds maxQueueSize with a dead API, drops the oldest, reports drops summed, and flush(500) returns false in time', async () => {
     emulator.setAvailable(false);
     const errors: PirschError[] = [];

@@ -26,8 +26,10 @@ interface Item {
 
 /**
  * A cut batch. Its request body is serialised in a microtask right after the cut, off the
- * caller's stack, so what waits (for a slot, a retry, the API to come back) is one string, not
- * dozens of objects the garbage collector must trace, and the items' objects are garbage.
+ * caller's stack, and held as UTF-8 bytes outside the JavaScript heap: what waits (for a slot, a
+ * retry, the API to come back) is one small Buffer object, not dozens of objects or a long string
+ * the garbage collector must trace or copy, and the items' objects are garbage. The bytes are what
+ * undici writes (a string body it would encode again on every attempt).
  */
 interface Batch {
   kind: ItemKind;
@@ -35,8 +37,8 @@ interface Batch {
   seqs: number[];
   /** The items until the batch is serialised (or dropped), then undefined. */
   items: Item[] | undefined;
-  /** The request body, once serialised. */
-  json: string | undefined;
+  /** The request body (JSON, UTF-8), once serialised. */
+  body: Buffer | undefined;
   /** One item to a single endpoint (batchSize 1). */
   single: boolean;
   attempts: number;
@@ -212,7 +214,7 @@ export class DeliveryQueue {
     }
     if (items.length === 0) return;
     const single = this.#options.batchSize === 1 && items.length === 1;
-    const batch: Batch = { kind, seqs: items.map((item) => item.seq), items, json: undefined, single, attempts: 0 };
+    const batch: Batch = { kind, seqs: items.map((item) => item.seq), items, body: undefined, single, attempts: 0 };
     this.#ready.push(batch);
     // Serialised and offered to a request slot after the caller's code, in one microtask per turn:
     // enqueue stays O(1), and no item's toJSON runs inside a hit() or event() call.
@@ -308,8 +310,8 @@ export class DeliveryQueue {
     const batch = this.#ready.shift();
     if (!batch) return;
     this.#serialize(batch); // when this runs before the microtask after its cut
-    const { json } = batch;
-    if (json === undefined) return; // every item was dropped as invalid
+    const { body } = batch;
+    if (body === undefined) return; // every item was dropped as invalid
     const count = batch.seqs.length;
     this.#counts.inFlight += count;
     const { kind } = batch;
@@ -317,7 +319,7 @@ export class DeliveryQueue {
     const started = Date.now();
     this.#sending.add(batch);
     try {
-      await this.#send({ method: 'POST', path, json });
+      await this.#send({ method: 'POST', path, json: body });
       if (batch.abandoned) return;
       this.#sending.delete(batch);
       this.#counts.inFlight -= count;
@@ -349,7 +351,7 @@ export class DeliveryQueue {
     if (items === undefined) return;
     batch.items = undefined;
     try {
-      batch.json = JSON.stringify(batch.single ? (items[0] as Item).data : stampedWithTime(items));
+      batch.body = Buffer.from(JSON.stringify(batch.single ? (items[0] as Item).data : stampedWithTime(items)));
       return;
     } catch {
       // one of them cannot be serialised: found below
@@ -369,7 +371,7 @@ export class DeliveryQueue {
     this.#counts.dropped += bad.length;
     this.#release(bad, false);
     this.#reporter.dropped('invalid', bad.length);
-    if (good.length > 0) batch.json = batch.single ? parts[0] : `[${parts.join(',')}]`;
+    if (good.length > 0) batch.body = Buffer.from(batch.single ? (parts[0] as string) : `[${parts.join(',')}]`);
     else {
       const at = this.#ready.indexOf(batch);
       if (at !== -1) this.#ready.splice(at, 1);

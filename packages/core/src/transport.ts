@@ -15,8 +15,8 @@ export interface TransportRequest {
   path: string;
   query?: Record<string, string | number | boolean | undefined>;
   body?: unknown;
-  /** An already serialised JSON body (wins over `body`). */
-  json?: string;
+  /** An already serialised JSON body, as text or UTF-8 bytes (wins over `body`). */
+  json?: string | Buffer;
   token?: string;
 }
 
@@ -51,7 +51,7 @@ export class Transport {
     if (this.#closed) throw new PirschNetworkError(label, 'CLIENT_CLOSED', false, 'the client is closed');
     const headers: Record<string, string> = { accept: 'application/json', 'user-agent': 'pirsch-node' };
     if (request.token !== undefined) headers.authorization = `Bearer ${request.token}`;
-    let payload: string | undefined;
+    let payload: string | Buffer | undefined;
     if (request.json !== undefined || request.body !== undefined) {
       payload = request.json ?? JSON.stringify(request.body);
       headers['content-type'] = 'application/json';
