@@ -102,6 +102,12 @@ export interface Tracker<Req = IncomingMessage, Res = ServerResponse, C extends 
   trackWhenDone(ctx: RequestContext<Req, Res>, res: ServerResponse, status?: () => number): void;
   /** The per-request helper; the hit is built lazily on first use. Never throws. */
   helper(ctx: Omit<RequestContext<Req, Res>, 'res'> & { res?: Res }): RequestHelper;
+  /**
+   * True for a helper this tracker made. A middleware a request meets a second time (the same one
+   * mounted on the app and on a router) finds its own helper on the request and steps aside, so
+   * the request is counted once.
+   */
+  isHelper(value: unknown): value is RequestHelper;
   /** On app shutdown: closes the client if the tracker created it, else flushes it and leaves it open. Never rejects. */
   shutdown(timeoutMs?: number): Promise<void>;
 }
@@ -369,6 +375,10 @@ export function createTracker<Req, Res>(options: PirschAdapterOptions<Req, Res>)
 
     helper(ctx) {
       return new Helper(ctx);
+    },
+
+    isHelper(value: unknown): value is RequestHelper {
+      return value instanceof Helper;
     },
 
     async shutdown(timeoutMs = resolved.shutdownTimeoutMs) {

@@ -214,6 +214,28 @@ describe.each(versions)('$name', ({ express }) => {
     expect(emulator.hits.map((hit) => hit.url)).toEqual(['http://shop.example.com/shop/cart?step=1']);
   });
 
+  it('counts a request once when the same middleware is mounted on the app and on a router', async () => {
+    const client = newClient();
+    const app = express();
+    const responses = probe(app);
+    const tracking = pirsch({ client });
+    const shop = express.Router();
+    shop.use(tracking);
+    shop.get('/cart', (req, res) => {
+      req.pirsch.event('Cart viewed');
+      res.send('cart');
+    });
+    app.use(tracking);
+    app.use('/shop', shop);
+
+    await request(app).get('/shop/cart').set('Host', 'shop.example.com').set('User-Agent', UA).expect(200, 'cart');
+    await responses.settled();
+    await client.flush(10_000);
+    expect(emulator.hits.map((hit) => hit.url)).toEqual(['http://shop.example.com/shop/cart']);
+    expect(emulator.events.map((event) => event.event_name)).toEqual(['Cart viewed']);
+    expect(tracking.tracked).toBe(1);
+  });
+
   it('adds the title and tags from the callbacks (res.locals through req.res)', async () => {
     const { app, delivered } = setup({
       title: (req) => (typeof req.res?.locals.title === 'string' ? req.res.locals.title : undefined),

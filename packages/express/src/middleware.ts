@@ -44,6 +44,11 @@ export function pirsch(options: PirschExpressOptions): PirschMiddleware {
     try {
       // Express set up both before any middleware runs.
       const req = incoming as Request;
+      // The same middleware met again (mounted on the app and on a router): counted once already.
+      if (tracker.isHelper(req.pirsch)) {
+        next();
+        return;
+      }
       const res = outgoing as Response;
       const ctx = new ExpressRequestContext(req, res);
       req.pirsch = tracker.helper(ctx);

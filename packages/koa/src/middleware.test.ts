@@ -178,6 +178,26 @@ describe.each([
     expect(emulator.hits.map((hit) => hit.url)).toEqual([`http://${HOST}/shop/about`]);
   });
 
+  it('counts a request once when the same middleware is on the outer app and a mounted one', async () => {
+    const middleware = pirsch({ client });
+    const shop = new Koa();
+    shop.use(middleware);
+    shop.use(async (ctx, next) => {
+      if (ctx.path === '/about') (ctx.state as { pirsch: RequestHelper }).pirsch.event('About read');
+      await next();
+    });
+    shop.use(pages);
+    const app = new Koa();
+    app.use(middleware);
+    app.use(mount('/shop', shop));
+
+    expect((await get(app, '/shop/about').expect(200)).text).toBe('/about');
+    await client.flush();
+    expect(emulator.hits.map((hit) => hit.url)).toEqual([`http://${HOST}/shop/about`]);
+    expect(emulator.events.map((event) => event.event_name)).toEqual(['About read']);
+    expect(middleware.tracked).toBe(1);
+  });
+
   it('uses the referrer from the query when there is no Referer header', async () => {
     const { app } = appWith({ client });
     await get(app, '/?ref=newsletter').expect(200);

@@ -31,6 +31,8 @@ export function pirsch(options: PirschKoaOptions): PirschMiddleware<PirschDelive
   const tracker = createTracker<Context, Response>(options);
 
   async function pirschMiddleware(ctx: Context, next: Next): Promise<void> {
+    // The same middleware met again (a sub-app or router that uses it too): counted once already.
+    if (tracker.isHelper(ctx.state?.pirsch)) return next();
     const request = startRequest(tracker, ctx);
     try {
       await next();
