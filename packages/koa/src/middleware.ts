@@ -30,17 +30,15 @@ export function pirsch(options: PirschKoaOptions): PirschMiddleware<PirschDelive
 export function pirsch(options: PirschKoaOptions): PirschMiddleware<PirschDelivery> {
   const tracker = createTracker<Context, Response>(options);
 
-  async function pirschMiddleware(ctx: Context, next: Next): Promise<void> {
+  // Not async: no promise of its own and no extra hop per request. The 'finish' listener reads the
+  // status when the response is written, which Koa does after the chain settles (also for a
+  // thrown error, which reaches Koa exactly as it was thrown).
+  function pirschMiddleware(ctx: Context, next: Next): Promise<unknown> {
     // The same middleware met again (a sub-app or router that uses it too): counted once already.
     if (tracker.isHelper(ctx.state?.pirsch)) return next();
     const request = startRequest(tracker, ctx);
-    try {
-      await next();
-    } finally {
-      // Koa writes the response after the middleware chain settles (also for a thrown error):
-      // track when it is written, with the status that went out.
-      if (request !== undefined) tracker.trackWhenDone(request, ctx.res);
-    }
+    if (request !== undefined) tracker.trackWhenDone(request, ctx.res);
+    return next();
   }
 
   return exposeTracker(pirschMiddleware, tracker) as PirschMiddleware<PirschDelivery>;
