@@ -8,6 +8,9 @@
 //            middleware costs the framework itself, which no adapter can avoid
 //   decide   our adapter with `filter: () => false`: its per-request work and the decision only
 //   extract  our adapter tracking into a client that discards each hit: everything but the queue and delivery
+//   naive    our adapter tracking into the least a sender can do: every 50 hits serialised in a
+//            microtask and POSTed with undici alone, no queue, no retries, no bounds, no timer. What
+//            in-process delivery costs in this app at the least; `ours` minus this is our queue's share.
 // Every variant counts the requests its handler served, so the run can check that each was delivered.
 import 'reflect-metadata';
 import { createServer } from 'node:http';
@@ -15,7 +18,7 @@ import { createClient } from '@pirsch-node/core';
 
 export const FRAMEWORKS = ['express', 'koa', 'fastify', 'nest'];
 export const VARIANTS = ['bare', 'ours', 'sdk', 'hanging'];
-export const BREAKDOWN_VARIANTS = ['empty', 'decide', 'extract'];
+export const BREAKDOWN_VARIANTS = ['empty', 'decide', 'extract', 'naive'];
 
 /** A client that takes every item and does nothing with it. */
 const DISCARD = Object.freeze({
@@ -54,6 +57,7 @@ export async function startApp({ framework, variant, apiUrl, accessKey }) {
 /** Our client or the official SDK, and how to finish delivering when the app stops. */
 async function createDelivery(variant, apiUrl, accessKey) {
   if (variant === 'empty') return { empty: true, finish: async () => ({}) };
+  if (variant === 'naive') return naiveDelivery(apiUrl, accessKey);
   if (variant === 'decide') return { client: DISCARD, options: { filter: () => false }, finish: async () => ({}) };
   if (variant === 'extract') return { client: DISCARD, finish: async () => ({}) };
   if (variant === 'ours' || variant === 'hanging') {
@@ -92,6 +96,45 @@ async function createDelivery(variant, apiUrl, accessKey) {
     };
   }
   return { finish: async () => ({}) };
+}
+
+/** The `naive` variant's client: batches of 50 straight to undici (see the top of this file). */
+async function naiveDelivery(apiUrl, accessKey) {
+  const { Pool } = await import('undici');
+  const url = new URL(apiUrl);
+  const pool = new Pool(url.origin, { connections: 6 });
+  const headers = { 'content-type': 'application/json', accept: 'application/json', authorization: `Bearer ${accessKey}` };
+  const pending = new Set();
+  let batch = [];
+  const send = (items) => {
+    const time = new Date().toISOString();
+    for (const item of items) item.time = time;
+    const request = pool.request({ method: 'POST', path: '/api/v1/hit/batch', headers, body: Buffer.from(JSON.stringify(items)) }).then(
+      (response) => response.body.text(),
+      () => {},
+    );
+    pending.add(request);
+    void request.finally(() => pending.delete(request));
+  };
+  const client = {
+    ...DISCARD,
+    hit(hit) {
+      batch.push(hit);
+      if (batch.length < 50) return;
+      const items = batch;
+      batch = [];
+      queueMicrotask(() => send(items));
+    },
+  };
+  return {
+    client,
+    async finish() {
+      if (batch.length > 0) send(batch);
+      await Promise.all(pending);
+      await pool.close();
+      return {};
+    },
+  };
 }
 
 function listenHttp(server) {

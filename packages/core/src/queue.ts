@@ -437,12 +437,16 @@ function clampTimeout(ms: number): number {
 function stampedWithTime(items: readonly Item[]): object[] {
   let lastT = Number.NaN;
   let lastTime = '';
-  return items.map((item) => {
+  // Filled with push, not map(): in the running app the optimised map() made a holey array, which
+  // JSON.stringify walks on its slow, element-by-element path (perf showed every batch there).
+  const stamped: object[] = [];
+  for (const item of items) {
     if (item.t !== lastT) {
       lastT = item.t;
       lastTime = new Date(item.t).toISOString();
     }
     (item.data as { time?: string }).time = lastTime;
-    return item.data;
-  });
+    stamped.push(item.data);
+  }
+  return stamped;
 }
