@@ -281,7 +281,7 @@ export function renderMarkdown({ env, settings, table, checks, micro, runs, comm
           `alone to a server that answers at once (${fmt(micro.floor.postUs, 1)} µs of CPU per POST, ${fmt(micro.floor.postNsPerHit)} ns per hit): ` +
           `**${fmt(floorUs, 2)} µs per hit**, measured in the micro-benchmark process (below), where code and data stay hot in the CPU's caches. ` +
           'The best throughput ratio such an SDK can reach is then bare / (bare + floor). In a busy app the same work costs more ' +
-          '(caches shared with the framework, more garbage collection), which the `queue + delivery` column above shows. ' +
+          '(caches shared with the framework, more garbage collection), which the `naive delivery` column above shows. ' +
           `(${int(micro.floor.posts)} timed POSTs, ${int(micro.floor.failed)} refused.)`,
         '',
       );
