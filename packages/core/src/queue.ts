@@ -132,6 +132,12 @@ export class DeliveryQueue {
     this.#reporter.dropped(reason, count);
   }
 
+  /** Held items leave the queue undelivered: released (flush waiters learn of it), then counted and reported as dropped. */
+  #dropHeld(seqs: readonly number[], reason: 'invalid' | 'closed' | 'queue-full'): void {
+    this.#release(seqs, false);
+    this.drop(reason, seqs.length);
+  }
+
   /**
    * Sends everything waiting now and resolves `true` once every item held at the call was
    * delivered, `false` if one failed or was dropped, or when `timeoutMs` passes first.
@@ -185,11 +191,7 @@ export class DeliveryQueue {
       left.push(...batch.seqs);
     }
     this.#sending.clear();
-    if (left.length > 0) {
-      this.#release(left, false);
-      this.#counts.dropped += left.length;
-      this.#reporter.dropped('closed', left.length);
-    }
+    if (left.length > 0) this.#dropHeld(left, 'closed');
     this.#reporter.flushDrops();
   }
 
@@ -274,7 +276,7 @@ export class DeliveryQueue {
 
   /** Drops the oldest waiting items to make room. False when every held item is in flight. */
   #evictOldest(): boolean {
-    // The oldest waiting item heads the first ready batch (dropped whole: its body is one string)
+    // The oldest waiting item heads the first ready batch (dropped whole: its body is one buffer)
     // or one kind's waiting list. No closure per call: while the API is down this runs for every
     // item the app adds.
     const batch = this.#ready[0];
@@ -288,18 +290,13 @@ export class DeliveryQueue {
       }
     }
     if (from !== undefined) {
-      const item = from.shift() as Item;
-      this.#release([item.seq], false);
-      this.#counts.dropped++;
-      this.#reporter.dropped('queue-full', 1);
+      this.#dropHeld([(from.shift() as Item).seq], 'queue-full');
       return true;
     }
     if (batch === undefined) return false;
     this.#ready.shift();
     batch.items = undefined; // not to be serialised any more
-    this.#release(batch.seqs, false);
-    this.#counts.dropped += batch.seqs.length;
-    this.#reporter.dropped('queue-full', batch.seqs.length);
+    this.#dropHeld(batch.seqs, 'queue-full');
     return true;
   }
 
@@ -368,9 +365,7 @@ export class DeliveryQueue {
       }
     }
     batch.seqs = good;
-    this.#counts.dropped += bad.length;
-    this.#release(bad, false);
-    this.#reporter.dropped('invalid', bad.length);
+    this.#dropHeld(bad, 'invalid');
     if (good.length > 0) batch.body = Buffer.from(batch.single ? (parts[0] as string) : `[${parts.join(',')}]`);
     else {
       const at = this.#ready.indexOf(batch);

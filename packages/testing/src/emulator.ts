@@ -414,16 +414,11 @@ class Emulator extends EventEmitter<PirschEmulatorEvents> implements PirschEmula
       return;
     }
     const limit = this.#rateLimit(arrival.getTime());
-    if (limit.exceeded) {
-      const recorded = record(429);
-      this.#record(recorded);
-      send(response, 429, apiError('rate limit exceeded (emulated)'), limit.headers);
-      this.emit('request', recorded);
-      return;
-    }
-    const answer: Answer = body
-      ? this.#answer(method, url, scope, request.headers.authorization, body, arrival)
-      : { status: 413, body: apiError(`request body larger than ${this.#options.maxBodyBytes} bytes`) };
+    const answer: Answer = limit.exceeded
+      ? { status: 429, body: apiError('rate limit exceeded (emulated)') }
+      : body
+        ? this.#answer(method, url, scope, request.headers.authorization, body, arrival)
+        : { status: 413, body: apiError(`request body larger than ${this.#options.maxBodyBytes} bytes`) };
     if (answer.received) this.#keep(answer.received);
     const recorded = record(answer.status);
     this.#record(recorded);
