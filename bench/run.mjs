@@ -1,9 +1,9 @@
 #!/usr/bin/env node
 // `npm run bench`: throughput and latency per framework and variant, the per-request cost, the
-// queue under a burst, then BENCHMARKS.md. Loopback only, bounded in time (about 16 minutes with
+// queue under a burst, then BENCHMARKS.md. Loopback only, bounded in time (about 19 minutes with
 // the defaults on 2 cores). Never part of the test command.
 //
-//   node bench/run.mjs [--rounds 3] [--duration 4] [--warmup 1] [--connections 50] [--rate 1000] [--latency-duration 3]
+//   node bench/run.mjs [--rounds 3] [--duration 4] [--warmup 1] [--connections 50] [--rate 1000] [--latency-duration 6]
 //                      [--frameworks express,koa,fastify,nest] [--variants bare,ours,sdk,hanging]
 //                      [--skip-http] [--skip-micro] [--out BENCHMARKS.md | --no-write]
 import { execFileSync } from 'node:child_process';
@@ -22,7 +22,7 @@ const USAGE = `Usage: node bench/run.mjs [options]
   --warmup <s>         warm-up seconds per run, not measured (default 1)
   --connections <n>    autocannon connections of the throughput run (default 50)
   --rate <n>           requests per second of the latency run (default 1000)
-  --latency-duration <s>  seconds of the latency run at that fixed rate (default 3; 0 skips it)
+  --latency-duration <s>  seconds of the latency run at that fixed rate (default 6; 0 skips it)
   --frameworks <list>  comma-separated, of ${FRAMEWORKS.join(', ')} (default all)
   --variants <list>    comma-separated, of ${VARIANTS.join(', ')} (default all)
   --no-breakdown       skip the ${BREAKDOWN_VARIANTS.join(', ')} variants (throughput only, every round) that show where the time goes
@@ -54,7 +54,7 @@ function parseOptions(argv) {
       rounds: { type: 'string', default: '3' },
       duration: { type: 'string', default: '4' },
       rate: { type: 'string', default: '1000' },
-      'latency-duration': { type: 'string', default: '3' },
+      'latency-duration': { type: 'string', default: '6' },
       warmup: { type: 'string', default: '1' },
       connections: { type: 'string', default: '50' },
       frameworks: { type: 'string', default: FRAMEWORKS.join(',') },
