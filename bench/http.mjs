@@ -1,6 +1,7 @@
 // Throughput and latency: every framework in every variant, interleaved over rounds, with
 // autocannon in this process, the app in its own (pinned) process and the emulator in a third.
 import { Agent, get } from 'node:http';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import autocannon from 'autocannon';
 import { BREAKDOWN_VARIANTS } from './apps.mjs';
 import { APP_CORE, exited, nextMessage, startChild } from './processes.mjs';
@@ -39,6 +40,8 @@ export async function fixedRateLatency({ url, rate, duration, connections = 10 }
   const interval = 1000 / rate;
   const times = [];
   let errors = 0;
+  const lag = monitorEventLoopDelay({ resolution: 1 });
+  lag.enable();
   await new Promise((resolve) => {
     let issued = 0;
     let finished = 0;
@@ -66,9 +69,10 @@ export async function fixedRateLatency({ url, rate, duration, connections = 10 }
     };
     tick();
   });
+  lag.disable();
   agent.destroy();
   times.sort((a, b) => a - b);
-  return { p50: percentile(times, 50), p99: percentile(times, 99), max: times.at(-1), count: times.length, errors };
+  return { p50: percentile(times, 50), p99: percentile(times, 99), max: times.at(-1), count: times.length, errors, lagP99: lag.percentile(99) / 1e6, lagMax: lag.max / 1e6 };
 }
 
 /**
@@ -107,9 +111,14 @@ export async function measure({ framework, variant, emulator, duration, warmup, 
       // The app's own CPU time per request it served during the throughput run (all its threads,
       // delivery included): what the variant costs, whichever process was the bottleneck.
       cpuUsPerRequest: servedInRun > 0 ? (after.cpuUs - before.cpuUs) / servedInRun : Number.NaN,
+      // Of which the kernel's (system time): socket reads and writes, for the app's own requests
+      // and its POSTs to the API (on loopback the kernel's receive work for those runs here too).
+      sysUsPerRequest: servedInRun > 0 ? (after.sysUs - before.sysUs) / servedInRun : Number.NaN,
       elu: after.elu,
       p50: timed ? timed.p50 : Number.NaN,
       p99: timed ? timed.p99 : Number.NaN,
+      lagP99: timed ? timed.lagP99 : Number.NaN,
+      lagMax: timed ? timed.lagMax : Number.NaN,
       loadedP99: result.latency.p99,
       requests: result.requests.total,
       non2xx: result.non2xx,
@@ -134,10 +143,10 @@ export async function runHttp({ frameworks, variants, rounds, duration, warmup, 
   const total = frameworks.length * rounds * all.length;
   const record = (run) => {
     runs.push(run);
-    const latency = Number.isNaN(run.p99) ? 'throughput only' : `p50 ${run.p50.toFixed(2)} ms  p99 ${run.p99.toFixed(2)} ms @ ${rate}/s`;
+    const latency = Number.isNaN(run.p99) ? 'throughput only' : `p50 ${run.p50.toFixed(2)} ms  p99 ${run.p99.toFixed(2)} ms @ ${rate}/s (load lag p99 ${run.lagP99.toFixed(1)} max ${run.lagMax.toFixed(1)} ms)`;
     log(
       `[${String(runs.length).padStart(String(total).length)}/${total}] round ${run.round} ${run.framework.padEnd(7)} ${run.variant.padEnd(7)} ` +
-        `${Math.round(run.rps).toString().padStart(6)} req/s  ${run.cpuUsPerRequest.toFixed(1).padStart(5)} µs CPU/req  loop ${(run.elu * 100).toFixed(0).padStart(3)} % busy  ` +
+        `${Math.round(run.rps).toString().padStart(6)} req/s  ${run.cpuUsPerRequest.toFixed(1).padStart(5)} µs CPU/req (sys ${run.sysUsPerRequest.toFixed(1).padStart(4)})  loop ${(run.elu * 100).toFixed(0).padStart(3)} % busy  ` +
         `${latency}  served ${run.served}  received ${run.received.hits}`,
     );
   };

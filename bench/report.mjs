@@ -185,7 +185,7 @@ export function renderMarkdown({ env, settings, table, checks, micro, runs, comm
   push('# Benchmarks', '');
   push(
     `Written by \`npm run bench\` (bench/run.mjs) on ${startedAt.toISOString().slice(0, 16).replace('T', ' ')} UTC` +
-      `${commit ? ` at commit \`${commit}\`` : ''}, in ${Math.round(seconds / 60)} min. Loopback only; every number below is from that one run.`,
+      `${commit ? ` at commit \`${commit.id}\`${commit.changedFiles > 0 ? ` plus uncommitted changes to ${commit.changedFiles} file${commit.changedFiles === 1 ? '' : 's'}` : ''}` : ''}, in ${Math.round(seconds / 60)} min. Loopback only; every number below is from that one run.`,
     '',
   );
   push('## Machine', '');

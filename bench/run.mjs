@@ -1,9 +1,9 @@
 #!/usr/bin/env node
 // `npm run bench`: throughput and latency per framework and variant, the per-request cost, the
-// queue under a burst, then BENCHMARKS.md. Loopback only, bounded in time (about 19 minutes with
+// queue under a burst, then BENCHMARKS.md. Loopback only, bounded in time (about 25 minutes with
 // the defaults on 2 cores). Never part of the test command.
 //
-//   node bench/run.mjs [--rounds 3] [--duration 4] [--warmup 1] [--connections 50] [--rate 1000] [--latency-duration 6]
+//   node bench/run.mjs [--rounds 3] [--duration 4] [--warmup 5] [--connections 50] [--rate 1000] [--latency-duration 6]
 //                      [--frameworks express,koa,fastify,nest] [--variants bare,ours,sdk,hanging]
 //                      [--skip-http] [--skip-micro] [--out BENCHMARKS.md | --no-write]
 import { execFileSync } from 'node:child_process';
@@ -19,7 +19,7 @@ import { checkTargets, environment, renderMarkdown, summarize } from './report.m
 const USAGE = `Usage: node bench/run.mjs [options]
   --rounds <n>         rounds over every framework and variant (default 3)
   --duration <s>       seconds of the throughput run (default 4)
-  --warmup <s>         warm-up seconds per run, not measured (default 1)
+  --warmup <s>         warm-up seconds per run, not measured (default 5: the JIT needs about 4 s of load to settle the delivery path)
   --connections <n>    autocannon connections of the throughput run (default 50)
   --rate <n>           requests per second of the latency run (default 1000)
   --latency-duration <s>  seconds of the latency run at that fixed rate (default 6; 0 skips it)
@@ -55,7 +55,7 @@ function parseOptions(argv) {
       duration: { type: 'string', default: '4' },
       rate: { type: 'string', default: '1000' },
       'latency-duration': { type: 'string', default: '6' },
-      warmup: { type: 'string', default: '1' },
+      warmup: { type: 'string', default: '5' },
       connections: { type: 'string', default: '50' },
       frameworks: { type: 'string', default: FRAMEWORKS.join(',') },
       variants: { type: 'string', default: VARIANTS.join(',') },
@@ -98,9 +98,15 @@ async function runMicro(emulator) {
   return micro;
 }
 
+/** The commit measured, marked when the code (anything but BENCHMARKS.md) had uncommitted changes. */
 function gitCommit() {
+  const git = (...args) => execFileSync('git', args, { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
   try {
-    return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    const commit = git('rev-parse', '--short', 'HEAD').trim();
+    const changed = git('status', '--porcelain', '--untracked-files=no')
+      .split('\n')
+      .filter((line) => line.trim() !== '' && !line.endsWith('BENCHMARKS.md'));
+    return { id: commit, changedFiles: changed.length };
   } catch {
     return undefined;
   }
