@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // `npm run bench`: throughput and latency per framework and variant, the per-request cost, the
-// queue under a burst, then BENCHMARKS.md. Loopback only, bounded in time (about 25 minutes with
+// queue under a burst, then BENCHMARKS.md. Loopback only, bounded in time (about 21 minutes with
 // the defaults on 2 cores). Never part of the test command.
 //
 //   node bench/run.mjs [--rounds 3] [--duration 4] [--warmup 5] [--connections 50] [--rate 1000] [--latency-duration 6]
