@@ -2,21 +2,14 @@
 // Builds the packages (`pnpm build`) for the demo and the benchmarks with one line of output
 // instead of tsup's hundred: the build's own output is shown only when it fails.
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { pnpmCommand, root } from './pnpm.mjs';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-// Run by pnpm (`pnpm demo:run`), which names its own entry point here; else the pinned pnpm through npx.
-const pnpmEntry = process.env.npm_execpath?.includes('pnpm') ? process.env.npm_execpath : undefined;
-const { packageManager } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
-const [command, args] = pnpmEntry
-  ? [process.execPath, [pnpmEntry, 'build']]
-  : [process.platform === 'win32' ? 'npx.cmd' : 'npx', ['-y', packageManager, 'build']];
+// Run by pnpm (`pnpm demo:run`): the same pnpm; else the pinned one through npx.
+const [command, pnpmArgs] = pnpmCommand({ fromPnpm: true });
 
 const started = performance.now();
 process.stdout.write('Building the packages... ');
-const result = spawnSync(command, args, { cwd: root, encoding: 'utf8', shell: process.platform === 'win32' && !pnpmEntry, maxBuffer: 64 * 1024 * 1024 });
+const result = spawnSync(command, [...pnpmArgs, 'build'], { cwd: root, encoding: 'utf8', shell: command.endsWith('.cmd'), maxBuffer: 64 * 1024 * 1024 });
 if (result.error || result.status !== 0) {
   process.stdout.write('failed:\n');
   process.stdout.write(result.stdout ?? '');

@@ -3,17 +3,12 @@
 // install, installs the workspace, then runs the named root script with it.
 // Usage: node scripts/run.mjs <test|demo|bench> [args...]
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { pnpmCommand, root } from './pnpm.mjs';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const { packageManager } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
-const pnpm = ['-y', packageManager]; // e.g. pnpm@10.34.8
-const npx = process.platform === 'win32' ? 'npx.cmd' : 'npx';
+const [pnpm, pnpmArgs] = pnpmCommand();
 
 function run(args) {
-  const result = spawnSync(npx, [...pnpm, ...args], { cwd: root, stdio: 'inherit', env: process.env });
+  const result = spawnSync(pnpm, [...pnpmArgs, ...args], { cwd: root, stdio: 'inherit', env: process.env });
   if (result.error) throw result.error;
   if (result.status !== 0) process.exit(result.status ?? 1);
 }
