@@ -673,3 +673,36 @@ describe.each(platforms)('PirschModule on $name', (platform) => {
     });
   });
 });
+
+describe.each(platforms)('PirschModule imported twice on $name', (platform) => {
+  it('fails the app start with a PirschConfigError instead of counting every page twice', async () => {
+    const client = testClient();
+    @Module({ imports: [PirschModule.forRoot({ client, isGlobal: false })], controllers: [PagesController] })
+    class FeatureModule {}
+    const moduleRef = await Test.createTestingModule({ imports: [PirschModule.forRoot({ client }), FeatureModule] }).compile();
+    const app = platform.name === 'ExpressAdapter'
+      ? moduleRef.createNestApplication(new ExpressAdapter(), { logger: false })
+      : moduleRef.createNestApplication<NestFastifyApplication>(new FastifyAdapter(), { logger: false });
+    cleanups.push(() => app.close());
+    const started = app.init().then(() => 'started', (error: unknown) => error);
+    const outcome = await started;
+    if (outcome === 'started') {
+      // What happened before: both modules' middleware tracked the same request.
+      await request(app.getHttpServer()).get('/').set('User-Agent', UA).expect(200);
+      await client.flush();
+    }
+    expect(emulator.hits).toHaveLength(0);
+    expect(outcome).toBeInstanceOf(PirschConfigError);
+    expect((outcome as PirschConfigError).message).toMatch(/imported more than once.*once, in the root module/);
+  });
+
+  it('one import per app still works when several apps run in one process', async () => {
+    const client = testClient();
+    const apps = await Promise.all([platform.create(PirschModule.forRoot({ client })), platform.create(PirschModule.forRoot({ client }))]);
+    for (const app of apps) cleanups.push(() => app.close());
+    for (const app of apps) await request(app.getHttpServer()).get('/api').set('User-Agent', UA).expect(200);
+    for (const app of apps) await decided(app, 1);
+    await client.flush();
+    expect(emulator.hits).toHaveLength(2);
+  });
+});

@@ -1,7 +1,8 @@
 import type { ServerResponse } from 'node:http';
 import { Inject, Module } from '@nestjs/common';
 import type { MiddlewareConsumer, NestModule, OnApplicationShutdown } from '@nestjs/common';
-import { createTracker } from '@pirsch-node/core';
+import { HttpAdapterHost } from '@nestjs/core';
+import { PirschConfigError, createTracker } from '@pirsch-node/core';
 import type { Tracker } from '@pirsch-node/core';
 import { PIRSCH_ROUTES, PIRSCH_TRACKER } from './pirsch.constants.js';
 import { PirschMiddleware } from './pirsch.middleware.js';
@@ -29,6 +30,13 @@ import type { PirschMiddlewareRequest, PirschModuleOptions } from './pirsch.type
  * });
  * ```
  */
+/**
+ * The module instance that applied the tracking middleware, per application (keyed by the app's
+ * `HttpAdapterHost`, one per Nest container). Two `forRoot` imports make two module instances,
+ * each with its own middleware on every route: every page would be counted twice.
+ */
+const trackingModuleOf = new WeakMap<object, PirschModule>();
+
 @Module({
   providers: [
     {
@@ -41,12 +49,28 @@ import type { PirschMiddlewareRequest, PirschModuleOptions } from './pirsch.type
   exports: [PirschService, PIRSCH_TRACKER],
 })
 export class PirschModule extends PirschConfigurableModule implements NestModule, OnApplicationShutdown {
-  constructor(@Inject(PIRSCH_TRACKER) private readonly tracker: Tracker<PirschMiddlewareRequest, ServerResponse>) {
+  constructor(
+    @Inject(PIRSCH_TRACKER) private readonly tracker: Tracker<PirschMiddlewareRequest, ServerResponse>,
+    @Inject(HttpAdapterHost) private readonly app: HttpAdapterHost,
+  ) {
     super();
   }
 
-  /** Applies the tracking middleware to every route (guarded and unmatched ones included). */
+  /**
+   * Applies the tracking middleware to every route (guarded and unmatched ones included). A second
+   * `PirschModule.forRoot`/`forRootAsync` in the same app fails the app's start with a
+   * `PirschConfigError`: its middleware would count every page view again.
+   */
   configure(consumer: MiddlewareConsumer): void {
+    const first = trackingModuleOf.get(this.app);
+    if (first !== undefined && first !== this) {
+      throw new PirschConfigError(
+        'forRoot',
+        'PirschModule is imported more than once in this app, so every page view would be counted once per import. ' +
+          'Import PirschModule.forRoot (or forRootAsync) once, in the root module: it is global, so every module can inject PirschService without importing it.',
+      );
+    }
+    trackingModuleOf.set(this.app, this);
     consumer.apply(PirschMiddleware).forRoutes(PIRSCH_ROUTES);
   }
 
