@@ -34,9 +34,63 @@ export const CLIENT_DEFAULTS = Object.freeze({
 
 /** The names `createClient` accepts. */
 export const CLIENT_OPTION_NAMES: ReadonlySet<string> = new Set<string>([
-  'baseUrl', 'accessKey', 'clientId', 'clientSecret', 'timeoutMs', 'batchSize', 'flushIntervalMs',
+  'baseUrl', 'accessKey', 'clientId', 'clientSecret', 'allowHttp', 'timeoutMs', 'batchSize', 'flushIntervalMs',
   'concurrency', 'maxQueueSize', 'maxRetries', 'minRetryDelayMs', 'maxRetryDelayMs', 'onError', 'logger', 'debug',
 ]);
+
+/** The names an adapter (and `createTracker`) accepts besides the client options. */
+export const TRACKING_OPTION_NAMES: ReadonlySet<string> = new Set<string>([
+  'respectDnt', 'methods', 'exclude', 'filter', 'title', 'tags', 'hostname', 'protocol', 'disableBotFilter', 'shutdownTimeoutMs',
+]);
+
+/** Edit distance (insertions, deletions, substitutions), case-insensitive; stops counting past `limit`. */
+function distance(a: string, b: string, limit: number): number {
+  const x = a.toLowerCase();
+  const y = b.toLowerCase();
+  if (Math.abs(x.length - y.length) > limit) return limit + 1;
+  let previous = Array.from({ length: y.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= x.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= y.length; j++) {
+      current[j] = Math.min((previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1, (previous[j - 1] ?? 0) + (x[i - 1] === y[j - 1] ? 0 : 1));
+    }
+    previous = current;
+  }
+  return previous[y.length] ?? limit + 1;
+}
+
+/** The known name closest to a misspelt one (`excludes` -> `exclude`, `acessKey` -> `accessKey`), if one is close. */
+export function nearestOptionName(name: string, known: Iterable<string>): string | undefined {
+  const limit = Math.max(2, Math.floor(name.length / 4));
+  let best: string | undefined;
+  let bestDistance = limit + 1;
+  for (const candidate of known) {
+    const d = distance(name, candidate, limit);
+    if (d < bestDistance) {
+      best = candidate;
+      bestDistance = d;
+    }
+  }
+  return best;
+}
+
+/**
+ * The error for an option nobody knows: the nearest known name when there is one, and every
+ * option the caller could have meant (`tracking`: the call also takes tracking options).
+ */
+export function unknownOptionError(name: string, where: 'client' | 'adapter'): PirschConfigError {
+  const known = where === 'adapter' ? [...TRACKING_OPTION_NAMES, ...CLIENT_OPTION_NAMES, 'client'] : [...CLIENT_OPTION_NAMES];
+  const shown = name.slice(0, 100);
+  if (where === 'client' && TRACKING_OPTION_NAMES.has(name)) {
+    return new PirschConfigError(name, `is a tracking option: give it to the framework adapter (or createTracker), not to createClient (client options: ${[...CLIENT_OPTION_NAMES].join(', ')})`);
+  }
+  const nearest = nearestOptionName(shown, known);
+  const hint = nearest === undefined ? '' : `did you mean "${nearest}"? `;
+  const lists = where === 'adapter'
+    ? `tracking options: ${[...TRACKING_OPTION_NAMES].join(', ')}; client options: ${[...CLIENT_OPTION_NAMES].join(', ')}; or a ready \`client\``
+    : `client options: ${[...CLIENT_OPTION_NAMES].join(', ')}`;
+  return new PirschConfigError(shown, `is not an option; ${hint}(${lists})`);
+}
 
 const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]', '::1']);
 
@@ -71,9 +125,7 @@ export function resolveClientOptions(options: PirschClientOptions): ResolvedClie
     throw new PirschConfigError('options', 'createClient needs an options object, e.g. { accessKey } or { clientId, clientSecret }');
   }
   for (const key of Object.keys(options)) {
-    if (!CLIENT_OPTION_NAMES.has(key) && key !== 'client') {
-      throw new PirschConfigError(key, `is not a client option (known: ${[...CLIENT_OPTION_NAMES].join(', ')})`);
-    }
+    if (!CLIENT_OPTION_NAMES.has(key) && key !== 'client') throw unknownOptionError(key, 'client');
   }
 
   const accessKey = nonEmptyString(options.accessKey, 'accessKey');
@@ -106,12 +158,20 @@ export function resolveClientOptions(options: PirschClientOptions): ResolvedClie
   if (baseUrl.protocol !== 'https:' && baseUrl.protocol !== 'http:') {
     throw new PirschConfigError('baseUrl', `must be an https: URL, got ${baseUrl.protocol}`);
   }
-  if (baseUrl.protocol === 'http:' && !isLoopbackHost(baseUrl.hostname)) {
-    throw new PirschConfigError('baseUrl', `must use https: for a non-loopback host (${baseUrl.hostname}); http: would send credentials in clear text`);
+  if (options.allowHttp !== undefined && typeof options.allowHttp !== 'boolean') throw new PirschConfigError('allowHttp', 'must be a boolean');
+  if (baseUrl.protocol === 'http:' && !isLoopbackHost(baseUrl.hostname) && options.allowHttp !== true) {
+    throw new PirschConfigError(
+      'baseUrl',
+      `must use https: for a non-loopback host (${baseUrl.hostname}); http: would send credentials in clear text. ` +
+        'For the emulator in a container or a CI service (http://pirsch-emulator:8765), also pass allowHttp: true',
+    );
   }
   if (baseUrl.username || baseUrl.password) throw new PirschConfigError('baseUrl', 'must not contain credentials');
   if (baseUrl.search || baseUrl.hash) throw new PirschConfigError('baseUrl', 'must not have a query string or fragment');
-  baseUrl.pathname = baseUrl.pathname.replace(/\/+$/, '');
+  // The base is the origin (plus the path of a reverse proxy in front of the API, if any); every
+  // call adds `/api/v1/...`. A base that already ends in `/api/v1` (copied from the API document)
+  // would post to `/api/v1/api/v1/hit/batch`: that part is the API's, not the base's.
+  baseUrl.pathname = baseUrl.pathname.replace(/\/+$/, '').replace(/\/api\/v1$/i, '');
 
   const onError = options.onError;
   if (onError !== undefined && typeof onError !== 'function') throw new PirschConfigError('onError', 'must be a function');

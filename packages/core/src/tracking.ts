@@ -3,7 +3,7 @@ import { ENQUEUE_OWNED_HIT, createClient, type OwnedHitSink } from './client.js'
 import type { PirschClient } from './client.js';
 import { PirschConfigError, PirschError } from './errors.js';
 import { hitFromRequest } from './extract.js';
-import { CLIENT_OPTION_NAMES } from './options.js';
+import { CLIENT_OPTION_NAMES, TRACKING_OPTION_NAMES, unknownOptionError } from './options.js';
 import type { HitOptions } from './extract.js';
 import { SKIP_REASONS, resolveTrackingOptions, skipReason } from './filter.js';
 import type { SkipReason } from './filter.js';
@@ -142,18 +142,7 @@ export function exposeTracker<F extends object, C extends PirschDelivery>(
   }) as F & TrackerHandle<C>;
 }
 
-const TRACKING_KEYS: ReadonlySet<string> = new Set([
-  'respectDnt',
-  'methods',
-  'exclude',
-  'filter',
-  'title',
-  'tags',
-  'hostname',
-  'protocol',
-  'disableBotFilter',
-  'shutdownTimeoutMs',
-]);
+const TRACKING_KEYS = TRACKING_OPTION_NAMES;
 
 const DELIVERY_METHODS = ['hit', 'event', 'session', 'flush', 'close'] as const;
 
@@ -188,7 +177,9 @@ export function createTracker<Req, Res>(options: PirschAdapterOptions<Req, Res>)
 
   const clientOptions: Record<string, unknown> = {};
   for (const key of Object.keys(options)) {
-    if (!TRACKING_KEYS.has(key) && key !== 'client') clientOptions[key] = (options as Record<string, unknown>)[key];
+    if (TRACKING_KEYS.has(key) || key === 'client') continue;
+    if (!CLIENT_OPTION_NAMES.has(key)) throw unknownOptionError(key, 'adapter');
+    clientOptions[key] = (options as Record<string, unknown>)[key];
   }
 
   let client: PirschDelivery;
@@ -197,10 +188,6 @@ export function createTracker<Req, Res>(options: PirschAdapterOptions<Req, Res>)
   const given: unknown = options.client;
   if (given != null) {
     const extra = Object.keys(clientOptions).filter((key) => clientOptions[key] !== undefined);
-    const unknown = extra.find((key) => !CLIENT_OPTION_NAMES.has(key));
-    if (unknown !== undefined) {
-      throw new PirschConfigError(unknown, `is not an option (tracking options: ${[...TRACKING_KEYS].join(', ')}; or client options without \`client\`)`);
-    }
     if (extra.length > 0) {
       throw new PirschConfigError('client', `give either a client or the options to create one, not both (also got ${extra.join(', ')})`);
     }

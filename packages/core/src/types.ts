@@ -63,8 +63,18 @@ export interface PirschLogger {
 
 /** Options of `createClient`. */
 export interface PirschClientOptions {
-  /** The API's base URL. Default `https://api.pirsch.io`. `http:` is only accepted for loopback hosts. */
+  /**
+   * The API's origin. Default `https://api.pirsch.io`. A trailing `/api/v1` is ignored (every call
+   * adds it); another path is kept as the prefix of a reverse proxy. `http:` is only accepted for
+   * loopback hosts, unless `allowHttp` is set.
+   */
   baseUrl?: string;
+  /**
+   * Accept an `http:` `baseUrl` on a host that is not loopback, e.g. the emulator as a
+   * docker-compose or CI service (`http://pirsch-emulator:8765`). Credentials then cross the
+   * network in clear text: never for the real API. Default false.
+   */
+  allowHttp?: boolean;
   /** An access key (`pa_...`): write-only, used directly as the bearer token. */
   accessKey?: string;
   /** OAuth client ID; needs `clientSecret`. */
