@@ -342,6 +342,19 @@ describe('ingest', () => {
     }
   });
 
+  it('answers 404 for unknown paths whoever asks: without a token, with an access key, with a bad token', async () => {
+    const credentials: Array<string | undefined> = [undefined, emulator.accessKey, 'not-a-token'];
+    for (const access of credentials) {
+      for (const [method, path] of [['GET', '/'], ['GET', '/favicon.ico'], ['POST', '/api/v1/nope'], ['GET', '/api/v1/statistics/nope'], ['GET', '/api/v2/domain']]) {
+        const answer = await call(method!, path!, access === undefined ? {} : { token: access });
+        expect({ access, path, status: answer.status }).toEqual({ access, path, status: 404 });
+      }
+    }
+    // Known paths still ask for auth first.
+    expect((await call('GET', '/api/v1/domain')).status).toBe(401);
+    expect((await call('GET', '/api/v1/domain', { token: emulator.accessKey })).status).toBe(403);
+  });
+
   it('keeps at most maxRecorded entries per list, dropping the oldest', async () => {
     const bounded = await createPirschEmulator({ maxRecorded: 2 });
     try {

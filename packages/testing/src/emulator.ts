@@ -6,7 +6,8 @@ import { handleApiRoute } from './api-routes.js';
 import { FaultPlan, failFault, type FailOptions, type Fault, type FaultOptions, type RequestScope } from './faults.js';
 import { ingestRouteOf, readIngest, type IngestResult } from './ingest.js';
 import { isObject, parseBody, type ParsedBody } from './json.js';
-import { resetManagement } from './management.js';
+import { isManagementPath, resetManagement } from './management.js';
+import { isStatisticsPath } from './statistics.js';
 import { readRequestBody } from './request-body.js';
 import {
   clearEmulatorStore,
@@ -469,6 +470,8 @@ class Emulator extends EventEmitter<PirschEmulatorEvents> implements PirschEmula
       if (method !== 'POST') return notFound(method, url);
       return this.#issueToken(body);
     }
+    // A path the API does not have is 404 whoever asks, before auth (as the README's table says).
+    if (scope === 'api' && !isStatisticsPath(url.pathname) && !isManagementPath(url.pathname)) return notFound(method, url);
     const bearer = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '')?.[1];
     const viaAccessKey = bearer === this.accessKey;
     if (bearer === undefined || (!viaAccessKey && !this.#tokens.isLive(bearer, arrival.getTime()))) {

@@ -531,6 +531,25 @@ function goals(state: ManagementState, method: string, url: URL, body: Body): Ro
  * Answers the management routes (`/api/v1/domain*`, `/member`, `/client`, `/report`, `/goal`)
  * from the store's in-memory account; undefined for any other path.
  */
+/** The management paths the emulator serves (without a trailing slash). */
+const MANAGEMENT_PATHS: ReadonlySet<string> = new Set([
+  '/api/v1/domain',
+  '/api/v1/domain/subdomain',
+  '/api/v1/domain/public',
+  '/api/v1/domain/title',
+  '/api/v1/domain/timezone',
+  '/api/v1/domain/link',
+  '/api/v1/member',
+  '/api/v1/client',
+  '/api/v1/report',
+  '/api/v1/goal',
+]);
+
+/** True for a management endpoint the emulator serves. */
+export function isManagementPath(pathname: string): boolean {
+  return MANAGEMENT_PATHS.has(pathname.replace(/\/+$/, ''));
+}
+
 export function handleManagementRoute(store: EmulatorStore, method: string, url: URL, body: unknown): RouteResult | undefined {
   const path = url.pathname.replace(/\/+$/, '');
   const state = managementState(store);

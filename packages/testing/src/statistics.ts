@@ -652,6 +652,12 @@ export const STATISTICS_ENDPOINTS: readonly string[] = Object.keys(ENDPOINTS);
  * Answers `GET /api/v1/statistics/<endpoint>` from the hits and events in the store; undefined for
  * other paths. See STATISTICS.md for how each number is computed.
  */
+/** True for a statistics endpoint the emulator serves (any method: a wrong one is answered 405). */
+export function isStatisticsPath(pathname: string): boolean {
+  const prefix = '/api/v1/statistics/';
+  return pathname.startsWith(prefix) && Object.hasOwn(ENDPOINTS, pathname.slice(prefix.length).replace(/\/+$/, ''));
+}
+
 export function handleStatisticsRoute(store: EmulatorStore, method: string, url: URL): RouteResult | undefined {
   const prefix = '/api/v1/statistics/';
   if (!url.pathname.startsWith(prefix)) return undefined;
