@@ -1,7 +1,8 @@
 import type { ServerResponse } from 'node:http';
-import { Inject, Module } from '@nestjs/common';
-import type { MiddlewareConsumer, NestModule, OnApplicationShutdown } from '@nestjs/common';
-import { createTracker } from '@pirsch-node/core';
+import { Inject, Logger, Module, Optional } from '@nestjs/common';
+import type { MiddlewareConsumer, NestModule, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
+import { createTracker, fastifyTrustProxyProblem } from '@pirsch-node/core';
 import type { Tracker } from '@pirsch-node/core';
 import { PIRSCH_ROUTES, PIRSCH_TRACKER } from './pirsch.constants.js';
 import { PirschMiddleware } from './pirsch.middleware.js';
@@ -40,14 +41,32 @@ import type { PirschMiddlewareRequest, PirschModuleOptions } from './pirsch.type
   ],
   exports: [PirschService, PIRSCH_TRACKER],
 })
-export class PirschModule extends PirschConfigurableModule implements NestModule, OnApplicationShutdown {
-  constructor(@Inject(PIRSCH_TRACKER) private readonly tracker: Tracker<PirschMiddlewareRequest, ServerResponse>) {
+export class PirschModule extends PirschConfigurableModule implements NestModule, OnApplicationBootstrap, OnApplicationShutdown {
+  constructor(
+    @Inject(PIRSCH_TRACKER) private readonly tracker: Tracker<PirschMiddlewareRequest, ServerResponse>,
+    @Optional() @Inject(HttpAdapterHost) private readonly adapterHost?: HttpAdapterHost,
+  ) {
     super();
   }
 
   /** Applies the tracking middleware to every route (guarded and unmatched ones included). */
   configure(consumer: MiddlewareConsumer): void {
     consumer.apply(PirschMiddleware).forRoutes(PIRSCH_ROUTES);
+  }
+
+  /**
+   * Says once, through Nest's logger, when `FastifyAdapter`'s `trustProxy` cannot give the
+   * visitor's IP behind a proxy (a hop count on Fastify 5.12.1 and later). Never throws.
+   */
+  onApplicationBootstrap(): void {
+    try {
+      const adapter = this.adapterHost?.httpAdapter;
+      if (adapter?.getType() !== 'fastify') return;
+      const problem = fastifyTrustProxyProblem(adapter.getInstance(), "new FastifyAdapter({ trustProxy: '127.0.0.1' })");
+      if (problem !== undefined) new Logger('PirschModule').warn(problem);
+    } catch {
+      // a check of the platform's settings must never stop the app from starting
+    }
   }
 
   /** Runs after the HTTP server closed: delivers what is queued. Never rejects. */
