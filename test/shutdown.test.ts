@@ -1,8 +1,8 @@
 import { fileURLToPath } from 'node:url';
-import { createPirschEmulator, type PirschEmulator } from '@pirsch-node/testing';
+import { createPirschEmulator } from '@pirsch-node/testing';
 import { request } from 'undici';
 import { describe, expect, it } from 'vitest';
-import { startChild, type RunningChild } from './support/child.js';
+import { startExample } from './support/child.js';
 import { failOnUnhandledErrors } from './support/guard.js';
 import { BROWSER_UA } from './support/load.js';
 
@@ -34,23 +34,6 @@ const PAGES = ['/', '/products', '/products/1', '/products/2', '/about', '/signu
 /** Not page views: a static asset, the excluded health check, a 404. */
 const UNTRACKED = ['/assets/style.css', '/health', '/products/99'];
 
-async function startExample(ex: Example, emulator: PirschEmulator): Promise<{ child: RunningChild; url: string }> {
-  const child = startChild(ex.file, {
-    ...ex.env,
-    PORT: '0',
-    HOST: '127.0.0.1',
-    PIRSCH_BASE_URL: emulator.url,
-    PIRSCH_ACCESS_KEY: emulator.accessKey,
-  });
-  try {
-    const [, url] = await child.waitFor(/listening on (http:\/\/\S+)/);
-    return { child, url: url as string };
-  } catch (error) {
-    child.kill();
-    throw error;
-  }
-}
-
 async function get(url: string): Promise<number> {
   const response = await request(url, { headers: { 'user-agent': BROWSER_UA, 'accept-language': 'en' } });
   await response.body.text();
@@ -73,7 +56,7 @@ async function visit(url: string, rounds: number): Promise<string[]> {
 describe.each(EXAMPLES)('$name example on SIGTERM', (ex) => {
   it('delivers every queued page view and event before it exits on its own', async () => {
     const emulator = await createPirschEmulator();
-    const { child, url } = await startExample(ex, emulator);
+    const { child, url } = await startExample(ex.file, ex.env, emulator);
     try {
       const tracked = await visit(url, 4);
       const signup = await request(`${url}/signup`, {
@@ -110,7 +93,7 @@ describe.concurrent('when the API hangs, SIGTERM exits within the flush timeout'
   it.each(EXAMPLES)('$name', async (ex) => {
     const emulator = await createPirschEmulator();
     emulator.hangNext(1000);
-    const { child, url } = await startExample(ex, emulator);
+    const { child, url } = await startExample(ex.file, ex.env, emulator);
     try {
       await visit(url, 1);
       const signalled = performance.now();

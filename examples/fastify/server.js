@@ -38,8 +38,10 @@ async function products(shop) {
  * the server, then the plugin delivers what is queued (and closes the client if it created it).
  */
 export async function start({ port = 0, host = '127.0.0.1', pirsch: options }) {
-  // Behind a reverse proxy, set `trustProxy` (e.g. `trustProxy: 1` for one hop) so request.ip, and
-  // the tracked IP, is the visitor's. Without it every visitor has the proxy's IP.
+  // Behind a reverse proxy, trust it by its address so request.ip, and the tracked IP, is the
+  // visitor's: e.g. `Fastify({ trustProxy: '127.0.0.1' })` for nginx on the same machine, or a list
+  // of addresses and CIDRs. Not a hop count (`trustProxy: 1`): Fastify 5.12.1 and later ignore it.
+  // Without it every visitor has the proxy's IP.
   const app = Fastify();
 
   app.decorateRequest('pageTitle', null);

@@ -5,7 +5,7 @@
 // With PIRSCH_ACCESS_KEY (or PIRSCH_CLIENT_ID and PIRSCH_CLIENT_SECRET, and optionally
 // PIRSCH_BASE_URL) it sends to that Pirsch API; with no PIRSCH_* variable set it starts the
 // emulator in this process and prints what arrives there. PORT (default 3000) and HOST
-// (default 127.0.0.1) choose where it listens; TRUST_PROXY=1 behind a reverse proxy. Ctrl+C or
+// (default 127.0.0.1) choose where it listens; TRUST_PROXY=1 behind one reverse proxy. Ctrl+C or
 // SIGTERM closes it cleanly.
 import { readFileSync } from 'node:fs';
 import Koa from 'koa';
@@ -58,15 +58,15 @@ function productsApp() {
 /**
  * Builds the app and starts listening. `pirsch` is what `pirsch()` takes: `{ client }` or client
  * options such as `{ accessKey }` or `{ baseUrl, accessKey }`; `proxy: true` when it runs behind
- * a reverse proxy (sets `app.proxy`).
+ * one reverse proxy (sets `app.proxy` and `app.maxIpsCount = 1`).
  * Resolves with the app's URL, the Pirsch client, and `close()`: stops the server, then delivers
  * what is queued (and closes the client if the middleware created it).
  */
 export async function start({ port = 0, host = '127.0.0.1', proxy = false, pirsch: options }) {
-  const app = new Koa();
-  // Behind a reverse proxy, set app.proxy = true so ctx.ip (and the tracked IP) is the visitor's,
-  // from X-Forwarded-For. Without it every visitor has the proxy's IP.
-  app.proxy = proxy;
+  // Behind one reverse proxy, ctx.ip (and the tracked IP) is the visitor's: the last X-Forwarded-For
+  // entry, the one the proxy appended. Not app.proxy alone: Koa would then take the first entry,
+  // which the visitor writes. Without a proxy setting every visitor has the proxy's IP.
+  const app = proxy ? new Koa({ proxy: true, maxIpsCount: 1 }) : new Koa();
 
   // First, so it sees every response with the status that went out.
   const tracking = pirsch({

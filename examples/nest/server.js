@@ -133,9 +133,10 @@ export async function start({ port = 0, host = '127.0.0.1', platform = 'express'
     controllers: [ShopController],
   })(AppModule);
 
-  // Behind a reverse proxy, tell the platform which hops to trust so the tracked IP is the
-  // visitor's: app.set('trust proxy', 1) on Express, new FastifyAdapter({ trustProxy: 1 }) on
-  // Fastify. Without it every visitor has the proxy's IP.
+  // Behind a reverse proxy, tell the platform which proxy to trust so the tracked IP is the
+  // visitor's: app.set('trust proxy', 1) on Express; on Fastify the proxy's address, e.g.
+  // new FastifyAdapter({ trustProxy: '127.0.0.1' }) (Fastify 5.12.1 and later ignore a hop count).
+  // Without it every visitor has the proxy's IP.
   const adapter = platform === 'fastify' ? new FastifyAdapter() : new ExpressAdapter();
   const app = await NestFactory.create(AppModule, adapter, { logger: ['error', 'warn'], forceCloseConnections: true });
   await app.listen(port, host);

@@ -71,3 +71,25 @@ export function startChild(file: string, env: Record<string, string>, execArgv: 
     },
   };
 }
+
+/**
+ * Starts an example app (`examples/<framework>/server.js`, which uses the BUILT packages) on a free
+ * loopback port, sending to `emulator`, with `env` on top; resolves once it listens.
+ *
+ * @example
+ * const { child, url } = await startExample(example('koa'), { TRUST_PROXY: '1' }, emulator);
+ */
+export async function startExample(
+  file: string,
+  env: Record<string, string>,
+  emulator: { url: string; accessKey: string },
+): Promise<{ child: RunningChild; url: string }> {
+  const child = startChild(file, { ...env, PORT: '0', HOST: '127.0.0.1', PIRSCH_BASE_URL: emulator.url, PIRSCH_ACCESS_KEY: emulator.accessKey });
+  try {
+    const [, url] = await child.waitFor(/listening on (http:\/\/\S+)/);
+    return { child, url: url as string };
+  } catch (error) {
+    child.kill();
+    throw error;
+  }
+}

@@ -5,3 +5,4 @@ export * from './extract.js';
 export * from './filter.js';
 export * from './tracking.js';
 export * from './api/index.js';
+export { fastifyTrustProxyProblem } from './fastify-trust-proxy.js';

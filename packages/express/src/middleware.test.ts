@@ -11,6 +11,8 @@ import type { Express, Router } from 'express';
 import express4 from 'express4';
 import request from 'supertest';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { listenOnLoopback } from '../../../test/support/listen.js';
+import { startForwardingProxy } from '../../../test/support/proxy.js';
 
 const UA = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36';
 
@@ -475,6 +477,37 @@ describe.each(versions)('$name', ({ express }) => {
       await request(app).get('/').set('User-Agent', UA).set('X-Forwarded-Proto', 'https').expect(200);
       await delivered();
       expect(emulator.hits[0]?.url).toMatch(/^http:\/\//);
+    });
+
+    describe('behind a proxy hop, with a forged X-Forwarded-For', () => {
+      const VISITOR = '198.51.100.7';
+      const FORGED = '203.0.113.66';
+
+      /** GET / through a forwarding proxy on loopback (the visitor is VISITOR to it) with a forged X-Forwarded-For: the hit. */
+      async function visitThroughProxy(trust: unknown) {
+        const { app, delivered } = setup({}, (app) => app.set('trust proxy', trust));
+        const served = await listenOnLoopback(app);
+        cleanups.push(() => served.close());
+        const proxy = await startForwardingProxy(served.url, VISITOR);
+        cleanups.push(() => proxy.close());
+        await request(proxy.url).get('/').set('User-Agent', UA).set('X-Forwarded-For', FORGED).expect(200);
+        await delivered();
+        expect(emulator.hits).toHaveLength(1);
+        expect(emulator.hits[0]?.x_forwarded_for).toBe(`${FORGED}, ${VISITOR}`); // what the app saw, from 127.0.0.1
+        return emulator.hits[0];
+      }
+
+      it.each([
+        ['1, one hop (the README\'s set-up): the entry the proxy appended', 1],
+        ["'loopback', a proxy on the same machine", 'loopback'],
+        ["'127.0.0.1', the proxy's address", '127.0.0.1'],
+      ])('trust proxy %s: tracks the visitor, not the forged address nor the proxy', async (_name, trust) => {
+        expect(await visitThroughProxy(trust)).toMatchObject({ ip: VISITOR });
+      });
+
+      it('trust proxy true trusts every hop: the forged address is tracked (why the README warns against it)', async () => {
+        expect(await visitThroughProxy(true)).toMatchObject({ ip: FORGED });
+      });
     });
 
     it('off: the IP is the socket address, the raw header is still sent', async () => {

@@ -4,7 +4,9 @@ import { createPirschEmulator, type PirschEmulator } from '@pirsch-node/testing'
 import fastify5, { type FastifyInstance, type FastifyPluginAsync, type FastifyServerOptions } from 'fastify';
 import fastify4 from 'fastify4';
 import request from 'supertest';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { Listening } from '../../../test/support/listen.js';
+import { startForwardingProxy } from '../../../test/support/proxy.js';
 import pirschDefault, { pirsch, type PirschFastifyOptions } from './index.js';
 
 const UA = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Safari/537.36';
@@ -24,9 +26,10 @@ afterAll(async () => {
   await emulator.close();
 });
 
-describe.each(versions)('%s', (_version, createFastify) => {
+describe.each(versions)('%s', (version, createFastify) => {
   const apps: FastifyInstance[] = [];
   const clients: PirschClient[] = [];
+  const proxies: Listening[] = [];
   /** Releases the handler of `GET /shop/slow`. */
   let releaseSlow: () => void = () => {};
 
@@ -35,6 +38,7 @@ describe.each(versions)('%s', (_version, createFastify) => {
   });
   afterEach(async () => {
     releaseSlow();
+    await Promise.all(proxies.splice(0).map((proxy) => proxy.close()));
     await Promise.all(apps.splice(0).map((app) => app.close()));
     await Promise.all(clients.splice(0).map((client) => client.close(1000)));
   });
@@ -188,6 +192,109 @@ describe.each(versions)('%s', (_version, createFastify) => {
       await get(app, '/shop/').set('X-Forwarded-Proto', 'https').set('X-Forwarded-Host', 'evil.example').expect(200);
       await emulator.waitFor((e) => e.hits.length === 1);
       expect(emulator.hits[0]?.url).toBe(`http://${HOST}/shop/`);
+    });
+  });
+
+  describe('behind a proxy hop, with a forged X-Forwarded-For', () => {
+    const VISITOR = '198.51.100.7';
+    const FORGED = '203.0.113.66';
+    // Fastify 5.12.1 and later refuse a number in their types, and ignore it at runtime.
+    const HOP_COUNT = { trustProxy: 1 } as unknown as FastifyServerOptions;
+
+    /** Warnings the plugin gave through the `logger` option. */
+    function capture(): { warnings: string[]; logger: { warn(message: string): void } } {
+      const warnings: string[] = [];
+      return { warnings, logger: { warn: (message) => void warnings.push(message) } };
+    }
+
+    /**
+     * Serves the app on loopback behind a forwarding proxy (the visitor is VISITOR to the proxy),
+     * sends GET `path` through it with a forged X-Forwarded-For, and resolves with the hit.
+     */
+    async function visitThroughProxy(app: FastifyInstance, path = '/shop/', headers: Record<string, string> = {}) {
+      const proxy = await startForwardingProxy(await app.listen({ port: 0, host: '127.0.0.1' }), VISITOR);
+      proxies.push(proxy);
+      await request(proxy.url).get(path).set('Host', HOST).set('User-Agent', UA).set('X-Forwarded-For', FORGED).set(headers).expect(200);
+      await emulator.waitFor((e) => e.hits.length === 1);
+      const hit = emulator.hits[0];
+      expect(hit?.x_forwarded_for).toBe(`${FORGED}, ${VISITOR}`); // what the app saw, from 127.0.0.1
+      return hit;
+    }
+
+    it.each([
+      ["'127.0.0.1', the proxy's address (the README's set-up)", '127.0.0.1'],
+      ["['127.0.0.1'], a list of addresses", ['127.0.0.1']],
+      ["'loopback'", 'loopback'],
+      ["'10.0.0.0/8,127.0.0.0/8', CIDRs", '10.0.0.0/8,127.0.0.0/8'],
+      ['a function that checks the address', (address: string) => address === '127.0.0.1'],
+    ])('trustProxy: %s tracks the visitor, not the forged address nor the proxy, and warns of nothing', async (_name, trustProxy) => {
+      const { warnings, logger } = capture();
+      const app = await start({ server: { trustProxy }, client: { logger } });
+      expect(await visitThroughProxy(app)).toMatchObject({ ip: VISITOR });
+      expect(warnings).toEqual([]);
+    });
+
+    it(`trustProxy: 1 (a hop count) ${version === 'Fastify 4' ? 'tracks the visitor and warns of nothing' : 'tracks the proxy, and the plugin warns once, naming the fix'}`, async () => {
+      const { warnings, logger } = capture();
+      const app = await start({ server: HOP_COUNT, client: { logger } });
+      const hit = await visitThroughProxy(app);
+      await request(app.server).get('/shop/').set('Host', HOST).set('User-Agent', UA).expect(200);
+      await emulator.waitFor((e) => e.hits.length === 2);
+      if (version === 'Fastify 4') {
+        expect(hit).toMatchObject({ ip: VISITOR });
+        expect(warnings).toEqual([]);
+      } else {
+        expect(app.version).toMatch(/^5\.(1[2-9]|[2-9]\d)\./); // 5.12.1 and later ignore it; the suite installs ^5.12.8
+        expect(hit).toMatchObject({ ip: '127.0.0.1' });
+        expect(warnings).toHaveLength(1);
+        expect(warnings[0]).toContain(`Fastify ${app.version} ignores trustProxy: 1`);
+        expect(warnings[0]).toContain("Fastify({ trustProxy: '127.0.0.1' })");
+      }
+      // The warning comes exactly when the proxy's address is what gets tracked.
+      expect(warnings.length === 1).toBe(hit?.ip === '127.0.0.1');
+    });
+
+    it("trustProxy: '1' (digits, as from an environment variable) is an address to Fastify: tracks the proxy, and the plugin warns", async () => {
+      const { warnings, logger } = capture();
+      const app = await start({ server: { trustProxy: '1' }, client: { logger } });
+      expect(await visitThroughProxy(app)).toMatchObject({ ip: '127.0.0.1' });
+      expect(warnings).toHaveLength(1);
+      expect(warnings[0]).toContain('not as a hop count');
+    });
+
+    it("warns through Fastify's logger when it is on, not the logger option", async () => {
+      const lines: string[] = [];
+      const { warnings, logger } = capture();
+      const stream = { write: (line: string) => void lines.push(line) };
+      await start({ server: { ...HOP_COUNT, logger: { level: 'warn', stream } }, client: { logger } });
+      const logged = lines.map((line) => JSON.parse(line) as { level: number; msg: string });
+      expect(warnings).toEqual([]);
+      if (version === 'Fastify 4') expect(logged).toEqual([]);
+      else expect(logged).toEqual([{ ...logged[0], level: 40, msg: expect.stringContaining("@pirsch-node/fastify: Fastify 5.") }]);
+    });
+
+    it('warns through console.warn when neither Fastify nor the plugin has a logger (a given client)', async () => {
+      const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+      try {
+        const client = createClient({ baseUrl: emulator.url, accessKey: emulator.accessKey });
+        clients.push(client);
+        const app = createFastify(HOP_COUNT);
+        apps.push(app);
+        await app.register(pirsch, { client });
+        await app.ready();
+        const ours = warn.mock.calls.filter(([message]) => String(message).startsWith('@pirsch-node/fastify:'));
+        expect(ours).toHaveLength(version === 'Fastify 4' ? 0 : 1);
+      } finally {
+        warn.mockRestore();
+      }
+    });
+
+    it('a visitor can set the tracked host through X-Forwarded-Host the proxy passes on; the hostname option pins it', async () => {
+      const app = await start({ server: { trustProxy: '127.0.0.1' } });
+      expect((await visitThroughProxy(app, '/shop/', { 'X-Forwarded-Host': 'evil.example' }))?.url).toBe('http://evil.example/shop/');
+      emulator.reset();
+      const pinned = await start({ server: { trustProxy: '127.0.0.1' }, tracking: { hostname: HOST } });
+      expect((await visitThroughProxy(pinned, '/shop/', { 'X-Forwarded-Host': 'evil.example' }))?.url).toBe(`http://${HOST}/shop/`);
     });
   });
 

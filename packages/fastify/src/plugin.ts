@@ -1,5 +1,5 @@
-import { PirschError, createTracker } from '@pirsch-node/core';
-import type { RequestContext, Tracker } from '@pirsch-node/core';
+import { PirschError, createTracker, fastifyTrustProxyProblem } from '@pirsch-node/core';
+import type { PirschLogger, RequestContext, Tracker } from '@pirsch-node/core';
 import type { FastifyInstance, FastifyPluginCallback, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import type { PirschFastifyOptions } from './types.js';
@@ -26,6 +26,7 @@ const pirschPlugin: FastifyPluginCallback<PirschFastifyOptions> = (fastify: Fast
     return;
   }
   const track = tracker;
+  warnOfUntrustedProxy(fastify, options);
 
   fastify.addHook('onRequest', (request, _reply, next) => {
     try {
@@ -92,6 +93,29 @@ class FastifyRequestContext implements RequestContext<FastifyRequest, FastifyRep
   }
 }
 
+/**
+ * Says once, when the plugin registers, if the app's `trustProxy` cannot give the visitor's IP
+ * behind a proxy (a hop count on Fastify 5.12.1 and later): through Fastify's logger when it is on
+ * (where the user watches the app's startup), else the `logger` option, else `console.warn`.
+ */
+function warnOfUntrustedProxy(fastify: FastifyInstance, options: PirschFastifyOptions): void {
+  const problem = fastifyTrustProxyProblem(fastify, "Fastify({ trustProxy: '127.0.0.1' })");
+  if (problem === undefined) return;
+  const message = `@pirsch-node/fastify: ${problem}`;
+  try {
+    const level: unknown = fastify.log.level;
+    if (typeof level === 'string' && level !== 'silent') {
+      fastify.log.warn(message);
+      return;
+    }
+    const logger = (options as { logger?: PirschLogger }).logger;
+    if (typeof logger?.warn === 'function') logger.warn(message);
+    else console.warn(message);
+  } catch {
+    // a logger that throws must not stop the app from starting
+  }
+}
+
 function withoutRegisterKeys(options: PirschFastifyOptions): PirschFastifyOptions {
   if (options === null || typeof options !== 'object') return options;
   if (!Object.keys(options).some((key) => REGISTER_KEYS.has(key))) return options;
@@ -112,7 +136,7 @@ function withoutRegisterKeys(options: PirschFastifyOptions): PirschFastifyOption
  * import Fastify from 'fastify';
  * import { pirsch } from '@pirsch-node/fastify';
  *
- * const app = Fastify({ trustProxy: true });
+ * const app = Fastify({ trustProxy: '127.0.0.1' }); // the address of your proxy
  * await app.register(pirsch, { accessKey: process.env.PIRSCH_ACCESS_KEY, exclude: ['/health'] });
  * app.post('/signup', async (request) => {
  *   request.pirsch.event('Signup', { meta: { plan: 'pro' } });

@@ -15,6 +15,8 @@ import type { Context, Middleware } from 'koa';
 import mount from 'koa-mount';
 import supertest from 'supertest';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, expectTypeOf, it } from 'vitest';
+import { listenOnLoopback } from '../../../test/support/listen.js';
+import { startForwardingProxy } from '../../../test/support/proxy.js';
 
 // Koa 2 has no types of its own: it is the same API as far as these tests go.
 const Koa2 = createRequire(import.meta.url)('koa2') as typeof Koa3;
@@ -467,6 +469,61 @@ describe.each([
       await forwarded(app).expect(200);
       await client.flush();
       expect(emulator.hits[0]).toMatchObject({ ip: '198.51.100.2', x_forwarded_for: '203.0.113.9, 198.51.100.2' });
+    });
+  });
+
+  describe('behind a proxy hop, with a forged X-Forwarded-For', () => {
+    const VISITOR = '198.51.100.7';
+    const FORGED = '203.0.113.66';
+
+    /** GET `path` through a forwarding proxy on loopback (the visitor is VISITOR to it) with a forged X-Forwarded-For: the hit. */
+    async function visitThroughProxy(app: Koa3, path = '/', headers: Record<string, string> = {}) {
+      const served = await listenOnLoopback(app.callback());
+      const proxy = await startForwardingProxy(served.url, VISITOR);
+      try {
+        await supertest(proxy.url).get(path).set('Host', HOST).set('User-Agent', UA).set('X-Forwarded-For', FORGED).set(headers).expect(200);
+      } finally {
+        await proxy.close();
+        await served.close();
+      }
+      await client.flush();
+      expect(emulator.hits).toHaveLength(1);
+      expect(emulator.hits[0]?.x_forwarded_for).toBe(`${FORGED}, ${VISITOR}`); // what the app saw, from 127.0.0.1
+      return emulator.hits[0];
+    }
+
+    /** An app made with constructor options, the middleware first and the pages behind it. */
+    function appFrom(options: { proxy: boolean; maxIpsCount?: number }, tracking: Omit<PirschKoaOptions, 'client'> = {}): Koa3 {
+      const app = new Koa(options);
+      app.silent = true;
+      app.use(pirsch({ client, ...(tracking as Record<string, never>) }));
+      app.use(pages);
+      return app;
+    }
+
+    it("new Koa({ proxy: true, maxIpsCount: 1 }) (the README's set-up): tracks the visitor, not the forged address nor the proxy", async () => {
+      expect(await visitThroughProxy(appFrom({ proxy: true, maxIpsCount: 1 }))).toMatchObject({ ip: VISITOR });
+    });
+
+    it('app.proxy = true and app.maxIpsCount = 1, set on the app: the same', async () => {
+      const { app } = appWith({ client });
+      app.proxy = true;
+      app.maxIpsCount = 1;
+      expect(await visitThroughProxy(app)).toMatchObject({ ip: VISITOR });
+    });
+
+    it('app.proxy = true alone trusts every hop: the forged address is tracked (why maxIpsCount is needed)', async () => {
+      const { app } = appWith({ client });
+      app.proxy = true;
+      expect(await visitThroughProxy(app)).toMatchObject({ ip: FORGED });
+    });
+
+    it('a visitor can set the tracked host through X-Forwarded-Host the proxy passes on; the hostname option pins it', async () => {
+      const forged = { 'X-Forwarded-Host': 'evil.example' };
+      expect((await visitThroughProxy(appFrom({ proxy: true, maxIpsCount: 1 }), '/about', forged))?.url).toBe('http://evil.example/about');
+      emulator.reset();
+      const pinned = appFrom({ proxy: true, maxIpsCount: 1 }, { hostname: HOST });
+      expect((await visitThroughProxy(pinned, '/about', forged))?.url).toBe(`http://${HOST}/about`);
     });
   });
 

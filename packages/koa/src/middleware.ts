@@ -12,8 +12,7 @@ import type { PirschKoaOptions, PirschKoaTrackingOptions, PirschMiddleware } fro
  *
  * @example
  * ```ts
- * const app = new Koa();
- * app.proxy = true; // behind a reverse proxy: ctx.ip from X-Forwarded-For
+ * const app = new Koa({ proxy: true, maxIpsCount: 1 }); // behind one proxy: ctx.ip is the X-Forwarded-For entry it appended
  * const analytics = pirsch({ accessKey: process.env.PIRSCH_ACCESS_KEY, exclude: ['/health'] });
  * app.use(analytics);
  * app.use(async (ctx) => {

@@ -27,6 +27,7 @@ import type { Request as ExpressRequest } from 'express';
 import type { FastifyRequest } from 'fastify';
 import request from 'supertest';
 import { afterAll, afterEach, beforeAll, describe, expect, expectTypeOf, it, vi } from 'vitest';
+import { startForwardingProxy } from '../../../test/support/proxy.js';
 import { PIRSCH_TRACKER, PirschModule, PirschService } from './index.js';
 import type { PirschModuleOptions, PirschRequest } from './index.js';
 
@@ -148,13 +149,16 @@ class CapturingLogger implements LoggerService {
 }
 
 interface AppOptions {
-  trustProxy?: boolean;
+  /** `app.set('trust proxy', ...)` on Express, `new FastifyAdapter({ trustProxy })` on Fastify. */
+  trustProxy?: boolean | number | string;
   prefix?: string | false;
   logger?: CapturingLogger;
 }
 
 interface Platform {
   name: string;
+  /** The set-up the README recommends behind one proxy on the same machine. */
+  recommendedTrustProxy: number | string;
   create(pirsch: DynamicModule, options?: AppOptions): Promise<INestApplication>;
 }
 
@@ -165,10 +169,11 @@ async function compile(pirsch: DynamicModule) {
 const platforms: Platform[] = [
   {
     name: 'ExpressAdapter',
+    recommendedTrustProxy: 1,
     async create(pirsch, options = {}) {
       const moduleRef = await compile(pirsch);
       const app = moduleRef.createNestApplication<NestExpressApplication>(new ExpressAdapter(), { logger: options.logger ?? false });
-      if (options.trustProxy) app.set('trust proxy', true);
+      if (options.trustProxy !== undefined && options.trustProxy !== false) app.set('trust proxy', options.trustProxy);
       if (options.prefix !== false) app.setGlobalPrefix(options.prefix ?? 'api');
       await app.init();
       return app;
@@ -176,9 +181,12 @@ const platforms: Platform[] = [
   },
   {
     name: 'FastifyAdapter',
+    recommendedTrustProxy: '127.0.0.1',
     async create(pirsch, options = {}) {
       const moduleRef = await compile(pirsch);
-      const adapter = new FastifyAdapter({ trustProxy: options.trustProxy === true });
+      // Fastify 5.12.1 and later refuse a number in their types (and ignore it at runtime).
+      const trustProxy = (options.trustProxy ?? false) as boolean | string;
+      const adapter = new FastifyAdapter({ trustProxy });
       const app = moduleRef.createNestApplication<NestFastifyApplication>(adapter, { logger: options.logger ?? false });
       if (options.prefix !== false) app.setGlobalPrefix(options.prefix ?? 'api');
       await app.init();
@@ -415,6 +423,55 @@ describe.each(platforms)('PirschModule on $name', (platform) => {
       await decided(app, 1);
       await client.flush();
       expect(emulator.hits[0]).toMatchObject({ url: 'https://shop.example/api', ip: '203.0.113.9', x_forwarded_for: '203.0.113.9' });
+    });
+
+    describe('behind a proxy hop, with a forged X-Forwarded-For', () => {
+      const VISITOR = '198.51.100.7';
+      const FORGED = '203.0.113.66';
+
+      /** GET /api through a forwarding proxy on loopback (the visitor is VISITOR to it) with a forged X-Forwarded-For: the hit. */
+      async function visitThroughProxy(app: INestApplication, client: PirschClient) {
+        await app.listen(0, '127.0.0.1');
+        const { port } = (app.getHttpServer() as Server).address() as AddressInfo;
+        const proxy = await startForwardingProxy(`http://127.0.0.1:${port}`, VISITOR);
+        cleanups.push(() => proxy.close());
+        await request(proxy.url).get('/api').set('User-Agent', UA).set('X-Forwarded-For', FORGED).expect(200);
+        await decided(app, 1);
+        await client.flush();
+        expect(emulator.hits).toHaveLength(1);
+        expect(emulator.hits[0]?.x_forwarded_for).toBe(`${FORGED}, ${VISITOR}`); // what the app saw, from 127.0.0.1
+        return emulator.hits[0];
+      }
+
+      it(`the README's set-up (${JSON.stringify(platform.recommendedTrustProxy)}) tracks the visitor, not the forged address nor the proxy, and warns of nothing`, async () => {
+        const client = testClient();
+        const logger = new CapturingLogger();
+        const { app } = await start({ client }, { trustProxy: platform.recommendedTrustProxy, logger });
+        expect(await visitThroughProxy(app, client)).toMatchObject({ ip: VISITOR });
+        expect(logger.warnings).toEqual([]);
+      });
+
+      it('a hop count (1) tracks the visitor where the platform honours it; where it does not (Fastify 5.12.1 and later), the module warns once, naming the fix', async () => {
+        const client = testClient();
+        const logger = new CapturingLogger();
+        const { app } = await start({ client }, { trustProxy: 1, logger });
+        const hit = await visitThroughProxy(app, client);
+        const fastifyVersion = platform.name === 'FastifyAdapter' ? (app as NestFastifyApplication).getHttpAdapter().getInstance().version : undefined;
+        const [major = 0, minor = 0, patch = 0] = (fastifyVersion ?? '').split('.').map(Number);
+        const ignored = fastifyVersion !== undefined && (major > 5 || (major === 5 && (minor > 12 || (minor === 12 && patch >= 1))));
+        const ours = logger.warnings.filter((warning) => warning.includes('trustProxy'));
+        if (ignored) {
+          expect(hit).toMatchObject({ ip: '127.0.0.1' });
+          expect(ours).toHaveLength(1);
+          expect(ours[0]).toContain(`Fastify ${fastifyVersion} ignores trustProxy: 1`);
+          expect(ours[0]).toContain("new FastifyAdapter({ trustProxy: '127.0.0.1' })");
+        } else {
+          expect(hit).toMatchObject({ ip: VISITOR });
+          expect(ours).toEqual([]);
+        }
+        // Nest 12.5 pins Fastify 5.12.8, which ignores it (Nest 11.2.8 pins 5.11.3, which honours it).
+        if (platform.name === 'FastifyAdapter' && (process.env.PIRSCH_NEST_MAJOR ?? '12') === '12') expect(ignored).toBe(true);
+      });
     });
 
     it('trust proxy off: X-Forwarded-Proto does not change the protocol', async () => {

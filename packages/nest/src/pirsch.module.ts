@@ -1,8 +1,8 @@
 import type { ServerResponse } from 'node:http';
-import { Inject, Module } from '@nestjs/common';
-import type { MiddlewareConsumer, NestModule, OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Logger, Module, Optional } from '@nestjs/common';
+import type { MiddlewareConsumer, NestModule, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
-import { PirschConfigError, createTracker } from '@pirsch-node/core';
+import { PirschConfigError, createTracker, fastifyTrustProxyProblem } from '@pirsch-node/core';
 import type { Tracker } from '@pirsch-node/core';
 import { PIRSCH_ROUTES, PIRSCH_TRACKER } from './pirsch.constants.js';
 import { PirschMiddleware } from './pirsch.middleware.js';
@@ -48,10 +48,10 @@ const trackingModuleOf = new WeakMap<object, PirschModule>();
   ],
   exports: [PirschService, PIRSCH_TRACKER],
 })
-export class PirschModule extends PirschConfigurableModule implements NestModule, OnApplicationShutdown {
+export class PirschModule extends PirschConfigurableModule implements NestModule, OnApplicationBootstrap, OnApplicationShutdown {
   constructor(
     @Inject(PIRSCH_TRACKER) private readonly tracker: Tracker<PirschMiddlewareRequest, ServerResponse>,
-    @Inject(HttpAdapterHost) private readonly app: HttpAdapterHost,
+    @Optional() @Inject(HttpAdapterHost) private readonly adapterHost?: HttpAdapterHost,
   ) {
     super();
   }
@@ -62,7 +62,8 @@ export class PirschModule extends PirschConfigurableModule implements NestModule
    * `PirschConfigError`: its middleware would count every page view again.
    */
   configure(consumer: MiddlewareConsumer): void {
-    const first = trackingModuleOf.get(this.app);
+    const app = this.adapterHost;
+    const first = app === undefined ? undefined : trackingModuleOf.get(app);
     if (first !== undefined && first !== this) {
       throw new PirschConfigError(
         'forRoot',
@@ -70,8 +71,23 @@ export class PirschModule extends PirschConfigurableModule implements NestModule
           'Import PirschModule.forRoot (or forRootAsync) once, in the root module: it is global, so every module can inject PirschService without importing it.',
       );
     }
-    trackingModuleOf.set(this.app, this);
+    if (app !== undefined) trackingModuleOf.set(app, this);
     consumer.apply(PirschMiddleware).forRoutes(PIRSCH_ROUTES);
+  }
+
+  /**
+   * Says once, through Nest's logger, when `FastifyAdapter`'s `trustProxy` cannot give the
+   * visitor's IP behind a proxy (a hop count on Fastify 5.12.1 and later). Never throws.
+   */
+  onApplicationBootstrap(): void {
+    try {
+      const adapter = this.adapterHost?.httpAdapter;
+      if (adapter?.getType() !== 'fastify') return;
+      const problem = fastifyTrustProxyProblem(adapter.getInstance(), "new FastifyAdapter({ trustProxy: '127.0.0.1' })");
+      if (problem !== undefined) new Logger('PirschModule').warn(problem);
+    } catch {
+      // a check of the platform's settings must never stop the app from starting
+    }
   }
 
   /** Runs after the HTTP server closed: delivers what is queued. Never rejects. */
