@@ -49,7 +49,8 @@ export function tokenLifetime(expiresAt: unknown, dateHeader: string | string[] 
  *
  * A token's lifetime comes from the server's answer (see `tokenLifetime`) and its refresh
  * deadline is kept on the monotonic clock (`performance.now()`), so neither a wrong local clock
- * nor a jump of it (NTP, a suspended laptop, a changed time zone setting) costs a token per request.
+ * nor a jump of it (NTP stepping it, someone setting the date) costs a token per request. Time the
+ * monotonic clock does not count (a suspended machine) ends in a 401, which renews the token.
  */
 export function createTokenSource(auth: ResolvedClientOptions['auth'], transport: Transport): TokenSource {
   if (auth.kind === 'accessKey') {
