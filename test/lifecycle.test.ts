@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { createPirschEmulator, type PirschEmulator } from '@pirsch-node/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { startChild } from './support/child.js';
 
 // These run the BUILT packages in a child process (the test command builds first).
 const fixture = (name: string) => fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url));
@@ -56,5 +57,61 @@ describe('process lifecycle', () => {
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
     expect(result.stdout).toContain('domains: 1');
+  });
+});
+
+/** The exit drain's bound: how long a finished script waits to deliver (the README's 10 s). */
+const DRAIN_BOUND_MS = 10_000;
+
+describe.concurrent('a script that ends while the API hangs exits within the drain bound + 1 s', () => {
+  it.each([['5000'], ['30000'], ['default']])('timeoutMs %s', async (timeoutMs) => {
+    const hanging = await createPirschEmulator();
+    hanging.hangNext(1000);
+    const env: Record<string, string> = { PIRSCH_BASE_URL: hanging.url, PIRSCH_ACCESS_KEY: hanging.accessKey, HITS: '120' };
+    if (timeoutMs !== 'default') env.TIMEOUT_MS = timeoutMs;
+    const child = startChild(fixture('script-ends.mjs'), env);
+    try {
+      await child.waitFor(/queued/);
+      const ended = performance.now();
+      const { code, at } = await child.exited;
+      const exitMs = at - ended;
+      const output = `stdout:\n${child.stdout()}\nstderr:\n${child.stderr()}`;
+      expect(code, output).toBe(0);
+      expect(hanging.requests.length, output).toBeGreaterThan(0);
+      expect(hanging.hits).toHaveLength(0);
+      // What was lost is said once, on stderr.
+      expect(child.stderr().trim(), output).toMatch(/^\[pirsch\] Pirsch dropped 120 items \(closed\)/);
+      expect(exitMs, `exit ${Math.round(exitMs)} ms after the script ended`).toBeLessThan(DRAIN_BOUND_MS + 1000);
+      if (process.env.SHUTDOWN_TIMES) console.log(`timeoutMs ${timeoutMs}: exit ${Math.round(exitMs)} ms after the script ended`);
+    } finally {
+      child.kill();
+      await hanging.close();
+    }
+  }, 40_000);
+
+  it('a script that goes on after the drain gave up still delivers its new hits', async () => {
+    const hanging = await createPirschEmulator();
+    hanging.hangNext(1);
+    const child = startChild(fixture('script-continues.mjs'), { PIRSCH_BASE_URL: hanging.url, PIRSCH_ACCESS_KEY: hanging.accessKey });
+    try {
+      const { code } = await child.exited;
+      const output = `stdout:\n${child.stdout()}\nstderr:\n${child.stderr()}`;
+      expect(code, output).toBe(0);
+      expect(child.stdout(), output).toMatch(/reported: Pirsch dropped 1 item \(closed\)/);
+      expect(hanging.hits.map((h) => h.url), output).toEqual(['https://script.example/after-the-drain']);
+      expect(child.stdout(), output).toContain('delivered after the drain: true');
+    } finally {
+      child.kill();
+      await hanging.close();
+    }
+  }, 40_000);
+});
+
+describe('process lifecycle, after the drain', () => {
+  it('a drain that delivered leaves the client working for what the script does next', async () => {
+    const result = await runScript(fixture('script-resumes.mjs'), { PIRSCH_BASE_URL: emulator.url, PIRSCH_ACCESS_KEY: emulator.accessKey });
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    expect(emulator.hits.map((h) => new URL(h.url).pathname).sort()).toEqual(['/first/0', '/first/1', '/first/2', '/second/0', '/second/1', '/second/2']);
   });
 });

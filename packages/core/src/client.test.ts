@@ -427,6 +427,76 @@ describe('close', () => {
   });
 });
 
+/** Never rejects: what `promise` resolved or rejected with, and when (performance.now()). */
+function outcome<T>(promise: Promise<T>): Promise<{ value?: T; error?: unknown; at: number }> {
+  return promise.then(
+    (value) => ({ value, at: performance.now() }),
+    (error: unknown) => ({ error, at: performance.now() }),
+  );
+}
+
+/** What `promise` resolves with, or `undefined` when it has not settled within `ms` (a bound, so a regression fails fast). */
+async function within<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([promise, new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), ms)))]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+describe('close(ms) ends at its deadline', () => {
+  it('rejects statistics and management calls waiting out a 60 s Retry-After, and drops ingest waiting too', async () => {
+    const pirsch = client();
+    emulator.failNext(2, { status: 429, retryAfter: 60, scope: 'api' });
+    emulator.failNext(1, { status: 429, retryAfter: 60 });
+    const statistics = outcome(pirsch.statistics.total({ id: 'any', from: '2024-01-01', to: '2024-01-02' }));
+    const domains = outcome(pirsch.domains.list());
+    pirsch.hit(hit(1));
+    await emulator.waitFor((e) => e.requests.filter((r) => r.status === 429).length === 3);
+
+    const closedAt = performance.now();
+    const closing = await within(outcome(pirsch.close(1000)), 5000);
+    const calls = await within(Promise.all([statistics, domains]), 5000);
+
+    expect(closing, 'close(1000) settled within 5 s').toBeDefined();
+    expect(closing?.value).toBe(false);
+    expect((closing?.at ?? Infinity) - closedAt).toBeLessThan(1000 + 1000);
+    expect(calls, 'the calls settled within 5 s').toBeDefined();
+    for (const call of calls ?? []) {
+      expect(call.error).toMatchObject({ name: 'PirschNetworkError', code: 'CLIENT_CLOSED', message: expect.stringContaining('closed while the call waited to retry') });
+      expect(call.at - closedAt).toBeLessThan(1000 + 1000);
+    }
+    expect(pirsch.metrics).toMatchObject({ dropped: 1, sent: 0, queued: 0, inFlight: 0 });
+    // Nothing was tried again after close.
+    expect(emulator.requests.filter((r) => r.path !== '/api/v1/token')).toHaveLength(3);
+  });
+
+  it('aborts a statistics call in flight against a hanging API, final and not retried', async () => {
+    const pirsch = client({ timeoutMs: 30_000 });
+    emulator.hangNext(1, { scope: 'api' });
+    const statistics = outcome(pirsch.statistics.total({ id: 'any', from: '2024-01-01', to: '2024-01-02' }));
+    await emulator.waitFor((e) => e.requests.some((r) => r.path === '/api/v1/statistics/total'));
+    const closedAt = performance.now();
+    const closing = await within(outcome(pirsch.close(1000)), 5000);
+    const call = await within(statistics, 5000);
+    expect(closing?.value).toBe(true);
+    expect((closing?.at ?? Infinity) - closedAt).toBeLessThan(1000 + 1000);
+    expect(call?.error).toMatchObject({ name: 'PirschNetworkError', code: 'CLIENT_CLOSED' });
+    expect(emulator.requests.filter((r) => r.path === '/api/v1/statistics/total')).toHaveLength(1);
+  });
+
+  it('flush(ms) running out aborts nothing: the batch in flight still arrives', async () => {
+    const pirsch = client({ timeoutMs: 400 });
+    emulator.hangNext(1);
+    pirsch.hit(hit(1));
+    expect(await pirsch.flush(100)).toBe(false);
+    expect(await pirsch.flush(5000)).toBe(true);
+    expectEachOnce(1);
+    expect(pirsch.metrics).toMatchObject({ sent: 1, dropped: 0, failed: 0 });
+  });
+});
+
 describe('configuration', () => {
   const base = { clientId: 'id', clientSecret: 'shh-secret' };
   it.each([

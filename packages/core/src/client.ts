@@ -17,7 +17,10 @@ export interface OwnedHitSink {
   [ENQUEUE_OWNED_HIT](hit: Hit): void;
 }
 
-/** How long `flush()` and `close()` wait when no timeout is given, and how long a finished script waits to deliver. */
+/**
+ * How long `flush()` and `close()` wait when no timeout is given, and how long a finished script
+ * waits to deliver: the exit drain's bound, whatever `timeoutMs` is.
+ */
 export const DEFAULT_FLUSH_TIMEOUT_MS = 10_000;
 
 /** Event meta limits of the API: at most 20 pairs, keys up to 100 and values up to 2000 characters. */
@@ -57,13 +60,25 @@ export function eventPayload(name: string, hit: Hit, options: EventOptions = {})
 /** Clients with items left when the event loop empties: they deliver before the process exits. */
 const liveQueues = new Map<DeliveryQueue, { drainedAt: number }>();
 function drainOnExit(): void {
+  // After every 'beforeExit' listener, not before: one of the app's own may queue more (Node runs
+  // the tick queue before it decides whether the loop is alive again).
+  process.nextTick(drainNow);
+}
+function drainNow(): void {
   for (const [queue, state] of liveQueues) {
     // Only when something was queued since the last drain, so a dead API cannot keep a script alive forever.
     if (queue.held === 0 || state.drainedAt === queue.lastSeq) continue;
     state.drainedAt = queue.lastSeq;
-    // The process is about to exit: what did not make it in time is counted and reported as dropped.
+    // The flush's timer is all that keeps the process alive (the sockets do not). At its deadline
+    // what is left is dropped and reported, and requests in flight are aborted, so the process
+    // exits then. The client is not closed: a script that goes on can still use it. A flush that
+    // ends early and false only had an item fail; what was queued since gets its own drain.
+    // Set before the flush's own timer of the same length, so it fires first.
+    let timedOut = false;
+    const deadline = setTimeout(() => (timedOut = true), DEFAULT_FLUSH_TIMEOUT_MS).unref();
     void queue.flush(DEFAULT_FLUSH_TIMEOUT_MS).then((delivered) => {
-      if (!delivered) queue.stop();
+      clearTimeout(deadline);
+      if (!delivered && timedOut) queue.abandon();
     });
   }
 }
@@ -85,7 +100,9 @@ export function createClient(options: PirschClientOptions): PirschClient {
   const send = createAuthorizedSend(transport, tokens);
   const reporter = new ErrorReporter(resolved.onError, resolved.logger);
   const queue = new DeliveryQueue(resolved, send, reporter);
-  const api = createApi(createApiRequester(send, tokens, resolved));
+  /** Aborted at close()'s deadline: API calls waiting to retry reject then. */
+  const closed = new AbortController();
+  const api = createApi(createApiRequester(send, tokens, resolved, closed.signal));
   let closing: Promise<boolean> | undefined;
 
   if (liveQueues.size === 0) process.on('beforeExit', drainOnExit);
@@ -126,6 +143,10 @@ export function createClient(options: PirschClientOptions): PirschClient {
     close(timeoutMs = DEFAULT_FLUSH_TIMEOUT_MS): Promise<boolean> {
       closing ??= (async () => {
         const delivered = await queue.flush(timeoutMs);
+        // The deadline (or everything delivered): nothing of this client outlives it. What waits
+        // is dropped, API calls waiting to retry reject, requests in flight are aborted and every
+        // connection is closed.
+        closed.abort();
         queue.stop();
         liveQueues.delete(queue);
         if (liveQueues.size === 0) process.off('beforeExit', drainOnExit);

@@ -91,6 +91,8 @@ export class DeliveryQueue {
   #seq = 0;
   #held = 0;
   #stopped = false;
+  /** Aborts the requests in flight; replaced after each abandon(). */
+  #abort = new AbortController();
   readonly #counts = { inFlight: 0, sent: 0, failed: 0, dropped: 0, retried: 0 };
 
   constructor(options: ResolvedClientOptions, send: AuthorizedSend, reporter: ErrorReporter) {
@@ -175,6 +177,15 @@ export class DeliveryQueue {
   stop(): void {
     if (this.#stopped) return;
     this.#stopped = true;
+    this.abandon();
+  }
+
+  /**
+   * Gives up on everything held: what waits is dropped and counted, requests in flight are aborted
+   * (their connections closed) and their items dropped too. The queue stays open: items added
+   * later are delivered as usual. The exit drain does this at its deadline.
+   */
+  abandon(): void {
     if (this.#timer) clearTimeout(this.#timer);
     this.#timer = undefined;
     if (this.#gateTimer) clearTimeout(this.#gateTimer);
@@ -191,6 +202,9 @@ export class DeliveryQueue {
       left.push(...batch.seqs);
     }
     this.#sending.clear();
+    // After the batches are marked: their requests reject as abandoned, never as failures.
+    this.#abort.abort();
+    this.#abort = new AbortController();
     if (left.length > 0) this.#dropHeld(left, 'closed');
     this.#reporter.flushDrops();
   }
@@ -316,7 +330,7 @@ export class DeliveryQueue {
     const started = Date.now();
     this.#sending.add(batch);
     try {
-      await this.#send({ method: 'POST', path, json: body });
+      await this.#send({ method: 'POST', path, json: body, signal: this.#abort.signal });
       if (batch.abandoned) return;
       this.#sending.delete(batch);
       this.#counts.inFlight -= count;

@@ -72,6 +72,6 @@ export class ErrorReporter {
 const DROP_DETAILS: Record<PirschDropError['reason'], string> = {
   'queue-full': 'maxQueueSize reached; the oldest waiting items were dropped',
   invalid: 'url, ip or user_agent (or the event name) was missing',
-  closed: 'the client was closed',
+  closed: 'the client was closed, or the script ended before they could be delivered',
   failed: 'delivery failed for good',
 };

@@ -1,5 +1,5 @@
 import type { TokenSource } from './auth.js';
-import { PirschAccessKeyError } from './errors.js';
+import { PirschAccessKeyError, PirschNetworkError } from './errors.js';
 import type { ResolvedClientOptions } from './options.js';
 import { isRetryableError, retryDelay, sleep } from './retry.js';
 import { Transport, type TransportRequest, type TransportResponse } from './transport.js';
@@ -23,22 +23,40 @@ export function createAuthorizedSend(transport: Transport, tokens: TokenSource):
 }
 
 /**
+ * Keeps the process alive until the returned release is called: the caller awaits the API call,
+ * and the transport's sockets do not hold the process themselves.
+ */
+function holdProcess(): () => void {
+  const timer = setInterval(() => {}, 2 ** 31 - 1);
+  return () => clearInterval(timer);
+}
+
+/**
  * The requester behind `client.statistics`, `client.domains`, ...: refuses access keys without a
  * request, retries idempotent calls on network errors, 408, 429 (honouring Retry-After) and 5xx.
+ * When `closed` aborts (the client's `close()` at its deadline), a call waiting to retry rejects
+ * at once with a `PirschNetworkError` of code `CLIENT_CLOSED` instead of waiting out its backoff.
  */
-export function createApiRequester(send: AuthorizedSend, tokens: TokenSource, options: ResolvedClientOptions): ApiRequester {
+export function createApiRequester(send: AuthorizedSend, tokens: TokenSource, options: ResolvedClientOptions, closed: AbortSignal): ApiRequester {
   return async <T>(request: Parameters<ApiRequester>[0]): Promise<T> => {
     if (tokens.isAccessKey) throw new PirschAccessKeyError(request.call);
     const { method, path, query, body } = request;
-    for (let attempt = 0; ; attempt++) {
-      try {
-        const response = await send({ method, path, query, body });
-        return response.body as T;
-      } catch (error) {
-        if (!request.idempotent || attempt >= options.maxRetries || !isRetryableError(error)) throw error;
-        const retryAfterMs = (error as { retryAfterMs?: number }).retryAfterMs;
-        await sleep(retryDelay(attempt + 1, options.minRetryDelayMs, options.maxRetryDelayMs, retryAfterMs));
+    const release = holdProcess();
+    try {
+      for (let attempt = 0; ; attempt++) {
+        try {
+          const response = await send({ method, path, query, body });
+          return response.body as T;
+        } catch (error) {
+          if (!request.idempotent || attempt >= options.maxRetries || !isRetryableError(error)) throw error;
+          const retryAfterMs = (error as { retryAfterMs?: number }).retryAfterMs;
+          if (!(await sleep(retryDelay(attempt + 1, options.minRetryDelayMs, options.maxRetryDelayMs, retryAfterMs), closed))) {
+            throw new PirschNetworkError(`${method} ${path}`, 'CLIENT_CLOSED', false, 'the client was closed while the call waited to retry');
+          }
+        }
       }
+    } finally {
+      release();
     }
   };
 }

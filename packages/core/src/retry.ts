@@ -7,8 +7,8 @@ export function isRetryableStatus(status: number): boolean {
 
 /** True for errors a later attempt may not see: network failures, timeouts, 408, 429 and 5xx. */
 export function isRetryableError(error: unknown): boolean {
-  // A closed client will not open again: no point in waiting for it.
-  if (error instanceof PirschNetworkError) return error.code !== 'CLIENT_CLOSED';
+  // A closed client will not open again, and an aborted request was ended on purpose: no point in waiting.
+  if (error instanceof PirschNetworkError) return error.code !== 'CLIENT_CLOSED' && error.code !== 'ABORTED';
   return error instanceof PirschApiError && isRetryableStatus(error.status);
 }
 
@@ -47,7 +47,20 @@ export function retryAfterWait(retryAfterMs: number | undefined): number {
   return Math.min(retryAfterMs ?? 0, MAX_RETRY_AFTER_MS);
 }
 
-/** A promise that resolves after `ms`. Ref'd: the caller awaits it (an API call's retry), so the process must wait too. */
-export function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
+/**
+ * A promise that resolves `true` after `ms`, or `false` as soon as `signal` aborts (at once if it
+ * already has). Ref'd: the caller awaits it (an API call's retry), so the process must wait too.
+ */
+export function sleep(ms: number, signal?: AbortSignal): Promise<boolean> {
+  if (signal?.aborted) return Promise.resolve(false);
+  return new Promise((resolve) => {
+    const done = (slept: boolean) => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', aborted);
+      resolve(slept);
+    };
+    const aborted = () => done(false);
+    const timer = setTimeout(() => done(true), ms);
+    signal?.addEventListener('abort', aborted, { once: true });
+  });
 }

@@ -1,4 +1,5 @@
-import { Pool } from 'undici';
+import type { Socket } from 'node:net';
+import { Pool, buildConnector } from 'undici';
 import { PirschApiError, PirschNetworkError } from './errors.js';
 import { parseRetryAfter } from './retry.js';
 
@@ -18,14 +19,28 @@ export interface TransportRequest {
   /** An already serialised JSON body, as text or UTF-8 bytes (wins over `body`). */
   json?: string | Buffer;
   token?: string;
+  /** Aborts the request (waiting for a connection or in flight); it then rejects with code `ABORTED`. */
+  signal?: AbortSignal;
 }
 
 const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CONNECT_TIMEOUT', 'ETIMEDOUT']);
 
 /**
+ * Lets a socket never hold the process open. undici refs a socket while it has requests and
+ * unrefs it when idle; here the ref is a no-op, so delivery in flight does not keep a finished
+ * script alive: the exit drain's ref'd timer bounds how long it may wait (and an API call, which
+ * its caller awaits, holds the process itself while it runs).
+ */
+function neverHoldsTheProcess(socket: Socket): void {
+  socket.unref();
+  socket.ref = () => socket;
+}
+
+/**
  * HTTP to the Pirsch API over one keep-alive undici pool. `timeoutMs` bounds connecting, the
  * response headers and the body. Network failures become `PirschNetworkError`s whose messages
- * hold no header (so no token).
+ * hold no header (so no token). Its sockets never keep the process alive (see
+ * `neverHoldsTheProcess`); `close()` aborts what is in flight and closes every connection.
  */
 export class Transport {
   readonly #pool: Pool;
@@ -34,9 +49,14 @@ export class Transport {
 
   constructor(baseUrl: URL, timeoutMs: number, connections: number) {
     this.#basePath = baseUrl.pathname.replace(/\/+$/, '');
+    const connect = buildConnector({ timeout: timeoutMs });
     this.#pool = new Pool(baseUrl.origin, {
       connections,
-      connectTimeout: timeoutMs,
+      connect: (options, callback) => {
+        // undici's connector returns the socket it is connecting, though its type says void.
+        const socket = (connect as (...args: Parameters<typeof connect>) => Socket | undefined)(options, callback);
+        if (socket) neverHoldsTheProcess(socket);
+      },
       headersTimeout: timeoutMs,
       bodyTimeout: timeoutMs,
       keepAliveTimeout: 30_000,
@@ -64,7 +84,7 @@ export class Transport {
       if (qs) path += `?${qs}`;
     }
     try {
-      const response = await this.#pool.request({ method: request.method, path, headers, body: payload });
+      const response = await this.#pool.request({ method: request.method, path, headers, body: payload, signal: request.signal });
       const text = await response.body.text();
       let body: unknown;
       if (text.length > 0) {
@@ -76,6 +96,9 @@ export class Transport {
       }
       return { status: response.statusCode, headers: response.headers, body };
     } catch (error) {
+      // Ended on purpose: by close(), or by the caller's signal (the exit drain's deadline). Final either way.
+      if (this.#closed) throw new PirschNetworkError(label, 'CLIENT_CLOSED', false, 'the client was closed');
+      if (request.signal?.aborted) throw new PirschNetworkError(label, 'ABORTED', false, 'the request was aborted');
       const code = (error as { code?: unknown }).code;
       const codeText = typeof code === 'string' ? code : undefined;
       const message = error instanceof Error ? error.message : String(error);
@@ -91,7 +114,7 @@ export class Transport {
     throw new PirschApiError(response.status, error, label, parseRetryAfter(response.headers['retry-after']));
   }
 
-  /** Closes the pool; in-flight requests are aborted. */
+  /** Closes the pool: in-flight requests are aborted (rejecting with `CLIENT_CLOSED`) and every connection is closed. */
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;

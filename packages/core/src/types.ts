@@ -145,9 +145,17 @@ export interface PirschDelivery {
   event(name: string, hit: Hit, options?: EventOptions): void;
   /** Enqueue a session keep-alive. Returns at once; never throws. */
   session(data: SessionData): void;
-  /** Resolves `true` when everything queued before the call was delivered; `false` otherwise or after `timeoutMs`. */
+  /**
+   * Resolves `true` when everything queued before the call was delivered; `false` otherwise or
+   * after `timeoutMs` (default 10 s). Running out of time aborts nothing: delivery goes on.
+   */
   flush(timeoutMs?: number): Promise<boolean>;
-  /** Flushes, then stops. Later calls are ignored and counted as dropped, never thrown. */
+  /**
+   * Flushes for up to `timeoutMs` (default 10 s), then stops: what is left is dropped, requests in
+   * flight are aborted, API calls waiting to retry reject (`PirschNetworkError`, code
+   * `CLIENT_CLOSED`) and connections are closed, so it resolves at most `timeoutMs` after the call.
+   * Later calls are ignored and counted as dropped, never thrown.
+   */
   close(timeoutMs?: number): Promise<boolean>;
   /** Live counters. */
   readonly metrics: Readonly<ClientMetrics>;

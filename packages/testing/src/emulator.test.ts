@@ -69,6 +69,8 @@ describe('createPirschEmulator', () => {
     await expect(createPirschEmulator({ port: -1 })).rejects.toThrow(/"port"/);
     await expect(createPirschEmulator({ clientSecret: '' })).rejects.toThrow(/"clientSecret"/);
     await expect(createPirschEmulator({ tokenTtlMs: 0 })).rejects.toThrow(/"tokenTtlMs"/);
+    await expect(createPirschEmulator({ clockOffsetMs: Number.NaN })).rejects.toThrow(/"clockOffsetMs"/);
+    await expect(createPirschEmulator({ sendDate: 'no' as unknown as boolean })).rejects.toThrow(/"sendDate"/);
   });
 
   it('rejects when the port is taken', async () => {
@@ -130,6 +132,49 @@ describe('POST /api/v1/token', () => {
     expect(Date.parse(body.expires_at)).toBeGreaterThanOrEqual(before + 60 * 60 * 1000);
     expect(await token()).not.toBe(body.access_token);
     expect(emulator.tokensIssued).toBe(2);
+  });
+
+  it('sends a Date header by default, by the machine clock', async () => {
+    const before = Date.now();
+    const answer = await call('POST', '/api/v1/token', { body: { client_id: 'test-client-id', client_secret: 'test-client-secret' } });
+    const date = Date.parse(answer.headers.get('date') ?? '');
+    expect(date).toBeGreaterThanOrEqual(before - 1000);
+    expect(date).toBeLessThanOrEqual(Date.now());
+  });
+
+  it('runs on its own clock with clockOffsetMs: Date header, expires_at and token expiry', async () => {
+    const behind = await createPirschEmulator({ clockOffsetMs: -2 * 3600_000, tokenTtlMs: 60_000 });
+    try {
+      const before = Date.now();
+      const answer = await fetch(`${behind.url}/api/v1/token`, { method: 'POST', body: JSON.stringify({ client_id: behind.clientId, client_secret: behind.clientSecret }) });
+      const { access_token: issued, expires_at: expiresAt } = (await answer.json()) as { access_token: string; expires_at: string };
+      const date = Date.parse(answer.headers.get('date') ?? '');
+      expect(date).toBeGreaterThanOrEqual(before - 2 * 3600_000 - 1000);
+      expect(date).toBeLessThanOrEqual(Date.now() - 2 * 3600_000);
+      // A minute from the emulator's now, which is two hours before this machine's.
+      expect(Date.parse(expiresAt) - date).toBeGreaterThanOrEqual(60_000);
+      expect(Date.parse(expiresAt) - date).toBeLessThan(61_000);
+      // By the emulator's clock the token is live, though its expires_at is long past here.
+      const used = await fetch(`${behind.url}/api/v1/domain`, { headers: { authorization: `Bearer ${issued}` } });
+      expect(used.status).toBe(200);
+    } finally {
+      await behind.close();
+    }
+  });
+
+  it('answers without a Date header with sendDate: false, faults included', async () => {
+    const dateless = await createPirschEmulator({ sendDate: false });
+    try {
+      dateless.failNext(1, { scope: 'token', status: 503 });
+      const faulted = await fetch(`${dateless.url}/api/v1/token`, { method: 'POST', body: '{}' });
+      expect(faulted.status).toBe(503);
+      expect(faulted.headers.get('date')).toBeNull();
+      const answer = await fetch(`${dateless.url}/api/v1/token`, { method: 'POST', body: JSON.stringify({ client_id: dateless.clientId, client_secret: dateless.clientSecret }) });
+      expect(answer.status).toBe(200);
+      expect(answer.headers.get('date')).toBeNull();
+    } finally {
+      await dateless.close();
+    }
   });
 
   it('refuses wrong credentials with 401 and the error JSON', async () => {

@@ -34,6 +34,18 @@ export interface PirschEmulatorOptions {
   accessKey?: string;
   /** How long an issued access token lives, in ms. Default one hour. */
   tokenTtlMs?: number;
+  /**
+   * How far the emulator's clock is from this machine's, in ms: its `Date` header, the
+   * `expires_at` of its tokens, when they expire, arrival times and the rate limit's windows all
+   * use `Date.now() + clockOffsetMs`. Negative puts the API behind, as if the client's clock ran
+   * ahead. Default 0.
+   *
+   * @example
+   * await createPirschEmulator({ clockOffsetMs: -2 * 3600_000 }); // the client's clock is 2 h ahead
+   */
+  clockOffsetMs?: number;
+  /** `false` answers without a `Date` header (Node's server sends one by default). Default `true`. */
+  sendDate?: boolean;
   /** Larger request bodies are answered with 413. Default 10 MiB. */
   maxBodyBytes?: number;
   /**
@@ -170,6 +182,8 @@ function resolveOptions(options: PirschEmulatorOptions): ResolvedOptions {
     clientSecret: options.clientSecret ?? 'test-client-secret',
     accessKey: options.accessKey ?? 'pa_test_access_key',
     tokenTtlMs: options.tokenTtlMs ?? 60 * 60 * 1000,
+    clockOffsetMs: options.clockOffsetMs ?? 0,
+    sendDate: options.sendDate ?? true,
     maxBodyBytes: options.maxBodyBytes ?? 10 * MiB,
     maxRecorded: options.maxRecorded ?? Number.POSITIVE_INFINITY,
     rateLimit: options.rateLimit === undefined ? undefined : { requests: options.rateLimit.requests, windowMs: options.rateLimit.windowMs ?? DEFAULT_RATE_LIMIT_WINDOW_MS },
@@ -182,6 +196,8 @@ function resolveOptions(options: PirschEmulatorOptions): ResolvedOptions {
     if (typeof resolved[option] !== 'string' || resolved[option] === '') throw problem(option, 'must be a non-empty string');
   }
   if (!(resolved.tokenTtlMs > 0) || !Number.isFinite(resolved.tokenTtlMs)) throw problem('tokenTtlMs', 'must be a positive number');
+  if (typeof resolved.clockOffsetMs !== 'number' || !Number.isFinite(resolved.clockOffsetMs)) throw problem('clockOffsetMs', 'must be a finite number');
+  if (typeof resolved.sendDate !== 'boolean') throw problem('sendDate', 'must be a boolean');
   if (!Number.isInteger(resolved.maxBodyBytes) || resolved.maxBodyBytes < 0) {
     throw problem('maxBodyBytes', 'must be a non-negative integer');
   }
@@ -376,6 +392,7 @@ class Emulator extends EventEmitter<PirschEmulatorEvents> implements PirschEmula
   }
 
   #onRequest(request: IncomingMessage, response: ServerResponse): void {
+    response.sendDate = this.#options.sendDate;
     if (!this.#available) {
       resetSocket(request.socket);
       return;
@@ -387,7 +404,7 @@ class Emulator extends EventEmitter<PirschEmulatorEvents> implements PirschEmula
   }
 
   async #handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
-    const arrival = new Date();
+    const arrival = new Date(this.#now());
     const method = request.method ?? 'GET';
     const url = new URL(request.url ?? '/', 'http://emulator.invalid');
     const scope = scopeOf(url.pathname);
@@ -423,7 +440,7 @@ class Emulator extends EventEmitter<PirschEmulatorEvents> implements PirschEmula
     if (answer.received) this.#keep(answer.received);
     const recorded = record(answer.status);
     this.#record(recorded);
-    send(response, answer.status, answer.body, limit.headers);
+    send(response, answer.status, answer.body, { ...this.#dateHeader(), ...limit.headers });
     if (answer.received) this.#emitReceived(answer.received);
     this.emit('request', recorded);
   }
@@ -450,7 +467,7 @@ class Emulator extends EventEmitter<PirschEmulatorEvents> implements PirschEmula
     switch (fault.kind) {
       case 'fail': {
         const reason = STATUS_CODES[fault.status] ?? 'error';
-        const headers: OutgoingHttpHeaders = fault.retryAfter === undefined ? {} : { 'retry-after': fault.retryAfter };
+        const headers: OutgoingHttpHeaders = { ...this.#dateHeader(), ...(fault.retryAfter === undefined ? {} : { 'retry-after': fault.retryAfter }) };
         send(response, fault.status, apiError(`${reason} (emulated fault)`), headers);
         break;
       }
@@ -507,7 +524,17 @@ class Emulator extends EventEmitter<PirschEmulatorEvents> implements PirschEmula
     if (credentials.client_id !== this.clientId || credentials.client_secret !== this.clientSecret) {
       return { status: 401, body: apiError('unauthorized: wrong client ID or secret') };
     }
-    return { status: 200, body: this.#tokens.issue() };
+    return { status: 200, body: this.#tokens.issue(this.#now()) };
+  }
+
+  /** The emulator's clock: this machine's, moved by `clockOffsetMs`. */
+  #now(): number {
+    return Date.now() + this.#options.clockOffsetMs;
+  }
+
+  /** The `Date` header by the emulator's clock; none with `sendDate: false` (then Node adds none either). */
+  #dateHeader(): OutgoingHttpHeaders {
+    return this.#options.sendDate ? { date: new Date(this.#now()).toUTCString() } : {};
   }
 
   #keep(received: Extract<IngestResult, { ok: true }>): void {

@@ -20,6 +20,35 @@ describe('formatDay', () => {
       expect(() => formatDay(value, 'to')).toThrow(/"to"/);
     },
   );
+
+  it.each([
+    ['the largest Date', new Date(8.64e15)],
+    ['the smallest Date', new Date(-8.64e15)],
+    ['the first day after year 9999', new Date('+010000-01-01T00:00:00Z')],
+    ['the last millisecond before year 0', new Date('-000001-12-31T23:59:59.999Z')],
+  ])('refuses %s, out of the API\'s range, with a PirschConfigError naming the option', (_, value) => {
+    expect(() => formatDay(value, 'from')).toThrow(PirschConfigError);
+    expect(() => formatDay(value, 'from')).toThrow(/"from".*0000-01-01 to 9999-12-31/);
+  });
+
+  it.each([['2024-13-45'], ['2024-00-10'], ['2024-01-00'], ['2024-04-31'], ['2023-02-29'], ['1900-02-29'], ['9999-12-32']])(
+    'refuses %s, no day of the calendar, with a PirschConfigError naming the option',
+    (value) => {
+      expect(() => formatDay(value, 'to')).toThrow(PirschConfigError);
+      expect(() => formatDay(value, 'to')).toThrow(/"to".*not a day of the calendar/);
+    },
+  );
+
+  it('takes the edge days of the range and of the calendar', () => {
+    expect(formatDay(new Date('0000-01-01T00:00:00Z'))).toBe('0000-01-01');
+    expect(formatDay(new Date('9999-12-31T23:59:59.999Z'))).toBe('9999-12-31');
+    expect(formatDay('0000-01-01')).toBe('0000-01-01');
+    expect(formatDay('9999-12-31')).toBe('9999-12-31');
+    expect(formatDay('2024-02-29')).toBe('2024-02-29');
+    expect(formatDay('2000-02-29')).toBe('2000-02-29');
+    expect(formatDay('2024-04-30')).toBe('2024-04-30');
+    expect(formatDay('2024-12-31')).toBe('2024-12-31');
+  });
 });
 
 describe('filterToQuery', () => {

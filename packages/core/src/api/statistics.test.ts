@@ -146,3 +146,21 @@ describe('every statistics call over HTTP', () => {
     }
   });
 });
+
+describe('dates the API cannot read', () => {
+  it.each([
+    ['from', { from: new Date(8.64e15) }],
+    ['to', { to: '2024-13-45' }],
+  ])('%s out of range or off the calendar is a PirschConfigError before any request', async (option, dates) => {
+    const before = emulator.requests.length;
+    await expect(client.statistics.visitors({ ...filter, ...dates })).rejects.toMatchObject({ name: 'PirschConfigError', option });
+    expect(emulator.requests.slice(before)).toEqual([]);
+  });
+
+  it('the edge days of the range go out as they are', async () => {
+    await client.statistics.total({ ...filter, from: '0000-01-01', to: new Date('0000-01-01T00:00:00Z') });
+    expect(lastRequest()).toMatchObject({ status: 200, query: { from: '0000-01-01', to: '0000-01-01' } });
+    await client.statistics.total({ ...filter, from: new Date('9999-12-31T23:59:59.999Z'), to: '9999-12-31' });
+    expect(lastRequest()).toMatchObject({ status: 200, query: { from: '9999-12-31', to: '9999-12-31' } });
+  });
+});
