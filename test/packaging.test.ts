@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { join, posix } from 'node:path';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, posix } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -100,5 +101,43 @@ describe('every package as published', () => {
       root,
     });
     expect(problems).toEqual([]);
+  });
+});
+
+describe('the pirsch-emulator command in the workspace', () => {
+  const bin = (readJson('packages/testing/package.json').bin as Record<string, string>)['pirsch-emulator'] ?? '';
+
+  // pnpm links a workspace package's bins at install time, before any build: a bin in dist/ is
+  // missing then ("Failed to create bin"), so the bin must be a file in the repository.
+  it('is a committed file, not a build output', async () => {
+    expect(bin).not.toMatch(/dist\//);
+    const { stdout } = await run('git', ['ls-files', '--error-unmatch', posix.join('packages/testing', bin)], { cwd: root });
+    expect(stdout.trim()).toBe(posix.join('packages/testing', posix.normalize(bin)));
+  });
+
+  it('says to build first when the package is not built', async () => {
+    const copy = mkdtempSync(join(tmpdir(), 'pirsch-bin-'));
+    try {
+      // The bin alone, as in a fresh clone before `npm run build`: no dist/ next to it.
+      const file = join(copy, bin);
+      mkdirSync(dirname(file), { recursive: true });
+      writeFileSync(join(copy, 'package.json'), JSON.stringify({ type: 'module' }));
+      copyFileSync(join(root, 'packages/testing', bin), file);
+      const failure = await run(process.execPath, [file]).then(
+        () => undefined,
+        (error: { code: number; stderr: string }) => error,
+      );
+      expect(failure?.code).toBe(1);
+      expect(failure?.stderr).toMatch(/not built yet: run `npm run build`/);
+    } finally {
+      rmSync(copy, { recursive: true, force: true });
+    }
+  });
+
+  it('`npx pirsch-emulator` at the repository root runs this workspace\'s emulator', async () => {
+    // --no: never fetch a package of that name from the registry; it must be found locally.
+    const { stdout } = await run('npx', ['--no', '--', 'pirsch-emulator', '--help'], { cwd: root });
+    expect(stdout).toMatch(/--rate-limit/);
+    expect(realpathSync(join(root, 'node_modules', '@pirsch-node', 'testing'))).toBe(join(root, 'packages', 'testing'));
   });
 });
