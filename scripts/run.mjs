@@ -15,7 +15,8 @@ function run(args) {
 
 const tasks = {
   test: { script: 'test:all' },
-  demo: { script: 'demo:run' },
+  // The demo answers --help and a mistyped option at once, not after the install and the build.
+  demo: { script: 'demo:run', checkArguments: async (args) => (await import('../examples/demo/options.mjs')).answerCommandLine(args) },
   bench: { script: 'bench:run' },
   build: { script: 'build:packages' },
 };
@@ -26,5 +27,7 @@ if (!task) {
   console.error(`unknown task "${name}"; expected one of ${Object.keys(tasks).join(', ')}`);
   process.exit(2);
 }
+const exitCode = await task.checkArguments?.(rest);
+if (exitCode !== undefined) process.exit(exitCode);
 run(['install', '--prefer-offline', ...(process.env.CI ? ['--frozen-lockfile'] : [])]);
 run(['run', task.script, ...rest]);
