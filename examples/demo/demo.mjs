@@ -400,6 +400,11 @@ function printLatency(latency, report, out) {
 /** --serve: keep running, print each hit as it arrives, and on Ctrl+C close and show the totals. */
 async function serve({ app, emulator, client, reader, from, out }) {
   const s = styles();
+  // Listening for Ctrl+C before saying it stops the demo: pressed at once, it must not kill the process.
+  const stopped = new Promise((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
   out('');
   out(s.bold('Serving. Browse the shop and watch the hits arrive:'));
   out(`  shop                 ${s.cyan(app.url)}`);
@@ -410,10 +415,7 @@ async function serve({ app, emulator, client, reader, from, out }) {
   const onEvent = (event) => out(`${s.dim(time())}  event      ${event.event_name} ${JSON.stringify(event.event_meta ?? {})}  ${s.dim(event.ip)}`);
   emulator.on('hit', onHit);
   emulator.on('event', onEvent);
-  await new Promise((resolve) => {
-    process.once('SIGINT', resolve);
-    process.once('SIGTERM', resolve);
-  });
+  await stopped;
   out('');
   out('Stopping: closing the shop, then delivering what is queued...');
   await app.close();
