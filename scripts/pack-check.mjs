@@ -1,12 +1,15 @@
 #!/usr/bin/env node
 // Packs every package as it would be published, checks each with publint and
-// @arethetypeswrong/cli, installs the tarballs into a fresh consumer project with npm, then loads
-// them by require() and by import, and type-checks a small app per framework with TypeScript's
-// node16 (ESM and CJS) and bundler resolution. Run after `pnpm build`.
+// @arethetypeswrong/cli and checks what is in the tarball (the licence, the package.json links to
+// the repository, README links that work on the registry's page, the bins), installs the tarballs
+// into a fresh consumer project with npm, then loads them by require() and by import, and
+// type-checks a small app per framework with TypeScript's node16 (ESM and CJS) and bundler
+// resolution. Run after `npm run build`.
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, join, posix, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { expectedLinks, readmeLinkProblems } from './package-checks.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const work = join(root, '.tmp', 'pack-check');
@@ -36,6 +39,32 @@ for (const name of names) {
   run(bin('publint'), ['run', '--strict', '--pack', 'npm'], dir);
   // Only the main entry matters; node10 resolution (no exports map) is not a supported consumer.
   run(bin('attw'), [join(packs, file), '--profile', 'node16'], dir);
+  checkTarball(name, join(packs, file));
+}
+
+/** The licence, the links to the repository, the README's links and the bins, as in the tarball. */
+function checkTarball(name, tarball) {
+  const unpacked = join(work, 'unpacked', name);
+  mkdirSync(unpacked, { recursive: true });
+  run('tar', ['-xzf', tarball, '-C', unpacked], root);
+  const dir = join(unpacked, 'package');
+  const files = (function list(at) {
+    return readdirSync(at, { withFileTypes: true }).flatMap((entry) =>
+      entry.isDirectory() ? list(join(at, entry.name)) : [relative(dir, join(at, entry.name)).split(sep).join('/')],
+    );
+  })(dir);
+  const read = (path) => readFileSync(join(dir, path), 'utf8');
+  const problems = [];
+  if (!files.includes('LICENSE')) problems.push('no LICENSE');
+  else if (read('LICENSE') !== readFileSync(join(root, 'LICENSE'), 'utf8')) problems.push('LICENSE differs from the repository root LICENSE');
+  const pkg = JSON.parse(read('package.json'));
+  for (const [field, value] of Object.entries(expectedLinks(`packages/${name}`))) {
+    if (JSON.stringify(pkg[field]) !== JSON.stringify(value)) problems.push(`package.json ${field} is ${JSON.stringify(pkg[field])}, expected ${JSON.stringify(value)}`);
+  }
+  for (const target of Object.values(pkg.bin ?? {})) if (!files.includes(posix.normalize(target))) problems.push(`bin ${target} is not in the tarball`);
+  problems.push(...readmeLinkProblems({ readme: read('README.md'), packedFiles: files, read, root }).map((problem) => `README.md: ${problem}`));
+  if (problems.length > 0) throw new Error(`@pirsch-node/${name} as packed:\n  ${problems.join('\n  ')}`);
+  console.log(`@pirsch-node/${name}: LICENSE, repository links, README links and bins are in order`);
 }
 
 // 2. A fresh consumer project: the tarballs plus the frameworks, installed by npm.
@@ -138,4 +167,4 @@ for (const [name, { include, exclude, ...compilerOptions }] of Object.entries(co
   writeFileSync(join(consumer, `tsconfig.${name}.json`), JSON.stringify({ compilerOptions: { ...common, ...compilerOptions }, include, exclude }));
   run(join(consumer, 'node_modules', '.bin', 'tsc'), ['-p', `tsconfig.${name}.json`], consumer);
 }
-console.log('pack-check: every package packs, lints, loads by require() and import, and type-checks with node16 (ESM and CJS), node20 and bundler');
+console.log('pack-check: every package packs, lints, carries its LICENSE and working links, loads by require() and import, and type-checks with node16 (ESM and CJS), node20 and bundler');

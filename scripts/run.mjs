@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Bootstraps pnpm (pinned in package.json's packageManager) without corepack or a global
 // install, installs the workspace, then runs the named root script with it.
-// Usage: node scripts/run.mjs <test|demo|bench> [args...]
+// Usage: node scripts/run.mjs <test|demo|bench|build> [args...]
 import { spawnSync } from 'node:child_process';
 import { pnpmCommand, root } from './pnpm.mjs';
 
@@ -13,12 +13,21 @@ function run(args) {
   if (result.status !== 0) process.exit(result.status ?? 1);
 }
 
-const [task = 'test', ...rest] = process.argv.slice(2);
-const scripts = { test: 'test:all', demo: 'demo:run', bench: 'bench:run' };
-const script = scripts[task];
-if (!script) {
-  console.error(`unknown task "${task}"; expected one of ${Object.keys(scripts).join(', ')}`);
+const tasks = {
+  test: { script: 'test:all' },
+  // The demo answers --help and a mistyped option at once, not after the install and the build.
+  demo: { script: 'demo:run', checkArguments: async (args) => (await import('../examples/demo/options.mjs')).answerCommandLine(args) },
+  bench: { script: 'bench:run' },
+  build: { script: 'build:packages' },
+};
+
+const [name = 'test', ...rest] = process.argv.slice(2);
+const task = tasks[name];
+if (!task) {
+  console.error(`unknown task "${name}"; expected one of ${Object.keys(tasks).join(', ')}`);
   process.exit(2);
 }
+const exitCode = await task.checkArguments?.(rest);
+if (exitCode !== undefined) process.exit(exitCode);
 run(['install', '--prefer-offline', ...(process.env.CI ? ['--frozen-lockfile'] : [])]);
-run(['run', script, ...rest]);
+run(['run', task.script, ...rest]);

@@ -1,14 +1,17 @@
 import { spawn } from 'node:child_process';
+import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
 // The demo of `npm run demo`, run as a user would (a child process on the BUILT packages, which
 // the test command builds first), with few visitors and without the latency measurement.
 const demo = fileURLToPath(new URL('../examples/demo/demo.mjs', import.meta.url));
+// What `npm run demo` runs: installs, builds, then the demo (scripts/run.mjs demo).
+const runScript = fileURLToPath(new URL('../scripts/run.mjs', import.meta.url));
 
-function runDemo(args: string[], limitMs = 25_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function runDemo(args: string[], limitMs = 25_000, script = demo): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [demo, ...args], { env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [script, ...args], { env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk) => (stdout += chunk));
@@ -32,8 +35,16 @@ function row(stdout: string, label: string): { count: number; arrived: string } 
   return { count: Number(cells[2]?.replace(/,/g, '')), arrived: cells[3] ?? '' };
 }
 
+/** The hits and events of the last progress line (on stderr). */
+function lastProgress(stderr: string): { hits: number; events: number } {
+  const lines = [...stderr.matchAll(/([\d,]+) hits and ([\d,]+) events delivered/g)];
+  const last = lines.at(-1);
+  if (!last) throw new Error(`no progress line in the demo's stderr:\n${stderr}`);
+  return { hits: Number(last[1]?.replace(/,/g, '')), events: Number(last[2]?.replace(/,/g, '')) };
+}
+
 describe('the demo (npm run demo)', () => {
-  it.each(['express', 'koa', 'fastify', 'nest'])('runs %s with 30 visitors: every page view to track arrives, nothing skipped does, exit 0', async (framework) => {
+  it.each(['express', 'koa', 'fastify', 'nest'])('runs %s with 30 visitors: every page view to track arrives, nothing skipped does, the last progress line agrees with the table, exit 0', async (framework) => {
     const { code, stdout, stderr } = await runDemo(['--framework', framework, '--visitors', '30', '--no-latency']);
     expect(stderr).not.toMatch(/Error|\[pirsch\]/);
     expect(code).toBe(0);
@@ -43,6 +54,8 @@ describe('the demo (npm run demo)', () => {
     expect(pages.arrived).toBe(`${pages.count.toLocaleString('en-US')} hits`);
     const events = row(stdout, 'Signup events');
     expect(events.arrived).toBe(`${events.count} events`);
+    // The progress line stops after the queue is flushed: it counts what the table counts.
+    expect(lastProgress(stderr)).toEqual({ hits: pages.count, events: events.count });
     for (const reason of ['not a GET', 'a static asset', "matched exclude ('/health')"]) {
       const skipped = row(stdout, `skipped: ${reason}`);
       expect(skipped.count).toBeGreaterThan(0);
@@ -58,5 +71,75 @@ describe('the demo (npm run demo)', () => {
     expect(code).toBe(2);
     expect(stderr).toMatch(/--framework must be one of express, koa, fastify, nest/);
     expect(stderr).toMatch(/Usage: npm run demo/);
+  });
+
+  // Before anything is installed or built: scripts/run.mjs reads the demo's command line first.
+  it('`npm run demo -- --help` answers with the usage before any install or build', async () => {
+    const { code, stdout, stderr } = await runDemo(['demo', '--help'], 15_000, runScript);
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/^Usage: npm run demo -- \[options\]/);
+    expect(stdout + stderr).not.toMatch(/Building the packages|Lockfile|Already up to date|Progress: resolved/);
+  });
+
+  it('`npm run demo -- --bogus` says what is wrong, with the usage and exit code 2, before any install or build', async () => {
+    const { code, stdout, stderr } = await runDemo(['demo', '--bogus'], 15_000, runScript);
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/demo: Unknown option '--bogus'/);
+    expect(stderr).toMatch(/Usage: npm run demo/);
+    expect(stdout + stderr).not.toMatch(/Building the packages|Lockfile|Already up to date|Progress: resolved/);
+  });
+
+  it('reads the command line before the build it was asked for (--build, what `npm run demo` runs)', async () => {
+    const { code, stdout, stderr } = await runDemo(['--build', '--concurrency', '0']);
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/--concurrency must be a whole number, 1 or more \(got "0"\)/);
+    expect(stdout).not.toMatch(/Building the packages/);
+  });
+
+  it('--visitors -3 says the number of visitors must be 0 or more', async () => {
+    const { code, stderr } = await runDemo(['--visitors', '-3']);
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/demo: --visitors must be a whole number, 0 or more \(got "-3"\)/);
+  });
+
+  it('--visitors 0 without --serve explains that there would be nothing to show', async () => {
+    const { code, stdout, stderr } = await runDemo(['--visitors', '0']);
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/demo: --visitors 0 simulates nobody, so there would be nothing to show: add --serve/);
+    expect(stdout).toBe('');
+  });
+
+  it('--serve on a busy port takes another one and says which', async () => {
+    // A port that is taken, on the address the shop listens on.
+    const blocker = createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+    const address = blocker.address();
+    if (address === null || typeof address === 'string') throw new Error('no port');
+    const child = spawn(process.execPath, [demo, '--serve', '--port', String(address.port), '--visitors', '0', '--no-latency'], {
+      env: { ...process.env, NO_COLOR: '1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    try {
+      let stdout = '';
+      let stderr = '';
+      child.stderr.on('data', (chunk) => (stderr += chunk));
+      const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+      await new Promise<void>((resolve, reject) => {
+        child.stdout.on('data', (chunk) => {
+          stdout += chunk;
+          if (stdout.includes('Ctrl+C stops both')) resolve();
+        });
+        void exited.then(() => reject(new Error(`the demo exited before serving:\n${stdout}\n${stderr}`)));
+      });
+      const taken = new RegExp(`Port ${address.port} is busy, so the shop took port (\\d+) instead\\.`).exec(stdout);
+      expect(taken, stdout).not.toBeNull();
+      expect(Number(taken?.[1])).not.toBe(address.port);
+      expect(stdout).toContain(`shop                 http://127.0.0.1:${taken?.[1]}`);
+      child.kill('SIGINT');
+      expect(await exited).toBe(0);
+    } finally {
+      child.kill('SIGKILL');
+      await new Promise((resolve) => blocker.close(resolve));
+    }
   });
 });

@@ -3,12 +3,11 @@
 // Starts the Pirsch API emulator and an example shop with the middleware, drives a few hundred
 // simulated visitors through it, closes cleanly and shows what arrived, as Pirsch would show it.
 // No account and no network: everything is on loopback.
-import { parseArgs } from 'node:util';
-import { createClient } from '@pirsch-node/core';
-import { createPirschEmulator } from '@pirsch-node/testing';
+// The workspace packages are imported in main(), after the command line is read (and the build,
+// with --build): `--help` and a mistake answer at once, even before the first build.
+import { buildQuietly } from '../../scripts/build-quietly.mjs';
 import { int, num, percent, percentiles, progress, styles, table } from './format.mjs';
-import { measureAddedLatency } from './latency.mjs';
-import { canBindLoopbackRange, driveVisitors, planVisitors, visitorAddress } from './visitors.mjs';
+import { readCommandLine } from './options.mjs';
 
 const FRAMEWORKS = {
   express: { name: 'Express', load: () => import('@pirsch-node/example-express') },
@@ -16,21 +15,6 @@ const FRAMEWORKS = {
   fastify: { name: 'Fastify', load: () => import('@pirsch-node/example-fastify') },
   nest: { name: 'NestJS (platform-express)', load: () => import('@pirsch-node/example-nest') },
 };
-
-const USAGE = `Usage: npm run demo -- [options]
-
-Starts the Pirsch API emulator and an example shop tracked by @pirsch-node, drives simulated
-visitors through it, then shows what was delivered and the statistics read back from the API.
-
-Options:
-  --framework <name>   express (default), koa, fastify or nest
-  --visitors <n>       how many visitors to simulate (default 300; 0 for none)
-  --concurrency <n>    visitors browsing at the same time (default 16)
-  --seed <n>           another seed plans other visitors (default 1)
-  --serve              keep the shop and the emulator running afterwards, to browse it yourself
-  --port <n>           the shop's port with --serve (default 3000; 0 picks a free one)
-  --no-latency         skip the added-latency measurement
-  -h, --help           this help`;
 
 /** Why a request was not tracked, in words (core's SkipReason names). */
 const REASONS = {
@@ -42,39 +26,6 @@ const REASONS = {
   asset: 'a static asset (.css)',
   excluded: "matched exclude ('/health')",
 };
-
-function parseOptions(argv) {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      framework: { type: 'string', default: 'express' },
-      visitors: { type: 'string', default: '300' },
-      concurrency: { type: 'string', default: '16' },
-      seed: { type: 'string', default: '1' },
-      serve: { type: 'boolean', default: false },
-      port: { type: 'string', default: '3000' },
-      'no-latency': { type: 'boolean', default: false },
-      help: { type: 'boolean', short: 'h', default: false },
-    },
-  });
-  const count = (name, min = 0) => {
-    const value = Number(values[name]);
-    if (!Number.isInteger(value) || value < min) throw new Error(`--${name} must be a whole number >= ${min}, got "${values[name]}"`);
-    return value;
-  };
-  const framework = values.framework.toLowerCase();
-  if (!FRAMEWORKS[framework]) throw new Error(`--framework must be one of ${Object.keys(FRAMEWORKS).join(', ')}, got "${values.framework}"`);
-  return {
-    help: values.help,
-    framework,
-    visitors: count('visitors'),
-    concurrency: count('concurrency', 1),
-    seed: count('seed'),
-    serve: values.serve,
-    port: count('port'),
-    latency: !values['no-latency'],
-  };
-}
 
 /** Keys a hit by who asked for what: the visitor's IP and user agent, and the path with its query. */
 const keyOf = (ip, userAgent, path) => `${ip}\u0000${userAgent ?? ''}\u0000${path}`;
@@ -199,17 +150,14 @@ function printStatistics(stats, out) {
 }
 
 async function main(argv) {
-  let options;
-  try {
-    options = parseOptions(argv);
-  } catch (error) {
-    console.error(`demo: ${error.message}\n\n${USAGE}`);
-    return 2;
+  const { options, exitCode } = readCommandLine(argv);
+  if (!options) return exitCode;
+  if (options.build) {
+    const status = buildQuietly();
+    if (status !== 0) return status;
   }
-  if (options.help) {
-    console.log(USAGE);
-    return 0;
-  }
+  const [{ createClient }, { createPirschEmulator }, { measureAddedLatency }, { canBindLoopbackRange, driveVisitors, planVisitors, visitorAddress }] =
+    await Promise.all([import('@pirsch-node/core'), import('@pirsch-node/testing'), import('./latency.mjs'), import('./visitors.mjs')]);
   const out = (line = '') => process.stdout.write(`${line}\n`);
   const s = styles();
   const framework = FRAMEWORKS[options.framework];
@@ -224,14 +172,17 @@ async function main(argv) {
   // 2. The shop, with the middleware given our client (so this script owns its metrics and close).
   const { start } = await framework.load();
   let app;
+  let busyPort;
   try {
     app = await start({ port: options.serve ? options.port : 0, pirsch: { client } });
   } catch (error) {
     if (!options.serve || error?.code !== 'EADDRINUSE') throw error;
+    busyPort = options.port;
     app = await start({ port: 0, pirsch: { client } });
   }
   out(s.bold(`pirsch-node demo: the ${framework.name} example shop, tracked by @pirsch-node/${options.framework}`));
   out(s.dim(`  shop ${app.url}   Pirsch API emulator ${emulator.url}   (loopback only: no account, no network)`));
+  if (busyPort !== undefined) out(s.yellow(`  Port ${busyPort} is busy, so the shop took port ${new URL(app.url).port} instead.`));
   out('');
 
   // 3. The visitors.
@@ -265,13 +216,14 @@ async function main(argv) {
     },
   });
   const drivingMs = performance.now() - started;
-  if (options.visitors > 0) bar.stop();
 
   // 4. Close cleanly: the shop stops and flushes the client it was given; then we close the client.
   const closeStarted = performance.now();
   if (!options.serve) await app.close();
   const delivered = await client.flush(10_000);
   const closeMs = performance.now() - closeStarted;
+  // Stopped only now, so that its last line counts what was delivered, as the table below does.
+  if (options.visitors > 0) bar.stop();
 
   const report = summarize({ visits, emulator, client, delivered, drivingMs, closeMs, distinct });
   if (options.visitors > 0) printDelivery(report, out);
@@ -448,6 +400,11 @@ function printLatency(latency, report, out) {
 /** --serve: keep running, print each hit as it arrives, and on Ctrl+C close and show the totals. */
 async function serve({ app, emulator, client, reader, from, out }) {
   const s = styles();
+  // Listening for Ctrl+C before saying it stops the demo: pressed at once, it must not kill the process.
+  const stopped = new Promise((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
   out('');
   out(s.bold('Serving. Browse the shop and watch the hits arrive:'));
   out(`  shop                 ${s.cyan(app.url)}`);
@@ -458,10 +415,7 @@ async function serve({ app, emulator, client, reader, from, out }) {
   const onEvent = (event) => out(`${s.dim(time())}  event      ${event.event_name} ${JSON.stringify(event.event_meta ?? {})}  ${s.dim(event.ip)}`);
   emulator.on('hit', onHit);
   emulator.on('event', onEvent);
-  await new Promise((resolve) => {
-    process.once('SIGINT', resolve);
-    process.once('SIGTERM', resolve);
-  });
+  await stopped;
   out('');
   out('Stopping: closing the shop, then delivering what is queued...');
   await app.close();

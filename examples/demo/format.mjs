@@ -58,12 +58,13 @@ export function percentiles(values, wanted = [50, 95, 99]) {
 
 /**
  * A progress line on stderr: redrawn in place on a terminal, printed at each quarter otherwise
- * (so logs and tests get a few lines, not hundreds).
+ * (so logs and tests get a few lines, not hundreds), and once more by `stop()` if it changed.
  */
 export function progress(render) {
   const stream = process.stderr;
   const s = styles(stream);
   let lastQuarter = -1;
+  let lastText;
   let timer;
   const draw = (final = false) => {
     const { done, total, text } = render();
@@ -74,9 +75,11 @@ export function progress(render) {
       return;
     }
     const quarter = total > 0 ? Math.floor((done / total) * 4) : 4;
-    if (quarter > lastQuarter || final) {
-      if (!final || quarter > lastQuarter) stream.write(`  ${text}\n`);
+    // The last line is always the final state, even when the last quarter was already printed.
+    if (quarter > lastQuarter || (final && text !== lastText)) {
+      stream.write(`  ${text}\n`);
       lastQuarter = quarter;
+      lastText = text;
     }
   };
   return {
