@@ -66,6 +66,11 @@ interface FlushWaiter {
  * shorter than a Retry-After). Then up to `concurrency` batches try again, oldest first, and the
  * first success opens the gate for all. So an API that is down costs a few requests per backoff,
  * not one (and its retries) per batch the app fills, and a rate limit is honoured by every request.
+
+ *
+ * A batch the API refuses as invalid (400, 422, or 413 for its size) is split in halves, each sent
+ * on its own, until the items it refuses are alone: those are dropped as invalid, each counted and
+ * reported with the API's message; every other item is delivered. Not a retry, no backoff.
  */
 export class DeliveryQueue {
   readonly #options: ResolvedClientOptions;
@@ -132,10 +137,11 @@ export class DeliveryQueue {
     this.#reporter.dropped(reason, count);
   }
 
-  /** Held items leave the queue undelivered: released (flush waiters learn of it), then counted and reported as dropped. */
+  /** Held items leave the queue undelivered: counted and reported as dropped, then released (flush waiters learn of it). */
   #dropHeld(seqs: readonly number[], reason: 'invalid' | 'closed' | 'queue-full'): void {
-    this.#release(seqs, false);
+    // Counted first: a flush waiter this release settles reports the drops counted so far.
     this.drop(reason, seqs.length);
+    this.#release(seqs, false);
   }
 
   /**
@@ -385,6 +391,7 @@ export class DeliveryQueue {
   }
 
   #failed(batch: Batch, error: PirschError): void {
+    if (isRefusedAsInvalid(error)) return this.#split(batch, error);
     const count = batch.seqs.length;
     const retryable = this.#retryable(error);
     const retryAfterMs = (error as { retryAfterMs?: number }).retryAfterMs;
@@ -403,6 +410,45 @@ export class DeliveryQueue {
     if (retryable) this.#backOff(retryAfterMs);
   }
 
+  /**
+   * The API refused the batch as invalid. Several items: split in halves and send each (not a
+   * retry, and no backoff: the API answered, and will take the good half). One item: it is the
+   * refused one, dropped and reported with the API's message. Halves are cut from the body itself,
+   * parsed back on this rare path, so waiting batches stay a buffer of bytes.
+   */
+  #split(batch: Batch, error: PirschApiError): void {
+    const { body, seqs } = batch;
+    let items: unknown[] | undefined;
+    if (body !== undefined && !batch.single && seqs.length > 1) {
+      try {
+        const parsed: unknown = JSON.parse(body.toString('utf8'));
+        if (Array.isArray(parsed) && parsed.length === seqs.length) items = parsed;
+      } catch {
+        // Not an array we sent: refused whole below.
+      }
+    }
+    if (items === undefined) {
+      this.#counts.dropped += seqs.length;
+      this.#reporter.refused(seqs.length, error);
+      this.#release(seqs, false);
+      return;
+    }
+    const middle = Math.ceil(items.length / 2);
+    for (const [from, to] of [[0, middle], [middle, items.length]] as const) {
+      const half: Batch = {
+        kind: batch.kind,
+        seqs: seqs.slice(from, to),
+        items: undefined,
+        body: Buffer.from(JSON.stringify(items.slice(from, to))),
+        single: false,
+        attempts: batch.attempts,
+      };
+      this.#requeue(half);
+    }
+    if (this.#options.debug) this.#options.logger?.debug?.(`[pirsch] ${error.message}; sending the ${seqs.length} ${batch.kind}s in two halves to find the refused ones`);
+    this.#pump();
+  }
+
   /** Items leave the queue (delivered, failed or dropped): update holdings and flush waiters. */
   #release(seqs: readonly number[], delivered: boolean): void {
     this.#held -= seqs.length;
@@ -416,6 +462,13 @@ export class DeliveryQueue {
     }
   }
 }
+
+/** 400 or 422 (the API's validation) or 413 (too large) to an ingest request: one of its items is refused, maybe not all. */
+function isRefusedAsInvalid(error: PirschError): error is PirschApiError {
+  return error instanceof PirschApiError && (error.status === 400 || error.status === 413 || error.status === 422) && error.request !== TOKEN_REQUEST;
+}
+
+const TOKEN_REQUEST = 'POST /api/v1/token';
 
 /** setTimeout fires at once for values over 2^31-1 ms (and Infinity): clamp instead. NaN or negative: 0. */
 function clampTimeout(ms: number): number {
