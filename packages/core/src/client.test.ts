@@ -152,7 +152,7 @@ describe('auth', () => {
     expectEachOnce(10);
   });
 
-  it('retries a batch refused (401) even with the token renewed for it, and loses nothing', async () => {
+  it('pauses on a batch refused (401) even with the token renewed for it, reports it once, and loses nothing', async () => {
     const errors: PirschError[] = [];
     const pirsch = client({ onError: (error) => errors.push(error) });
     // The cached token is refused, and so is the fresh one the client fetches for its second try.
@@ -162,30 +162,31 @@ describe('auth', () => {
     expectEachOnce(3);
     expect(ingestRequests().map((r) => r.status)).toEqual([401, 401, 200]);
     expect(pirsch.metrics).toMatchObject({ sent: 3, failed: 0, retried: 1 });
-    expect(errors).toEqual([]);
+    expect(errors.map((error) => (error as PirschApiError).status)).toEqual([401]);
   });
 
-  it('gives up on a batch an access key cannot send (401) at once: the key will not get right', async () => {
+  it('pauses on a batch an access key cannot send (401) instead of giving it up, and delivers it once the key works', async () => {
     const errors: PirschError[] = [];
     const pirsch = client({ clientId: undefined, clientSecret: undefined, accessKey: emulator.accessKey, onError: (error) => errors.push(error) });
     emulator.failNext(1, { status: 401 });
     pirsch.hit(hit(1));
-    expect(await pirsch.flush(5000)).toBe(false);
-    expect(ingestRequests().map((r) => r.status)).toEqual([401]);
-    expect(pirsch.metrics).toMatchObject({ sent: 0, failed: 1, retried: 0 });
+    expect(await pirsch.flush(5000)).toBe(true);
+    expect(ingestRequests().map((r) => r.status)).toEqual([401, 200]);
+    expect(pirsch.metrics).toMatchObject({ sent: 1, failed: 0, retried: 1 });
+    expect(errors).toHaveLength(1);
     expect((errors[0] as PirschApiError).status).toBe(401);
   });
 
-  it('reports bad credentials once through onError, never showing the secret', async () => {
+  it('reports bad credentials once through onError, never showing the secret; the items wait', async () => {
     const errors: PirschError[] = [];
     const secret = 'very-secret-value-123';
     const pirsch = client({ clientSecret: secret, onError: (error) => errors.push(error), batchSize: 2 });
     for (let i = 0; i < 6; i++) pirsch.hit(hit(i));
-    expect(await pirsch.flush(5000)).toBe(false);
+    expect(await pirsch.flush(300)).toBe(false);
     const apiErrors = errors.filter((e): e is PirschApiError => e instanceof PirschApiError);
     expect(apiErrors).toHaveLength(1);
     expect(apiErrors[0]?.status).toBe(401);
-    expect(pirsch.metrics.failed).toBe(6);
+    expect(pirsch.metrics).toMatchObject({ failed: 0, queued: 6 });
     expect(emulator.hits).toHaveLength(0);
     for (const error of errors) {
       for (const text of [error.message, String(error), inspect(error, { depth: 10 }), JSON.stringify(error), error.stack ?? '']) {

@@ -11,8 +11,8 @@ const REFUSAL_KINDS = 10;
 /**
  * Brings failures to `onError` (or, without one, the logger's `warn`) a bounded number of times:
  * identical failures are collapsed for a while, drops are summed per reason (items the API refused
- * per message), and bad credentials are reported once until a token is obtained again. A throwing
- * `onError` is contained.
+ * per message), and refused credentials are reported once until a request gets through again. A
+ * throwing `onError` is contained.
  */
 export class ErrorReporter {
   readonly #onError: ((error: PirschError) => void) | undefined;
@@ -31,7 +31,7 @@ export class ErrorReporter {
 
   /** Reports a delivery failure, unless an identical one was reported moments ago. */
   failure(error: PirschError): void {
-    if (error instanceof PirschApiError && error.request === 'POST /api/v1/token' && (error.status === 401 || error.status === 403)) {
+    if (error instanceof PirschApiError && (error.status === 401 || error.status === 403)) {
       if (this.#authReported) return;
       this.#authReported = true;
     } else {
@@ -44,7 +44,7 @@ export class ErrorReporter {
     this.#emit(error);
   }
 
-  /** A token was obtained: wrong credentials will be reported again if they come back. */
+  /** A request got through: refused credentials will be reported again if they come back. */
   authenticated(): void {
     this.#authReported = false;
   }
