@@ -62,6 +62,19 @@ describe('normalizeItem', () => {
     }
   });
 
+  it('checks every string field of FIELD_LIMITS on the fast path too: an owned item one character over is cut, one of the wrong type loses the field', () => {
+    const notFields = new Set(['host', 'tagCount', 'tagKey', 'tagValue', 'metaCount', 'metaKey', 'metaValue']);
+    const fields = Object.keys(FIELD_LIMITS).filter((key) => !notFields.has(key)) as Array<keyof typeof FIELD_LIMITS>;
+    expect(fields).toHaveLength(18);
+    for (const field of fields) {
+      const limit = FIELD_LIMITS[field];
+      const owned: Record<string, unknown> = { ...base, event_name: 'E', [field]: 'y'.repeat(limit + 1) };
+      expect(normalizeItem('event', owned, true)?.[field], field).toBe('y'.repeat(limit));
+      const required = ['url', 'ip', 'user_agent', 'event_name'].includes(field);
+      expect(normalizeItem('event', { ...base, event_name: 'E', [field]: 42 }, true), field).toEqual(required ? undefined : { ...base, event_name: 'E' });
+    }
+  });
+
   it('drops a string field that is not a string (a title of 404, an object, null), keeping the hit', () => {
     for (const title of [404, true, { text: 'x' }, null, ['Pricing'], Symbol('t')]) {
       expect(normalizeItem('hit', { ...base, title })).toEqual(base);
