@@ -394,6 +394,28 @@ describe('items the API would refuse', () => {
     expect(await pirsch.flush(1000)).toBe(true);
   });
 
+  it('when the API refuses every item, it stops splitting after a bisection\'s worth of refusals: a few requests per batch, not two per item', async () => {
+    await emulator.close();
+    emulator = await createPirschEmulator({ refuseItem: () => 'nothing is accepted today' });
+    const errors: PirschError[] = [];
+    const pirsch = client({ batchSize: 50, onError: (error) => errors.push(error) });
+    for (let i = 0; i < 400; i++) pirsch.hit(hit(i));
+    expect(await pirsch.flush(5000)).toBe(false);
+    expect(emulator.hits).toHaveLength(0);
+    expect(pirsch.metrics).toMatchObject({ dropped: 400, sent: 0, failed: 0, queued: 0, inFlight: 0 });
+    // Splitting all 8 batches down to single items would take 8 * 99 requests.
+    expect(ingestRequests().length).toBeLessThanOrEqual(60);
+    expect(errors.reduce((sum, error) => sum + (error as PirschDropError).count, 0)).toBe(400);
+
+    // The API accepts items again: splitting finds the refused ones again too.
+    await emulator.close();
+    emulator = await createPirschEmulator({ refuseItem: (item) => (String(item.url).endsWith('/blocked/7') ? 'blocked' : undefined) });
+    const next = client({ batchSize: 50 });
+    for (let i = 0; i < 50; i++) next.hit(i === 7 ? blocked(7) : hit(i));
+    expect(await next.flush(5000)).toBe(false);
+    expectEachOnce(49);
+  });
+
   it('with batchSize 1, a refused item is just that item: dropped as invalid, the others go', async () => {
     await pickyEmulator();
     const errors: PirschError[] = [];

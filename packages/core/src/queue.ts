@@ -99,6 +99,8 @@ export class DeliveryQueue {
   #gateTimer: NodeJS.Timeout | undefined;
   /** True from a refusal of the credentials until a request succeeds: one batch at a time probes. */
   #credentialsRefused = false;
+  /** Requests refused as invalid since the last success: past a bisection's worth, the API refuses everything. */
+  #refusedInARow = 0;
   #seq = 0;
   #held = 0;
   #stopped = false;
@@ -337,6 +339,7 @@ export class DeliveryQueue {
       this.#counts.inFlight -= count;
       this.#counts.sent += count;
       this.#reporter.authenticated();
+      this.#refusedInARow = 0;
       if (this.#failedRounds > 0 || this.#credentialsRefused) {
         // The API answers again: everything waiting goes, at full concurrency.
         this.#failedRounds = 0;
@@ -437,7 +440,11 @@ export class DeliveryQueue {
   #split(batch: Batch, error: PirschApiError): void {
     const { body, seqs } = batch;
     let items: unknown[] | undefined;
-    if (body !== undefined && !batch.single && seqs.length > 1) {
+    // Finding one bad item in a batch takes about 2 log2(batchSize) requests, half of them refused.
+    // Many more refusals without a single success mean the API refuses every item (a rule this
+    // client does not know): splitting would only double the requests, so batches go whole.
+    const everythingRefused = ++this.#refusedInARow > 2 * Math.ceil(Math.log2(this.#options.batchSize)) + 4;
+    if (body !== undefined && !batch.single && seqs.length > 1 && !everythingRefused) {
       try {
         const parsed: unknown = JSON.parse(body.toString('utf8'));
         if (Array.isArray(parsed) && parsed.length === seqs.length) items = parsed;
