@@ -152,7 +152,7 @@ describe('auth', () => {
     expectEachOnce(10);
   });
 
-  it('retries a batch refused (401) even with the token renewed for it, and loses nothing', async () => {
+  it('pauses on a batch refused (401) even with the token renewed for it, reports it once, and loses nothing', async () => {
     const errors: PirschError[] = [];
     const pirsch = client({ onError: (error) => errors.push(error) });
     // The cached token is refused, and so is the fresh one the client fetches for its second try.
@@ -162,30 +162,31 @@ describe('auth', () => {
     expectEachOnce(3);
     expect(ingestRequests().map((r) => r.status)).toEqual([401, 401, 200]);
     expect(pirsch.metrics).toMatchObject({ sent: 3, failed: 0, retried: 1 });
-    expect(errors).toEqual([]);
+    expect(errors.map((error) => (error as PirschApiError).status)).toEqual([401]);
   });
 
-  it('gives up on a batch an access key cannot send (401) at once: the key will not get right', async () => {
+  it('pauses on a batch an access key cannot send (401) instead of giving it up, and delivers it once the key works', async () => {
     const errors: PirschError[] = [];
     const pirsch = client({ clientId: undefined, clientSecret: undefined, accessKey: emulator.accessKey, onError: (error) => errors.push(error) });
     emulator.failNext(1, { status: 401 });
     pirsch.hit(hit(1));
-    expect(await pirsch.flush(5000)).toBe(false);
-    expect(ingestRequests().map((r) => r.status)).toEqual([401]);
-    expect(pirsch.metrics).toMatchObject({ sent: 0, failed: 1, retried: 0 });
+    expect(await pirsch.flush(5000)).toBe(true);
+    expect(ingestRequests().map((r) => r.status)).toEqual([401, 200]);
+    expect(pirsch.metrics).toMatchObject({ sent: 1, failed: 0, retried: 1 });
+    expect(errors).toHaveLength(1);
     expect((errors[0] as PirschApiError).status).toBe(401);
   });
 
-  it('reports bad credentials once through onError, never showing the secret', async () => {
+  it('reports bad credentials once through onError, never showing the secret; the items wait', async () => {
     const errors: PirschError[] = [];
     const secret = 'very-secret-value-123';
     const pirsch = client({ clientSecret: secret, onError: (error) => errors.push(error), batchSize: 2 });
     for (let i = 0; i < 6; i++) pirsch.hit(hit(i));
-    expect(await pirsch.flush(5000)).toBe(false);
+    expect(await pirsch.flush(300)).toBe(false);
     const apiErrors = errors.filter((e): e is PirschApiError => e instanceof PirschApiError);
     expect(apiErrors).toHaveLength(1);
     expect(apiErrors[0]?.status).toBe(401);
-    expect(pirsch.metrics.failed).toBe(6);
+    expect(pirsch.metrics).toMatchObject({ failed: 0, queued: 6 });
     expect(emulator.hits).toHaveLength(0);
     for (const error of errors) {
       for (const text of [error.message, String(error), inspect(error, { depth: 10 }), JSON.stringify(error), error.stack ?? '']) {
@@ -237,7 +238,7 @@ describe('retries', () => {
 
   it('does not retry other 4xx answers', async () => {
     const errors: PirschError[] = [];
-    emulator.failNext(1, { status: 400 });
+    emulator.failNext(1, { status: 404 });
     const pirsch = client({ onError: (error) => errors.push(error) });
     pirsch.hit(hit(1));
     expect(await pirsch.flush(5000)).toBe(false);
@@ -314,6 +315,157 @@ describe('retries', () => {
   });
 });
 
+describe('items the API would refuse', () => {
+  /** An emulator that refuses the hits whose URL ends in /blocked/<n>, as the API refuses an invalid item. */
+  async function pickyEmulator(): Promise<void> {
+    await emulator.close();
+    emulator = await createPirschEmulator({ refuseItem: (item) => (/\/blocked\/\d+$/.test(String(item.url)) ? 'this page is blocked' : undefined) });
+  }
+  const blocked = (n: number): Hit => ({ ...hit(n), url: `https://shop.example/blocked/${n}` });
+
+  it('brings malformed fields within the API\'s limits before queuing: a batch with one of each arrives whole, nothing refused', async () => {
+    const errors: PirschError[] = [];
+    const pirsch = client({ onError: (error) => errors.push(error) });
+    const malformed: Array<Record<string, unknown>> = [
+      { tags: Object.fromEntries(Array.from({ length: 21 }, (_, i) => [`k${i}`, 'v'])) },
+      { tags: { ['k'.repeat(60)]: 'v' } },
+      { tags: { author: 'v'.repeat(60) } },
+      { tags: { count: 3, nested: { no: true } } },
+      { title: 404 },
+      { screen_width: -5, screen_height: 1080.5 },
+      { disable_bot_filter: 'yes' },
+      { user_agent: `Mozilla/5.0 ${'x'.repeat(3000)}` },
+    ];
+    for (let i = 0; i < 42; i++) pirsch.hit(hit(i));
+    malformed.forEach((fields, i) => pirsch.hit({ ...hit(100 + i), ...fields } as unknown as Hit));
+    pirsch.event('Signup', hit(200), { duration: -3, meta: { plan: 'pro', seats: 4, nested: { no: 1 } as unknown as string } });
+    expect(await pirsch.flush(5000)).toBe(true);
+    expect(ingestRequests().map((r) => r.status)).toEqual([200, 200]);
+    expect(emulator.hits).toHaveLength(50);
+    const byUrl = new Map(emulator.hits.map((h) => [h.url, h]));
+    expect(Object.keys(byUrl.get(hit(100).url)?.tags ?? {})).toHaveLength(20);
+    expect(byUrl.get(hit(101).url)?.tags).toEqual({ ['k'.repeat(50)]: 'v' });
+    expect(byUrl.get(hit(102).url)?.tags).toEqual({ author: 'v'.repeat(50) });
+    expect(byUrl.get(hit(103).url)?.tags).toEqual({ count: '3' });
+    expect(byUrl.get(hit(104).url)).not.toHaveProperty('title');
+    expect(byUrl.get(hit(105).url)).toMatchObject({ screen_height: 1081 });
+    expect(byUrl.get(hit(105).url)).not.toHaveProperty('screen_width');
+    expect(byUrl.get(hit(106).url)).not.toHaveProperty('disable_bot_filter');
+    expect(byUrl.get(hit(107).url)?.user_agent).toHaveLength(512);
+    expect(emulator.events).toHaveLength(1);
+    expect(emulator.events[0]).not.toHaveProperty('event_duration');
+    expect(emulator.events[0]?.event_meta).toEqual({ plan: 'pro', seats: '4' });
+    expect(errors).toEqual([]);
+  });
+
+  it('bisects a batch the API refuses: the refused item alone is dropped, with the API\'s message; the 49 others arrive, in about 2 log2(50) requests', async () => {
+    await pickyEmulator();
+    const errors: PirschError[] = [];
+    const pirsch = client({ onError: (error) => errors.push(error) });
+    for (let i = 0; i < 50; i++) pirsch.hit(i === 17 ? blocked(i) : hit(i));
+    expect(await pirsch.flush(5000)).toBe(false);
+    expectEachOnce(49);
+    expect(urls()).not.toContain(blocked(17).url);
+    const requests = ingestRequests();
+    expect(requests.length).toBeLessThanOrEqual(2 * Math.ceil(Math.log2(50)) + 1);
+    expect(requests.at(-1)?.body).toEqual([expect.objectContaining({ url: blocked(17).url })]);
+    expect(pirsch.metrics).toMatchObject({ sent: 49, dropped: 1, failed: 0, retried: 0, queued: 0, inFlight: 0 });
+    expect(errors).toHaveLength(1);
+    const drop = errors[0] as PirschDropError;
+    expect(drop).toBeInstanceOf(PirschDropError);
+    expect(drop).toMatchObject({ reason: 'invalid', count: 1, validation: { item: 'this page is blocked' } });
+    expect(drop.message).toContain('this page is blocked');
+  });
+
+  it('finds several refused items across batches and slots, releasing every item once: flush settles, counts add up', async () => {
+    await pickyEmulator();
+    const errors: PirschError[] = [];
+    const pirsch = client({ batchSize: 50, concurrency: 4, onError: (error) => errors.push(error) });
+    const bad = new Set([0, 49, 50, 77, 78, 199]);
+    for (let i = 0; i < 200; i++) pirsch.hit(bad.has(i) ? blocked(i) : hit(i));
+    const flushed = pirsch.flush(5000);
+    // A second waiter, for part of the items, settles too.
+    expect(await Promise.all([flushed, pirsch.flush(5000)])).toEqual([false, false]);
+    expectEachOnce(194);
+    expect(pirsch.metrics).toMatchObject({ sent: 194, dropped: 6, failed: 0, queued: 0, inFlight: 0 });
+    // Equal messages are summed into one report.
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatchObject({ reason: 'invalid', count: 6 });
+    expect(await pirsch.flush(1000)).toBe(true);
+  });
+
+  it('when the API refuses every item, it stops splitting after a bisection\'s worth of refusals: a few requests per batch, not two per item', async () => {
+    await emulator.close();
+    emulator = await createPirschEmulator({ refuseItem: () => 'nothing is accepted today' });
+    const errors: PirschError[] = [];
+    const pirsch = client({ batchSize: 50, onError: (error) => errors.push(error) });
+    for (let i = 0; i < 400; i++) pirsch.hit(hit(i));
+    expect(await pirsch.flush(5000)).toBe(false);
+    expect(emulator.hits).toHaveLength(0);
+    expect(pirsch.metrics).toMatchObject({ dropped: 400, sent: 0, failed: 0, queued: 0, inFlight: 0 });
+    // Splitting all 8 batches down to single items would take 8 * 99 requests.
+    expect(ingestRequests().length).toBeLessThanOrEqual(60);
+    expect(errors.reduce((sum, error) => sum + (error as PirschDropError).count, 0)).toBe(400);
+
+    // The API accepts items again: splitting finds the refused ones again too.
+    await emulator.close();
+    emulator = await createPirschEmulator({ refuseItem: (item) => (String(item.url).endsWith('/blocked/7') ? 'blocked' : undefined) });
+    const next = client({ batchSize: 50 });
+    for (let i = 0; i < 50; i++) next.hit(i === 7 ? blocked(7) : hit(i));
+    expect(await next.flush(5000)).toBe(false);
+    expectEachOnce(49);
+  });
+
+  it('with batchSize 1, a refused item is just that item: dropped as invalid, the others go', async () => {
+    await pickyEmulator();
+    const errors: PirschError[] = [];
+    const pirsch = client({ batchSize: 1, onError: (error) => errors.push(error) });
+    for (let i = 0; i < 4; i++) pirsch.hit(i === 2 ? blocked(i) : hit(i));
+    expect(await pirsch.flush(5000)).toBe(false);
+    expectEachOnce(3);
+    expect(ingestRequests()).toHaveLength(4);
+    expect(pirsch.metrics).toMatchObject({ sent: 3, dropped: 1, failed: 0, retried: 0 });
+    expect(errors).toEqual([expect.objectContaining({ reason: 'invalid', count: 1, validation: { item: 'this page is blocked' } })]);
+  });
+
+  it('a 400 without details for a batch of one is dropped as invalid with what the API said', async () => {
+    const errors: PirschError[] = [];
+    emulator.failNext(1, { status: 422 });
+    const pirsch = client({ onError: (error) => errors.push(error) });
+    pirsch.hit(hit(1));
+    expect(await pirsch.flush(5000)).toBe(false);
+    expect(ingestRequests()).toHaveLength(1);
+    expect(pirsch.metrics).toMatchObject({ dropped: 1, failed: 0, retried: 0 });
+    expect(errors).toHaveLength(1);
+    expect(errors[0]?.message).toMatch(/invalid.*refused it \(422\)/);
+  });
+
+  it('keeps the reports bounded: many different messages give at most 11 reports, every item counted', async () => {
+    await emulator.close();
+    emulator = await createPirschEmulator({ refuseItem: (item) => (String(item.url).includes('/odd/') ? `reason ${String(item.url).split('/').pop()}` : undefined) });
+    const errors: PirschError[] = [];
+    const pirsch = client({ batchSize: 1, concurrency: 8, onError: (error) => errors.push(error) });
+    for (let i = 0; i < 40; i++) pirsch.hit({ ...hit(i), url: `https://shop.example/odd/${i}` });
+    expect(await pirsch.flush(5000)).toBe(false);
+    expect(pirsch.metrics.dropped).toBe(40);
+    expect(errors.length).toBeLessThanOrEqual(11);
+    expect(errors.reduce((sum, error) => sum + (error as PirschDropError).count, 0)).toBe(40);
+  });
+
+  it('close() during a bisection drops what is left once, as closed', async () => {
+    const errors: PirschError[] = [];
+    emulator.failNext(1, { status: 400 });
+    emulator.hangNext(2);
+    const pirsch = client({ timeoutMs: 5000, onError: (error) => errors.push(error) });
+    for (let i = 0; i < 10; i++) pirsch.hit(hit(i));
+    await emulator.waitFor((e) => e.requests.length === 3);
+    expect(pirsch.metrics.inFlight).toBe(10);
+    expect(await pirsch.close(100)).toBe(false);
+    expect(pirsch.metrics).toMatchObject({ dropped: 10, sent: 0, failed: 0, queued: 0, inFlight: 0 });
+    expect(errors).toEqual([expect.objectContaining({ reason: 'closed', count: 10 })]);
+  });
+});
+
 describe('bounded memory', () => {
   it('keeps a waiting batch as its request body only: the item objects are collectable once it is cut', async () => {
     setFlagsFromString('--expose-gc');
@@ -360,9 +512,9 @@ describe('bounded memory', () => {
     };
     await settle();
     const before = process.memoryUsage();
-    // 2000 hits of about 2 kB each: about 4 MB of request bodies waiting for a hanging API.
-    const agent = `Mozilla/5.0 ${'x'.repeat(2000)}`;
-    for (let i = 0; i < 2000; i++) pirsch.hit({ ...hit(i), user_agent: `${agent}${i}` });
+    // 2000 hits of about 2 kB each (a long referrer, within its limit): about 4 MB of request bodies waiting for a hanging API.
+    const referrer = `https://ref.example/${'x'.repeat(2000)}`;
+    for (let i = 0; i < 2000; i++) pirsch.hit({ ...hit(i), referrer: `${referrer}${i}` });
     await settle();
     const after = process.memoryUsage();
     expect(pirsch.metrics.queued + pirsch.metrics.inFlight).toBe(2000);
@@ -565,7 +717,8 @@ describe('robustness', () => {
     const errors: PirschError[] = [];
     const pirsch = client({ onError: (error) => errors.push(error) });
     pirsch.hit(hit(1));
-    pirsch.hit({ ...hit(2), tags: { big: 10n } as unknown as Record<string, string> });
+    // A field the API does not know is sent as it is: a BigInt there is more than JSON can carry.
+    pirsch.hit({ ...hit(2), extra: 10n } as Hit);
     pirsch.hit(hit(3));
     expect(await pirsch.flush(5000)).toBe(false);
     expect(urls()).toEqual([hit(1).url, hit(3).url].sort());

@@ -1,5 +1,6 @@
 import { createApi, type PirschApi } from './api/index.js';
 import { createTokenSource } from './auth.js';
+import { copyOf, fixFields, normalizeItem } from './normalize.js';
 import { resolveClientOptions } from './options.js';
 import { DeliveryQueue } from './queue.js';
 import { ErrorReporter } from './reporter.js';
@@ -23,38 +24,25 @@ export interface OwnedHitSink {
  */
 export const DEFAULT_FLUSH_TIMEOUT_MS = 10_000;
 
-/** Event meta limits of the API: at most 20 pairs, keys up to 100 and values up to 2000 characters. */
-const META_PAIRS = 20;
-const META_KEY_LENGTH = 100;
-const META_VALUE_LENGTH = 2000;
-const EVENT_NAME_LENGTH = 200;
-
-function isText(value: unknown): value is string {
-  return typeof value === 'string' && value.length > 0;
-}
-
-function isDeliverable(hit: unknown): hit is Hit {
-  return typeof hit === 'object' && hit !== null && isText((hit as Hit).url) && isText((hit as Hit).ip) && isText((hit as Hit).user_agent);
-}
-
-/** Builds the body of an event from a hit and the event's options, within the API's limits. */
+/**
+ * Builds the body of an event from a hit and the event's options, within the API's limits (see
+ * `normalizeItem`). The hit is not changed.
+ */
 export function eventPayload(name: string, hit: Hit, options: EventOptions = {}): EventPayload {
-  const payload: EventPayload = { ...hit, event_name: name.slice(0, EVENT_NAME_LENGTH) };
+  const payload = Object.assign(copyOf(hit), eventFields(name, options));
+  fixFields(payload);
+  return payload as unknown as EventPayload;
+}
+
+/** The event's own fields, as the API names them; the options' undefined ones are left out. */
+function eventFields(name: string, options: EventOptions | undefined): Record<string, unknown> {
+  const fields: Record<string, unknown> = { event_name: name };
+  if (typeof options !== 'object' || options === null) return fields;
   const { duration, meta, nonInteractive } = options;
-  if (typeof duration === 'number' && Number.isFinite(duration) && duration >= 0) payload.event_duration = Math.round(duration);
-  if (meta && typeof meta === 'object') {
-    const out: Record<string, string> = {};
-    let pairs = 0;
-    for (const [key, value] of Object.entries(meta)) {
-      if (pairs === META_PAIRS) break;
-      if (value === undefined || value === null || typeof value === 'object' || typeof value === 'function') continue;
-      out[key.slice(0, META_KEY_LENGTH)] = String(value).slice(0, META_VALUE_LENGTH);
-      pairs++;
-    }
-    if (pairs > 0) payload.event_meta = out;
-  }
-  if (typeof nonInteractive === 'boolean') payload.non_interactive = nonInteractive;
-  return payload;
+  if (duration !== undefined) fields.event_duration = duration;
+  if (meta !== undefined) fields.event_meta = meta;
+  if (nonInteractive !== undefined) fields.non_interactive = nonInteractive;
+  return fields;
 }
 
 /** Clients with items left when the event loop empties: they deliver before the process exits. */
@@ -112,9 +100,10 @@ export function createClient(options: PirschClientOptions): PirschClient {
     hit(hit: Hit): void {
       try {
         if (closing) return queue.drop('closed', 1);
-        if (!isDeliverable(hit)) return queue.drop('invalid', 1);
-        // A copy: the caller may reuse or change its object before the batch goes out.
-        queue.enqueue('hit', { ...hit });
+        // A copy within the API's limits: the caller may reuse or change its object before the batch goes out.
+        const item = normalizeItem('hit', hit);
+        if (item === undefined) return queue.drop('invalid', 1);
+        queue.enqueue('hit', item);
       } catch {
         // Never into the caller's request path.
       }
@@ -122,8 +111,10 @@ export function createClient(options: PirschClientOptions): PirschClient {
     event(name: string, hit: Hit, eventOptions?: EventOptions): void {
       try {
         if (closing) return queue.drop('closed', 1);
-        if (!isText(name) || !isDeliverable(hit)) return queue.drop('invalid', 1);
-        queue.enqueue('event', eventPayload(name, hit, eventOptions));
+        // A copy with the event's fields, brought within the API's limits in place.
+        const item = typeof hit === 'object' && hit !== null ? normalizeItem('event', Object.assign(copyOf(hit), eventFields(name, eventOptions)), true) : undefined;
+        if (item === undefined) return queue.drop('invalid', 1);
+        queue.enqueue('event', item);
       } catch {
         // Never into the caller's request path.
       }
@@ -131,8 +122,9 @@ export function createClient(options: PirschClientOptions): PirschClient {
     session(data: SessionData): void {
       try {
         if (closing) return queue.drop('closed', 1);
-        if (typeof data !== 'object' || data === null || !isText(data.ip) || !isText(data.user_agent)) return queue.drop('invalid', 1);
-        queue.enqueue('session', { ...data });
+        const item = normalizeItem('session', data);
+        if (item === undefined) return queue.drop('invalid', 1);
+        queue.enqueue('session', item);
       } catch {
         // Never into the caller's request path.
       }
@@ -166,8 +158,10 @@ export function createClient(options: PirschClientOptions): PirschClient {
     value(hit: Hit): void {
       try {
         if (closing) return queue.drop('closed', 1);
-        if (!isDeliverable(hit)) return queue.drop('invalid', 1);
-        queue.enqueue('hit', hit);
+        // Checked, not copied: the tracker's hits are already within the limits.
+        const item = normalizeItem('hit', hit, true);
+        if (item === undefined) return queue.drop('invalid', 1);
+        queue.enqueue('hit', item);
       } catch {
         // Never into the caller's request path.
       }

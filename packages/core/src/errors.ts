@@ -77,9 +77,15 @@ export class PirschDropError extends PirschError {
   readonly count: number;
   /** Why: the queue was full, the item was invalid, the client was closed, or delivery failed for good. */
   readonly reason: 'queue-full' | 'invalid' | 'closed' | 'failed';
-  constructor(reason: PirschDropError['reason'], count: number, detail?: string) {
+  /**
+   * For items the API refused: its validation message per field of the item (e.g.
+   * `{ tags: 'at most 20 tags' }`); empty otherwise.
+   */
+  readonly validation: Record<string, string>;
+  constructor(reason: PirschDropError['reason'], count: number, detail?: string, validation: Record<string, string> = {}) {
     super(`Pirsch dropped ${count} item${count === 1 ? '' : 's'} (${reason})${detail ? `: ${detail}` : ''}`);
     this.reason = reason;
     this.count = count;
+    this.validation = validation;
   }
 }

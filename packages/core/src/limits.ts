@@ -7,6 +7,8 @@
  * - `user_agent` 512: real user agents stay under 300.
  * - `title` 512, `accept_language` 256, the forwarding headers 512, single-valued headers 128.
  * - `tags`: at most 20 pairs, keys and values up to 50 characters (the API's own limits).
+ * - `event_name` 200; `event_meta`: at most 20 pairs, keys up to 100 and values up to 2000
+ *   characters (the API's own limits).
  */
 export const FIELD_LIMITS = Object.freeze({
   url: 2048,
@@ -31,6 +33,10 @@ export const FIELD_LIMITS = Object.freeze({
   tagCount: 20,
   tagKey: 50,
   tagValue: 50,
+  event_name: 200,
+  metaCount: 20,
+  metaKey: 100,
+  metaValue: 2000,
 });
 
 /** Cuts `value` to at most `limit` code units without leaving half a surrogate pair at the end. */

@@ -66,6 +66,15 @@ interface FlushWaiter {
  * shorter than a Retry-After). Then up to `concurrency` batches try again, oldest first, and the
  * first success opens the gate for all. So an API that is down costs a few requests per backoff,
  * not one (and its retries) per batch the app fills, and a rate limit is honoured by every request.
+ *
+ * Credentials the API refuses (401 or 403 after the token was renewed, or from the token endpoint
+ * itself) close the same gate without using up the batch's retries: the items wait, bounded by
+ * `maxQueueSize`, and each backoff one batch asks whether the credentials work again. Reported
+ * once per such pause.
+ *
+ * A batch the API refuses as invalid (400, 422, or 413 for its size) is split in halves, each sent
+ * on its own, until the items it refuses are alone: those are dropped as invalid, each counted and
+ * reported with the API's message; every other item is delivered. Not a retry, no backoff.
  */
 export class DeliveryQueue {
   readonly #options: ResolvedClientOptions;
@@ -88,6 +97,10 @@ export class DeliveryQueue {
   /** While a backoff lasts, no request starts before this time (ms since epoch). */
   #closedUntil = 0;
   #gateTimer: NodeJS.Timeout | undefined;
+  /** True from a refusal of the credentials until a request succeeds: one batch at a time probes. */
+  #credentialsRefused = false;
+  /** Requests refused as invalid since the last success: past a bisection's worth, the API refuses everything. */
+  #refusedInARow = 0;
   #seq = 0;
   #held = 0;
   #stopped = false;
@@ -134,10 +147,11 @@ export class DeliveryQueue {
     this.#reporter.dropped(reason, count);
   }
 
-  /** Held items leave the queue undelivered: released (flush waiters learn of it), then counted and reported as dropped. */
+  /** Held items leave the queue undelivered: counted and reported as dropped, then released (flush waiters learn of it). */
   #dropHeld(seqs: readonly number[], reason: 'invalid' | 'closed' | 'queue-full'): void {
-    this.#release(seqs, false);
+    // Counted first: a flush waiter this release settles reports the drops counted so far.
     this.drop(reason, seqs.length);
+    this.#release(seqs, false);
   }
 
   /**
@@ -274,7 +288,9 @@ export class DeliveryQueue {
    */
   #pump(): void {
     if (this.#gateTimer) return;
-    while (this.#tasks < this.#ready.length) {
+    // Refused credentials do not get right for being asked at once by every slot: one probe.
+    const wanted = !this.#credentialsRefused ? this.#ready.length : this.#sending.size === 0 ? Math.min(1, this.#ready.length) : 0;
+    while (this.#tasks < wanted) {
       this.#tasks++; // before add(): p-queue may start the task at once, and it counts itself off
       void this.#slots.add(this.#sendNext);
     }
@@ -317,7 +333,8 @@ export class DeliveryQueue {
   readonly #sendNext = async (): Promise<void> => {
     this.#tasks = Math.max(0, this.#tasks - 1);
     // The gate closed while this task waited for a slot: its batch waits for the gate's timer.
-    if (this.#gateTimer || this.#stopped) return;
+    // While the credentials are refused, a batch goes only when no other is out asking.
+    if (this.#gateTimer || this.#stopped || (this.#credentialsRefused && this.#sending.size > 0)) return;
     const batch = this.#ready.shift();
     if (!batch) return;
     this.#serialize(batch); // when this runs before the microtask after its cut
@@ -336,10 +353,12 @@ export class DeliveryQueue {
       this.#counts.inFlight -= count;
       this.#counts.sent += count;
       this.#reporter.authenticated();
-      if (this.#failedRounds > 0) {
+      this.#refusedInARow = 0;
+      if (this.#failedRounds > 0 || this.#credentialsRefused) {
         // The API answers again: everything waiting goes, at full concurrency.
         this.#failedRounds = 0;
         this.#closedUntil = 0;
+        this.#credentialsRefused = false;
         this.#pump();
       }
       this.#release(batch.seqs, true);
@@ -387,20 +406,11 @@ export class DeliveryQueue {
     }
   }
 
-  /**
-   * Worth another try: what `isRetryableError` says, and with client credentials also an ingest
-   * call refused (401) even after the token was renewed for it: the token was revoked between
-   * being issued and used, and the next attempt fetches another. Not a refused token request:
-   * wrong credentials do not get right by asking again.
-   */
-  #retryable(error: PirschError): boolean {
-    if (isRetryableError(error)) return true;
-    return this.#options.auth.kind === 'client' && error instanceof PirschApiError && error.status === 401 && !error.request.endsWith('/api/v1/token');
-  }
-
   #failed(batch: Batch, error: PirschError): void {
+    if (isRefusedAsInvalid(error)) return this.#split(batch, error);
+    if (isRefusedCredentials(error)) return this.#pauseForCredentials(batch, error);
     const count = batch.seqs.length;
-    const retryable = this.#retryable(error);
+    const retryable = isRetryableError(error);
     const retryAfterMs = (error as { retryAfterMs?: number }).retryAfterMs;
     if (batch.attempts < this.#options.maxRetries && retryable) {
       batch.attempts++;
@@ -417,6 +427,67 @@ export class DeliveryQueue {
     if (retryable) this.#backOff(retryAfterMs);
   }
 
+  /**
+   * The API refused the credentials, and renewing the token (in the authorized send) did not help:
+   * a revoked access key, a wrong client secret, a deleted client. Asking again for every batch
+   * would only flood the API and the logs, and giving the items up would lose them to a key that
+   * may be fixed in a minute. So the whole queue backs off as in an outage, without using up this
+   * batch's retries, and one batch per backoff tries again; the first success ends the pause.
+   */
+  #pauseForCredentials(batch: Batch, error: PirschApiError): void {
+    this.#counts.retried++;
+    this.#requeue(batch);
+    const delay = this.#backOff(undefined);
+    if (!this.#credentialsRefused) {
+      this.#credentialsRefused = true;
+      this.#reporter.failure(error);
+    }
+    if (this.#options.debug) this.#options.logger?.debug?.(`[pirsch] ${error.message}; delivery paused, next try in ${Math.round(delay)} ms`);
+  }
+
+  /**
+   * The API refused the batch as invalid. Several items: split in halves and send each (not a
+   * retry, and no backoff: the API answered, and will take the good half). One item: it is the
+   * refused one, dropped and reported with the API's message. Halves are cut from the body itself,
+   * parsed back on this rare path, so waiting batches stay a buffer of bytes.
+   */
+  #split(batch: Batch, error: PirschApiError): void {
+    const { body, seqs } = batch;
+    let items: unknown[] | undefined;
+    // Finding one bad item in a batch takes about 2 log2(batchSize) requests, half of them refused.
+    // Many more refusals without a single success mean the API refuses every item (a rule this
+    // client does not know): splitting would only double the requests, so batches go whole.
+    const everythingRefused = ++this.#refusedInARow > 2 * Math.ceil(Math.log2(this.#options.batchSize)) + 4;
+    if (body !== undefined && !batch.single && seqs.length > 1 && !everythingRefused) {
+      try {
+        const parsed: unknown = JSON.parse(body.toString('utf8'));
+        if (Array.isArray(parsed) && parsed.length === seqs.length) items = parsed;
+      } catch {
+        // Not an array we sent: refused whole below.
+      }
+    }
+    if (items === undefined) {
+      this.#counts.dropped += seqs.length;
+      this.#reporter.refused(seqs.length, error);
+      this.#release(seqs, false);
+      return;
+    }
+    const middle = Math.ceil(items.length / 2);
+    for (const [from, to] of [[0, middle], [middle, items.length]] as const) {
+      const half: Batch = {
+        kind: batch.kind,
+        seqs: seqs.slice(from, to),
+        items: undefined,
+        body: Buffer.from(JSON.stringify(items.slice(from, to))),
+        single: false,
+        attempts: batch.attempts,
+      };
+      this.#requeue(half);
+    }
+    if (this.#options.debug) this.#options.logger?.debug?.(`[pirsch] ${error.message}; sending the ${seqs.length} ${batch.kind}s in two halves to find the refused ones`);
+    this.#pump();
+  }
+
   /** Items leave the queue (delivered, failed or dropped): update holdings and flush waiters. */
   #release(seqs: readonly number[], delivered: boolean): void {
     this.#held -= seqs.length;
@@ -430,6 +501,21 @@ export class DeliveryQueue {
     }
   }
 }
+
+/** 400 or 422 (the API's validation) or 413 (too large) to an ingest request: one of its items is refused, maybe not all. */
+function isRefusedAsInvalid(error: PirschError): error is PirschApiError {
+  return error instanceof PirschApiError && (error.status === 400 || error.status === 413 || error.status === 422) && error.request !== TOKEN_REQUEST;
+}
+
+/**
+ * 401 or 403 that reached the queue: the authorized send already renewed an OAuth token once, so
+ * the credentials themselves are refused (or the token request was).
+ */
+function isRefusedCredentials(error: PirschError): error is PirschApiError {
+  return error instanceof PirschApiError && (error.status === 401 || error.status === 403);
+}
+
+const TOKEN_REQUEST = 'POST /api/v1/token';
 
 /** setTimeout fires at once for values over 2^31-1 ms (and Infinity): clamp instead. NaN or negative: 0. */
 function clampTimeout(ms: number): number {

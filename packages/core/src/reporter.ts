@@ -5,17 +5,22 @@ import type { PirschLogger } from './types.js';
 const REPEAT_WINDOW_MS = 10_000;
 /** Drops are summed and reported at most this often per reason. */
 const DROP_REPORT_MS = 1000;
+/** Distinct messages of refused items reported per period; the rest are summed under one report. */
+const REFUSAL_KINDS = 10;
 
 /**
  * Brings failures to `onError` (or, without one, the logger's `warn`) a bounded number of times:
- * identical failures are collapsed for a while, drops are summed per reason, and bad credentials
- * are reported once until a token is obtained again. A throwing `onError` is contained.
+ * identical failures are collapsed for a while, drops are summed per reason (items the API refused
+ * per message), and refused credentials are reported once until a request gets through again. A
+ * throwing `onError` is contained.
  */
 export class ErrorReporter {
   readonly #onError: ((error: PirschError) => void) | undefined;
   readonly #logger: PirschLogger | undefined;
   readonly #lastReported = new Map<string, number>();
   readonly #drops = new Map<PirschDropError['reason'], number>();
+  /** Items the API refused, summed per message (the item's index taken out of its fields). */
+  readonly #refusals = new Map<string, { count: number; validation: Record<string, string> }>();
   #dropTimer: NodeJS.Timeout | undefined;
   #authReported = false;
 
@@ -26,7 +31,7 @@ export class ErrorReporter {
 
   /** Reports a delivery failure, unless an identical one was reported moments ago. */
   failure(error: PirschError): void {
-    if (error instanceof PirschApiError && error.request === 'POST /api/v1/token' && (error.status === 401 || error.status === 403)) {
+    if (error instanceof PirschApiError && (error.status === 401 || error.status === 403)) {
       if (this.#authReported) return;
       this.#authReported = true;
     } else {
@@ -39,7 +44,7 @@ export class ErrorReporter {
     this.#emit(error);
   }
 
-  /** A token was obtained: wrong credentials will be reported again if they come back. */
+  /** A request got through: refused credentials will be reported again if they come back. */
   authenticated(): void {
     this.#authReported = false;
   }
@@ -50,13 +55,33 @@ export class ErrorReporter {
     this.#dropTimer ??= setTimeout(() => this.flushDrops(), DROP_REPORT_MS).unref();
   }
 
+  /**
+   * Counts items the API refused as invalid, with its answer to the request that held only them;
+   * they are reported together shortly after, one report per distinct message.
+   */
+  refused(count: number, error: PirschApiError): void {
+    // `3.tags` in a batch's answer is the item's `tags`: the index would keep equal problems apart.
+    const validation: Record<string, string> = {};
+    for (const [field, message] of Object.entries(error.validation)) validation[field.replace(/^\d+(\.|$)/, '') || 'item'] = message;
+    const fields = Object.entries(validation).map(([field, message]) => `${field}: ${message}`);
+    let detail = `the API refused ${count === 1 ? 'it' : 'them'} (${error.status})${fields.length > 0 ? `: ${fields.join('; ')}` : error.error.length > 0 ? `: ${error.error.join('; ')}` : ''}`;
+    if (!this.#refusals.has(detail) && this.#refusals.size >= REFUSAL_KINDS) detail = 'the API refused them, for other reasons too';
+    const summed = this.#refusals.get(detail);
+    if (summed) summed.count += count;
+    else this.#refusals.set(detail, { count, validation });
+    this.#dropTimer ??= setTimeout(() => this.flushDrops(), DROP_REPORT_MS).unref();
+  }
+
   /** Reports the drops counted so far at once (on flush and close). */
   flushDrops(): void {
     if (this.#dropTimer) clearTimeout(this.#dropTimer);
     this.#dropTimer = undefined;
     const drops = [...this.#drops];
+    const refusals = [...this.#refusals];
     this.#drops.clear();
+    this.#refusals.clear();
     for (const [reason, count] of drops) this.#emit(new PirschDropError(reason, count, DROP_DETAILS[reason]));
+    for (const [detail, { count, validation }] of refusals) this.#emit(new PirschDropError('invalid', count, detail, validation));
   }
 
   #emit(error: PirschError): void {
@@ -71,7 +96,7 @@ export class ErrorReporter {
 
 const DROP_DETAILS: Record<PirschDropError['reason'], string> = {
   'queue-full': 'maxQueueSize reached; the oldest waiting items were dropped',
-  invalid: 'url, ip or user_agent (or the event name) was missing',
+  invalid: 'url, ip or user_agent (or the event name) was missing or not a string',
   closed: 'the client was closed, or the script ended before they could be delivered',
   failed: 'delivery failed for good',
 };

@@ -115,7 +115,7 @@ export interface ClientMetrics {
   sent: number;
   /** Items given up after their request failed for good. */
   failed: number;
-  /** Items dropped before sending: queue full, invalid, or the client was closed. */
+  /** Items dropped undelivered: queue full, invalid (found before sending, or refused by the API on its own), or the client was closed. */
   dropped: number;
   /** Retried requests. */
   retried: number;

@@ -235,6 +235,27 @@ describe('authentication', () => {
     expect(emulator.hits).toHaveLength(2);
   });
 
+  it('setCredentialsValid(false) refuses the access key, the client and its tokens with 401; true accepts the key and the client again', async () => {
+    const issued = await token();
+    emulator.setCredentialsValid(false);
+    expect(emulator.credentialsValid).toBe(false);
+    expect((await call('POST', '/api/v1/hit', { token: emulator.accessKey, body: hit })).status).toBe(401);
+    expect((await call('POST', '/api/v1/hit', { token: issued, body: hit })).status).toBe(401);
+    const refused = await call('POST', '/api/v1/token', { body: { client_id: emulator.clientId, client_secret: emulator.clientSecret } });
+    expect(refused.status).toBe(401);
+    expect(emulator.hits).toHaveLength(0);
+
+    emulator.setCredentialsValid(true);
+    expect((await call('POST', '/api/v1/hit', { token: emulator.accessKey, body: hit })).status).toBe(200);
+    expect((await call('POST', '/api/v1/hit', { token: issued, body: hit })).status).toBe(401);
+    expect((await call('POST', '/api/v1/hit', { token: await token(), body: hit })).status).toBe(200);
+    expect(emulator.hits).toHaveLength(2);
+
+    emulator.setCredentialsValid(false);
+    emulator.reset();
+    expect(emulator.credentialsValid).toBe(true);
+  });
+
   it('accepts the access key on every ingest endpoint', async () => {
     const key = emulator.accessKey;
     const time = '2026-01-02T03:04:05Z';
@@ -325,6 +346,25 @@ describe('ingest', () => {
     expect(emulator.hits).toHaveLength(0);
   });
 
+  it('refuses what refuseItem refuses, like an invalid item: single calls, and a batch whole, naming the index', async () => {
+    const picky = await createPirschEmulator({ refuseItem: (item, kind) => (kind === 'hit' && String(item.url).endsWith('/blocked') ? 'this page is blocked' : undefined) });
+    try {
+      const send = (path: string, body: unknown) =>
+        fetch(`${picky.url}${path}`, { method: 'POST', headers: { authorization: `Bearer ${picky.accessKey}` }, body: JSON.stringify(body) }).then(async (r) => ({ status: r.status, json: (await r.json().catch(() => undefined)) as unknown }));
+      const blocked = { ...hit, url: 'https://example.com/blocked' };
+      expect(await send('/api/v1/hit', blocked)).toEqual({ status: 400, json: { validation: { item: 'this page is blocked' }, error: [] } });
+      expect((await send('/api/v1/event', { ...blocked, event_name: 'E' })).status).toBe(200);
+      const time = '2026-03-01T10:00:00Z';
+      const batch = await send('/api/v1/hit/batch', [{ ...hit, time }, { ...blocked, time }]);
+      expect(batch).toEqual({ status: 400, json: { validation: { '1.item': 'this page is blocked' }, error: ['invalid batch item 1: nothing was recorded'] } });
+      expect((await send('/api/v1/hit/batch', [{ ...hit, time }])).status).toBe(200);
+      expect(picky.hits.map((h) => h.url)).toEqual([hit.url]);
+    } finally {
+      await picky.close();
+    }
+    await expect(createPirschEmulator({ refuseItem: 'no' as unknown as () => undefined })).rejects.toThrow(/"refuseItem"/);
+  });
+
   it('wants an object for single calls and an array for batches', async () => {
     const key = emulator.accessKey;
     expect((await call('POST', '/api/v1/hit', { token: key, body: [hit] })).status).toBe(400);
@@ -336,7 +376,9 @@ describe('ingest', () => {
     const key = emulator.accessKey;
     const tooManyTags = Object.fromEntries(Array.from({ length: 21 }, (_, index) => [`k${index}`, 'v']));
     const cases: Array<[string, unknown, Record<string, string>]> = [
-      ['/api/v1/hit', { ...hit, screen_width: '1920' }, { screen_width: 'must be a non-negative number' }],
+      ['/api/v1/hit', { ...hit, screen_width: '1920' }, { screen_width: 'must be a non-negative integer' }],
+      ['/api/v1/hit', { ...hit, screen_width: 1920.5 }, { screen_width: 'must be a non-negative integer' }],
+      ['/api/v1/event', { ...hit, event_name: 'E', event_duration: -1 }, { event_duration: 'must be a non-negative integer' }],
       ['/api/v1/hit', { ...hit, ip: 7 }, { ip: 'must be a string' }],
       ['/api/v1/hit', { ...hit, disable_bot_filter: 'yes' }, { disable_bot_filter: 'must be a boolean' }],
       ['/api/v1/hit', { ...hit, tags: tooManyTags }, { tags: 'at most 20 tags' }],

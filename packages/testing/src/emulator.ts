@@ -4,7 +4,7 @@ import type { Socket } from 'node:net';
 import { apiError } from './api-error.js';
 import { handleApiRoute } from './api-routes.js';
 import { FaultPlan, failFault, type FailOptions, type Fault, type FaultOptions, type RequestScope } from './faults.js';
-import { ingestRouteOf, readIngest, type IngestResult } from './ingest.js';
+import { ingestRouteOf, readIngest, type IngestResult, type RefuseItem } from './ingest.js';
 import { isObject, parseBody, type ParsedBody } from './json.js';
 import { isManagementPath, resetManagement } from './management.js';
 import { isStatisticsPath } from './statistics.js';
@@ -64,6 +64,16 @@ export interface PirschEmulatorOptions {
    * await createPirschEmulator({ rateLimit: { requests: 5, windowMs: 1000 } });
    */
   rateLimit?: { requests: number; windowMs?: number };
+  /**
+   * Refuses items the API's own validation would accept, the way it refuses invalid ones: return a
+   * message to refuse the item (400, with the message under the field `item`, e.g.
+   * `{"validation": {"3.item": "..."}}` in a batch, which is then refused whole), or undefined to
+   * accept it. For testing what a client does with an item only the API knows to be bad.
+   *
+   * @example
+   * await createPirschEmulator({ refuseItem: (item) => (String(item.url).includes('/blocked') ? 'url is blocked' : undefined) });
+   */
+  refuseItem?: RefuseItem;
 }
 
 /** The events a `PirschEmulator` emits, with their payloads. */
@@ -128,6 +138,18 @@ export interface PirschEmulator extends EventEmitter<PirschEmulatorEvents> {
   /** Every token issued so far is answered with 401 from now on; tokens issued later work. */
   expireTokens(): void;
   /**
+   * `false` revokes the credentials, as deleting the client or the access key in the dashboard
+   * would: the access key and every token issued so far are answered with 401, and so is
+   * `POST /api/v1/token` with the client ID and secret. `true` accepts the key and the client
+   * again (tokens issued before stay revoked; the client gets a new one).
+   *
+   * @example
+   * emulator.setCredentialsValid(false); // the client's requests get 401 from now on
+   */
+  setCredentialsValid(valid: boolean): void;
+  /** False while the credentials are revoked with `setCredentialsValid(false)`. */
+  readonly credentialsValid: boolean;
+  /**
    * `false` starts an outage: open connections are destroyed and every new one is destroyed as soon
    * as it arrives, before any request is read (nothing is recorded). `true` ends it.
    */
@@ -142,8 +164,8 @@ export interface PirschEmulator extends EventEmitter<PirschEmulatorEvents> {
   waitFor(predicate: (emulator: PirschEmulator) => boolean, timeoutMs?: number): Promise<void>;
   /**
    * Clears recorded data, the management state (domains, goals, ... back to the default domain),
-   * planned faults and tokens, ends an outage, drops hanging requests and starts a new rate-limit
-   * window; keeps listening.
+   * planned faults and tokens, ends an outage, accepts revoked credentials again, drops hanging
+   * requests and starts a new rate-limit window; keeps listening.
    */
   reset(): void;
   /** Stops listening and destroys every open connection (hanging and keep-alive ones too). Safe to call twice. */
@@ -170,7 +192,10 @@ export async function createPirschEmulator(options: PirschEmulatorOptions = {}):
 /** The rate limit's window unless `rateLimit.windowMs` says otherwise: one minute. */
 export const DEFAULT_RATE_LIMIT_WINDOW_MS = 60_000;
 
-type ResolvedOptions = Required<Omit<PirschEmulatorOptions, 'rateLimit'>> & { rateLimit: { requests: number; windowMs: number } | undefined };
+type ResolvedOptions = Required<Omit<PirschEmulatorOptions, 'rateLimit' | 'refuseItem'>> & {
+  rateLimit: { requests: number; windowMs: number } | undefined;
+  refuseItem: RefuseItem | undefined;
+};
 
 const MiB = 1024 * 1024;
 
@@ -187,6 +212,7 @@ function resolveOptions(options: PirschEmulatorOptions): ResolvedOptions {
     maxBodyBytes: options.maxBodyBytes ?? 10 * MiB,
     maxRecorded: options.maxRecorded ?? Number.POSITIVE_INFINITY,
     rateLimit: options.rateLimit === undefined ? undefined : { requests: options.rateLimit.requests, windowMs: options.rateLimit.windowMs ?? DEFAULT_RATE_LIMIT_WINDOW_MS },
+    refuseItem: options.refuseItem,
   };
   const problem = (option: string, message: string) => new RangeError(`createPirschEmulator: option "${option}" ${message}`);
   if (!Number.isInteger(resolved.port) || resolved.port < 0 || resolved.port > 65535) {
@@ -202,6 +228,7 @@ function resolveOptions(options: PirschEmulatorOptions): ResolvedOptions {
     throw problem('maxBodyBytes', 'must be a non-negative integer');
   }
   if (!(resolved.maxRecorded >= 1)) throw problem('maxRecorded', 'must be at least 1');
+  if (resolved.refuseItem !== undefined && typeof resolved.refuseItem !== 'function') throw problem('refuseItem', 'must be a function');
   if (resolved.rateLimit !== undefined) {
     const { requests, windowMs } = resolved.rateLimit;
     if (!Number.isInteger(requests) || requests < 1) throw problem('rateLimit', 'needs `requests`, an integer of at least 1');
@@ -237,6 +264,7 @@ class Emulator extends EventEmitter<PirschEmulatorEvents> implements PirschEmula
   /** The current rate-limit window: when it ends (ms since epoch) and the requests it counted. */
   #window = { endsAt: 0, used: 0 };
   #available = true;
+  #credentialsValid = true;
   #closed = false;
   #closing: Promise<void> | undefined;
 
@@ -318,6 +346,15 @@ class Emulator extends EventEmitter<PirschEmulatorEvents> implements PirschEmula
     this.#tokens.expireAll();
   }
 
+  get credentialsValid(): boolean {
+    return this.#credentialsValid;
+  }
+
+  setCredentialsValid(valid: boolean): void {
+    this.#credentialsValid = valid;
+    if (!valid) this.#tokens.expireAll();
+  }
+
   setAvailable(available: boolean): void {
     this.#available = available;
     if (!available) for (const socket of this.#sockets) resetSocket(socket);
@@ -365,6 +402,7 @@ class Emulator extends EventEmitter<PirschEmulatorEvents> implements PirschEmula
     this.#faults.clear();
     this.#tokens.clear();
     this.#available = true;
+    this.#credentialsValid = true;
     this.#window = { endsAt: 0, used: 0 };
     for (const response of this.#hanging) response.socket?.destroy();
     this.#hanging.clear();
@@ -490,7 +528,7 @@ class Emulator extends EventEmitter<PirschEmulatorEvents> implements PirschEmula
     // A path the API does not have is 404 whoever asks, before auth (as the README's table says).
     if (scope === 'api' && !isStatisticsPath(url.pathname) && !isManagementPath(url.pathname)) return notFound(method, url);
     const bearer = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '')?.[1];
-    const viaAccessKey = bearer === this.accessKey;
+    const viaAccessKey = bearer === this.accessKey && this.#credentialsValid;
     if (bearer === undefined || (!viaAccessKey && !this.#tokens.isLive(bearer, arrival.getTime()))) {
       return { status: 401, body: apiError('unauthorized: send a valid access token or access key as "Authorization: Bearer <token>"') };
     }
@@ -501,7 +539,7 @@ class Emulator extends EventEmitter<PirschEmulatorEvents> implements PirschEmula
     const route = ingestRouteOf(url.pathname);
     if (route) {
       if (method !== 'POST') return notFound(method, url);
-      const result = readIngest(route, body.value, arrival);
+      const result = readIngest(route, body.value, arrival, this.#options.refuseItem);
       return result.ok ? { status: 200, received: result } : { status: 400, body: result.body };
     }
     let routed;
@@ -521,7 +559,7 @@ class Emulator extends EventEmitter<PirschEmulatorEvents> implements PirschEmula
       if (typeof credentials[field] !== 'string' || credentials[field] === '') validation[field] = 'required';
     }
     if (Object.keys(validation).length > 0) return { status: 400, body: apiError([], validation) };
-    if (credentials.client_id !== this.clientId || credentials.client_secret !== this.clientSecret) {
+    if (credentials.client_id !== this.clientId || credentials.client_secret !== this.clientSecret || !this.#credentialsValid) {
       return { status: 401, body: apiError('unauthorized: wrong client ID or secret') };
     }
     return { status: 200, body: this.#tokens.issue(this.#now()) };

@@ -56,14 +56,20 @@ export function ingestRouteOf(path: string): IngestRoute | undefined {
 }
 
 /**
+ * Refuses an item the API would accept, as if the API refused it: returns the validation message,
+ * or undefined to let it through. See `PirschEmulatorOptions.refuseItem`.
+ */
+export type RefuseItem = (item: Readonly<Record<string, unknown>>, kind: IngestKind) => string | undefined;
+
+/**
  * Validates an ingest body like the API: a single call takes one object and records it with the
  * arrival time; a batch takes an array whose items each carry their own RFC 3339 `time`, and is
- * recorded whole or not at all.
+ * recorded whole or not at all. `refuseItem` refuses valid items too, under the field `item`.
  */
-export function readIngest(route: IngestRoute, body: unknown, arrival: Date): IngestResult {
+export function readIngest(route: IngestRoute, body: unknown, arrival: Date, refuseItem?: RefuseItem): IngestResult {
   if (!route.batch) {
     if (!isObject(body)) return { ok: false, body: apiError('expected a JSON object') };
-    const validation = validateItem(route.kind, body, false);
+    const validation = validateItem(route.kind, body, false, refuseItem);
     if (Object.keys(validation).length > 0) return { ok: false, body: apiError([], validation) };
     return received(route.kind, [{ ...body, time: arrival.toISOString() }]);
   }
@@ -71,7 +77,7 @@ export function readIngest(route: IngestRoute, body: unknown, arrival: Date): In
   const validation: Record<string, string> = {};
   const invalid: number[] = [];
   body.forEach((item: unknown, index) => {
-    const itemValidation = isObject(item) ? validateItem(route.kind, item, true) : { '': 'must be an object' };
+    const itemValidation = isObject(item) ? validateItem(route.kind, item, true, refuseItem) : { '': 'must be an object' };
     const fields = Object.entries(itemValidation);
     if (fields.length === 0) return;
     invalid.push(index);
@@ -99,7 +105,7 @@ function received(kind: IngestKind, items: Array<Record<string, unknown> & { tim
 }
 
 /** Field -> message for every problem of one item; empty when it is fine. */
-function validateItem(kind: IngestKind, item: Record<string, unknown>, needsTime: boolean): Record<string, string> {
+function validateItem(kind: IngestKind, item: Record<string, unknown>, needsTime: boolean, refuseItem: RefuseItem | undefined): Record<string, string> {
   const validation: Record<string, string> = {};
   for (const field of REQUIRED[kind]) {
     if (item[field] === undefined || item[field] === null || item[field] === '') validation[field] = 'required';
@@ -107,10 +113,11 @@ function validateItem(kind: IngestKind, item: Record<string, unknown>, needsTime
   for (const field of STRING_FIELDS) {
     if (!validation[field] && item[field] !== undefined && typeof item[field] !== 'string') validation[field] = 'must be a string';
   }
+  // Integers: the API decodes these into Go integers, and refuses 1.5 as it refuses -1.
   for (const field of NUMBER_FIELDS) {
     const value = item[field];
-    if (value !== undefined && !(typeof value === 'number' && Number.isFinite(value) && value >= 0)) {
-      validation[field] = 'must be a non-negative number';
+    if (value !== undefined && !(typeof value === 'number' && Number.isInteger(value) && value >= 0)) {
+      validation[field] = 'must be a non-negative integer';
     }
   }
   for (const field of BOOLEAN_FIELDS) {
@@ -120,6 +127,15 @@ function validateItem(kind: IngestKind, item: Record<string, unknown>, needsTime
   if (tags) validation.tags = tags;
   const meta = metaProblem(item.event_meta);
   if (meta) validation.event_meta = meta;
+  if (refuseItem !== undefined && Object.keys(validation).length === 0) {
+    let refused: string | undefined;
+    try {
+      refused = refuseItem(item, kind);
+    } catch (error) {
+      refused = `refuseItem threw: ${error instanceof Error ? error.message : String(error)}`;
+    }
+    if (typeof refused === 'string') validation.item = refused;
+  }
   if (needsTime) {
     const time = item.time;
     if (time === undefined || time === null || time === '') validation.time = 'required';
