@@ -80,7 +80,7 @@ describe.concurrent('a script that ends while the API hangs exits within the dra
       expect(hanging.requests.length, output).toBeGreaterThan(0);
       expect(hanging.hits).toHaveLength(0);
       // What was lost is said once, on stderr.
-      expect(child.stderr().trim(), output).toMatch(/^\[pirsch\] Pirsch dropped 120 items \(closed\)/);
+      expect(child.stderr().trim(), output).toMatch(/^\[pirsch\] Pirsch dropped 120 items \(exiting\): the process was exiting/);
       expect(exitMs, `exit ${Math.round(exitMs)} ms after the script ended`).toBeLessThan(DRAIN_BOUND_MS + 1000);
       if (process.env.SHUTDOWN_TIMES) console.log(`timeoutMs ${timeoutMs}: exit ${Math.round(exitMs)} ms after the script ended`);
     } finally {
@@ -97,7 +97,7 @@ describe.concurrent('a script that ends while the API hangs exits within the dra
       const { code } = await child.exited;
       const output = `stdout:\n${child.stdout()}\nstderr:\n${child.stderr()}`;
       expect(code, output).toBe(0);
-      expect(child.stdout(), output).toMatch(/reported: Pirsch dropped 1 item \(closed\)/);
+      expect(child.stdout(), output).toMatch(/reported: Pirsch dropped 1 item \(exiting\)/);
       expect(hanging.hits.map((h) => h.url), output).toEqual(['https://script.example/after-the-drain']);
       expect(child.stdout(), output).toContain('delivered after the drain: true');
     } finally {

@@ -66,7 +66,7 @@ function drainNow(): void {
     const deadline = setTimeout(() => (timedOut = true), DEFAULT_FLUSH_TIMEOUT_MS).unref();
     void queue.flush(DEFAULT_FLUSH_TIMEOUT_MS).then((delivered) => {
       clearTimeout(deadline);
-      if (!delivered && timedOut) queue.abandon();
+      if (!delivered && timedOut) queue.abandon('exiting');
     });
   }
 }

@@ -75,8 +75,8 @@ export class PirschDropError extends PirschError {
   override name = 'PirschDropError';
   /** How many items this report covers. */
   readonly count: number;
-  /** Why: the queue was full, the item was invalid, the client was closed, or delivery failed for good. */
-  readonly reason: 'queue-full' | 'invalid' | 'closed' | 'failed';
+  /** Why: the queue was full, the item was invalid, the client was closed, the process was exiting (a script ended and its items could not be delivered in time), or delivery failed for good. */
+  readonly reason: 'queue-full' | 'invalid' | 'closed' | 'exiting' | 'failed';
   /**
    * For items the API refused: its validation message per field of the item (e.g.
    * `{ tags: 'at most 20 tags' }`); empty otherwise.

@@ -1,5 +1,5 @@
 import PQueue from 'p-queue';
-import { PirschApiError, type PirschError } from './errors.js';
+import { PirschApiError, PirschNetworkError, type PirschError } from './errors.js';
 import type { ResolvedClientOptions } from './options.js';
 import type { ErrorReporter } from './reporter.js';
 import type { AuthorizedSend } from './requester.js';
@@ -142,13 +142,13 @@ export class DeliveryQueue {
   }
 
   /** Counts items that never entered the queue (invalid, after close) and reports them, summed. */
-  drop(reason: 'invalid' | 'closed' | 'queue-full', count: number): void {
+  drop(reason: 'invalid' | 'closed' | 'exiting' | 'queue-full', count: number): void {
     this.#counts.dropped += count;
     this.#reporter.dropped(reason, count);
   }
 
   /** Held items leave the queue undelivered: counted and reported as dropped, then released (flush waiters learn of it). */
-  #dropHeld(seqs: readonly number[], reason: 'invalid' | 'closed' | 'queue-full'): void {
+  #dropHeld(seqs: readonly number[], reason: 'invalid' | 'closed' | 'exiting' | 'queue-full'): void {
     // Counted first: a flush waiter this release settles reports the drops counted so far.
     this.drop(reason, seqs.length);
     this.#release(seqs, false);
@@ -197,9 +197,9 @@ export class DeliveryQueue {
   /**
    * Gives up on everything held: what waits is dropped and counted, requests in flight are aborted
    * (their connections closed) and their items dropped too. The queue stays open: items added
-   * later are delivered as usual. The exit drain does this at its deadline.
+   * later are delivered as usual. The exit drain does this at its deadline (`reason` 'exiting').
    */
-  abandon(): void {
+  abandon(reason: 'closed' | 'exiting' = 'closed'): void {
     if (this.#timer) clearTimeout(this.#timer);
     this.#timer = undefined;
     if (this.#gateTimer) clearTimeout(this.#gateTimer);
@@ -219,7 +219,7 @@ export class DeliveryQueue {
     // After the batches are marked: their requests reject as abandoned, never as failures.
     this.#abort.abort();
     this.#abort = new AbortController();
-    if (left.length > 0) this.#dropHeld(left, 'closed');
+    if (left.length > 0) this.#dropHeld(left, reason);
     this.#reporter.flushDrops();
   }
 
@@ -413,6 +413,9 @@ export class DeliveryQueue {
     const retryable = isRetryableError(error);
     const retryAfterMs = (error as { retryAfterMs?: number }).retryAfterMs;
     if (batch.attempts < this.#options.maxRetries && retryable) {
+      // A connection that cannot even be made (a wrong port or host in baseUrl, no network) is
+      // said at its first failure, not only when the retries run out about 15 s later.
+      if (batch.attempts === 0 && this.#failedRounds === 0 && isUnreachable(error)) this.#reporter.failure(error);
       batch.attempts++;
       this.#counts.retried++;
       const delay = this.#backOff(retryAfterMs);
@@ -544,4 +547,11 @@ function stampedWithTime(items: readonly Item[]): object[] {
     stamped.push(item.data);
   }
   return stamped;
+}
+
+/** Codes of a connection that could not be made at all: the host or port is wrong, or there is no route. */
+const UNREACHABLE_CODES: ReadonlySet<string> = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
+
+function isUnreachable(error: PirschError): boolean {
+  return error instanceof PirschNetworkError && error.code !== undefined && UNREACHABLE_CODES.has(error.code);
 }

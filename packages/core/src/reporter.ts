@@ -97,6 +97,7 @@ export class ErrorReporter {
 const DROP_DETAILS: Record<PirschDropError['reason'], string> = {
   'queue-full': 'maxQueueSize reached; the oldest waiting items were dropped',
   invalid: 'url, ip or user_agent (or the event name) was missing or not a string',
-  closed: 'the client was closed, or the script ended before they could be delivered',
+  closed: 'the client was closed',
+  exiting: 'the process was exiting: the script ended and they could not be delivered within 10 s (is the API reachable?)',
   failed: 'delivery failed for good',
 };
