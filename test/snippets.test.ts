@@ -39,7 +39,9 @@ describe('README snippets', () => {
       const name = fileNameOf(snippet);
       byFile.set(name, snippet);
       // Each block is a module of its own (`export {}`), so blocks never see each other's names.
-      await writeFile(join(work, name), `${snippet.code}\nexport {};\n`);
+      // The context (if any) goes on the block's first line, so error lines still match the README.
+      const context = snippet.context === undefined ? '' : `${snippet.context.replace(/\n/g, ' ')} `;
+      await writeFile(join(work, name), `${context}${snippet.code}\nexport {};\n`);
     }
     const outcome = await run(process.execPath, [tsc, '-p', join(here, 'tsconfig.json'), '--pretty', 'false'], { cwd: here, maxBuffer: 16 * 1024 * 1024 }).then(
       () => '',

@@ -11,6 +11,12 @@ export interface Snippet {
   code: string;
   /** Set by a `<!-- snippet-check: skip <reason> -->` comment on the line before the fence. */
   skip?: string;
+  /**
+   * Code the check puts before the block, from a `<!-- snippet-check: context ... -->` comment
+   * right before the fence: the names a fragment (`req.pirsch.event(...)`) takes from the page
+   * around it, declared and type-checked (`declare const req: express.Request`). Invisible on the page.
+   */
+  context?: string;
 }
 
 const LANGS: Record<string, Snippet['lang']> = { ts: 'ts', typescript: 'ts', js: 'js', javascript: 'js', mjs: 'js' };
@@ -47,6 +53,8 @@ export function extractSnippets(root: string, file: string): Snippet[] {
     if (lang !== undefined) {
       const marker = SKIP_MARKER.exec((lines[i - 1] ?? '').trim());
       const snippet: Snippet = { file: relative(root, file), line: i + 1, lang, code: lines.slice(i + 1, end).join('\n') };
+      const context = contextBefore(lines, i);
+      if (context !== undefined) snippet.context = context;
       if (marker) {
         if (!marker[1]) throw new Error(`${snippet.file}:${i}: a snippet-check skip marker needs a reason`);
         snippet.skip = marker[1];
@@ -56,6 +64,17 @@ export function extractSnippets(root: string, file: string): Snippet[] {
     i = end;
   }
   return snippets;
+}
+
+/** The code of a multi-line `<!-- snippet-check: context` ... `-->` comment that ends right before line `fence`. */
+function contextBefore(lines: readonly string[], fence: number): string | undefined {
+  if ((lines[fence - 1] ?? '').trim() !== '-->') return undefined;
+  for (let j = fence - 2; j >= 0; j--) {
+    const line = (lines[j] ?? '').trim();
+    if (line === '<!-- snippet-check: context') return lines.slice(j + 1, fence - 1).join('\n');
+    if (line.startsWith('<!--') || line.startsWith('```')) return undefined;
+  }
+  return undefined;
 }
 
 function closingFence(lines: readonly string[], open: number): number {
