@@ -17,10 +17,13 @@ export interface Snippet {
    * around it, declared and type-checked (`declare const req: express.Request`). Invisible on the page.
    */
   context?: string;
+  /** Code the check puts after the block, from a `<!-- snippet-check: end <code> -->` line right after the closing fence (closes what the context opened). */
+  suffix?: string;
 }
 
 const LANGS: Record<string, Snippet['lang']> = { ts: 'ts', typescript: 'ts', js: 'js', javascript: 'js', mjs: 'js' };
 const SKIP_MARKER = /^<!--\s*snippet-check:\s*skip\b\s*(.*?)\s*-->$/;
+const END_MARKER = /^<!--\s*snippet-check:\s*end\b\s*(.*?)\s*-->$/;
 
 /** Every README the check covers: the root one, each package's and each example's. */
 export function readmes(root: string): string[] {
@@ -55,6 +58,8 @@ export function extractSnippets(root: string, file: string): Snippet[] {
       const snippet: Snippet = { file: relative(root, file), line: i + 1, lang, code: lines.slice(i + 1, end).join('\n') };
       const context = contextBefore(lines, i);
       if (context !== undefined) snippet.context = context;
+      const suffix = END_MARKER.exec((lines[end + 1] ?? '').trim());
+      if (suffix) snippet.suffix = suffix[1] ?? '';
       if (marker) {
         if (!marker[1]) throw new Error(`${snippet.file}:${i}: a snippet-check skip marker needs a reason`);
         snippet.skip = marker[1];
