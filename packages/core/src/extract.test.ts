@@ -224,6 +224,20 @@ describe('hitFromRequest over real HTTP', () => {
     }
   });
 
+  it('keeps the hit, without tags, when reading the tags throws (a getter)', async () => {
+    hitOptions = () => ({
+      title: 'Home',
+      tags: Object.defineProperty({ a: '1' }, 'b', {
+        enumerable: true,
+        get() {
+          throw new Error('getter broke');
+        },
+      }),
+    });
+    const hit = await get('/home', { 'user-agent': 'ua' });
+    expect(hit).toEqual({ url: `${base}/home`, ip: '127.0.0.1', user_agent: 'ua', title: 'Home' });
+  });
+
   it('falls back to an invalid options.hostname to the Host header', async () => {
     hitOptions = () => ({ hostname: 'not a host/' });
     expect((await get('/', { 'user-agent': 'ua' })).url).toBe(`http://127.0.0.1:${port}/`);

@@ -236,18 +236,23 @@ function screenSize(value: unknown): number | undefined {
   return Math.round(value);
 }
 
+/** The tags the API accepts; a tags object that throws when read (a getter, a Proxy) gives none, and the hit keeps the rest. */
 function capTags(tags: unknown): Record<string, string> | undefined {
   if (typeof tags !== 'object' || tags === null) return undefined;
   let result: Record<string, string> | undefined;
   let count = 0;
-  for (const key of Object.keys(tags)) {
-    if (count === FIELD_LIMITS.tagCount) break;
-    const raw = (tags as Record<string, unknown>)[key];
-    const value = typeof raw === 'string' ? raw : typeof raw === 'number' || typeof raw === 'boolean' ? String(raw) : undefined;
-    if (key === '' || value === undefined) continue;
-    result ??= {};
-    result[cap(key, FIELD_LIMITS.tagKey)] = cap(value, FIELD_LIMITS.tagValue);
-    count++;
+  try {
+    for (const key of Object.keys(tags)) {
+      if (count === FIELD_LIMITS.tagCount) break;
+      const raw = (tags as Record<string, unknown>)[key];
+      const value = typeof raw === 'string' ? raw : typeof raw === 'number' || typeof raw === 'boolean' ? String(raw) : undefined;
+      if (key === '' || value === undefined) continue;
+      result ??= {};
+      result[cap(key, FIELD_LIMITS.tagKey)] = cap(value, FIELD_LIMITS.tagValue);
+      count++;
+    }
+  } catch {
+    return undefined;
   }
   return result;
 }

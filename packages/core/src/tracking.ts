@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ENQUEUE_OWNED_HIT, createClient, type OwnedHitSink } from './client.js';
 import type { PirschClient } from './client.js';
 import { PirschConfigError, PirschError } from './errors.js';
-import { hitFromRequest } from './extract.js';
+import { FIELD_LIMITS, hitFromRequest } from './extract.js';
 import { CLIENT_OPTION_NAMES } from './options.js';
 import type { HitOptions } from './extract.js';
 import { SKIP_REASONS, resolveTrackingOptions, skipReason } from './filter.js';
@@ -26,7 +26,10 @@ export interface TrackingOptions<Req = IncomingMessage, Res = ServerResponse> {
   filter?: (req: Req, res: Res) => boolean;
   /** The page title for a request. A throw counts as no title. */
   title?: (req: Req) => string | undefined;
-  /** Custom tags for a request (at most 20 kept). A throw counts as no tags. */
+  /**
+   * Custom tags for a request (at most 20 kept). A throw, also from a getter of the object it
+   * returns, counts as no tags: the page view is sent without them.
+   */
   tags?: (req: Req) => Record<string, string> | undefined;
   /** Host (optionally `:port`) for the tracked URL instead of the `Host` header. */
   hostname?: string;
@@ -238,11 +241,23 @@ export function createTracker<Req, Res>(options: PirschAdapterOptions<Req, Res>)
     }
   };
 
+  // The returned object is copied here, each read guarded: a getter (or Proxy) that throws loses
+  // the tags, is reported as what it is, and cannot reach the hit's extraction.
   const callTags = (req: Req): Record<string, string> | undefined => {
     if (resolved.tags === undefined) return undefined;
     try {
       const tags = resolved.tags(req);
-      return typeof tags === 'object' && tags !== null ? tags : undefined;
+      if (typeof tags !== 'object' || tags === null) return undefined;
+      const copy: Record<string, string> = {};
+      let count = 0;
+      for (const key of Object.keys(tags)) {
+        if (count === FIELD_LIMITS.tagCount) break;
+        const value: unknown = (tags as Record<string, unknown>)[key];
+        if (key === '' || (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean')) continue;
+        copy[key] = String(value);
+        count++;
+      }
+      return copy;
     } catch (error) {
       report('tags', error);
       return undefined;
