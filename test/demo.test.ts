@@ -43,7 +43,7 @@ describe('the demo (npm run demo)', () => {
     expect(pages.arrived).toBe(`${pages.count.toLocaleString('en-US')} hits`);
     const events = row(stdout, 'Signup events');
     expect(events.arrived).toBe(`${events.count} events`);
-    for (const reason of ['not a GET', 'a static asset', "matched exclude ('/health')"]) {
+    for (const reason of ['not a GET', 'a static asset', "matched exclude ('/health')", 'a bot (crawlers, uptime checks)']) {
       const skipped = row(stdout, `skipped: ${reason}`);
       expect(skipped.count).toBeGreaterThan(0);
       expect(skipped.arrived).toBe('none');

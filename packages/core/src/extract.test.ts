@@ -469,6 +469,15 @@ describe('hitFromWebRequest', () => {
     expect(hit.url).toBe('https://example.com/other%20path');
   });
 
+  it('strips the stripQuery parameters from the URL and the referrer', () => {
+    const request = new Request('https://shop.example/verify?Email=a%40b.example&step=2', {
+      headers: { 'user-agent': 'ua', referer: 'https://mail.example/open?email=a%40b.example' },
+    });
+    const hit = hitFromWebRequest(request, { ip: '1.2.3.4', stripQuery: ['email'] });
+    expect(hit.url).toBe('https://shop.example/verify?step=2');
+    expect(hit.referrer).toBe('https://mail.example/open');
+  });
+
   it('never throws on a broken request', () => {
     expectSafe(hitFromWebRequest({} as Request, { ip: '1.2.3.4' }));
     expectSafe(hitFromWebRequest({ url: 'no-scheme', headers: new Headers() } as unknown as Request, { ip: '1.2.3.4' }));
