@@ -271,6 +271,22 @@ describe('createTracker with a given client', () => {
     expect(rec.hits[0]).not.toHaveProperty('tags');
   });
 
+  it('sends the page view without tags when the returned object is a Proxy that throws on listing its keys', async () => {
+    const tracker = createTracker<AppRequest, AppResponse>({
+      client: rec,
+      title: () => 'Home',
+      tags: () =>
+        new Proxy({} as Record<string, string>, {
+          ownKeys() {
+            throw new Error('no keys');
+          },
+        }),
+    });
+    setup = { tracker };
+    await send('/');
+    expect(rec.hits).toEqual([{ url: `${base}/`, ip: '127.0.0.1', user_agent: UA['user-agent'], title: 'Home' }]);
+  });
+
   it('ignores title and tags callbacks that return the wrong type', async () => {
     const tracker = createTracker<AppRequest, AppResponse>({
       client: rec,
@@ -535,6 +551,40 @@ describe('createTracker with client options (real client, emulator)', () => {
     expect(emulator.hits[0]).not.toHaveProperty('title');
   });
 
+  it('sends the page view without tags when a getter of the returned tags throws, and reports the tags callback', async () => {
+    const errors: PirschError[] = [];
+    const tracker = createTracker<AppRequest, AppResponse>({
+      accessKey: emulator.accessKey,
+      baseUrl: emulator.url,
+      onError: (error) => errors.push(error),
+      title: () => 'Pricing',
+      tags: () => ({
+        plan: 'pro',
+        get user(): string {
+          throw new Error('session store down');
+        },
+      }),
+    });
+    setup = {
+      tracker,
+      route: (_req, res, helper) => {
+        helper.event('Viewed');
+        res.end('ok');
+      },
+    };
+    await send('/pricing');
+    await tracker.shutdown(5000);
+    expect(emulator.hits).toHaveLength(1);
+    expect(emulator.hits[0]).toMatchObject({ url: `${base}/pricing`, title: 'Pricing', user_agent: UA['user-agent'] });
+    expect(emulator.hits[0]).not.toHaveProperty('tags');
+    expect(emulator.events).toHaveLength(1);
+    expect(errors.map((error) => error.message)).toEqual([
+      'The tags callback threw: session store down',
+      'The tags callback threw: session store down',
+    ]);
+    expect(tracker.client.metrics.dropped).toBe(0);
+  });
+
   it('survives an onError that throws', async () => {
     const tracker = createTracker<AppRequest, AppResponse>({
       accessKey: emulator.accessKey,
@@ -694,70 +744,6 @@ describe('shutdownTimeoutMs', () => {
     expect(waits).toEqual([2500, 700, 10_000]);
     expect(() => createTracker({ client: rec, shutdownTimeoutMs: -1 })).toThrow(PirschConfigError);
     expect(() => createTracker({ client: rec, shutdownTimeoutMs: '5s' as unknown as number })).toThrow(/shutdownTimeoutMs/);
-  });
-});
-
-describe('callbacks that throw lose only their field (issue 11, item 9)', () => {
-  let emulator: PirschEmulator;
-  beforeAll(async () => {
-    emulator = await createPirschEmulator();
-  });
-  afterAll(async () => {
-    await emulator.close();
-  });
-  beforeEach(() => {
-    emulator.reset();
-  });
-
-  it('sends the page view without tags when a getter of the returned tags throws, and reports the tags callback', async () => {
-    const errors: PirschError[] = [];
-    const tracker = createTracker<AppRequest, AppResponse>({
-      accessKey: emulator.accessKey,
-      baseUrl: emulator.url,
-      onError: (error) => errors.push(error),
-      title: () => 'Pricing',
-      tags: () => ({
-        plan: 'pro',
-        get user(): string {
-          throw new Error('session store down');
-        },
-      }),
-    });
-    setup = {
-      tracker,
-      route: (_req, res, helper) => {
-        helper.event('Viewed');
-        res.end('ok');
-      },
-    };
-    await send('/pricing');
-    await tracker.shutdown(5000);
-    expect(emulator.hits).toHaveLength(1);
-    expect(emulator.hits[0]).toMatchObject({ url: `${base}/pricing`, title: 'Pricing', user_agent: UA['user-agent'] });
-    expect(emulator.hits[0]).not.toHaveProperty('tags');
-    expect(emulator.events).toHaveLength(1);
-    expect(errors.map((error) => error.message)).toEqual([
-      'The tags callback threw: session store down',
-      'The tags callback threw: session store down',
-    ]);
-    expect(tracker.client.metrics.dropped).toBe(0);
-  });
-
-  it('sends the page view without tags when the returned object is a Proxy that throws on listing its keys', async () => {
-    const rec = recorder();
-    const tracker = createTracker<AppRequest, AppResponse>({
-      client: rec,
-      title: () => 'Home',
-      tags: () =>
-        new Proxy({} as Record<string, string>, {
-          ownKeys() {
-            throw new Error('no keys');
-          },
-        }),
-    });
-    setup = { tracker };
-    await send('/');
-    expect(rec.hits).toEqual([{ url: `${base}/`, ip: '127.0.0.1', user_agent: UA['user-agent'], title: 'Home' }]);
   });
 });
 

@@ -7,26 +7,18 @@ import type { PirschEmulator } from '@pirsch-node/testing';
 import express5 from 'express';
 import express4 from 'express4';
 import request from 'supertest';
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { BROWSER_UA } from '../../../test/support/load.js';
+import { CLIENT_HINT_HIT_FIELDS, CLIENT_HINT_REQUEST_HEADERS, decided, type DecisionCounters } from '../../../test/support/tracking-options.js';
 
 // The tracking options of issue 11 (bots, clientHints, stripQuery, beforeSend) end to end, on
 // both Express majors: a real app, supertest, the emulator.
 
-const UA = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36';
-const HINTS = {
-  'Sec-CH-UA': '"Chromium";v="126", "Google Chrome";v="126"',
-  'Sec-CH-UA-Mobile': '?0',
-  'Sec-CH-UA-Platform': '"Windows"',
-  'Sec-CH-UA-Platform-Version': '"15.0.0"',
-  'Sec-CH-Width': '1920',
-  'Sec-CH-Viewport-Width': '1280',
-};
 const POLICY = CLIENT_HINT_HEADERS['Permissions-Policy'];
 
-/** Waits (on the middleware's counters, not a clock) until it decided about `count` responses, then delivers. */
-async function decided(middleware: { tracked: number; skipped: Readonly<Record<string, number>> }, client: PirschClient, count: number) {
-  const total = () => middleware.tracked + Object.values(middleware.skipped).reduce((sum, n) => sum + n, 0);
-  await vi.waitFor(() => expect(total()).toBeGreaterThanOrEqual(count), { timeout: 5000, interval: 5 });
+/** Waits until the middleware decided about `count` responses, then delivers what it queued. */
+async function delivered(middleware: DecisionCounters, client: PirschClient, count: number): Promise<void> {
+  await decided(middleware, count);
   expect(await client.flush(5000)).toBe(true);
 }
 
@@ -68,31 +60,24 @@ describe.each(versions)('$name', ({ express }) => {
   describe('clientHints', () => {
     it('asks for the hints on every response, merged with the policy the app sets, and the next request brings them', async () => {
       const { app, client, middleware } = setup({ clientHints: true });
-      const first = await request(app).get('/').set('User-Agent', UA).expect(200);
+      const first = await request(app).get('/').set('User-Agent', BROWSER_UA).expect(200);
       expect(first.headers['accept-ch']).toBe(CLIENT_HINT_HEADERS['Accept-CH']);
       expect(first.headers['permissions-policy']).toBe(POLICY);
-      const own = await request(app).get('/camera').set('User-Agent', UA).expect(200);
+      const own = await request(app).get('/camera').set('User-Agent', BROWSER_UA).expect(200);
       expect(own.headers['permissions-policy']).toBe(`camera=(), ${POLICY}`);
-      const missing = await request(app).get('/missing').set('User-Agent', UA).expect(404);
+      const missing = await request(app).get('/missing').set('User-Agent', BROWSER_UA).expect(404);
       expect(missing.headers['accept-ch']).toBe(CLIENT_HINT_HEADERS['Accept-CH']);
 
       // The browser, asked, sends the hints with its next request.
-      await request(app).get('/?second').set('User-Agent', UA).set(HINTS).expect(200);
-      await decided(middleware, client, 4);
+      await request(app).get('/?second').set('User-Agent', BROWSER_UA).set(CLIENT_HINT_REQUEST_HEADERS).expect(200);
+      await delivered(middleware, client, 4);
       const second = emulator.hits.find((hit) => hit.url.endsWith('/?second'));
-      expect(second).toMatchObject({
-        sec_ch_ua: HINTS['Sec-CH-UA'],
-        sec_ch_ua_mobile: '?0',
-        sec_ch_ua_platform: '"Windows"',
-        sec_ch_ua_platform_version: '"15.0.0"',
-        sec_ch_width: '1920',
-        sec_ch_viewport_width: '1280',
-      });
+      expect(second).toMatchObject(CLIENT_HINT_HIT_FIELDS);
     });
 
     it('sets neither header by default', async () => {
       const { app } = setup();
-      const response = await request(app).get('/').set('User-Agent', UA).expect(200);
+      const response = await request(app).get('/').set('User-Agent', BROWSER_UA).expect(200);
       expect(response.headers['accept-ch']).toBeUndefined();
       expect(response.headers['permissions-policy']).toBeUndefined();
     });
@@ -104,9 +89,9 @@ describe.each(versions)('$name', ({ express }) => {
         stripQuery: ['token'],
         beforeSend: (hit, req) => (req.query.preview === '1' ? null : { ...hit, title: 'Reset' }),
       });
-      await request(app).get('/reset?token=abc&lang=de').set('User-Agent', UA).expect(200);
-      await request(app).get('/reset?token=abc&preview=1').set('User-Agent', UA).expect(200);
-      await decided(middleware, client, 2);
+      await request(app).get('/reset?token=abc&lang=de').set('User-Agent', BROWSER_UA).expect(200);
+      await request(app).get('/reset?token=abc&preview=1').set('User-Agent', BROWSER_UA).expect(200);
+      await delivered(middleware, client, 2);
       expect(emulator.hits.map((hit) => [new URL(hit.url).pathname + new URL(hit.url).search, hit.title])).toEqual([['/reset?lang=de', 'Reset']]);
       expect(JSON.stringify(emulator.hits)).not.toContain('abc');
       expect(middleware.skipped['before-send']).toBe(1);
@@ -118,13 +103,13 @@ describe.each(versions)('$name', ({ express }) => {
       const googlebot = 'Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)';
       const skipping = setup();
       await request(skipping.app).get('/').set('User-Agent', googlebot).expect(200);
-      await request(skipping.app).get('/').set('User-Agent', UA).expect(200);
-      await decided(skipping.middleware, skipping.client, 2);
+      await request(skipping.app).get('/').set('User-Agent', BROWSER_UA).expect(200);
+      await delivered(skipping.middleware, skipping.client, 2);
       expect(skipping.middleware.skipped.bot).toBe(1);
       const tracking = setup({ bots: 'track' });
       await request(tracking.app).get('/').set('User-Agent', googlebot).expect(200);
-      await decided(tracking.middleware, tracking.client, 1);
-      expect(emulator.hits.map((hit) => hit.user_agent)).toEqual([UA, googlebot]);
+      await delivered(tracking.middleware, tracking.client, 1);
+      expect(emulator.hits.map((hit) => hit.user_agent)).toEqual([BROWSER_UA, googlebot]);
     });
   });
 });

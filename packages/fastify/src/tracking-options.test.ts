@@ -5,19 +5,12 @@ import fastify5, { type FastifyInstance } from 'fastify';
 import fastify4 from 'fastify4';
 import request from 'supertest';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { BROWSER_UA } from '../../../test/support/load.js';
+import { CLIENT_HINT_HIT_FIELDS, CLIENT_HINT_REQUEST_HEADERS } from '../../../test/support/tracking-options.js';
 import { pirsch, type PirschFastifyOptions } from './index.js';
 
 // The tracking options of issue 11 (clientHints, stripQuery, bots) end to end, on Fastify 4 and 5.
 
-const UA = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36';
-const HINTS = {
-  'Sec-CH-UA': '"Chromium";v="126", "Google Chrome";v="126"',
-  'Sec-CH-UA-Mobile': '?0',
-  'Sec-CH-UA-Platform': '"Windows"',
-  'Sec-CH-UA-Platform-Version': '"15.0.0"',
-  'Sec-CH-Width': '1920',
-  'Sec-CH-Viewport-Width': '1280',
-};
 const POLICY = CLIENT_HINT_HEADERS['Permissions-Policy'];
 
 const versions = [
@@ -67,32 +60,25 @@ describe.each(versions)('%s', (_version, createFastify) => {
     it('asks for the hints on every response, merged with the policy the app sets, and the next request brings them', async () => {
       const app = await start({ clientHints: true });
       const http = () => request(app.server);
-      const first = await http().get('/').set('User-Agent', UA).expect(200);
+      const first = await http().get('/').set('User-Agent', BROWSER_UA).expect(200);
       expect(first.headers['accept-ch']).toBe(CLIENT_HINT_HEADERS['Accept-CH']);
       expect(first.headers['permissions-policy']).toBe(POLICY);
-      const own = await http().get('/camera').set('User-Agent', UA).expect(200);
+      const own = await http().get('/camera').set('User-Agent', BROWSER_UA).expect(200);
       expect(own.headers['permissions-policy']).toBe(`camera=(), ${POLICY}`);
       for (const [path, status] of [['/boom', 500], ['/missing', 404]] as const) {
-        const response = await http().get(path).set('User-Agent', UA).expect(status);
+        const response = await http().get(path).set('User-Agent', BROWSER_UA).expect(status);
         expect(response.headers['accept-ch'], path).toBe(CLIENT_HINT_HEADERS['Accept-CH']);
         expect(response.headers['permissions-policy'], path).toBe(POLICY);
       }
 
-      await http().get('/?second').set('User-Agent', UA).set(HINTS).expect(200);
+      await http().get('/?second').set('User-Agent', BROWSER_UA).set(CLIENT_HINT_REQUEST_HEADERS).expect(200);
       await deliver(app, 3);
-      expect(emulator.hits.find((hit) => hit.url.endsWith('/?second'))).toMatchObject({
-        sec_ch_ua: HINTS['Sec-CH-UA'],
-        sec_ch_ua_mobile: '?0',
-        sec_ch_ua_platform: '"Windows"',
-        sec_ch_ua_platform_version: '"15.0.0"',
-        sec_ch_width: '1920',
-        sec_ch_viewport_width: '1280',
-      });
+      expect(emulator.hits.find((hit) => hit.url.endsWith('/?second'))).toMatchObject(CLIENT_HINT_HIT_FIELDS);
     });
 
     it('sets neither header by default', async () => {
       const app = await start();
-      const response = await request(app.server).get('/').set('User-Agent', UA).expect(200);
+      const response = await request(app.server).get('/').set('User-Agent', BROWSER_UA).expect(200);
       expect(response.headers['accept-ch']).toBeUndefined();
       expect(response.headers['permissions-policy']).toBeUndefined();
     });
@@ -100,7 +86,7 @@ describe.each(versions)('%s', (_version, createFastify) => {
 
   it('sends a password-reset link without its token (stripQuery)', async () => {
     const app = await start({ stripQuery: ['token'] });
-    await request(app.server).get('/reset?token=abc&lang=de').set('User-Agent', UA).expect(200);
+    await request(app.server).get('/reset?token=abc&lang=de').set('User-Agent', BROWSER_UA).expect(200);
     await deliver(app, 1);
     expect(emulator.hits.map((hit) => new URL(hit.url).pathname + new URL(hit.url).search)).toEqual(['/reset?lang=de']);
   });
@@ -108,7 +94,7 @@ describe.each(versions)('%s', (_version, createFastify) => {
   it('skips a crawler as "bot" and tracks the browser after it', async () => {
     const app = await start();
     await request(app.server).get('/?crawler').set('User-Agent', 'Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)').expect(200);
-    await request(app.server).get('/?browser').set('User-Agent', UA).expect(200);
+    await request(app.server).get('/?browser').set('User-Agent', BROWSER_UA).expect(200);
     await deliver(app, 1);
     expect(emulator.hits.map((hit) => new URL(hit.url).search)).toEqual(['?browser']);
   });

@@ -7,21 +7,14 @@ import { createPirschEmulator } from '@pirsch-node/testing';
 import type { PirschEmulator } from '@pirsch-node/testing';
 import Koa3 from 'koa';
 import supertest from 'supertest';
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { BROWSER_UA } from '../../../test/support/load.js';
+import { CLIENT_HINT_HIT_FIELDS, CLIENT_HINT_REQUEST_HEADERS, decided } from '../../../test/support/tracking-options.js';
 
 // The tracking options of issue 11 (clientHints, stripQuery, bots) end to end, on Koa 2 and 3.
 
 const Koa2 = createRequire(import.meta.url)('koa2') as typeof Koa3;
 
-const UA = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36';
-const HINTS = {
-  'Sec-CH-UA': '"Chromium";v="126", "Google Chrome";v="126"',
-  'Sec-CH-UA-Mobile': '?0',
-  'Sec-CH-UA-Platform': '"Windows"',
-  'Sec-CH-UA-Platform-Version': '"15.0.0"',
-  'Sec-CH-Width': '1920',
-  'Sec-CH-Viewport-Width': '1280',
-};
 const POLICY = CLIENT_HINT_HEADERS['Permissions-Policy'];
 
 let emulator: PirschEmulator;
@@ -38,10 +31,9 @@ afterAll(async () => {
   await emulator.close();
 });
 
-/** Waits (on the middleware's counters, not a clock) until it decided about `count` responses, then delivers. */
-async function decided(middleware: PirschMiddleware<PirschClient>, count: number) {
-  const total = () => middleware.tracked + Object.values(middleware.skipped).reduce((sum, n) => sum + n, 0);
-  await vi.waitFor(() => expect(total()).toBeGreaterThanOrEqual(count), { timeout: 5000, interval: 5 });
+/** Waits until the middleware decided about `count` responses, then delivers what it queued. */
+async function delivered(middleware: PirschMiddleware<PirschClient>, count: number): Promise<void> {
+  await decided(middleware, count);
   expect(await middleware.client.flush(5000)).toBe(true);
 }
 
@@ -68,31 +60,24 @@ describe.each([
   describe('clientHints', () => {
     it('asks for the hints on every response, merged with the policy the app sets, and the next request brings them', async () => {
       const { http, middleware } = setup({ clientHints: true });
-      const first = await http.get('/').set('User-Agent', UA).expect(200);
+      const first = await http.get('/').set('User-Agent', BROWSER_UA).expect(200);
       expect(first.headers['accept-ch']).toBe(CLIENT_HINT_HEADERS['Accept-CH']);
       expect(first.headers['permissions-policy']).toBe(POLICY);
-      const own = await http.get('/camera').set('User-Agent', UA).expect(200);
+      const own = await http.get('/camera').set('User-Agent', BROWSER_UA).expect(200);
       expect(own.headers['permissions-policy']).toBe(`camera=(), ${POLICY}`);
       // Koa's error handling removes every header set before: the hints are asked for all the same.
-      const failed = await http.get('/boom').set('User-Agent', UA).expect(500);
+      const failed = await http.get('/boom').set('User-Agent', BROWSER_UA).expect(500);
       expect(failed.headers['accept-ch']).toBe(CLIENT_HINT_HEADERS['Accept-CH']);
       expect(failed.headers['permissions-policy']).toBe(POLICY);
 
-      await http.get('/?second').set('User-Agent', UA).set(HINTS).expect(200);
-      await decided(middleware, 4);
-      expect(emulator.hits.find((hit) => hit.url.endsWith('/?second'))).toMatchObject({
-        sec_ch_ua: HINTS['Sec-CH-UA'],
-        sec_ch_ua_mobile: '?0',
-        sec_ch_ua_platform: '"Windows"',
-        sec_ch_ua_platform_version: '"15.0.0"',
-        sec_ch_width: '1920',
-        sec_ch_viewport_width: '1280',
-      });
+      await http.get('/?second').set('User-Agent', BROWSER_UA).set(CLIENT_HINT_REQUEST_HEADERS).expect(200);
+      await delivered(middleware, 4);
+      expect(emulator.hits.find((hit) => hit.url.endsWith('/?second'))).toMatchObject(CLIENT_HINT_HIT_FIELDS);
     });
 
     it('sets neither header by default', async () => {
       const { http } = setup();
-      const response = await http.get('/').set('User-Agent', UA).expect(200);
+      const response = await http.get('/').set('User-Agent', BROWSER_UA).expect(200);
       expect(response.headers['accept-ch']).toBeUndefined();
       expect(response.headers['permissions-policy']).toBeUndefined();
     });
@@ -100,15 +85,15 @@ describe.each([
 
   it('sends a password-reset link without its token (stripQuery)', async () => {
     const { http, middleware } = setup({ stripQuery: ['token'] });
-    await http.get('/reset?token=abc&lang=de').set('User-Agent', UA).expect(200);
-    await decided(middleware, 1);
+    await http.get('/reset?token=abc&lang=de').set('User-Agent', BROWSER_UA).expect(200);
+    await delivered(middleware, 1);
     expect(emulator.hits.map((hit) => new URL(hit.url).pathname + new URL(hit.url).search)).toEqual(['/reset?lang=de']);
   });
 
   it('skips a crawler as "bot"', async () => {
     const { http, middleware } = setup();
     await http.get('/').set('User-Agent', 'Mozilla/5.0 (compatible; bingbot/2.0; +http://www.bing.com/bingbot.htm)').expect(200);
-    await decided(middleware, 1);
+    await delivered(middleware, 1);
     expect(middleware.skipped.bot).toBe(1);
     expect(emulator.hits).toHaveLength(0);
   });

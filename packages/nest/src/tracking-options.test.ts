@@ -11,21 +11,14 @@ import type { Tracker } from '@pirsch-node/core';
 import { createPirschEmulator } from '@pirsch-node/testing';
 import type { PirschEmulator } from '@pirsch-node/testing';
 import request from 'supertest';
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { BROWSER_UA } from '../../../test/support/load.js';
+import { CLIENT_HINT_HIT_FIELDS, CLIENT_HINT_REQUEST_HEADERS, decided } from '../../../test/support/tracking-options.js';
 import { PIRSCH_TRACKER, PirschModule } from './index.js';
 import type { PirschModuleOptions } from './index.js';
 
 // The tracking options of issue 11 (clientHints, stripQuery, bots) end to end, on both platforms.
 
-const UA = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36';
-const HINTS = {
-  'Sec-CH-UA': '"Chromium";v="126", "Google Chrome";v="126"',
-  'Sec-CH-UA-Mobile': '?0',
-  'Sec-CH-UA-Platform': '"Windows"',
-  'Sec-CH-UA-Platform-Version': '"15.0.0"',
-  'Sec-CH-Width': '1920',
-  'Sec-CH-Viewport-Width': '1280',
-};
 const POLICY = CLIENT_HINT_HEADERS['Permissions-Policy'];
 
 @Controller()
@@ -90,60 +83,52 @@ describe.each(platforms)('PirschModule on $name', (platform) => {
     await app.init();
     if (platform.name === 'FastifyAdapter') await (app as NestFastifyApplication).getHttpAdapter().getInstance().ready();
     const tracker = app.get<Tracker>(PIRSCH_TRACKER);
-    /** Waits (on the tracker's counters, not a clock) until it decided about `count` responses, then delivers. */
-    const decided = async (count: number) => {
-      const total = () => tracker.tracked + Object.values(tracker.skipped).reduce((sum, n) => sum + n, 0);
-      await vi.waitFor(() => expect(total()).toBeGreaterThanOrEqual(count), { timeout: 5000, interval: 5 });
+    /** Waits until the tracker decided about `count` responses, then delivers what it queued. */
+    const delivered = async (count: number) => {
+      await decided(tracker, count);
       expect(await tracker.client.flush(5000)).toBe(true);
     };
-    return { http: () => request(app.getHttpServer()), tracker, decided };
+    return { http: () => request(app.getHttpServer()), tracker, delivered };
   }
 
   describe('clientHints', () => {
     it('asks for the hints on every response, merged with the policy the app sets, and the next request brings them', async () => {
-      const { http, decided } = await start({ clientHints: true });
-      const first = await http().get('/').set('User-Agent', UA).expect(200);
+      const { http, delivered } = await start({ clientHints: true });
+      const first = await http().get('/').set('User-Agent', BROWSER_UA).expect(200);
       expect(first.headers['accept-ch']).toBe(CLIENT_HINT_HEADERS['Accept-CH']);
       expect(first.headers['permissions-policy']).toBe(POLICY);
-      const own = await http().get('/camera').set('User-Agent', UA).expect(200);
+      const own = await http().get('/camera').set('User-Agent', BROWSER_UA).expect(200);
       expect(own.headers['permissions-policy']).toBe(`camera=(), ${POLICY}`);
       for (const [path, status] of [['/boom', 500], ['/missing', 404]] as const) {
-        const response = await http().get(path).set('User-Agent', UA).expect(status);
+        const response = await http().get(path).set('User-Agent', BROWSER_UA).expect(status);
         expect(response.headers['accept-ch'], path).toBe(CLIENT_HINT_HEADERS['Accept-CH']);
         expect(response.headers['permissions-policy'], path).toBe(POLICY);
       }
 
-      await http().get('/?second').set('User-Agent', UA).set(HINTS).expect(200);
-      await decided(5);
-      expect(emulator.hits.find((hit) => hit.url.endsWith('/?second'))).toMatchObject({
-        sec_ch_ua: HINTS['Sec-CH-UA'],
-        sec_ch_ua_mobile: '?0',
-        sec_ch_ua_platform: '"Windows"',
-        sec_ch_ua_platform_version: '"15.0.0"',
-        sec_ch_width: '1920',
-        sec_ch_viewport_width: '1280',
-      });
+      await http().get('/?second').set('User-Agent', BROWSER_UA).set(CLIENT_HINT_REQUEST_HEADERS).expect(200);
+      await delivered(5);
+      expect(emulator.hits.find((hit) => hit.url.endsWith('/?second'))).toMatchObject(CLIENT_HINT_HIT_FIELDS);
     });
 
     it('sets neither header by default', async () => {
       const { http } = await start();
-      const response = await http().get('/').set('User-Agent', UA).expect(200);
+      const response = await http().get('/').set('User-Agent', BROWSER_UA).expect(200);
       expect(response.headers['accept-ch']).toBeUndefined();
       expect(response.headers['permissions-policy']).toBeUndefined();
     });
   });
 
   it('sends a password-reset link without its token (stripQuery)', async () => {
-    const { http, decided } = await start({ stripQuery: ['token'] });
-    await http().get('/reset?token=abc&lang=de').set('User-Agent', UA).expect(200);
-    await decided(1);
+    const { http, delivered } = await start({ stripQuery: ['token'] });
+    await http().get('/reset?token=abc&lang=de').set('User-Agent', BROWSER_UA).expect(200);
+    await delivered(1);
     expect(emulator.hits.map((hit) => new URL(hit.url).pathname + new URL(hit.url).search)).toEqual(['/reset?lang=de']);
   });
 
   it('skips a crawler as "bot"', async () => {
-    const { http, tracker, decided } = await start();
+    const { http, tracker, delivered } = await start();
     await http().get('/').set('User-Agent', 'facebookexternalhit/1.1 (+http://www.facebook.com/externalhit_uatext.php)').expect(200);
-    await decided(1);
+    await delivered(1);
     expect(tracker.skipped.bot).toBe(1);
     expect(emulator.hits).toHaveLength(0);
   });
