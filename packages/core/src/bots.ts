@@ -1,11 +1,12 @@
 import { isbot } from 'isbot';
 import { FIELD_LIMITS, cap } from './limits.js';
 
-// isbot's pattern costs 5 to 13 µs per browser user agent on Node 20 (measured; a big
-// alternation that fails at every position), about as much as everything else the middleware
-// does per request. User agents repeat (browsers freeze most of theirs), so answers are cached:
-// two generations of a bounded size, the older one dropped when the newer fills. Hot user agents
-// stay, a client sending random ones costs only its own misses, and memory stays bounded.
+// isbot's pattern costs 6 to 17 µs per browser user agent on Node 20 (medians of several runs,
+// measured; a big alternation tried at every position), more than everything else the
+// middleware does per request. User agents repeat (browsers freeze most of theirs), so answers
+// are cached: two generations of a bounded size, the older one dropped when the newer fills. Hot
+// user agents stay, a client sending random ones costs only its own misses, and memory stays
+// bounded. A cached answer costs about 0.3 µs, mostly hashing the request's fresh string.
 const GENERATION_SIZE = 1000;
 let current = new Map<string, boolean>();
 let previous = new Map<string, boolean>();
