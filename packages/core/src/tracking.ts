@@ -65,7 +65,7 @@ export interface TrackingOptions<Req = IncomingMessage, Res = ServerResponse> {
    * events and sessions carry. Return the hit (changed or not) to send it, or `null` to drop it
    * (counted in `skipped['before-send']` for page views). Synchronous. A throw, or a return that
    * is neither a hit nor `null`, drops the hit (never sends it unfiltered) and is reported to
-   * `onError`.
+   * `onError` (with client options, as for the other callbacks).
    */
   beforeSend?: (hit: Hit, req: Req) => Hit | null;
   /**
