@@ -56,7 +56,7 @@ describe('the demo (npm run demo)', () => {
     expect(events.arrived).toBe(`${events.count} events`);
     // The progress line stops after the queue is flushed: it counts what the table counts.
     expect(lastProgress(stderr)).toEqual({ hits: pages.count, events: events.count });
-    for (const reason of ['not a GET', 'a static asset', "matched exclude ('/health')"]) {
+    for (const reason of ['not a GET', 'a static asset', "matched exclude ('/health')", 'a bot (crawlers, uptime checks)']) {
       const skipped = row(stdout, `skipped: ${reason}`);
       expect(skipped.count).toBeGreaterThan(0);
       expect(skipped.arrived).toBe('none');

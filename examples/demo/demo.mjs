@@ -25,6 +25,7 @@ const REASONS = {
   prefetch: 'a prefetch (Sec-Purpose)',
   asset: 'a static asset (.css)',
   excluded: "matched exclude ('/health')",
+  bot: 'a bot (crawlers, uptime checks)',
 };
 
 /** Keys a hit by who asked for what: the visitor's IP and user agent, and the path with its query. */
@@ -190,7 +191,7 @@ async function main(argv) {
   const distinct = await canBindLoopbackRange(new URL(app.url).port);
   const visits = [];
   const plannedRequests = visitors.reduce((sum, visitor) => sum + visitor.requests.length, 0);
-  const humans = visitors.filter((visitor) => visitor.kind !== 'health-check').length;
+  const humans = visitors.filter((visitor) => !visitor.machine).length;
   let visitorsDone = 0;
   const bar = progress(() => ({
     done: visits.length,
@@ -212,7 +213,7 @@ async function main(argv) {
       visits.push({ visitor, req, result, ip: distinct ? visitorAddress(visitor.index) : '127.0.0.1', userAgent: { ...visitor.headers, ...req.headers }['user-agent'] });
     },
     onVisitorDone(visitor) {
-      if (visitor.kind !== 'health-check') visitorsDone++;
+      if (!visitor.machine) visitorsDone++;
     },
   });
   const drivingMs = performance.now() - started;
@@ -244,8 +245,6 @@ async function main(argv) {
     const stats = await readStatistics(reader, from, new Date());
     out('');
     printStatistics(stats, out);
-    const crawlerViews = visits.filter((visit) => visit.visitor.kind === 'crawler' && visit.req.expect === 'tracked').length;
-    if (crawlerViews > 0) out(s.dim(`(${int(crawlerViews)} crawler page views were delivered too; Pirsch's bot filter keeps them out of these numbers.)`));
   }
 
   if (options.serve) {

@@ -16,11 +16,19 @@ const BROWSERS = [
   { weight: 4, ua: 'Mozilla/5.0 (Linux; Android 14; SAMSUNG SM-S921B) AppleWebKit/537.36 (KHTML, like Gecko) SamsungBrowser/25.0 Chrome/121.0.0.0 Mobile Safari/537.36' },
 ];
 
-/** Crawlers that send a user agent: tracked and delivered; Pirsch's bot filter keeps them out of the statistics. */
-const CRAWLERS = [
+/**
+ * Crawlers, uptime checkers and link previewers: they send a user agent, and the middleware
+ * skips them as bots (`bots: 'skip'`, the default), before any hit is built or sent.
+ */
+export const CRAWLERS = [
   'Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)',
   'Mozilla/5.0 (compatible; bingbot/2.0; +http://www.bing.com/bingbot.htm)',
+  'Slackbot-LinkExpanding 1.0 (+https://api.slack.com/robots)',
+  'facebookexternalhit/1.1 (+http://www.facebook.com/externalhit_uatext.php)',
 ];
+
+/** An uptime monitor's user agent: a bot as well. */
+const UPTIME_CHECKER = 'Mozilla/5.0+(compatible; UptimeRobot/2.0; http://www.uptimerobot.com/)';
 
 const LANGUAGES = [
   { weight: 35, value: 'en-US,en;q=0.9' },
@@ -61,6 +69,7 @@ export function expectedOutcome(req, visitorHeaders) {
     prefetch: headers['sec-purpose'] === 'prefetch',
     asset: req.asset === true,
     excluded: req.excluded === true,
+    bot: CRAWLERS.includes(headers['user-agent']) || headers['user-agent'] === UPTIME_CHECKER,
   };
   return SKIP_REASONS.find((reason) => applies[reason]) ?? 'tracked';
 }
@@ -96,8 +105,9 @@ export function visitorAddress(index) {
 /**
  * Plans `count` visitors, each a list of requests in order with the status the shop answers and
  * what the middleware should do (`expect`). Most are browsers reading a few pages (some from a
- * search engine or a UTM-tagged link, some signing up); some send DNT; some are crawlers with a
- * user agent; some are scanners without one; and a load balancer checks /health.
+ * search engine or a UTM-tagged link, some signing up); some send DNT; some are crawlers and link
+ * previewers; some are scanners without a user agent; a load balancer checks /health, and an
+ * uptime monitor checks the home page.
  */
 export function planVisitors(count, seed = 1) {
   const rand = random(seed);
@@ -158,7 +168,12 @@ export function planVisitors(count, seed = 1) {
   const headers = { 'user-agent': 'ELB-HealthChecker/2.0' };
   const requests = Array.from({ length: checks }, () => ({ method: 'GET', path: '/health', status: 200, excluded: true, headers: {} }));
   for (const req of requests) req.expect = expectedOutcome(req, headers);
-  visitors.push({ index: count, kind: 'health-check', headers, requests });
+  visitors.push({ index: count, kind: 'health-check', machine: true, headers, requests });
+  // An uptime monitor checks the home page: a bot, skipped by the middleware's `bots: 'skip'`.
+  const uptimeHeaders = { 'user-agent': UPTIME_CHECKER };
+  const pings = Array.from({ length: Math.max(1, Math.round(count / 20)) }, () => ({ method: 'GET', path: '/', status: 200, headers: {} }));
+  for (const req of pings) req.expect = expectedOutcome(req, uptimeHeaders);
+  visitors.push({ index: count + 1, kind: 'uptime-check', machine: true, headers: uptimeHeaders, requests: pings });
   return visitors;
 }
 

@@ -224,6 +224,20 @@ describe('hitFromRequest over real HTTP', () => {
     }
   });
 
+  it('keeps the hit, without tags, when reading the tags throws (a getter)', async () => {
+    hitOptions = () => ({
+      title: 'Home',
+      tags: Object.defineProperty({ a: '1' }, 'b', {
+        enumerable: true,
+        get() {
+          throw new Error('getter broke');
+        },
+      }),
+    });
+    const hit = await get('/home', { 'user-agent': 'ua' });
+    expect(hit).toEqual({ url: `${base}/home`, ip: '127.0.0.1', user_agent: 'ua', title: 'Home' });
+  });
+
   it('falls back to an invalid options.hostname to the Host header', async () => {
     hitOptions = () => ({ hostname: 'not a host/' });
     expect((await get('/', { 'user-agent': 'ua' })).url).toBe(`http://127.0.0.1:${port}/`);
@@ -453,6 +467,15 @@ describe('hitFromWebRequest', () => {
     const hit = hitFromWebRequest(request, { ip: '::1', hostname: 'example.com', protocol: 'https', path: '/other path' });
     expectSafe(hit);
     expect(hit.url).toBe('https://example.com/other%20path');
+  });
+
+  it('strips the stripQuery parameters from the URL and the referrer', () => {
+    const request = new Request('https://shop.example/verify?Email=a%40b.example&step=2', {
+      headers: { 'user-agent': 'ua', referer: 'https://mail.example/open?email=a%40b.example' },
+    });
+    const hit = hitFromWebRequest(request, { ip: '1.2.3.4', stripQuery: ['email'] });
+    expect(hit.url).toBe('https://shop.example/verify?step=2');
+    expect(hit.referrer).toBe('https://mail.example/open');
   });
 
   it('never throws on a broken request', () => {

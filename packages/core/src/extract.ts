@@ -1,5 +1,6 @@
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import { FIELD_LIMITS, cap } from './limits.js';
+import { stripQueryParams } from './privacy.js';
 import type { Hit } from './types.js';
 
 export { FIELD_LIMITS } from './limits.js';
@@ -28,6 +29,12 @@ export interface HitOptions {
   tags?: Record<string, string>;
   /** Ask Pirsch not to drop this hit as a bot. */
   disableBotFilter?: boolean;
+  /**
+   * Query parameters to remove (names compared case-insensitively and decoded) from the URL and
+   * the referrer before the hit is built, e.g. `['token', 'email']`. A removed `ref` or
+   * `utm_source` is not used as the referrer either. The rest of the query is kept as it was.
+   */
+  stripQuery?: readonly string[];
 }
 
 const FALLBACK_HOST = 'localhost';
@@ -45,6 +52,7 @@ const REFERRER_PARAMS = ['ref', 'referer', 'referrer', 'source', 'utm_source'] a
  * - The raw header values (`cf_connecting_ip`, `x_forwarded_for`, `forwarded`, `x_real_ip`, `dnt`,
  *   `accept_language`, the `sec-ch-*` client hints), `user_agent`, and `referrer` (the `Referer`
  *   header, else the `ref`, `referer`, `referrer`, `source` or `utm_source` query parameter).
+ * - `options.stripQuery` names query parameters removed from the URL and the referrer first.
  * - Absent optional fields are left out.
  *
  * @example
@@ -160,6 +168,8 @@ function buildHit(
     }
   }
 
+  const strip = strippedNames(options?.stripQuery);
+  if (strip !== undefined) path = stripQueryParams(path, strip);
   const url = `${protocol}://${hostFor(options?.hostname, urlHost ?? host ?? authority, protocol)}${path}`;
   const hit: Hit = {
     url: capUrl(url),
@@ -173,7 +183,9 @@ function buildHit(
   if (xRealIp) hit.x_real_ip = cap(firstOfList(xRealIp), FIELD_LIMITS.x_real_ip);
   if (dnt) hit.dnt = cap(firstOfList(dnt), FIELD_LIMITS.dnt);
   if (acceptLanguage) hit.accept_language = cap(acceptLanguage, FIELD_LIMITS.accept_language);
-  const referrer = referer || referrerFromQuery(path);
+  let referrer = referer || referrerFromQuery(path);
+  // The Referer of the next page is often this site's page with the same secret in its query.
+  if (referrer && strip !== undefined) referrer = stripQueryParams(referrer, strip);
   if (referrer) hit.referrer = cap(referrer, FIELD_LIMITS.referrer);
   if (secChUa) hit.sec_ch_ua = cap(secChUa, FIELD_LIMITS.sec_ch_ua);
   if (secChUaMobile) hit.sec_ch_ua_mobile = cap(firstOfList(secChUaMobile), FIELD_LIMITS.sec_ch_ua_mobile);
@@ -236,20 +248,33 @@ function screenSize(value: unknown): number | undefined {
   return Math.round(value);
 }
 
+/** The tags the API accepts; a tags object that throws when read (a getter, a Proxy) gives none, and the hit keeps the rest. */
 function capTags(tags: unknown): Record<string, string> | undefined {
   if (typeof tags !== 'object' || tags === null) return undefined;
   let result: Record<string, string> | undefined;
   let count = 0;
-  for (const key of Object.keys(tags)) {
-    if (count === FIELD_LIMITS.tagCount) break;
-    const raw = (tags as Record<string, unknown>)[key];
-    const value = typeof raw === 'string' ? raw : typeof raw === 'number' || typeof raw === 'boolean' ? String(raw) : undefined;
-    if (key === '' || value === undefined) continue;
-    result ??= {};
-    result[cap(key, FIELD_LIMITS.tagKey)] = cap(value, FIELD_LIMITS.tagValue);
-    count++;
+  try {
+    for (const key of Object.keys(tags)) {
+      if (count === FIELD_LIMITS.tagCount) break;
+      const raw = (tags as Record<string, unknown>)[key];
+      const value = typeof raw === 'string' ? raw : typeof raw === 'number' || typeof raw === 'boolean' ? String(raw) : undefined;
+      if (key === '' || value === undefined) continue;
+      result ??= {};
+      result[cap(key, FIELD_LIMITS.tagKey)] = cap(value, FIELD_LIMITS.tagValue);
+      count++;
+    }
+  } catch {
+    return undefined;
   }
   return result;
+}
+
+/** `stripQuery` lowercased, or undefined when there is nothing to strip. */
+function strippedNames(names: readonly string[] | undefined): readonly string[] | undefined {
+  if (!Array.isArray(names) || names.length === 0) return undefined;
+  const lower: string[] = [];
+  for (const name of names as readonly unknown[]) if (typeof name === 'string' && name !== '') lower.push(name.toLowerCase());
+  return lower.length === 0 ? undefined : lower;
 }
 
 // Hosts repeat: a server answers for a handful of names. Each distinct Host value is checked with

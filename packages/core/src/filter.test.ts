@@ -27,7 +27,8 @@ afterAll(async () => {
   await new Promise<void>((resolve) => server.close(() => resolve()));
 });
 
-const UA = { 'user-agent': 'Mozilla/5.0' };
+// A real browser's: anything shorter (`Mozilla/5.0`, `curl`) is a bot and skipped as 'bot'.
+const UA = { 'user-agent': 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36' };
 
 /** Sends a real request and resolves with the server's IncomingMessage for it. */
 async function capture(path: string, headers: Record<string, string | string[]> = UA, method = 'GET'): Promise<IncomingMessage> {
@@ -221,7 +222,9 @@ describe('ASSET_EXTENSIONS and SKIP_REASONS', () => {
   });
 
   it('list every reason once', () => {
-    expect(new Set(SKIP_REASONS).size).toBe(8);
+    expect(new Set(SKIP_REASONS).size).toBe(10);
     expect(SKIP_REASONS).toContain('filter');
+    expect(SKIP_REASONS).toContain('bot');
+    expect(SKIP_REASONS).toContain('before-send');
   });
 });

@@ -1,7 +1,9 @@
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
+import { isBotUserAgent } from './bots.js';
 import { DEFAULT_FLUSH_TIMEOUT_MS } from './client.js';
 import { PirschConfigError } from './errors.js';
 import type { TrackingOptions } from './tracking.js';
+import type { Hit } from './types.js';
 
 /**
  * Why a response was not tracked:
@@ -12,11 +14,24 @@ import type { TrackingOptions } from './tracking.js';
  * - `prefetch`: a prefetch, preview or prerender request (`Purpose`, `Sec-Purpose`, `X-Purpose`, `X-Moz`);
  * - `no-user-agent`: no `User-Agent` header (the API rejects such hits);
  * - `excluded`: the path matched `exclude`;
- * - `filter`: the `filter` callback returned false (or threw).
+ * - `bot`: the user agent is a bot, crawler, uptime checker, link previewer or HTTP library
+ *   (`isBotUserAgent`) and `bots` is `'skip'` (the default);
+ * - `filter`: the `filter` callback returned false (or threw);
+ * - `before-send`: the `beforeSend` callback returned `null` (or threw, or returned no hit).
  */
-export type SkipReason = 'method' | 'status' | 'dnt' | 'asset' | 'prefetch' | 'no-user-agent' | 'excluded' | 'filter';
+export type SkipReason =
+  | 'method'
+  | 'status'
+  | 'dnt'
+  | 'asset'
+  | 'prefetch'
+  | 'no-user-agent'
+  | 'excluded'
+  | 'bot'
+  | 'filter'
+  | 'before-send';
 
-/** Every skip reason, in the order the checks run (`filter` last). */
+/** Every skip reason, in the order the checks run (the callbacks last: `filter`, then `beforeSend`). */
 export const SKIP_REASONS: readonly SkipReason[] = Object.freeze([
   'method',
   'status',
@@ -25,7 +40,9 @@ export const SKIP_REASONS: readonly SkipReason[] = Object.freeze([
   'prefetch',
   'asset',
   'excluded',
+  'bot',
   'filter',
+  'before-send',
 ] as const);
 
 /**
@@ -65,6 +82,11 @@ export interface ResolvedTrackingOptions<Req = IncomingMessage, Res = ServerResp
   protocol: 'http' | 'https' | undefined;
   disableBotFilter: boolean;
   shutdownTimeoutMs: number;
+  bots: 'skip' | 'track';
+  clientHints: boolean;
+  /** Lowercase query parameter names; undefined when none. */
+  stripQuery: readonly string[] | undefined;
+  beforeSend: ((hit: Hit, req: Req) => Hit | null) | undefined;
 }
 
 function optionalFunction<F>(value: unknown, option: string): F | undefined {
@@ -156,6 +178,25 @@ export function resolveTrackingOptions<Req = IncomingMessage, Res = ServerRespon
     protocol = options.protocol;
   }
 
+  let bots: 'skip' | 'track' = 'skip';
+  if (options.bots != null) {
+    if (options.bots !== 'skip' && options.bots !== 'track') {
+      throw new PirschConfigError('bots', `must be "skip" or "track", got ${JSON.stringify(String(options.bots)).slice(0, 50)}`);
+    }
+    bots = options.bots;
+  }
+
+  let stripQuery: string[] | undefined;
+  if (options.stripQuery != null) {
+    if (!Array.isArray(options.stripQuery)) throw new PirschConfigError('stripQuery', 'must be an array of query parameter names, e.g. ["token"]');
+    for (const name of options.stripQuery as unknown[]) {
+      if (typeof name !== 'string' || name.trim() === '') {
+        throw new PirschConfigError('stripQuery', `must hold only non-empty strings, got ${typeof name === 'string' ? JSON.stringify(name) : name === null ? 'null' : typeof name}`);
+      }
+      (stripQuery ??= []).push(name.trim().toLowerCase());
+    }
+  }
+
   return {
     respectDnt: optionalBoolean(options.respectDnt, 'respectDnt', true),
     methods,
@@ -168,6 +209,10 @@ export function resolveTrackingOptions<Req = IncomingMessage, Res = ServerRespon
     protocol,
     disableBotFilter: optionalBoolean(options.disableBotFilter, 'disableBotFilter', false),
     shutdownTimeoutMs: shutdownTimeout(options.shutdownTimeoutMs),
+    bots,
+    clientHints: optionalBoolean(options.clientHints, 'clientHints', false),
+    stripQuery,
+    beforeSend: optionalFunction(options.beforeSend, 'beforeSend'),
   };
 }
 
@@ -223,6 +268,8 @@ export function skipReason(
   if (options.excludePrefixes.length + options.excludePatterns.length > 0 && isExcluded(pathnameOf(target, start, end), options)) {
     return 'excluded';
   }
+  // Last of the request checks: even cached, it hashes the whole user agent.
+  if (options.bots === 'skip' && isBotUserAgent(userAgent)) return 'bot';
   return undefined;
 }
 

@@ -41,6 +41,7 @@ export const CLIENT_OPTION_NAMES: ReadonlySet<string> = new Set<string>([
 /** The names an adapter (and `createTracker`) accepts besides the client options. */
 export const TRACKING_OPTION_NAMES: ReadonlySet<string> = new Set<string>([
   'respectDnt', 'methods', 'exclude', 'filter', 'title', 'tags', 'hostname', 'protocol', 'disableBotFilter', 'shutdownTimeoutMs',
+  'bots', 'clientHints', 'stripQuery', 'beforeSend',
 ]);
 
 /** Edit distance (insertions, deletions, substitutions), case-insensitive; stops counting past `limit`. */

@@ -102,7 +102,8 @@ afterAll(async () => {
   await new Promise<void>((resolve) => server.close(() => resolve()));
 });
 
-const UA = { 'user-agent': 'Mozilla/5.0' };
+// A real browser's: anything shorter (`Mozilla/5.0`, `curl`) is a bot and skipped as 'bot'.
+const UA = { 'user-agent': 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36' };
 
 /** Sends a request and resolves after the server's `finish` handler (and so `track`) ran. */
 async function send(path: string, headers: Record<string, string> = UA, method = 'GET'): Promise<number> {
@@ -135,7 +136,7 @@ describe('createTracker with a given client', () => {
       {
         url: `${base}/pricing?x=1`,
         ip: '127.0.0.1',
-        user_agent: 'Mozilla/5.0',
+        user_agent: UA['user-agent'],
         title: 'Title of /pricing?x=1',
         tags: { plan: 'pro' },
       },
@@ -183,9 +184,12 @@ describe('createTracker with a given client', () => {
       client: rec,
       exclude: [/^\/internal/],
       filter: (req) => !req.raw.url?.startsWith('/filtered'),
+      beforeSend: (hit) => (hit.url.endsWith('/dropped') ? null : hit),
     });
     setup = { tracker };
     await send('/form', UA, 'POST');
+    await send('/', { 'user-agent': 'Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)' });
+    await send('/dropped');
     await send('/missing');
     await send('/app.js');
     await send('/', { ...UA, dnt: '1' });
@@ -202,7 +206,9 @@ describe('createTracker with a given client', () => {
       prefetch: 1,
       'no-user-agent': 1,
       excluded: 1,
+      bot: 1,
       filter: 1,
+      'before-send': 1,
     });
     expect(tracker.tracked).toBe(1);
     expect(rec.hits.map((hit) => new URL(hit.url).pathname)).toEqual(['/tracked']);
@@ -265,6 +271,22 @@ describe('createTracker with a given client', () => {
     expect(rec.hits[0]).not.toHaveProperty('tags');
   });
 
+  it('sends the page view without tags when the returned object is a Proxy that throws on listing its keys', async () => {
+    const tracker = createTracker<AppRequest, AppResponse>({
+      client: rec,
+      title: () => 'Home',
+      tags: () =>
+        new Proxy({} as Record<string, string>, {
+          ownKeys() {
+            throw new Error('no keys');
+          },
+        }),
+    });
+    setup = { tracker };
+    await send('/');
+    expect(rec.hits).toEqual([{ url: `${base}/`, ip: '127.0.0.1', user_agent: UA['user-agent'], title: 'Home' }]);
+  });
+
   it('ignores title and tags callbacks that return the wrong type', async () => {
     const tracker = createTracker<AppRequest, AppResponse>({
       client: rec,
@@ -273,7 +295,7 @@ describe('createTracker with a given client', () => {
     });
     setup = { tracker };
     await send('/');
-    expect(rec.hits[0]).toEqual({ url: `${base}/`, ip: '127.0.0.1', user_agent: 'Mozilla/5.0' });
+    expect(rec.hits[0]).toEqual({ url: `${base}/`, ip: '127.0.0.1', user_agent: UA['user-agent'] });
   });
 
   it('never throws when the client does', async () => {
@@ -349,7 +371,7 @@ describe('the request helper', () => {
         hit: {
           url: `${base}/signup?from=home`,
           ip: '203.0.113.8',
-          user_agent: 'Mozilla/5.0',
+          user_agent: UA['user-agent'],
           x_forwarded_for: '203.0.113.8',
           title: 'Sign up',
           tags: { ab: 'b' },
@@ -357,7 +379,7 @@ describe('the request helper', () => {
       },
     ]);
     expect(rec.sessions).toEqual([
-      { url: `${base}/signup?from=home`, ip: '203.0.113.8', user_agent: 'Mozilla/5.0', x_forwarded_for: '203.0.113.8' },
+      { url: `${base}/signup?from=home`, ip: '203.0.113.8', user_agent: UA['user-agent'], x_forwarded_for: '203.0.113.8' },
     ]);
     // the POST page itself is not tracked
     expect(rec.hits).toHaveLength(0);
@@ -495,7 +517,7 @@ describe('createTracker with client options (real client, emulator)', () => {
     expect(emulator.hits[0]).toMatchObject({
       url: `${base}/home?utm_source=newsletter`,
       ip: '127.0.0.1',
-      user_agent: 'Mozilla/5.0',
+      user_agent: UA['user-agent'],
       accept_language: 'de',
       referrer: 'newsletter',
       title: 'Home',
@@ -527,6 +549,40 @@ describe('createTracker with client options (real client, emulator)', () => {
     expect((errors[0]?.cause as Error).message).toBe('filter broke');
     expect(emulator.hits).toHaveLength(1);
     expect(emulator.hits[0]).not.toHaveProperty('title');
+  });
+
+  it('sends the page view without tags when a getter of the returned tags throws, and reports the tags callback', async () => {
+    const errors: PirschError[] = [];
+    const tracker = createTracker<AppRequest, AppResponse>({
+      accessKey: emulator.accessKey,
+      baseUrl: emulator.url,
+      onError: (error) => errors.push(error),
+      title: () => 'Pricing',
+      tags: () => ({
+        plan: 'pro',
+        get user(): string {
+          throw new Error('session store down');
+        },
+      }),
+    });
+    setup = {
+      tracker,
+      route: (_req, res, helper) => {
+        helper.event('Viewed');
+        res.end('ok');
+      },
+    };
+    await send('/pricing');
+    await tracker.shutdown(5000);
+    expect(emulator.hits).toHaveLength(1);
+    expect(emulator.hits[0]).toMatchObject({ url: `${base}/pricing`, title: 'Pricing', user_agent: UA['user-agent'] });
+    expect(emulator.hits[0]).not.toHaveProperty('tags');
+    expect(emulator.events).toHaveLength(1);
+    expect(errors.map((error) => error.message)).toEqual([
+      'The tags callback threw: session store down',
+      'The tags callback threw: session store down',
+    ]);
+    expect(tracker.client.metrics.dropped).toBe(0);
   });
 
   it('survives an onError that throws', async () => {
@@ -688,5 +744,225 @@ describe('shutdownTimeoutMs', () => {
     expect(waits).toEqual([2500, 700, 10_000]);
     expect(() => createTracker({ client: rec, shutdownTimeoutMs: -1 })).toThrow(PirschConfigError);
     expect(() => createTracker({ client: rec, shutdownTimeoutMs: '5s' as unknown as number })).toThrow(/shutdownTimeoutMs/);
+  });
+});
+
+const CRAWLERS = [
+  'Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)',
+  'Mozilla/5.0 (Linux; Android 6.0.1; Nexus 5X Build/MMB29P) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.6478.126 Mobile Safari/537.36 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)',
+  'Mozilla/5.0 (compatible; bingbot/2.0; +http://www.bing.com/bingbot.htm)',
+  'curl/8.5.0',
+  'Mozilla/5.0+(compatible; UptimeRobot/2.0; http://www.uptimerobot.com/)',
+  'Slackbot-LinkExpanding 1.0 (+https://api.slack.com/robots)',
+  'facebookexternalhit/1.1 (+http://www.facebook.com/externalhit_uatext.php)',
+  'Twitterbot/1.0',
+  'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) HeadlessChrome/126.0.0.0 Safari/537.36',
+  'python-requests/2.32.3',
+];
+const BROWSERS = [
+  UA['user-agent'],
+  'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Safari/605.1.15',
+  'Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1',
+  'Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:127.0) Gecko/20100101 Firefox/127.0',
+  'Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Mobile Safari/537.36',
+];
+
+describe('bots (issue 11, item 3)', () => {
+  let rec: Recorder;
+  beforeEach(() => {
+    rec = recorder();
+  });
+
+  it('skips crawlers, uptime checkers, link previewers and HTTP libraries by default, as "bot", and tracks browsers', async () => {
+    const tracker = createTracker<AppRequest, AppResponse>({ client: rec });
+    setup = { tracker };
+    for (const ua of CRAWLERS) await send('/', { 'user-agent': ua });
+    for (const ua of BROWSERS) await send('/', { 'user-agent': ua });
+    expect(tracker.skipped.bot).toBe(CRAWLERS.length);
+    expect(rec.hits.map((hit) => hit.user_agent)).toEqual(BROWSERS);
+    expect(tracker.tracked).toBe(BROWSERS.length);
+  });
+
+  it('sends no events or sessions for a bot request, unless bots is "track"', async () => {
+    const route: Setup['route'] = (_req, res, helper) => {
+      helper.event('Signup');
+      helper.session();
+      res.end('ok');
+    };
+    setup = { tracker: createTracker<AppRequest, AppResponse>({ client: rec }), route };
+    await send('/signup', { 'user-agent': CRAWLERS[0] as string }, 'POST');
+    expect(rec.events).toHaveLength(0);
+    expect(rec.sessions).toHaveLength(0);
+
+    setup = { tracker: createTracker<AppRequest, AppResponse>({ client: rec, bots: 'track' }), route };
+    await send('/signup', { 'user-agent': CRAWLERS[0] as string }, 'POST');
+    expect(rec.events).toHaveLength(1);
+    expect(rec.sessions).toHaveLength(1);
+  });
+
+  it('tracks bots with bots: "track", and leaves disableBotFilter to the API', async () => {
+    const tracker = createTracker<AppRequest, AppResponse>({ client: rec, bots: 'track', disableBotFilter: true });
+    setup = { tracker };
+    for (const ua of CRAWLERS) await send('/', { 'user-agent': ua });
+    expect(tracker.skipped.bot).toBe(0);
+    expect(rec.hits.map((hit) => hit.user_agent)).toEqual(CRAWLERS);
+    expect(rec.hits.every((hit) => hit.disable_bot_filter === true)).toBe(true);
+  });
+
+  it('rejects a bots value that is neither "skip" nor "track"', () => {
+    for (const bots of ['skip ', 'ignore', true, 1]) {
+      const make = () => createTracker({ client: recorder(), bots: bots as never });
+      expect(make).toThrow(PirschConfigError);
+      expect(make).toThrow(/bots.*must be "skip" or "track"/);
+    }
+    for (const bots of ['skip', 'track', undefined] as const) expect(() => createTracker({ client: recorder(), bots })).not.toThrow();
+  });
+});
+
+describe('stripQuery (issue 11, item 5)', () => {
+  let rec: Recorder;
+  beforeEach(() => {
+    rec = recorder();
+  });
+
+  it('removes the named parameters from the URL, case-insensitively and also when encoded, keeping the rest byte for byte', async () => {
+    setup = { tracker: createTracker<AppRequest, AppResponse>({ client: rec, stripQuery: ['token', 'Email'] }) };
+    await send('/reset?token=abc123');
+    await send('/reset?lang=de&TOKEN=abc&q=caf%C3%A9+au+lait&email=a%40b.example&r=a%2Bb');
+    await send('/login?%74oken=abc&next=%2Fhome');
+    await send('/login?tokens=1&my_token=2');
+    expect(rec.hits.map((hit) => hit.url.slice(base.length))).toEqual([
+      '/reset',
+      '/reset?lang=de&q=caf%C3%A9+au+lait&r=a%2Bb',
+      '/login?next=%2Fhome',
+      '/login?tokens=1&my_token=2',
+    ]);
+  });
+
+  it('removes them from the Referer too, and a stripped ref parameter is no referrer', async () => {
+    setup = { tracker: createTracker<AppRequest, AppResponse>({ client: rec, stripQuery: ['token', 'ref'] }) };
+    await send('/home', { ...UA, referer: 'https://shop.example/reset?token=abc&step=2#top' });
+    await send('/home?ref=partner.example');
+    await send('/home?utm_source=news&ref=x');
+    expect(rec.hits.map((hit) => hit.referrer)).toEqual(['https://shop.example/reset?step=2#top', undefined, 'news']);
+    expect(rec.hits[1]?.url).toBe(`${base}/home`);
+  });
+
+  it("applies to the helper's events and sessions", async () => {
+    setup = {
+      tracker: createTracker<AppRequest, AppResponse>({ client: rec, stripQuery: ['token'] }),
+      route: (_req, res, helper) => {
+        helper.event('Password reset');
+        helper.session();
+        res.end('ok');
+      },
+    };
+    await send('/reset?token=abc', UA, 'POST');
+    expect(rec.events[0]?.hit.url).toBe(`${base}/reset`);
+    expect(rec.sessions[0]?.url).toBe(`${base}/reset`);
+  });
+
+  it('rejects anything but an array of non-empty strings', () => {
+    for (const stripQuery of ['token', [''], ['  '], ['token', 3], [null], {}]) {
+      const make = () => createTracker({ client: recorder(), stripQuery: stripQuery as never });
+      expect(make).toThrow(PirschConfigError);
+      expect(make).toThrow(/stripQuery.*must (be an array|hold only non-empty strings)/);
+    }
+    expect(() => createTracker({ client: recorder(), stripQuery: [] })).not.toThrow();
+  });
+});
+
+describe('beforeSend (issue 11, item 5)', () => {
+  let rec: Recorder;
+  beforeEach(() => {
+    rec = recorder();
+  });
+
+  it('sends the hit it returns, changed, and gets the framework request', async () => {
+    const seen: AppRequest[] = [];
+    setup = {
+      tracker: createTracker<AppRequest, AppResponse>({
+        client: rec,
+        beforeSend: (hit, req) => {
+          seen.push(req);
+          return { ...hit, url: hit.url.replace(/\/users\/\d+/, '/users/:id') };
+        },
+      }),
+    };
+    await send('/users/42/profile');
+    expect(rec.hits.map((hit) => hit.url)).toEqual([`${base}/users/:id/profile`]);
+    expect(seen[0]).toHaveProperty('raw');
+  });
+
+  it('drops a hit it returns null for, counted as "before-send", and the events of that request', async () => {
+    const tracker = createTracker<AppRequest, AppResponse>({
+      client: rec,
+      beforeSend: (hit) => (new URL(hit.url).pathname.startsWith('/account') ? null : hit),
+    });
+    setup = {
+      tracker,
+      route: (_req, res, helper) => {
+        helper.event('Visit');
+        res.end('ok');
+      },
+    };
+    await send('/account/settings');
+    await send('/public');
+    expect(rec.hits.map((hit) => new URL(hit.url).pathname)).toEqual(['/public']);
+    expect(rec.events.map((event) => new URL(event.hit.url).pathname)).toEqual(['/public']);
+    expect(tracker.skipped['before-send']).toBe(1);
+    expect(tracker.tracked).toBe(1);
+  });
+
+  it('never sends the unfiltered hit when it throws or returns no hit, and reports that to onError', async () => {
+    const emulator = await createPirschEmulator();
+    try {
+      const errors: PirschError[] = [];
+      const tracker = createTracker<AppRequest, AppResponse>({
+        accessKey: emulator.accessKey,
+        baseUrl: emulator.url,
+        onError: (error) => errors.push(error),
+        beforeSend: ((hit: Hit) => {
+          const path = new URL(hit.url).pathname;
+          if (path === '/throws') throw new Error('redaction failed');
+          if (path === '/forgot') return undefined;
+          if (path === '/async') return Promise.resolve(hit);
+          return hit;
+        }) as never,
+      });
+      setup = { tracker };
+      await send('/throws?token=secret');
+      await send('/forgot?token=secret');
+      await send('/async?token=secret');
+      await send('/fine');
+      await tracker.shutdown(5000);
+      expect(emulator.hits.map((hit) => new URL(hit.url).pathname)).toEqual(['/fine']);
+      expect(tracker.skipped['before-send']).toBe(3);
+      expect(errors.map((error) => error.message)).toEqual([
+        'The beforeSend callback threw: redaction failed',
+        'The beforeSend callback returned no hit: got undefined; it must return the hit or null, synchronously. The hit was dropped',
+        'The beforeSend callback returned no hit: got a promise; it must return the hit or null, synchronously. The hit was dropped',
+      ]);
+      expect(errors.every((error) => !error.message.includes('secret'))).toBe(true);
+    } finally {
+      await emulator.close();
+    }
+  });
+
+  it('runs after stripQuery, and is validated', async () => {
+    const urls: string[] = [];
+    setup = {
+      tracker: createTracker<AppRequest, AppResponse>({
+        client: rec,
+        stripQuery: ['token'],
+        beforeSend: (hit) => {
+          urls.push(hit.url);
+          return hit;
+        },
+      }),
+    };
+    await send('/reset?token=abc');
+    expect(urls).toEqual([`${base}/reset`]);
+    expect(() => createTracker({ client: recorder(), beforeSend: 'drop' as never })).toThrow(/beforeSend.*must be a function/);
   });
 });

@@ -1,8 +1,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { isBotUserAgent } from './bots.js';
+import { requestClientHints } from './client-hints.js';
 import { ENQUEUE_OWNED_HIT, createClient, type OwnedHitSink } from './client.js';
 import type { PirschClient } from './client.js';
 import { PirschConfigError, PirschError } from './errors.js';
-import { hitFromRequest } from './extract.js';
+import { FIELD_LIMITS, hitFromRequest } from './extract.js';
 import { CLIENT_OPTION_NAMES, TRACKING_OPTION_NAMES, unknownOptionError } from './options.js';
 import type { HitOptions } from './extract.js';
 import { SKIP_REASONS, resolveTrackingOptions, skipReason } from './filter.js';
@@ -26,14 +28,46 @@ export interface TrackingOptions<Req = IncomingMessage, Res = ServerResponse> {
   filter?: (req: Req, res: Res) => boolean;
   /** The page title for a request. A throw counts as no title. */
   title?: (req: Req) => string | undefined;
-  /** Custom tags for a request (at most 20 kept). A throw counts as no tags. */
+  /**
+   * Custom tags for a request (at most 20 kept). A throw, also from a getter of the object it
+   * returns, counts as no tags: the page view is sent without them.
+   */
   tags?: (req: Req) => Record<string, string> | undefined;
   /** Host (optionally `:port`) for the tracked URL instead of the `Host` header. */
   hostname?: string;
   /** Protocol for the tracked URL instead of the socket's. */
   protocol?: 'http' | 'https';
-  /** Ask Pirsch not to drop these hits as bots. */
+  /** Ask Pirsch not to drop these hits as bots (its own filter, on the API side; see `bots` for ours). */
   disableBotFilter?: boolean;
+  /**
+   * Requests from bots, crawlers, uptime checkers, link previewers, headless browsers and HTTP
+   * libraries (by user agent, with the maintained list of the `isbot` package): `'skip'` (the
+   * default) sends nothing for them, neither page views nor the helper's events and sessions,
+   * and counts them in `skipped.bot`; `'track'` sends them like any visitor.
+   */
+  bots?: 'skip' | 'track';
+  /**
+   * Ask browsers for the client hints Pirsch reads (the platform version that tells Windows 11
+   * from 10, the device width): sets `Accept-CH` and `Permissions-Policy` on every response the
+   * adapter sees, merged with the app's own (its directives are never overwritten). Browsers send
+   * the hints from the next request on, over HTTPS or on localhost. Default false.
+   */
+  clientHints?: boolean;
+  /**
+   * Query parameters removed from the tracked URL and referrer before the hit is built
+   * (case-insensitive), e.g. `['token', 'email']` for password-reset and magic links. A removed
+   * `ref`/`utm_source` is not used as the referrer either. Applies to page views and the helper's
+   * events and sessions.
+   */
+  stripQuery?: readonly string[];
+  /**
+   * Last look at every hit before it leaves: the page view, and the page data the helper's
+   * events and sessions carry. Return the hit (changed or not) to send it, or `null` to drop it
+   * (counted in `skipped['before-send']` for page views). Synchronous. A throw, or a return that
+   * is neither a hit nor `null`, drops the hit (never sends it unfiltered) and is reported to
+   * `onError` (with client options, as for the other callbacks).
+   */
+  beforeSend?: (hit: Hit, req: Req) => Hit | null;
   /**
    * How long the app's shutdown waits for queued hits to be delivered (Fastify `onClose`, Nest
    * `onApplicationShutdown`, `shutdown()` without an argument). Default 10000.
@@ -108,6 +142,12 @@ export interface Tracker<Req = IncomingMessage, Res = ServerResponse, C extends 
    * the request is counted once.
    */
   isHelper(value: unknown): value is RequestHelper;
+  /**
+   * Called when a request starts, with the Node response, before the app writes it: with
+   * `clientHints` on, asks the browser for client hints (`requestClientHints`); else nothing.
+   * Never throws.
+   */
+  prepareResponse(res: ServerResponse): void;
   /** On app shutdown: closes the client if the tracker created it, else flushes it and leaves it open. Never rejects. */
   shutdown(timeoutMs?: number): Promise<void>;
 }
@@ -203,12 +243,12 @@ export function createTracker<Req, Res>(options: PirschAdapterOptions<Req, Res>)
     if (typeof clientOptions.onError === 'function') onError = clientOptions.onError as (error: PirschError) => void;
   }
 
-  /** A user callback threw: tell `onError` when the tracker created the client, else swallow. */
-  const report = (callback: string, error: unknown): void => {
+  /** A user callback failed: tell `onError` when the tracker created the client, else swallow. */
+  const report = (callback: string, error: unknown, failure = 'threw'): void => {
     if (onError === undefined) return;
     try {
       const message = error instanceof Error ? error.message : String(error);
-      onError(new PirschError(`The ${callback} callback threw: ${message}`, { cause: error }));
+      onError(new PirschError(`The ${callback} callback ${failure}: ${message}`, { cause: error }));
     } catch {
       // onError itself threw: nothing more to do on the request path
     }
@@ -225,13 +265,44 @@ export function createTracker<Req, Res>(options: PirschAdapterOptions<Req, Res>)
     }
   };
 
+  // The returned object is copied here, each read guarded: a getter (or Proxy) that throws loses
+  // the tags, is reported as what it is, and cannot reach the hit's extraction.
   const callTags = (req: Req): Record<string, string> | undefined => {
     if (resolved.tags === undefined) return undefined;
     try {
       const tags = resolved.tags(req);
-      return typeof tags === 'object' && tags !== null ? tags : undefined;
+      if (typeof tags !== 'object' || tags === null) return undefined;
+      const copy: Record<string, string> = {};
+      let count = 0;
+      for (const key of Object.keys(tags)) {
+        if (count === FIELD_LIMITS.tagCount) break;
+        const value: unknown = (tags as Record<string, unknown>)[key];
+        if (key === '' || (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean')) continue;
+        copy[key] = String(value);
+        count++;
+      }
+      return copy;
     } catch (error) {
       report('tags', error);
+      return undefined;
+    }
+  };
+
+  /**
+   * The hit `beforeSend` gives back, or undefined to drop it. A throw or a wrong return drops the
+   * hit: sending it unfiltered could leak exactly what the callback was written to remove.
+   */
+  const callBeforeSend = (hit: Hit, req: Req): Hit | undefined => {
+    if (resolved.beforeSend === undefined) return hit;
+    try {
+      const result: unknown = resolved.beforeSend(hit, req);
+      if (result === null) return undefined;
+      if (typeof result === 'object' && result !== undefined && typeof (result as { then?: unknown }).then !== 'function') return result as Hit;
+      const got = result === undefined ? 'undefined' : typeof (result as { then?: unknown }).then === 'function' ? 'a promise' : typeof result;
+      report('beforeSend', new TypeError(`got ${got}; it must return the hit or null, synchronously. The hit was dropped`), 'returned no hit');
+      return undefined;
+    } catch (error) {
+      report('beforeSend', error);
       return undefined;
     }
   };
@@ -245,17 +316,19 @@ export function createTracker<Req, Res>(options: PirschAdapterOptions<Req, Res>)
       title: callTitle(ctx.req),
       tags: callTags(ctx.req),
       disableBotFilter: resolved.disableBotFilter,
+      stripQuery: resolved.stripQuery,
     };
     return hitFromRequest(ctx.raw, hitOptions);
   };
 
   /**
    * `req.pirsch`: one small object per request, no closures; the page hit is built on first use.
-   * Undefined page hit when DNT is respected and the request asked not to be tracked.
+   * Null page hit (nothing is sent) when DNT is respected and the request asked not to be
+   * tracked, when it comes from a bot and bots are skipped, or when `beforeSend` dropped it.
    */
   class Helper implements RequestHelper {
     readonly #ctx: Omit<RequestContext<Req, Res>, 'res'>;
-    #hit: Hit | undefined;
+    #hit: Hit | null | undefined;
 
     constructor(ctx: Omit<RequestContext<Req, Res>, 'res'>) {
       this.#ctx = ctx;
@@ -265,9 +338,14 @@ export function createTracker<Req, Res>(options: PirschAdapterOptions<Req, Res>)
     }
 
     #page(): Hit | undefined {
-      const ctx = this.#ctx;
-      this.#hit ??= hitFor(ctx, typeof ctx.path === 'string' ? ctx.path : undefined);
-      return resolved.respectDnt && this.#hit.dnt === '1' ? undefined : this.#hit;
+      if (this.#hit === undefined) {
+        const ctx = this.#ctx;
+        const hit = hitFor(ctx, typeof ctx.path === 'string' ? ctx.path : undefined);
+        if (resolved.respectDnt && hit.dnt === '1') this.#hit = null;
+        else if (resolved.bots === 'skip' && isBotUserAgent(hit.user_agent)) this.#hit = null;
+        else this.#hit = callBeforeSend(hit, ctx.req) ?? null;
+      }
+      return this.#hit ?? undefined;
     }
 
     event(name: string, eventOptions?: EventOptions): void {
@@ -336,7 +414,18 @@ export function createTracker<Req, Res>(options: PirschAdapterOptions<Req, Res>)
           skipped[reason]++;
           return;
         }
-        enqueueHit(hitFor(ctx, path));
+        const hit = hitFor(ctx, path);
+        if (resolved.beforeSend === undefined) {
+          enqueueHit(hit);
+        } else {
+          const kept = callBeforeSend(hit, ctx.req);
+          if (kept === undefined) {
+            skipped['before-send']++;
+            return;
+          }
+          // The callback's object is the user's now: the client validates and copies it.
+          client.hit(kept);
+        }
         tracked++;
       } catch {
         // never into the app: the request path must not fail because of analytics
@@ -366,6 +455,10 @@ export function createTracker<Req, Res>(options: PirschAdapterOptions<Req, Res>)
 
     isHelper(value: unknown): value is RequestHelper {
       return value instanceof Helper;
+    },
+
+    prepareResponse(res) {
+      if (resolved.clientHints) requestClientHints(res);
     },
 
     async shutdown(timeoutMs = resolved.shutdownTimeoutMs) {

@@ -12,7 +12,8 @@ import type { PirschExpressOptions, PirschMiddleware } from './types.js';
  *
  * A response is tracked when it answers a `GET` with a 2xx status, the request has a User-Agent,
  * does not send `DNT: 1` (unless `respectDnt: false`), is no prefetch, asks for no static asset,
- * is not matched by `exclude`, and `filter` (if any) returns true. The URL keeps the mount path
+ * is not matched by `exclude`, is no bot (unless `bots: 'track'`), and `filter` (if any) returns
+ * true; `beforeSend` (if any) sees the hit last. The URL keeps the mount path
  * (`req.originalUrl`); the IP is `req.ip`, so it honours `app.set('trust proxy', ...)`.
  * An aborted request (the client went away before the response was complete) is not tracked.
  *
@@ -50,6 +51,7 @@ export function pirsch(options: PirschExpressOptions): PirschMiddleware {
         return;
       }
       const res = outgoing as Response;
+      tracker.prepareResponse(res);
       const ctx = new ExpressRequestContext(req, res);
       req.pirsch = tracker.helper(ctx);
       // Record once, when the response is complete; an aborted request is not tracked.

@@ -4,9 +4,10 @@ import type { Request, Response } from 'express';
 
 /**
  * Options of `pirsch()`: the tracking options (`respectDnt`, `methods`, `exclude`, `filter`,
- * `title`, `tags`, `hostname`, `protocol`, `disableBotFilter`) plus either a ready `client` or the
- * options to create one (`accessKey`, or `clientId` and `clientSecret`, ...). `filter`, `title`
- * and `tags` receive Express's request (and `filter` the response).
+ * `title`, `tags`, `hostname`, `protocol`, `bots`, `disableBotFilter`, `clientHints`,
+ * `stripQuery`, `beforeSend`) plus either a ready `client` or the options to create one
+ * (`accessKey`, or `clientId` and `clientSecret`, ...). `filter`, `title`, `tags` and
+ * `beforeSend` receive Express's request (and `filter` the response).
  */
 export type PirschExpressOptions = PirschAdapterOptions<Request, Response>;
 

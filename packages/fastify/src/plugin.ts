@@ -28,8 +28,10 @@ const pirschPlugin: FastifyPluginCallback<PirschFastifyOptions> = (fastify: Fast
   const track = tracker;
   warnOfUntrustedProxy(fastify, options);
 
-  fastify.addHook('onRequest', (request, _reply, next) => {
+  fastify.addHook('onRequest', (request, reply, next) => {
     try {
+      // On the raw response: Fastify writes its reply headers through writeHead, where they are merged.
+      track.prepareResponse(reply.raw);
       request.pirsch = track.helper(contextOf(request));
     } catch {
       // never into the app (helper() does not throw; a getter on a user's request might)

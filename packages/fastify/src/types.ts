@@ -3,9 +3,10 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 
 /**
  * Options of the Fastify plugin: the tracking options (`respectDnt`, `methods`, `exclude`,
- * `filter`, `title`, `tags`, `hostname`, `protocol`, `disableBotFilter`) plus either a ready
- * `client` or the options to create one (`accessKey`, or `clientId` and `clientSecret`, ...).
- * `filter`, `title` and `tags` receive Fastify's request and reply.
+ * `filter`, `title`, `tags`, `hostname`, `protocol`, `bots`, `disableBotFilter`, `clientHints`,
+ * `stripQuery`, `beforeSend`) plus either a ready `client` or the options to create one
+ * (`accessKey`, or `clientId` and `clientSecret`, ...). `filter`, `title`, `tags` and
+ * `beforeSend` receive Fastify's request (and `filter` the reply).
  */
 export type PirschFastifyOptions = PirschAdapterOptions<FastifyRequest, FastifyReply>;
 

@@ -46,6 +46,7 @@ export function pirsch(options: PirschKoaOptions): PirschMiddleware<PirschDelive
 /** Sets `ctx.state.pirsch`; never throws into the app. */
 function startRequest(tracker: Tracker<Context, Response>, ctx: Context): KoaRequestContext | undefined {
   try {
+    tracker.prepareResponse(ctx.res);
     const request = new KoaRequestContext(ctx);
     ctx.state.pirsch = tracker.helper(request);
     return request;

@@ -9,9 +9,9 @@ declare module 'koa' {
 }
 
 /**
- * Tracking options for Koa: `filter(ctx, ctx.response)`, `title(ctx)` and `tags(ctx)` get the
- * Koa context. They run once the response is complete, so they see the final `ctx.status` and
- * whatever the handlers put into `ctx.state`.
+ * Tracking options for Koa: `filter(ctx, ctx.response)`, `title(ctx)`, `tags(ctx)` and
+ * `beforeSend(hit, ctx)` get the Koa context. They run once the response is complete, so they see
+ * the final `ctx.status` and whatever the handlers put into `ctx.state`.
  */
 export type PirschKoaTrackingOptions = TrackingOptions<Context, Response>;
 

@@ -20,6 +20,7 @@ export class PirschMiddleware implements NestMiddleware<PirschMiddlewareRequest,
   /** Has the tracker record the response once it is complete (never an aborted one), then calls `next()`. */
   use(req: PirschMiddlewareRequest, res: ServerResponse, next: (error?: unknown) => void): void {
     try {
+      this.tracker.prepareResponse(res);
       const ctx = requestContextOf(req);
       // Object.assign keeps the context's lazy getters (a spread would read them now).
       if (ctx !== undefined) this.tracker.trackWhenDone(Object.assign(ctx, { res }), res);

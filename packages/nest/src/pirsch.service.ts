@@ -40,7 +40,8 @@ export class PirschService {
 
   /**
    * Enqueues an event on the page of `req` (an Express request, a `FastifyRequest` or a raw
-   * `IncomingMessage`). Skipped when the request sent `DNT: 1` and `respectDnt` is on.
+   * `IncomingMessage`). Skipped when the request sent `DNT: 1` and `respectDnt` is on, when it
+   * comes from a bot and `bots` is `'skip'`, and when `beforeSend` drops its page.
    *
    * @example
    * ```ts

@@ -4,7 +4,7 @@ import type { PirschAdapterOptions } from '@pirsch-node/core';
 /**
  * The request a Nest middleware sees: Express's request on `platform-express`, the raw Node
  * request on `platform-fastify` (where @fastify/middie sets `ip`, `protocol` and `originalUrl` on
- * it). The `filter`, `title` and `tags` options receive it.
+ * it). The `filter`, `title`, `tags` and `beforeSend` options receive it.
  */
 export type PirschMiddlewareRequest = IncomingMessage & { originalUrl?: string; ip?: string; protocol?: string };
 
@@ -22,6 +22,6 @@ export type PirschRequest = PirschMiddlewareRequest | PirschFastifyRequestLike;
  * Options of `PirschModule.forRoot` (and what `forRootAsync`'s factory returns): a ready client
  * (`client`) or the options to create one (`accessKey`, or `clientId` and `clientSecret`, ...),
  * plus the tracking options (`respectDnt`, `methods`, `exclude`, `filter`, `title`, `tags`,
- * `hostname`, `protocol`, `disableBotFilter`).
+ * `hostname`, `protocol`, `bots`, `disableBotFilter`, `clientHints`, `stripQuery`, `beforeSend`).
  */
 export type PirschModuleOptions = PirschAdapterOptions<PirschMiddlewareRequest, ServerResponse>;

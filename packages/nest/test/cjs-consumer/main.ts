@@ -43,7 +43,8 @@ async function main(): Promise<void> {
     app.setGlobalPrefix('api');
     await app.listen(0, '127.0.0.1');
     const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
-    const headers = { 'user-agent': `cjs-consumer ${platform}` };
+    // A browser's user agent (bots are skipped), marked with the platform.
+    const headers = { 'user-agent': `Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Safari/537.36 cjs-consumer/${platform}` };
     statuses.push((await fetch(`${url}/api`, { headers })).status);
     statuses.push((await fetch(`${url}/api/signup`, { method: 'POST', headers })).status);
     // Delivers what is queued: the module created the client, so it closes it.
