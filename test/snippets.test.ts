@@ -52,9 +52,14 @@ describe('README snippets', () => {
     // Errors pointed back at the README line: `packages/fastify/README.md:15: TS2322 ...`.
     // Errors inside a file a snippet imports (an example's server.js) are not the snippet's: the
     // examples are run by their own tests. Errors with no file (the configuration) count.
+    let keep = true; // an indented line continues the error above it
     const errors = outcome
       .split('\n')
-      .filter((line) => line.trim() !== '' && (line.includes('.tmp/') || !/^\S+\(\d+,\d+\): /.test(line)))
+      .filter((line) => {
+        if (line.trim() === '') return false;
+        if (!/^\s/.test(line)) keep = line.includes('.tmp/') || !/^\S+\(\d+,\d+\): /.test(line);
+        return keep;
+      })
       .map((line) => {
         const match = /\.tmp\/([^()]+)\((\d+),\d+\): (.*)$/.exec(line);
         const snippet = match ? byFile.get(match[1] ?? '') : undefined;
