@@ -111,8 +111,14 @@ export function createClient(options: PirschClientOptions): PirschClient {
     event(name: string, hit: Hit, eventOptions?: EventOptions): void {
       try {
         if (closing) return queue.drop('closed', 1);
+        // " Signup " is the event "Signup"; a name of nothing but spaces is none (the dashboard
+        // would show an empty row), and says so instead of being sent or dropped in silence.
+        const eventName = typeof name === 'string' ? name.trim() : '';
+        if (eventName === '') {
+          return queue.dropInvalid(`an event needs a name: got ${typeof name === 'string' ? JSON.stringify(name.slice(0, 20)) : typeof name}`, { event_name: 'required' });
+        }
         // A copy with the event's fields, brought within the API's limits in place.
-        const item = typeof hit === 'object' && hit !== null ? normalizeItem('event', Object.assign(copyOf(hit), eventFields(name, eventOptions)), true) : undefined;
+        const item = typeof hit === 'object' && hit !== null ? normalizeItem('event', Object.assign(copyOf(hit), eventFields(eventName, eventOptions)), true) : undefined;
         if (item === undefined) return queue.drop('invalid', 1);
         queue.enqueue('event', item);
       } catch {

@@ -147,6 +147,12 @@ export class DeliveryQueue {
     this.#reporter.dropped(reason, count);
   }
 
+  /** Counts an item that never entered the queue for a reason of its own, and reports it with that reason. */
+  dropInvalid(detail: string, validation: Record<string, string>): void {
+    this.#counts.dropped++;
+    this.#reporter.invalid(1, detail, validation);
+  }
+
   /** Held items leave the queue undelivered: counted and reported as dropped, then released (flush waiters learn of it). */
   #dropHeld(seqs: readonly number[], reason: 'invalid' | 'closed' | 'exiting' | 'queue-full'): void {
     // Counted first: a flush waiter this release settles reports the drops counted so far.

@@ -64,7 +64,14 @@ export class ErrorReporter {
     const validation: Record<string, string> = {};
     for (const [field, message] of Object.entries(error.validation)) validation[field.replace(/^\d+(\.|$)/, '') || 'item'] = message;
     const fields = Object.entries(validation).map(([field, message]) => `${field}: ${message}`);
-    let detail = `the API refused ${count === 1 ? 'it' : 'them'} (${error.status})${fields.length > 0 ? `: ${fields.join('; ')}` : error.error.length > 0 ? `: ${error.error.join('; ')}` : ''}`;
+    this.invalid(count, `the API refused ${count === 1 ? 'it' : 'them'} (${error.status})${fields.length > 0 ? `: ${fields.join('; ')}` : error.error.length > 0 ? `: ${error.error.join('; ')}` : ''}`, validation);
+  }
+
+  /**
+   * Counts items dropped as invalid for a reason of their own (an event without a name, one the
+   * API refused), reported together shortly after, one report per distinct `detail`.
+   */
+  invalid(count: number, detail: string, validation: Record<string, string>): void {
     if (!this.#refusals.has(detail) && this.#refusals.size >= REFUSAL_KINDS) detail = 'the API refused them, for other reasons too';
     const summed = this.#refusals.get(detail);
     if (summed) summed.count += count;

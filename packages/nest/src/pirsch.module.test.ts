@@ -19,8 +19,8 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Test } from '@nestjs/testing';
-import { PirschConfigError, createClient } from '@pirsch-node/core';
-import type { PirschClient, Tracker } from '@pirsch-node/core';
+import { PirschConfigError, PirschDropError, createClient } from '@pirsch-node/core';
+import type { PirschClient, PirschError, Tracker } from '@pirsch-node/core';
 import { createPirschEmulator } from '@pirsch-node/testing';
 import type { PirschEmulator } from '@pirsch-node/testing';
 import type { Request as ExpressRequest } from 'express';
@@ -761,5 +761,47 @@ describe.each(platforms)('PirschModule imported twice on $name', (platform) => {
     for (const app of apps) await decided(app, 1);
     await client.flush();
     expect(emulator.hits).toHaveLength(2);
+  });
+});
+
+@Controller()
+class BadEventsController {
+  constructor(@Inject(PirschService) private readonly pirsch: PirschService) {}
+
+  @Get('bad-events')
+  badEvents(@Req() req: IncomingMessage): string {
+    this.pirsch.event('', req);
+    this.pirsch.event('   ', req);
+    this.pirsch.event(42 as never, req);
+    this.pirsch.event(' Signup ', req);
+    return 'ok';
+  }
+}
+
+describe.each(platforms)('PirschService.event with a bad name on $name', (platform) => {
+  it('is reported through onError and counted as dropped, never sent or ignored in silence', async () => {
+    const errors: PirschError[] = [];
+    const client = createClient({ baseUrl: emulator.url, accessKey: emulator.accessKey, flushIntervalMs: 60_000, onError: (error) => errors.push(error) });
+    cleanups.push(() => client.close());
+    @Module({ imports: [PirschModule.forRoot({ client })], controllers: [BadEventsController] })
+    class BadEventsModule {}
+    const moduleRef = await Test.createTestingModule({ imports: [BadEventsModule] }).compile();
+    const app = platform.name === 'ExpressAdapter'
+      ? moduleRef.createNestApplication(new ExpressAdapter(), { logger: false })
+      : moduleRef.createNestApplication<NestFastifyApplication>(new FastifyAdapter(), { logger: false });
+    cleanups.push(() => app.close());
+    await app.init();
+    if (platform.name !== 'ExpressAdapter') await (app as NestFastifyApplication).getHttpAdapter().getInstance().ready();
+    await request(app.getHttpServer()).get('/bad-events').set('User-Agent', UA).expect(200, 'ok');
+    expect(await client.flush()).toBe(true); // the page view and the one good event
+    expect(emulator.events.map((event) => event.event_name)).toEqual(['Signup']);
+    expect(client.metrics.dropped).toBe(3);
+    const reported = errors.filter((error): error is PirschDropError => error instanceof PirschDropError);
+    expect(reported.reduce((sum, error) => sum + error.count, 0)).toBe(3);
+    for (const error of reported) {
+      expect(error.reason).toBe('invalid');
+      expect(error.message).toContain('an event needs a name');
+      expect(error.validation).toEqual({ event_name: 'required' });
+    }
   });
 });
