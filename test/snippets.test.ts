@@ -5,7 +5,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { extractSnippets, readmes, type Snippet } from './snippets/extract.js';
+import { writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { extractSnippets, parseRunSteps, readmes, type Snippet } from './snippets/extract.js';
 
 // Every TypeScript and JavaScript block of every README is type-checked the way a consumer's
 // strict project sees it: with the published types of the BUILT packages (the test command builds
@@ -29,6 +31,18 @@ describe('README snippets', () => {
   it('are found in every README, and every skipped one says why', () => {
     expect(checked.length).toBeGreaterThan(20);
     for (const snippet of snippets) if (snippet.skip !== undefined) expect(snippet.skip.length).toBeGreaterThan(10);
+  });
+
+  it('a skip marker without a reason, and a run step the check does not understand, are errors', () => {
+    const file = join(tmpdir(), `snippet-check-${process.pid}.md`);
+    writeFileSync(file, '<!-- snippet-check: skip -->\n```ts\nconst x = 1;\n```\n');
+    expect(() => extractSnippets(tmpdir(), file)).toThrow(/needs a reason/);
+    expect(() => parseRunSteps('GET / -> page view')).toThrow(/not understood/);
+    expect(parseRunSteps('GET / -> hit; POST /signup -> event Signup; GET /a.css -> nothing')).toEqual([
+      { method: 'GET', path: '/', expect: { kind: 'hit' } },
+      { method: 'POST', path: '/signup', expect: { kind: 'event', name: 'Signup' } },
+      { method: 'GET', path: '/a.css', expect: { kind: 'nothing' } },
+    ]);
   });
 
   it('type-check in a strict consumer project, with the published types', { timeout: 120_000 }, async () => {

@@ -19,11 +19,40 @@ export interface Snippet {
   context?: string;
   /** Code the check puts after the block, from a `<!-- snippet-check: end <code> -->` line right after the closing fence (closes what the context opened). */
   suffix?: string;
+  /**
+   * Set by a `<!-- snippet-check: run <steps> -->` line right after the closing fence: the block is
+   * a whole app, and the check runs it against the emulator, sends the requests of `steps` and
+   * expects exactly what they say to arrive (see `parseRunSteps`).
+   */
+  run?: RunStep[];
+}
+
+/** One request the check sends to a running snippet, and what it must deliver. */
+export interface RunStep {
+  method: string;
+  path: string;
+  /** `hit`: a page view of `path`; `event <name>`: that event; `nothing`. */
+  expect: { kind: 'hit' } | { kind: 'event'; name: string } | { kind: 'nothing' };
 }
 
 const LANGS: Record<string, Snippet['lang']> = { ts: 'ts', typescript: 'ts', js: 'js', javascript: 'js', mjs: 'js' };
 const SKIP_MARKER = /^<!--\s*snippet-check:\s*skip\b\s*(.*?)\s*-->$/;
 const END_MARKER = /^<!--\s*snippet-check:\s*end\b\s*(.*?)\s*-->$/;
+const RUN_MARKER = /^<!--\s*snippet-check:\s*run\b\s*(.*?)\s*-->$/;
+
+/**
+ * `GET / -> hit; POST /signup -> event Signup; GET /style.css -> nothing`: the requests, in order,
+ * and what each must deliver to the API.
+ */
+export function parseRunSteps(text: string): RunStep[] {
+  return text.split(';').map((part) => {
+    const match = /^\s*([A-Z]+)\s+(\/\S*)\s*->\s*(hit|nothing|event\s+(\S+))\s*$/.exec(part);
+    if (!match) throw new Error(`snippet-check run step not understood: "${part.trim()}" (expected e.g. "GET / -> hit")`);
+    const [, method = '', path = '', what = '', name = ''] = match;
+    const expect: RunStep['expect'] = what === 'hit' ? { kind: 'hit' } : what === 'nothing' ? { kind: 'nothing' } : { kind: 'event', name };
+    return { method, path, expect };
+  });
+}
 
 /** Every README the check covers: the root one, each package's and each example's. */
 export function readmes(root: string): string[] {
@@ -60,6 +89,8 @@ export function extractSnippets(root: string, file: string): Snippet[] {
       if (context !== undefined) snippet.context = context;
       const suffix = END_MARKER.exec((lines[end + 1] ?? '').trim());
       if (suffix) snippet.suffix = suffix[1] ?? '';
+      const run = RUN_MARKER.exec((lines[end + 1] ?? '').trim());
+      if (run) snippet.run = parseRunSteps(run[1] ?? '');
       if (marker) {
         if (!marker[1]) throw new Error(`${snippet.file}:${i}: a snippet-check skip marker needs a reason`);
         snippet.skip = marker[1];
