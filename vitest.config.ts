@@ -1,19 +1,22 @@
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
-const pkg = (name: string) => fileURLToPath(new URL(`./packages/${name}/src/index.ts`, import.meta.url));
+const src = (file: string) => fileURLToPath(new URL(`./packages/${file}`, import.meta.url));
+const pkg = (name: string) => ({ find: `@pirsch-node/${name}`, replacement: src(`${name}/src/index.ts`) });
 
 // Tests import the packages by name and run against their sources; test/packaging checks the builds.
 export default defineConfig({
   resolve: {
-    alias: {
-      '@pirsch-node/core': pkg('core'),
-      '@pirsch-node/testing': pkg('testing'),
-      '@pirsch-node/express': pkg('express'),
-      '@pirsch-node/koa': pkg('koa'),
-      '@pirsch-node/fastify': pkg('fastify'),
-      '@pirsch-node/nest': pkg('nest'),
-    },
+    // Tried in order, and '@pirsch-node/core' would also match '@pirsch-node/core/adapter': the subpath first.
+    alias: [
+      { find: '@pirsch-node/core/adapter', replacement: src('core/src/adapter.ts') },
+      pkg('core'),
+      pkg('testing'),
+      pkg('express'),
+      pkg('koa'),
+      pkg('fastify'),
+      pkg('nest'),
+    ],
   },
   test: {
     include: ['packages/*/src/**/*.test.ts', 'test/**/*.test.ts'],

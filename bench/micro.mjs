@@ -7,7 +7,8 @@
 // argv: <apiUrl> <accessKey>. Sends { type: 'ready' }, then { type: 'result', ... } and exits.
 import { IncomingMessage } from 'node:http';
 import { setImmediate as turn } from 'node:timers/promises';
-import { createClient, createTracker, hitFromRequest } from '@pirsch-node/core';
+import { createClient, hitFromRequest } from '@pirsch-node/core';
+import { createTracker } from '@pirsch-node/core/adapter';
 import { Pool } from 'undici';
 import { BROWSER_HEADERS } from './http.mjs';
 import { LOAD_CORE, exited, startChild } from './processes.mjs';

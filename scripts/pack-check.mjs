@@ -91,7 +91,8 @@ run('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error'], consumer)
 
 // 3. Load every package both ways.
 const expected = {
-  '@pirsch-node/core': ['createClient', 'hitFromRequest', 'hitFromWebRequest', 'createTracker'],
+  '@pirsch-node/core': ['createClient', 'withPirsch', 'hitFromRequest', 'hitFromWebRequest'],
+  '@pirsch-node/core/adapter': ['createTracker', 'exposeTracker', 'skipReason'],
   '@pirsch-node/testing': ['createPirschEmulator'],
   '@pirsch-node/express': ['pirsch'],
   '@pirsch-node/koa': ['pirsch'],
@@ -116,6 +117,23 @@ const client = createClient({ accessKey: 'pa_x', onError: (error) => { if (error
 createServer((req, res) => { const hit: Hit = hitFromRequest(req); client.hit(hit); client.event('Signup', hit, { meta: { plan: 'pro' } }); res.end(); });
 export async function stats() { const total = await client.statistics.total({ id: 'x', from: new Date(), to: '2024-01-31' }); return total.visitors; }
 export const ok: Promise<boolean> = client.flush(100);`,
+  'core-node-http': `import { createServer, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import { withPirsch, type PirschRequest } from '@pirsch-node/core';
+function signup(req: PirschRequest, res: ServerResponse) { req.pirsch.event('Signup', { meta: { plan: 'pro' } }); res.end(); }
+const handler = withPirsch(async (req, res) => { if (req.method === 'POST') return signup(req, res); res.end('hello'); }, { accessKey: 'pa_x', exclude: ['/health'] });
+createServer(handler);
+createHttpsServer({}, handler);
+export const done: Promise<void> = handler.shutdown(100);
+export const tracked: number = handler.tracked + handler.skipped.asset;`,
+  'core-adapter': `import { PirschConfigError } from '@pirsch-node/core';
+import { createTracker, exposeTracker, type PirschAdapterOptions, type RequestContext } from '@pirsch-node/core/adapter';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+export function middleware(options: PirschAdapterOptions) {
+  const tracker = createTracker(options);
+  return exposeTracker((req: IncomingMessage, res: ServerResponse) => { const ctx: RequestContext = { raw: req, req, res }; tracker.trackWhenDone(ctx, res); }, tracker);
+}
+export const isConfigError = (error: unknown): boolean => error instanceof PirschConfigError;`,
   testing: `import { createPirschEmulator } from '@pirsch-node/testing';
 export async function emulate() { const emulator = await createPirschEmulator(); const n: number = emulator.hits.length; await emulator.close(); return n; }`,
   express: `import express from 'express';

@@ -13,7 +13,8 @@ const run = promisify(execFile);
 const cwd = fileURLToPath(new URL('.', import.meta.url));
 
 const expectedExports: Record<string, string[]> = {
-  '@pirsch-node/core': ['createClient', 'hitFromRequest', 'hitFromWebRequest', 'createTracker', 'PirschApiError', 'PirschNetworkError', 'PirschConfigError'],
+  '@pirsch-node/core': ['createClient', 'withPirsch', 'hitFromRequest', 'hitFromWebRequest', 'PirschApiError', 'PirschNetworkError', 'PirschConfigError'],
+  '@pirsch-node/core/adapter': ['createTracker', 'exposeTracker', 'resolveTrackingOptions', 'skipReason', 'fastifyTrustProxyProblem'],
   '@pirsch-node/testing': ['createPirschEmulator'],
   '@pirsch-node/express': ['pirsch'],
   '@pirsch-node/koa': ['pirsch'],
@@ -34,6 +35,25 @@ describe.each(Object.entries(expectedExports))('%s', (name, names) => {
   it.each(['require', 'import'] as const)('loads with %s', async (mode) => {
     const keys = await exportsOf(mode, name);
     for (const expected of names) expect(keys).toContain(expected);
+  });
+});
+
+// Both core entries load one copy of the shared code: an error createTracker (adapter entry)
+// throws is an instance of the main entry's class, and a client from the main entry gets the
+// tracker's own hits without a copy (the symbol they share).
+describe('@pirsch-node/core and @pirsch-node/core/adapter', () => {
+  const code = (load: (name: string) => string) => `
+    const { PirschConfigError, PirschError } = ${load('@pirsch-node/core')};
+    const { createTracker } = ${load('@pirsch-node/core/adapter')};
+    let error;
+    try { createTracker({ client: {} }); } catch (thrown) { error = thrown; }
+    process.stdout.write(JSON.stringify([error instanceof PirschConfigError, error instanceof PirschError]));`;
+  it.each([
+    ['require', code((name) => `require(${JSON.stringify(name)})`)],
+    ['import', `(async () => {${code((name) => `(await import(${JSON.stringify(name)}))`)}})();`],
+  ])('share one PirschConfigError class (%s)', async (_mode, source) => {
+    const { stdout } = await run(process.execPath, ['-e', source], { cwd });
+    expect(JSON.parse(stdout)).toEqual([true, true]);
   });
 });
 

@@ -16,6 +16,8 @@ export default defineConfig({
   root,
   resolve: {
     alias: [
+      // Before '@pirsch-node/core', which would match it too.
+      { find: '@pirsch-node/core/adapter', replacement: fileURLToPath(new URL('../../packages/core/src/adapter.ts', import.meta.url)) },
       ...['core', 'testing', 'express', 'koa', 'fastify', 'nest'].map((name) => ({ find: `@pirsch-node/${name}`, replacement: pkg(name) })),
       ...['common', 'core', 'testing', 'platform-express', 'platform-fastify'].map((name) => ({
         find: new RegExp(`^@nestjs/${name}(?=/|$)`),

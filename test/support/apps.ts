@@ -8,7 +8,7 @@ import { ExpressAdapter } from '@nestjs/platform-express';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import type { PirschDelivery } from '@pirsch-node/core';
+import { withPirsch, type PirschDelivery } from '@pirsch-node/core';
 import { pirsch as expressPirsch } from '@pirsch-node/express';
 import { pirsch as fastifyPirsch } from '@pirsch-node/fastify';
 import { pirsch as koaPirsch } from '@pirsch-node/koa';
@@ -29,7 +29,7 @@ export type AppUnderTest = Listening;
 export interface AppVariant {
   name: string;
   /**
-   * Builds an app that answers every method and path with 200 `ok`, trusts forwarding headers
+   * Builds an app that answers every method and path with 200 `ok`, trusts forwarding headers where it has a setting for it
    * (so a hostile `X-Forwarded-For` reaches the tracked IP), and tracks through its adapter with
    * `client` and `title`/`tags` callbacks that copy request data (a header, the path) into the hit.
    */
@@ -139,7 +139,20 @@ const nestFastify: AppVariant = {
   },
 };
 
-/** Every adapter on the newest major of its framework, plus Express 4, Koa 2 and Fastify 4. */
+/** Plain node:http through withPirsch. It has no trust-proxy setting: the IP is the socket's. */
+const nodeHttp: AppVariant = {
+  name: 'node:http (withPirsch)',
+  start(client) {
+    const listener = withPirsch((_req, res) => void res.end('ok'), {
+      client,
+      title: (req) => header(req.headers['x-title']),
+      tags: (req) => ({ path: req.url ?? '', lang: header(req.headers['accept-language']) ?? '' }),
+    });
+    return listen(listener);
+  },
+};
+
+/** Every adapter on the newest major of its framework, plus Express 4, Koa 2 and Fastify 4, and plain node:http. */
 export const APP_VARIANTS: readonly AppVariant[] = [
   expressVariant('Express 5', express5),
   expressVariant('Express 4', express4 as unknown as typeof express5),
@@ -149,4 +162,5 @@ export const APP_VARIANTS: readonly AppVariant[] = [
   fastifyVariant('Fastify 4', fastify4 as unknown as typeof fastify5),
   nestExpress,
   nestFastify,
+  nodeHttp,
 ];

@@ -1,5 +1,6 @@
-import { createTracker, exposeTracker } from '@pirsch-node/core';
-import type { PirschClient, PirschClientOptions, PirschDelivery, RequestContext, TrackingOptions } from '@pirsch-node/core';
+import type { PirschClient, PirschClientOptions, PirschDelivery, TrackingOptions } from '@pirsch-node/core';
+import { createTracker, exposeTracker } from '@pirsch-node/core/adapter';
+import type { RequestContext } from '@pirsch-node/core/adapter';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Request, Response } from 'express';
 import type { PirschExpressOptions, PirschMiddleware } from './types.js';

@@ -1,4 +1,5 @@
-import type { PirschAdapterOptions, PirschDelivery, RequestHelper, SkipReason } from '@pirsch-node/core';
+import type { PirschDelivery, RequestHelper, SkipReason } from '@pirsch-node/core';
+import type { PirschAdapterOptions } from '@pirsch-node/core/adapter';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Request, Response } from 'express';
 

@@ -1,5 +1,7 @@
-import { PirschError, createTracker, fastifyTrustProxyProblem } from '@pirsch-node/core';
-import type { PirschLogger, RequestContext, Tracker } from '@pirsch-node/core';
+import { PirschError } from '@pirsch-node/core';
+import type { PirschLogger } from '@pirsch-node/core';
+import { createTracker, fastifyTrustProxyProblem } from '@pirsch-node/core/adapter';
+import type { RequestContext, Tracker } from '@pirsch-node/core/adapter';
 import type { FastifyInstance, FastifyPluginCallback, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import type { PirschFastifyOptions } from './types.js';

@@ -1,4 +1,5 @@
-import type { PirschAdapterOptions, PirschDelivery, RequestHelper } from '@pirsch-node/core';
+import type { PirschDelivery, RequestHelper } from '@pirsch-node/core';
+import type { PirschAdapterOptions } from '@pirsch-node/core/adapter';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 
 /**

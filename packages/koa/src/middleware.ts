@@ -1,5 +1,6 @@
-import { createTracker, exposeTracker } from '@pirsch-node/core';
-import type { PirschClient, PirschClientOptions, PirschDelivery, RequestContext, Tracker } from '@pirsch-node/core';
+import type { PirschClient, PirschClientOptions, PirschDelivery } from '@pirsch-node/core';
+import { createTracker, exposeTracker } from '@pirsch-node/core/adapter';
+import type { RequestContext, Tracker } from '@pirsch-node/core/adapter';
 import type { Context, Next, Response } from 'koa';
 import type { PirschKoaOptions, PirschKoaTrackingOptions, PirschMiddleware } from './types.js';
 

@@ -1,7 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import { Inject, Injectable } from '@nestjs/common';
 import type { NestMiddleware } from '@nestjs/common';
-import type { Tracker } from '@pirsch-node/core';
+import type { Tracker } from '@pirsch-node/core/adapter';
 import { PIRSCH_TRACKER } from './pirsch.constants.js';
 import { requestContextOf } from './pirsch.request.js';
 import type { PirschMiddlewareRequest } from './pirsch.types.js';

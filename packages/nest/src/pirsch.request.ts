@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { RequestContext } from '@pirsch-node/core';
+import type { RequestContext } from '@pirsch-node/core/adapter';
 import type { PirschMiddlewareRequest, PirschRequest } from './pirsch.types.js';
 
 /**

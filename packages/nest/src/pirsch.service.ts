@@ -1,6 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import { Inject, Injectable } from '@nestjs/common';
-import type { EventOptions, PirschDelivery, RequestHelper, Tracker } from '@pirsch-node/core';
+import type { EventOptions, PirschDelivery, RequestHelper } from '@pirsch-node/core';
+import type { Tracker } from '@pirsch-node/core/adapter';
 import { PIRSCH_TRACKER } from './pirsch.constants.js';
 import { requestContextOf } from './pirsch.request.js';
 import type { PirschMiddlewareRequest, PirschRequest } from './pirsch.types.js';

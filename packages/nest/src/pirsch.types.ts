@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { PirschAdapterOptions } from '@pirsch-node/core';
+import type { PirschAdapterOptions } from '@pirsch-node/core/adapter';
 
 /**
  * The request a Nest middleware sees: Express's request on `platform-express`, the raw Node

@@ -7,7 +7,7 @@ import { FastifyAdapter } from '@nestjs/platform-fastify';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Test } from '@nestjs/testing';
 import { CLIENT_HINT_HEADERS } from '@pirsch-node/core';
-import type { Tracker } from '@pirsch-node/core';
+import type { Tracker } from '@pirsch-node/core/adapter';
 import { createPirschEmulator } from '@pirsch-node/testing';
 import type { PirschEmulator } from '@pirsch-node/testing';
 import request from 'supertest';
