@@ -94,7 +94,7 @@ const TRACKING_CASES: InvalidCase[] = [
   { title: 'disableBotFilter not a boolean', options: { ...base, disableBotFilter: 1 }, option: 'disableBotFilter' },
 ];
 
-const aClient = (): PirschDelivery => ({ hit() {}, event() {}, session() {}, flush: async () => true, close: async () => true, metrics: { queued: 0, inFlight: 0, sent: 0, failed: 0, dropped: 0, retried: 0 }, closed: false });
+const aClient = (): PirschDelivery => ({ hit() {}, event() {}, session() {}, flush: async () => true, close: async () => true, metrics: { queued: 0, inFlight: 0, sent: 0, failed: 0, dropped: 0, retried: 0, disabled: 0 }, closed: false });
 
 /** About the `client` option itself. */
 const CLIENT_OPTION_CASES: InvalidCase[] = [

@@ -1,5 +1,5 @@
 import { PirschApiError } from './errors.js';
-import type { ResolvedClientOptions } from './options.js';
+import type { ClientAuth } from './options.js';
 import { Transport } from './transport.js';
 
 /** Gives the bearer token for a request; shared by delivery and the API calls of one client. */
@@ -52,7 +52,7 @@ export function tokenLifetime(expiresAt: unknown, dateHeader: string | string[] 
  * nor a jump of it (NTP stepping it, someone setting the date) costs a token per request. Time the
  * monotonic clock does not count (a suspended machine) ends in a 401, which renews the token.
  */
-export function createTokenSource(auth: ResolvedClientOptions['auth'], transport: Transport): TokenSource {
+export function createTokenSource(auth: ClientAuth, transport: Transport): TokenSource {
   if (auth.kind === 'accessKey') {
     const key = auth.accessKey;
     return { isAccessKey: true, token: () => Promise.resolve(key), invalidate: () => {} };

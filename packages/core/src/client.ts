@@ -1,12 +1,13 @@
 import { createApi, type PirschApi } from './api/index.js';
 import { createTokenSource } from './auth.js';
 import { copyOf, fixFields, normalizeItem } from './normalize.js';
-import { resolveClientOptions } from './options.js';
+import { PirschConfigError } from './errors.js';
+import { CLIENT_ENABLED, resolveClientOptions, type ClientAuth, type ResolvedClientOptions } from './options.js';
 import { DeliveryQueue } from './queue.js';
 import { ErrorReporter } from './reporter.js';
-import { createApiRequester, createAuthorizedSend } from './requester.js';
+import { createApiRequester, createAuthorizedSend, type AuthorizedSend } from './requester.js';
 import { Transport } from './transport.js';
-import type { ClientMetrics, EventOptions, EventPayload, Hit, PirschClientOptions, PirschDelivery, SessionData } from './types.js';
+import type { ApiRequester, ClientMetrics, EventOptions, EventPayload, Hit, PirschClientOptions, PirschDelivery, SessionData } from './types.js';
 
 /** The whole client: non-blocking delivery plus the typed read and management API. */
 export interface PirschClient extends PirschDelivery, PirschApi {}
@@ -71,30 +72,69 @@ function drainNow(): void {
   }
 }
 
+/** What an enabled client talks to the API with. */
+interface Connection {
+  transport: Transport;
+  send: AuthorizedSend;
+  requester: ApiRequester;
+}
+
+function connect(resolved: ResolvedClientOptions, auth: ClientAuth, closed: AbortSignal): Connection {
+  const transport = new Transport(resolved.baseUrl, resolved.timeoutMs, resolved.concurrency + 2);
+  const tokens = createTokenSource(auth, transport);
+  const send = createAuthorizedSend(transport, tokens);
+  return { transport, send, requester: createApiRequester(send, tokens, resolved, closed) };
+}
+
+/** A disabled client's API calls: refused before any request, naming the switch that explains why. */
+const refuseWhileDisabled: ApiRequester = (request) =>
+  Promise.reject(new PirschConfigError('enabled', `is false, so ${request.call} made no request: a disabled client never calls the API`));
+
+/** A disabled client's delivery never reaches its send; this only gives the queue one. */
+const sendNothing: AuthorizedSend = () => Promise.reject(new PirschConfigError('enabled', 'is false: a disabled client sends nothing'));
+
+/** Says once, when a disabled client is created, that nothing will be sent and where the counts are. */
+function announceDisabled(resolved: ResolvedClientOptions): void {
+  try {
+    const logger = resolved.logger;
+    (logger?.info ?? console.info).call(
+      logger ?? console,
+      '[pirsch] disabled (enabled: false): nothing is sent to Pirsch. Hits, events and sessions are counted in client.metrics.disabled; ' +
+        "a middleware's page views also in its tracked counter",
+    );
+  } catch {
+    // a logger that throws must not stop the app from starting
+  }
+}
+
 /**
  * Creates a Pirsch client. Delivery calls (`hit`, `event`, `session`) return at once and never
  * throw; items are batched and sent in the background. Invalid options throw a
- * `PirschConfigError` naming the option.
+ * `PirschConfigError` naming the option. With `enabled: false` it needs no credentials and sends
+ * nothing: it counts what it would have sent in `metrics.disabled`.
  *
  * @example
- * const pirsch = createClient({ accessKey: process.env.PIRSCH_ACCESS_KEY });
+ * const pirsch = createClient({ accessKey: process.env.PIRSCH_ACCESS_KEY, enabled: Boolean(process.env.PIRSCH_ACCESS_KEY) });
  * pirsch.hit(hitFromRequest(req));
  * await pirsch.close(); // on shutdown
  */
 export function createClient(options: PirschClientOptions): PirschClient {
   const resolved = resolveClientOptions(options);
-  const transport = new Transport(resolved.baseUrl, resolved.timeoutMs, resolved.concurrency + 2);
-  const tokens = createTokenSource(resolved.auth, transport);
-  const send = createAuthorizedSend(transport, tokens);
-  const reporter = new ErrorReporter(resolved.onError, resolved.logger);
-  const queue = new DeliveryQueue(resolved, send, reporter);
   /** Aborted at close()'s deadline: API calls waiting to retry reject then. */
   const closed = new AbortController();
-  const api = createApi(createApiRequester(send, tokens, resolved, closed.signal));
+  // A disabled client has no transport, no token source, no exit hook: nothing it could hold the process with.
+  const connection = resolved.enabled && resolved.auth !== undefined ? connect(resolved, resolved.auth, closed.signal) : undefined;
+  const reporter = new ErrorReporter(resolved.onError, resolved.logger);
+  const queue = new DeliveryQueue(resolved, connection?.send ?? sendNothing, reporter);
+  const api = createApi(connection?.requester ?? refuseWhileDisabled);
   let closing: Promise<boolean> | undefined;
 
-  if (liveQueues.size === 0) process.on('beforeExit', drainOnExit);
-  liveQueues.set(queue, { drainedAt: 0 });
+  if (connection === undefined) {
+    announceDisabled(resolved);
+  } else {
+    if (liveQueues.size === 0) process.on('beforeExit', drainOnExit);
+    liveQueues.set(queue, { drainedAt: 0 });
+  }
 
   const delivery: PirschDelivery = {
     hit(hit: Hit): void {
@@ -146,9 +186,8 @@ export function createClient(options: PirschClientOptions): PirschClient {
         // connection is closed.
         closed.abort();
         queue.stop();
-        liveQueues.delete(queue);
-        if (liveQueues.size === 0) process.off('beforeExit', drainOnExit);
-        await transport.close();
+        if (liveQueues.delete(queue) && liveQueues.size === 0) process.off('beforeExit', drainOnExit);
+        await connection?.transport.close();
         return delivered;
       })();
       return closing;
@@ -160,6 +199,7 @@ export function createClient(options: PirschClientOptions): PirschClient {
       return closing !== undefined;
     },
   };
+  Object.defineProperty(delivery, CLIENT_ENABLED, { value: connection !== undefined });
   Object.defineProperty(delivery, ENQUEUE_OWNED_HIT, {
     value(hit: Hit): void {
       try {

@@ -68,6 +68,8 @@ export const ASSET_EXTENSIONS: ReadonlySet<string> = new Set([
 
 /** Tracking options after validation: defaults filled in, methods uppercased, excludes split. */
 export interface ResolvedTrackingOptions<Req = IncomingMessage, Res = ServerResponse> {
+  /** False: nothing is sent (see `TrackingOptions.enabled`). */
+  enabled: boolean;
   respectDnt: boolean;
   /** Uppercase method names. */
   methods: ReadonlySet<string>;
@@ -198,6 +200,7 @@ export function resolveTrackingOptions<Req = IncomingMessage, Res = ServerRespon
   }
 
   return {
+    enabled: optionalBoolean(options.enabled, 'enabled', true),
     respectDnt: optionalBoolean(options.respectDnt, 'respectDnt', true),
     methods,
     excludePrefixes,

@@ -2,10 +2,16 @@ import { PirschConfigError } from './errors.js';
 import type { PirschError } from './errors.js';
 import type { PirschClientOptions, PirschLogger } from './types.js';
 
+/** The credentials a client authenticates with. */
+export type ClientAuth = { kind: 'accessKey'; accessKey: string } | { kind: 'client'; clientId: string; clientSecret: string };
+
 /** The client options after validation, with every default filled in. */
 export interface ResolvedClientOptions {
+  /** False: nothing is sent, and no credentials are needed (see `PirschClientOptions.enabled`). */
+  enabled: boolean;
   baseUrl: URL;
-  auth: { kind: 'accessKey'; accessKey: string } | { kind: 'client'; clientId: string; clientSecret: string };
+  /** Undefined only when `enabled` is false and no credentials were given. */
+  auth: ClientAuth | undefined;
   timeoutMs: number;
   batchSize: number;
   flushIntervalMs: number;
@@ -18,6 +24,12 @@ export interface ResolvedClientOptions {
   logger: PirschLogger | undefined;
   debug: boolean;
 }
+
+/**
+ * Internal (not in the package's entry): on a client created by `createClient`, whether it sends
+ * (false for `enabled: false`), so a tracker given that client can tell.
+ */
+export const CLIENT_ENABLED: unique symbol = Symbol('pirsch.enabled');
 
 /** Defaults of the client options. */
 export const CLIENT_DEFAULTS = Object.freeze({
@@ -34,13 +46,16 @@ export const CLIENT_DEFAULTS = Object.freeze({
 
 /** The names `createClient` accepts. */
 export const CLIENT_OPTION_NAMES: ReadonlySet<string> = new Set<string>([
-  'baseUrl', 'accessKey', 'clientId', 'clientSecret', 'allowHttp', 'timeoutMs', 'batchSize', 'flushIntervalMs',
+  'enabled', 'baseUrl', 'accessKey', 'clientId', 'clientSecret', 'allowHttp', 'timeoutMs', 'batchSize', 'flushIntervalMs',
   'concurrency', 'maxQueueSize', 'maxRetries', 'minRetryDelayMs', 'maxRetryDelayMs', 'onError', 'logger', 'debug',
 ]);
 
-/** The names an adapter (and `createTracker`) accepts besides the client options. */
+/**
+ * The names an adapter (and `createTracker`) accepts besides the client options. `enabled` is
+ * both: it switches off the middleware and the client it creates.
+ */
 export const TRACKING_OPTION_NAMES: ReadonlySet<string> = new Set<string>([
-  'respectDnt', 'methods', 'exclude', 'filter', 'title', 'tags', 'hostname', 'protocol', 'disableBotFilter', 'shutdownTimeoutMs',
+  'enabled', 'respectDnt', 'methods', 'exclude', 'filter', 'title', 'tags', 'hostname', 'protocol', 'disableBotFilter', 'shutdownTimeoutMs',
   'bots', 'clientHints', 'stripQuery', 'beforeSend',
 ]);
 
@@ -88,7 +103,7 @@ export function unknownOptionError(name: string, where: 'client' | 'adapter'): P
   const nearest = nearestOptionName(shown, known);
   const hint = nearest === undefined ? '' : `did you mean "${nearest}"? `;
   const lists = where === 'adapter'
-    ? `tracking options: ${[...TRACKING_OPTION_NAMES].join(', ')}; client options: ${[...CLIENT_OPTION_NAMES].join(', ')}; or a ready \`client\``
+    ? `tracking options: ${[...TRACKING_OPTION_NAMES].join(', ')}; client options: ${[...CLIENT_OPTION_NAMES].filter((option) => !TRACKING_OPTION_NAMES.has(option)).join(', ')}; or a ready \`client\``
     : `client options: ${[...CLIENT_OPTION_NAMES].join(', ')}`;
   return new PirschConfigError(shown, `is not an option; ${hint}(${lists})`);
 }
@@ -100,11 +115,22 @@ export function isLoopbackHost(hostname: string): boolean {
   return LOOPBACK_HOSTS.has(hostname) || hostname.endsWith('.localhost') || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(hostname);
 }
 
-function nonEmptyString(value: unknown, option: string): string | undefined {
+/** What a missing or empty credential's error adds: the switch for running without one. */
+const WITHOUT_A_KEY =
+  'For local development and tests without a key, pass enabled: false (e.g. enabled: Boolean(process.env.PIRSCH_ACCESS_KEY)): nothing is sent, and the middleware and helpers stay in place';
+
+/**
+ * A credential: a non-empty string, or undefined. With `enabled: false` an empty one (an unset
+ * variable in a `.env` file) counts as none; a value of another type is a mistake either way.
+ */
+function credential(value: unknown, option: string, enabled: boolean): string | undefined {
   if (value === undefined) return undefined;
   // Never echo the value: it may be a secret.
   if (typeof value !== 'string') throw new PirschConfigError(option, `must be a string, got ${typeof value}`);
-  if (value.trim() === '') throw new PirschConfigError(option, 'must not be empty');
+  if (value.trim() === '') {
+    if (!enabled) return undefined;
+    throw new PirschConfigError(option, `must not be empty. ${WITHOUT_A_KEY}`);
+  }
   return value;
 }
 
@@ -129,14 +155,23 @@ export function resolveClientOptions(options: PirschClientOptions): ResolvedClie
     if (!CLIENT_OPTION_NAMES.has(key) && key !== 'client') throw unknownOptionError(key, 'client');
   }
 
-  const accessKey = nonEmptyString(options.accessKey, 'accessKey');
-  const clientId = nonEmptyString(options.clientId, 'clientId');
-  const clientSecret = nonEmptyString(options.clientSecret, 'clientSecret');
+  const enabled = options.enabled ?? true;
+  if (typeof enabled !== 'boolean') {
+    // The usual slip is a string from the environment: "false" would be true.
+    throw new PirschConfigError('enabled', `must be true or false, got ${typeof enabled}, e.g. enabled: Boolean(process.env.PIRSCH_ACCESS_KEY)`);
+  }
+  const accessKey = credential(options.accessKey, 'accessKey', enabled);
+  const clientId = credential(options.clientId, 'clientId', enabled);
+  const clientSecret = credential(options.clientSecret, 'clientSecret', enabled);
   let auth: ResolvedClientOptions['auth'];
-  if (accessKey !== undefined) {
-    if (clientId !== undefined || clientSecret !== undefined) {
-      throw new PirschConfigError('accessKey', 'give either accessKey or clientId and clientSecret, not both');
-    }
+  if (accessKey !== undefined && (clientId !== undefined || clientSecret !== undefined)) {
+    throw new PirschConfigError('accessKey', 'give either accessKey or clientId and clientSecret, not both');
+  }
+  if (!enabled) {
+    // Nothing is sent, so nothing needs credentials: none, or a part of a client's (as an
+    // environment without them gives), is fine. Both kinds at once was still a mistake, above.
+    auth = undefined;
+  } else if (accessKey !== undefined) {
     auth = { kind: 'accessKey', accessKey };
   } else if (clientId !== undefined && clientSecret !== undefined) {
     auth = { kind: 'client', clientId, clientSecret };
@@ -145,7 +180,7 @@ export function resolveClientOptions(options: PirschClientOptions): ResolvedClie
   } else if (clientSecret !== undefined) {
     throw new PirschConfigError('clientId', 'is missing: clientSecret needs clientId');
   } else {
-    throw new PirschConfigError('accessKey', 'is missing: give an accessKey (pa_...) or clientId and clientSecret');
+    throw new PirschConfigError('accessKey', `is missing: give an accessKey (pa_...) or clientId and clientSecret. ${WITHOUT_A_KEY}`);
   }
 
   const rawBase = options.baseUrl ?? CLIENT_DEFAULTS.baseUrl;
@@ -185,6 +220,7 @@ export function resolveClientOptions(options: PirschClientOptions): ResolvedClie
   const minRetryDelayMs = integer(options.minRetryDelayMs, 'minRetryDelayMs', CLIENT_DEFAULTS.minRetryDelayMs, 0, 600_000);
   const maxRetryDelayMs = integer(options.maxRetryDelayMs, 'maxRetryDelayMs', CLIENT_DEFAULTS.maxRetryDelayMs, minRetryDelayMs, 600_000);
   return {
+    enabled,
     baseUrl,
     auth,
     timeoutMs: integer(options.timeoutMs, 'timeoutMs', CLIENT_DEFAULTS.timeoutMs, 1, 600_000),

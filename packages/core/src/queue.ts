@@ -106,7 +106,7 @@ export class DeliveryQueue {
   #stopped = false;
   /** Aborts the requests in flight; replaced after each abandon(). */
   #abort = new AbortController();
-  readonly #counts = { inFlight: 0, sent: 0, failed: 0, dropped: 0, retried: 0 };
+  readonly #counts = { inFlight: 0, sent: 0, failed: 0, dropped: 0, retried: 0, disabled: 0 };
 
   constructor(options: ResolvedClientOptions, send: AuthorizedSend, reporter: ErrorReporter) {
     this.#options = options;
@@ -130,8 +130,15 @@ export class DeliveryQueue {
     return this.#seq;
   }
 
-  /** Adds an item. O(1) apart from an eviction; never throws, never waits. */
+  /**
+   * Adds an item. O(1) apart from an eviction; never throws, never waits. A disabled client's
+   * queue (`enabled: false`) only counts it: nothing is held, so no timer starts.
+   */
   enqueue(kind: ItemKind, data: object): void {
+    if (!this.#options.enabled) {
+      this.#counts.disabled++;
+      return;
+    }
     if (this.#stopped) return this.drop('closed', 1);
     if (this.#held >= this.#options.maxQueueSize && !this.#evictOldest()) return this.drop('queue-full', 1);
     const pending = this.#pending[kind];

@@ -20,7 +20,7 @@ interface Recorder extends PirschDelivery {
 }
 
 function recorder(overrides: Partial<PirschDelivery> = {}): Recorder {
-  const metrics: ClientMetrics = { queued: 0, inFlight: 0, sent: 0, failed: 0, dropped: 0, retried: 0 };
+  const metrics: ClientMetrics = { queued: 0, inFlight: 0, sent: 0, failed: 0, dropped: 0, retried: 0, disabled: 0 };
   const rec: Recorder = {
     hits: [],
     events: [],

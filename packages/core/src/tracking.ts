@@ -5,7 +5,7 @@ import { ENQUEUE_OWNED_HIT, createClient, type OwnedHitSink } from './client.js'
 import type { PirschClient } from './client.js';
 import { PirschConfigError, PirschError } from './errors.js';
 import { FIELD_LIMITS, hitFromRequest } from './extract.js';
-import { CLIENT_OPTION_NAMES, TRACKING_OPTION_NAMES, unknownOptionError } from './options.js';
+import { CLIENT_ENABLED, CLIENT_OPTION_NAMES, TRACKING_OPTION_NAMES, unknownOptionError } from './options.js';
 import type { HitOptions } from './extract.js';
 import { SKIP_REASONS, resolveTrackingOptions, skipReason } from './filter.js';
 import type { SkipReason } from './filter.js';
@@ -13,6 +13,16 @@ import type { EventOptions, Hit, PirschClientOptions, PirschDelivery, SessionDat
 
 /** What every framework adapter accepts besides the client: which responses count, and how they look. */
 export interface TrackingOptions<Req = IncomingMessage, Res = ServerResponse> {
+  /**
+   * `false` for local development and tests without a key: the middleware, `req.pirsch` and the
+   * types stay in place, every decision is made and counted as usual (`tracked`, `skipped`), and
+   * nothing is sent: the client the adapter creates is disabled (see `PirschClientOptions.enabled`:
+   * no credentials needed, no request, no timer, one line through `logger`; hits, events and
+   * sessions counted in `client.metrics.disabled`) and shutdown resolves at once. Usually
+   * `enabled: Boolean(process.env.PIRSCH_ACCESS_KEY)`. With a ready `client`, disable that client
+   * instead (`createClient({ enabled: false })`). Default true.
+   */
+  enabled?: boolean;
   /** Skip requests that send `DNT: 1`, and their helper events. Default true. */
   respectDnt?: boolean;
   /** Methods whose responses are tracked. Default `['GET']`. */
@@ -235,10 +245,18 @@ export function createTracker<Req, Res>(options: PirschAdapterOptions<Req, Res>)
     if (typeof given !== 'object' || missing.length > 0) {
       throw new PirschConfigError('client', `must be a client from createClient (an object with ${DELIVERY_METHODS.join(', ')} methods)`);
     }
+    // The client decides what is sent. One that would send while the middleware was told not to
+    // is a contradiction, not something to settle in silence either way.
+    if (!resolved.enabled && (given as { [CLIENT_ENABLED]?: unknown })[CLIENT_ENABLED] !== false) {
+      throw new PirschConfigError(
+        'enabled',
+        'is false, but the client given would send: with a ready client, create that client with enabled: false (createClient({ enabled: false })), which stops everything it would send',
+      );
+    }
     client = given as PirschDelivery;
     ownsClient = false;
   } else {
-    client = createClient(clientOptions as PirschClientOptions);
+    client = createClient({ ...clientOptions, enabled: resolved.enabled } as PirschClientOptions);
     ownsClient = true;
     if (typeof clientOptions.onError === 'function') onError = clientOptions.onError as (error: PirschError) => void;
   }

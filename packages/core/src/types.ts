@@ -64,6 +64,17 @@ export interface PirschLogger {
 /** Options of `createClient`. */
 export interface PirschClientOptions {
   /**
+   * `false` for local development and tests without a key: no credentials are needed (none, or
+   * an empty one, is fine; a given one of the wrong type is still an error, as is any other bad
+   * option), nothing is sent and no request is made, no timer or exit hook is set, and the client
+   * says so once through `logger` (`info`, else `console.info`). `hit`, `event` and `session`
+   * still check their items (an invalid one is dropped and reported as usual) and count the
+   * others in `metrics.disabled`; `flush` and `close` resolve at once; statistics and management
+   * calls reject with a `PirschConfigError` naming `enabled`. Usually
+   * `enabled: Boolean(process.env.PIRSCH_ACCESS_KEY)`. Default true.
+   */
+  enabled?: boolean;
+  /**
    * The API's origin. Default `https://api.pirsch.io`. A trailing `/api/v1` is ignored (every call
    * adds it); another path is kept as the prefix of a reverse proxy. `http:` is only accepted for
    * loopback hosts, unless `allowHttp` is set.
@@ -119,6 +130,11 @@ export interface ClientMetrics {
   dropped: number;
   /** Retried requests. */
   retried: number;
+  /**
+   * Items counted instead of sent because the client is disabled (`enabled: false`): every hit,
+   * event and session that would have been queued. Always 0 for an enabled client.
+   */
+  disabled: number;
 }
 
 /** One request of the read/management API, as the API client builds it. */

@@ -4,7 +4,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Request, Response } from 'express';
 
 /**
- * Options of `pirsch()`: the tracking options (`respectDnt`, `methods`, `exclude`, `filter`,
+ * Options of `pirsch()`: the tracking options (`enabled`, `respectDnt`, `methods`, `exclude`, `filter`,
  * `title`, `tags`, `hostname`, `protocol`, `bots`, `disableBotFilter`, `clientHints`,
  * `stripQuery`, `beforeSend`) plus either a ready `client` or the options to create one
  * (`accessKey`, or `clientId` and `clientSecret`, ...). `filter`, `title`, `tags` and

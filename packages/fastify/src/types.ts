@@ -3,7 +3,7 @@ import type { PirschAdapterOptions } from '@pirsch-node/core/adapter';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 
 /**
- * Options of the Fastify plugin: the tracking options (`respectDnt`, `methods`, `exclude`,
+ * Options of the Fastify plugin: the tracking options (`enabled`, `respectDnt`, `methods`, `exclude`,
  * `filter`, `title`, `tags`, `hostname`, `protocol`, `bots`, `disableBotFilter`, `clientHints`,
  * `stripQuery`, `beforeSend`) plus either a ready `client` or the options to create one
  * (`accessKey`, or `clientId` and `clientSecret`, ...). `filter`, `title`, `tags` and

@@ -21,7 +21,7 @@ export type PirschRequest = PirschMiddlewareRequest | PirschFastifyRequestLike;
 /**
  * Options of `PirschModule.forRoot` (and what `forRootAsync`'s factory returns): a ready client
  * (`client`) or the options to create one (`accessKey`, or `clientId` and `clientSecret`, ...),
- * plus the tracking options (`respectDnt`, `methods`, `exclude`, `filter`, `title`, `tags`,
+ * plus the tracking options (`enabled`, `respectDnt`, `methods`, `exclude`, `filter`, `title`, `tags`,
  * `hostname`, `protocol`, `bots`, `disableBotFilter`, `clientHints`, `stripQuery`, `beforeSend`).
  */
 export type PirschModuleOptions = PirschAdapterOptions<PirschMiddlewareRequest, ServerResponse>;
