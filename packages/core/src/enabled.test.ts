@@ -8,6 +8,7 @@ import { createClient, type PirschClient } from './client.js';
 import { PirschConfigError, PirschDropError, type PirschError } from './errors.js';
 import { createTracker, type RequestContext, type Tracker } from './tracking.js';
 import type { Hit, PirschClientOptions, PirschLogger } from './types.js';
+import { configError } from './test-support.js';
 
 // `enabled: false`: local development and tests without a key. Nothing is sent, everything is counted.
 
@@ -45,15 +46,6 @@ function client(options: PirschClientOptions): PirschClient {
   return created;
 }
 
-function configError(fn: () => unknown): PirschConfigError {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(PirschConfigError);
-    return error as PirschConfigError;
-  }
-  throw new Error('expected a PirschConfigError');
-}
 
 describe('createClient({ enabled: false })', () => {
   it('needs no key, sends nothing (even with an API at baseUrl), counts every item in metrics.disabled and says so once', async () => {

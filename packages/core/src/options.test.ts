@@ -5,16 +5,8 @@ import { PirschConfigError } from './errors.js';
 import { nearestOptionName, resolveClientOptions } from './options.js';
 import { createTracker } from './tracking.js';
 import type { PirschClientOptions } from './types.js';
+import { configError } from './test-support.js';
 
-function configError(make: () => unknown): PirschConfigError {
-  try {
-    make();
-  } catch (error) {
-    expect(error).toBeInstanceOf(PirschConfigError);
-    return error as PirschConfigError;
-  }
-  throw new Error('expected a PirschConfigError');
-}
 
 describe('a misspelt option', () => {
   it('names the nearest known option and lists tracking and client options (adapters, createTracker)', () => {

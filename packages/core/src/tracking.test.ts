@@ -10,6 +10,7 @@ import type { PirschClient } from './client.js';
 import { PirschConfigError, PirschError } from './errors.js';
 import { createTracker, type RequestContext, type RequestHelper, type Tracker } from './tracking.js';
 import type { ClientMetrics, EventOptions, Hit, PirschDelivery, SessionData } from './types.js';
+import { configError } from './test-support.js';
 
 /** A recording implementation of our own PirschDelivery interface (not of HTTP). */
 interface Recorder extends PirschDelivery {
@@ -433,15 +434,6 @@ describe('the request helper', () => {
 });
 
 describe('createTracker configuration', () => {
-  function configError(make: () => unknown): PirschConfigError {
-    try {
-      make();
-    } catch (error) {
-      expect(error).toBeInstanceOf(PirschConfigError);
-      return error as PirschConfigError;
-    }
-    throw new Error('expected a PirschConfigError');
-  }
 
   it('rejects a client together with client options, naming client', () => {
     const error = configError(() => createTracker({ client: recorder(), accessKey: 'pa_x' } as never));
