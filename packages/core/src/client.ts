@@ -1,6 +1,7 @@
+import { setMaxListeners } from 'node:events';
 import { createApi, type PirschApi } from './api/index.js';
 import { createTokenSource } from './auth.js';
-import { copyOf, fixFields, normalizeItem } from './normalize.js';
+import { copyMap, copyOf, fixFields, normalizeItem } from './normalize.js';
 import { PirschConfigError } from './errors.js';
 import { CLIENT_ENABLED, resolveClientOptions, type ClientAuth, type ResolvedClientOptions } from './options.js';
 import { DeliveryQueue } from './queue.js';
@@ -41,7 +42,7 @@ function eventFields(name: string, options: EventOptions | undefined): Record<st
   if (typeof options !== 'object' || options === null) return fields;
   const { duration, meta, nonInteractive } = options;
   if (duration !== undefined) fields.event_duration = duration;
-  if (meta !== undefined) fields.event_meta = meta;
+  if (meta !== undefined) fields.event_meta = copyMap(meta);
   if (nonInteractive !== undefined) fields.non_interactive = nonInteractive;
   return fields;
 }
@@ -122,6 +123,7 @@ export function createClient(options: PirschClientOptions): PirschClient {
   const resolved = resolveClientOptions(options);
   /** Aborted at close()'s deadline: API calls waiting to retry reject then. */
   const closed = new AbortController();
+  setMaxListeners(0, closed.signal); // every API call waiting to retry listens on it
   // A disabled client has no transport, no token source, no exit hook: nothing it could hold the process with.
   const connection = resolved.enabled && resolved.auth !== undefined ? connect(resolved, resolved.auth, closed.signal) : undefined;
   const reporter = new ErrorReporter(resolved.onError, resolved.logger);

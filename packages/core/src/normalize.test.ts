@@ -155,3 +155,20 @@ describe('normalizeItem', () => {
     expect(JSON.parse(JSON.stringify(item.tags)) as unknown).toEqual(JSON.parse('{"__proto__":"t"}'));
   });
 });
+
+describe('a map whose keys cannot be listed (a hostile Proxy)', () => {
+  const hostile = () =>
+    new Proxy({}, {
+      ownKeys() {
+        throw new Error('no keys for you');
+      },
+    });
+
+  it('loses only that field, given or owned, never the item', () => {
+    const base = { url: 'https://e.example/', ip: '203.0.113.7', user_agent: 'Mozilla/5.0' };
+    for (const owned of [false, true]) {
+      expect(normalizeItem('hit', { ...base, tags: hostile() }, owned)).toEqual(base);
+      expect(normalizeItem('event', { ...base, event_name: 'Signup', event_meta: hostile() }, owned)).toEqual({ ...base, event_name: 'Signup' });
+    }
+  });
+});

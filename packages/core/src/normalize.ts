@@ -88,6 +88,35 @@ export function normalizeItem(kind: ItemKind, item: unknown, owned = false): Rec
  * getter throws is left out. May throw when the keys cannot be listed (a hostile proxy).
  */
 export function copyOf(item: object): Record<string, unknown> {
+  const copy = shallowCopy(item);
+  // The maps inside are copied too: the caller may change its `tags` or meta object after the
+  // call, and the batch is serialised later (a change would be sent, unchecked).
+  for (const key of NESTED_MAPS) {
+    const value = copy[key];
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) continue; // no map: the fix leaves it out
+    try {
+      copy[key] = shallowCopy(value);
+    } catch {
+      delete copy[key]; // a getter or a Proxy threw: only this field is lost
+    }
+  }
+  return copy;
+}
+
+/** The fields of an item that hold an object of their own. */
+const NESTED_MAPS = ['tags', 'event_meta'] as const;
+
+/** A copy of a map the caller passed (event meta), or the value itself when it is no object. */
+export function copyMap(value: unknown): unknown {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return value;
+  try {
+    return shallowCopy(value);
+  } catch {
+    return undefined; // a getter or a Proxy threw: the field is left out
+  }
+}
+
+function shallowCopy(item: object): Record<string, unknown> {
   try {
     // The fast copy: V8 clones the object's shape.
     return { ...item } as Record<string, unknown>;
@@ -117,7 +146,12 @@ export function fixFields(item: Record<string, unknown>): void {
       delete item[key];
       continue;
     }
-    const fixed = fix(value);
+    let fixed: unknown;
+    try {
+      fixed = fix(value);
+    } catch {
+      fixed = undefined; // a map whose keys cannot be listed (a hostile Proxy): only this field is lost
+    }
     if (fixed === value) continue;
     if (fixed === undefined) delete item[key];
     else item[key] = fixed;

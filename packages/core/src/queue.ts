@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import PQueue from 'p-queue';
 import { PirschApiError, PirschNetworkError, type PirschError } from './errors.js';
 import type { ResolvedClientOptions } from './options.js';
@@ -105,7 +106,7 @@ export class DeliveryQueue {
   #held = 0;
   #stopped = false;
   /** Aborts the requests in flight; replaced after each abandon(). */
-  #abort = new AbortController();
+  #abort = unlimitedAbortController();
   readonly #counts = { inFlight: 0, sent: 0, failed: 0, dropped: 0, retried: 0, disabled: 0 };
 
   constructor(options: ResolvedClientOptions, send: AuthorizedSend, reporter: ErrorReporter) {
@@ -197,6 +198,8 @@ export class DeliveryQueue {
       this.#waiters.add(waiter);
     });
     this.#cutAll();
+    // Ready batches may have no task (one per backoff round while credentials were refused).
+    this.#pump();
     return settled;
   }
 
@@ -231,7 +234,8 @@ export class DeliveryQueue {
     this.#sending.clear();
     // After the batches are marked: their requests reject as abandoned, never as failures.
     this.#abort.abort();
-    this.#abort = new AbortController();
+    this.#abort = unlimitedAbortController();
+    this.#refusedInARow = 0;
     if (left.length > 0) this.#dropHeld(left, reason);
     this.#reporter.flushDrops();
   }
@@ -441,6 +445,7 @@ export class DeliveryQueue {
     this.#reporter.failure(error);
     // Given up on this batch, not on the API: the others wait out a backoff all the same.
     if (retryable) this.#backOff(retryAfterMs);
+    else this.#pump();
   }
 
   /**
@@ -468,12 +473,20 @@ export class DeliveryQueue {
    * parsed back on this rare path, so waiting batches stay a buffer of bytes.
    */
   #split(batch: Batch, error: PirschApiError): void {
+    if (this.#credentialsRefused) {
+      // The API read the batch: the credentials work again, and the pause is over.
+      this.#credentialsRefused = false;
+      this.#failedRounds = 0;
+      this.#closedUntil = 0;
+      this.#reporter.authenticated();
+    }
     const { body, seqs } = batch;
     let items: unknown[] | undefined;
-    // Finding one bad item in a batch takes about 2 log2(batchSize) requests, half of them refused.
-    // Many more refusals without a single success mean the API refuses every item (a rule this
-    // client does not know): splitting would only double the requests, so batches go whole.
-    const everythingRefused = ++this.#refusedInARow > 2 * Math.ceil(Math.log2(this.#options.batchSize)) + 4;
+    // Bisecting one batch whose items are all bad takes 2n - 1 refusals; a run of bad items in a
+    // good batch (a bot on one bad URL) takes fewer. Only more refusals than that without a single
+    // success mean the API refuses every item (a rule this client does not know): splitting would
+    // only double the requests, so batches go whole until one is accepted.
+    const everythingRefused = ++this.#refusedInARow > 2 * this.#options.batchSize;
     if (body !== undefined && !batch.single && seqs.length > 1 && !everythingRefused) {
       try {
         const parsed: unknown = JSON.parse(body.toString('utf8'));
@@ -486,6 +499,7 @@ export class DeliveryQueue {
       this.#counts.dropped += seqs.length;
       this.#reporter.refused(seqs.length, error);
       this.#release(seqs, false);
+      this.#pump(); // the others go on: this request was the only one in flight during a pause
       return;
     }
     const middle = Math.ceil(items.length / 2);
@@ -567,4 +581,14 @@ const UNREACHABLE_CODES: ReadonlySet<string> = new Set(['ECONNREFUSED', 'ENOTFOU
 
 function isUnreachable(error: PirschError): boolean {
   return error instanceof PirschNetworkError && error.code !== undefined && UNREACHABLE_CODES.has(error.code);
+}
+
+/**
+ * Every request in flight listens on the queue's one signal: more than 10 of them (concurrency
+ * above 10) would print a MaxListenersExceededWarning for what is no leak.
+ */
+function unlimitedAbortController(): AbortController {
+  const controller = new AbortController();
+  setMaxListeners(0, controller.signal);
+  return controller;
 }
