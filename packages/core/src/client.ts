@@ -4,7 +4,7 @@ import { createTokenSource } from './auth.js';
 import { copyMap, copyOf, fixFields, normalizeItem } from './normalize.js';
 import { PirschConfigError } from './errors.js';
 import { CLIENT_ENABLED, resolveClientOptions, type ClientAuth, type ResolvedClientOptions } from './options.js';
-import { DeliveryQueue } from './queue.js';
+import { DeliveryQueue, type ItemKind } from './queue.js';
 import { ErrorReporter } from './reporter.js';
 import { createApiRequester, createAuthorizedSend, type AuthorizedSend } from './requester.js';
 import { Transport } from './transport.js';
@@ -138,17 +138,26 @@ export function createClient(options: PirschClientOptions): PirschClient {
     liveQueues.set(queue, { drainedAt: 0 });
   }
 
+  /**
+   * Every item's way in: dropped as closed or invalid (counted and reported), else brought within
+   * the API's limits (a copy, unless `owned`: an object the caller hands over) and queued. Never
+   * throws into the caller's request path.
+   */
+  const accept = (kind: ItemKind, data: unknown, owned: boolean): void => {
+    try {
+      if (closing) return queue.drop('closed', 1);
+      const item = normalizeItem(kind, data, owned);
+      if (item === undefined) return queue.drop('invalid', 1);
+      queue.enqueue(kind, item);
+    } catch {
+      // never into the caller's request path
+    }
+  };
+
   const delivery: PirschDelivery = {
     hit(hit: Hit): void {
-      try {
-        if (closing) return queue.drop('closed', 1);
-        // A copy within the API's limits: the caller may reuse or change its object before the batch goes out.
-        const item = normalizeItem('hit', hit);
-        if (item === undefined) return queue.drop('invalid', 1);
-        queue.enqueue('hit', item);
-      } catch {
-        // Never into the caller's request path.
-      }
+      // A copy within the API's limits: the caller may reuse or change its object before the batch goes out.
+      accept('hit', hit, false);
     },
     event(name: string, hit: Hit, eventOptions?: EventOptions): void {
       try {
@@ -160,22 +169,13 @@ export function createClient(options: PirschClientOptions): PirschClient {
           return queue.dropInvalid(`an event needs a name: got ${typeof name === 'string' ? JSON.stringify(name.slice(0, 20)) : typeof name}`, { event_name: 'required' });
         }
         // A copy with the event's fields, brought within the API's limits in place.
-        const item = typeof hit === 'object' && hit !== null ? normalizeItem('event', Object.assign(copyOf(hit), eventFields(eventName, eventOptions)), true) : undefined;
-        if (item === undefined) return queue.drop('invalid', 1);
-        queue.enqueue('event', item);
+        accept('event', typeof hit === 'object' && hit !== null ? Object.assign(copyOf(hit), eventFields(eventName, eventOptions)) : undefined, true);
       } catch {
         // Never into the caller's request path.
       }
     },
     session(data: SessionData): void {
-      try {
-        if (closing) return queue.drop('closed', 1);
-        const item = normalizeItem('session', data);
-        if (item === undefined) return queue.drop('invalid', 1);
-        queue.enqueue('session', item);
-      } catch {
-        // Never into the caller's request path.
-      }
+      accept('session', data, false);
     },
     flush(timeoutMs = DEFAULT_FLUSH_TIMEOUT_MS): Promise<boolean> {
       return queue.flush(timeoutMs);
@@ -204,15 +204,8 @@ export function createClient(options: PirschClientOptions): PirschClient {
   Object.defineProperty(delivery, CLIENT_ENABLED, { value: connection !== undefined });
   Object.defineProperty(delivery, ENQUEUE_OWNED_HIT, {
     value(hit: Hit): void {
-      try {
-        if (closing) return queue.drop('closed', 1);
-        // Checked, not copied: the tracker's hits are already within the limits.
-        const item = normalizeItem('hit', hit, true);
-        if (item === undefined) return queue.drop('invalid', 1);
-        queue.enqueue('hit', item);
-      } catch {
-        // Never into the caller's request path.
-      }
+      // Checked, not copied: the tracker's hits are already within the limits.
+      accept('hit', hit, true);
     },
   });
   return Object.assign(delivery, api) as PirschClient;

@@ -250,21 +250,30 @@ function screenSize(value: unknown): number | undefined {
 
 /** The tags the API accepts; a tags object that throws when read (a getter, a Proxy) gives none, and the hit keeps the rest. */
 function capTags(tags: unknown): Record<string, string> | undefined {
+  try {
+    return tagsWithinLimits(tags);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The tags the API accepts, as a copy: at most 20 pairs of non-empty keys and string (or number
+ * or boolean) values, cut to 50 characters. Throws what a getter (or a Proxy) of `tags` throws,
+ * so a caller can say why the tags were lost.
+ */
+export function tagsWithinLimits(tags: unknown): Record<string, string> | undefined {
   if (typeof tags !== 'object' || tags === null) return undefined;
   let result: Record<string, string> | undefined;
   let count = 0;
-  try {
-    for (const key of Object.keys(tags)) {
-      if (count === FIELD_LIMITS.tagCount) break;
-      const raw = (tags as Record<string, unknown>)[key];
-      const value = typeof raw === 'string' ? raw : typeof raw === 'number' || typeof raw === 'boolean' ? String(raw) : undefined;
-      if (key === '' || value === undefined) continue;
-      result ??= {};
-      result[cap(key, FIELD_LIMITS.tagKey)] = cap(value, FIELD_LIMITS.tagValue);
-      count++;
-    }
-  } catch {
-    return undefined;
+  for (const key of Object.keys(tags)) {
+    if (count === FIELD_LIMITS.tagCount) break;
+    const raw = (tags as Record<string, unknown>)[key];
+    const value = typeof raw === 'string' ? raw : typeof raw === 'number' || typeof raw === 'boolean' ? String(raw) : undefined;
+    if (key === '' || value === undefined) continue;
+    result ??= {};
+    result[cap(key, FIELD_LIMITS.tagKey)] = cap(value, FIELD_LIMITS.tagValue);
+    count++;
   }
   return result;
 }

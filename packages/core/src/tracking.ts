@@ -4,7 +4,7 @@ import { requestClientHints } from './client-hints.js';
 import { ENQUEUE_OWNED_HIT, createClient, type OwnedHitSink } from './client.js';
 import type { PirschClient } from './client.js';
 import { PirschConfigError, PirschError } from './errors.js';
-import { FIELD_LIMITS, hitFromRequest } from './extract.js';
+import { hitFromRequest, tagsWithinLimits } from './extract.js';
 import { CLIENT_ENABLED, CLIENT_OPTION_NAMES, TRACKING_OPTION_NAMES, unknownOptionError } from './options.js';
 import type { HitOptions } from './extract.js';
 import { SKIP_REASONS, resolveTrackingOptions, skipReason } from './filter.js';
@@ -192,7 +192,6 @@ export function exposeTracker<F extends object, C extends PirschDelivery>(
   }) as F & TrackerHandle<C>;
 }
 
-const TRACKING_KEYS = TRACKING_OPTION_NAMES;
 
 const DELIVERY_METHODS = ['hit', 'event', 'session', 'flush', 'close'] as const;
 
@@ -227,7 +226,7 @@ export function createTracker<Req, Res>(options: PirschAdapterOptions<Req, Res>)
 
   const clientOptions: Record<string, unknown> = {};
   for (const key of Object.keys(options)) {
-    if (TRACKING_KEYS.has(key) || key === 'client') continue;
+    if (TRACKING_OPTION_NAMES.has(key) || key === 'client') continue;
     if (!CLIENT_OPTION_NAMES.has(key)) throw unknownOptionError(key, 'adapter');
     clientOptions[key] = (options as Record<string, unknown>)[key];
   }
@@ -283,23 +282,12 @@ export function createTracker<Req, Res>(options: PirschAdapterOptions<Req, Res>)
     }
   };
 
-  // The returned object is copied here, each read guarded: a getter (or Proxy) that throws loses
-  // the tags, is reported as what it is, and cannot reach the hit's extraction.
+  // The returned object is copied here: a getter (or Proxy) that throws loses the tags, is
+  // reported as what it is, and cannot reach the hit's extraction.
   const callTags = (req: Req): Record<string, string> | undefined => {
     if (resolved.tags === undefined) return undefined;
     try {
-      const tags = resolved.tags(req);
-      if (typeof tags !== 'object' || tags === null) return undefined;
-      const copy: Record<string, string> = {};
-      let count = 0;
-      for (const key of Object.keys(tags)) {
-        if (count === FIELD_LIMITS.tagCount) break;
-        const value: unknown = (tags as Record<string, unknown>)[key];
-        if (key === '' || (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean')) continue;
-        copy[key] = String(value);
-        count++;
-      }
-      return copy;
+      return tagsWithinLimits(resolved.tags(req));
     } catch (error) {
       report('tags', error);
       return undefined;
