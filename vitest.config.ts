@@ -7,9 +7,10 @@ const pkg = (name: string) => ({ find: `@pirsch-node/${name}`, replacement: src(
 // Tests import the packages by name and run against their sources; test/packaging checks the builds.
 export default defineConfig({
   resolve: {
-    // Tried in order, and '@pirsch-node/core' would also match '@pirsch-node/core/adapter': the subpath first.
+    // Tried in order, and '@pirsch-node/core' would also match its subpaths: the subpaths first.
     alias: [
       { find: '@pirsch-node/core/adapter', replacement: src('core/src/adapter.ts') },
+      { find: '@pirsch-node/core/web', replacement: src('core/src/web.ts') },
       pkg('core'),
       pkg('testing'),
       pkg('express'),

@@ -1,6 +1,7 @@
 // `@pirsch-node/core/adapter`: what a framework adapter is built from. Apps use the main entry.
 // Every runtime export here is documented in the README's "For adapter authors" (tested).
-export { createTracker, exposeTracker } from './tracking.js';
+export { createTracker } from './tracker-node.js';
+export { exposeTracker } from './tracking.js';
 export type { PirschAdapterOptions, RequestContext, RequestHelper, Tracker, TrackerHandle, TrackingOptions } from './tracking.js';
 export { ASSET_EXTENSIONS, resolveTrackingOptions, skipReason } from './filter.js';
 export type { ResolvedTrackingOptions, SkipReason } from './filter.js';

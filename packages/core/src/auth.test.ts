@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createTokenSource, tokenLifetime } from './auth.js';
 import { createClient, type PirschClient } from './client.js';
 import type { PirschError } from './errors.js';
-import { Transport } from './transport.js';
+import { UndiciTransport } from './transport-undici.js';
 
 let emulator: PirschEmulator | undefined;
 let client: PirschClient | undefined;
@@ -118,7 +118,7 @@ describe('a wrong clock', () => {
 
   it('a jump of the local wall clock after a token was fetched does not renew it', async () => {
     emulator = await createPirschEmulator();
-    const transport = new Transport(new URL(emulator.url), 5000, 2);
+    const transport = new UndiciTransport(new URL(emulator.url), 5000, 2);
     try {
       const tokens = createTokenSource({ kind: 'client', clientId: emulator.clientId, clientSecret: emulator.clientSecret }, transport);
       const first = await tokens.token();

@@ -1,6 +1,6 @@
 import { PirschApiError } from './errors.js';
 import type { ClientAuth } from './options.js';
-import { Transport } from './transport.js';
+import { checkResponse, type Transport } from './transport.js';
 
 /** Gives the bearer token for a request; shared by delivery and the API calls of one client. */
 export interface TokenSource {
@@ -66,7 +66,7 @@ export function createTokenSource(auth: ClientAuth, transport: Transport): Token
     const label = 'POST /api/v1/token';
     // The lifetime counts from the request, not the answer: the server's now lies in between.
     const sentAt = performance.now();
-    const response = Transport.check(
+    const response = checkResponse(
       label,
       await transport.send({ method: 'POST', path: '/api/v1/token', body: { client_id: clientId, client_secret: clientSecret } }),
     );

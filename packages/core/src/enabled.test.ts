@@ -6,7 +6,8 @@ import { request } from 'undici';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createClient, type PirschClient } from './client.js';
 import { PirschConfigError, PirschDropError, type PirschError } from './errors.js';
-import { createTracker, type RequestContext, type Tracker } from './tracking.js';
+import { createTracker } from './tracker-node.js';
+import type { RequestContext, Tracker } from './tracking.js';
 import type { Hit, PirschClientOptions, PirschLogger } from './types.js';
 import { configError } from './test-support.js';
 

@@ -1,6 +1,6 @@
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import { isBotUserAgent } from './bots.js';
-import { DEFAULT_FLUSH_TIMEOUT_MS } from './client.js';
+import { DEFAULT_FLUSH_TIMEOUT_MS } from './client-core.js';
 import { PirschConfigError } from './errors.js';
 import type { TrackingOptions } from './tracking.js';
 import type { Hit } from './types.js';

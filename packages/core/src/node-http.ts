@@ -2,7 +2,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { PirschClient } from './client.js';
 import { PirschConfigError } from './errors.js';
 import type { SkipReason } from './filter.js';
-import { createTracker, exposeTracker } from './tracking.js';
+import { createTracker } from './tracker-node.js';
+import { exposeTracker } from './tracking.js';
 import type { PirschAdapterOptions, RequestContext, RequestHelper, Tracker, TrackingOptions } from './tracking.js';
 import type { EventOptions, PirschClientOptions, PirschDelivery } from './types.js';
 

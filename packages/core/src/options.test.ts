@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { createClient } from './client.js';
 import { PirschConfigError } from './errors.js';
 import { nearestOptionName, resolveClientOptions } from './options.js';
-import { createTracker } from './tracking.js';
+import { createTracker } from './tracker-node.js';
 import type { PirschClientOptions } from './types.js';
 import { configError } from './test-support.js';
 

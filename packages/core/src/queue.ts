@@ -1,5 +1,5 @@
-import { setMaxListeners } from 'node:events';
 import PQueue from 'p-queue';
+import { allowManyListeners, unrefTimer, utf8Bytes, utf8Text } from './runtime.js';
 import { PirschApiError, PirschNetworkError, type PirschError } from './errors.js';
 import type { ResolvedClientOptions } from './options.js';
 import type { ErrorReporter } from './reporter.js';
@@ -28,7 +28,7 @@ interface Item {
 /**
  * A cut batch. Its request body is serialised in a microtask right after the cut, off the
  * caller's stack, and held as UTF-8 bytes outside the JavaScript heap: what waits (for a slot, a
- * retry, the API to come back) is one small Buffer object, not dozens of objects or a long string
+ * retry, the API to come back) is one small byte array (a Buffer on Node), not dozens of objects or a long string
  * the garbage collector must trace or copy, and the items' objects are garbage. The bytes are what
  * undici writes (a string body it would encode again on every attempt).
  */
@@ -39,7 +39,7 @@ interface Batch {
   /** The items until the batch is serialised (or dropped), then undefined. */
   items: Item[] | undefined;
   /** The request body (JSON, UTF-8), once serialised. */
-  body: Buffer | undefined;
+  body: Uint8Array | undefined;
   /** One item to a single endpoint (batchSize 1). */
   single: boolean;
   attempts: number;
@@ -146,7 +146,7 @@ export class DeliveryQueue {
     pending.push({ seq: ++this.#seq, t: Date.now(), data });
     this.#held++;
     if (pending.length >= this.#options.batchSize) this.#cut(kind);
-    else this.#timer ??= setTimeout(this.#tick, this.#options.flushIntervalMs).unref();
+    else this.#timer ??= unrefTimer(setTimeout(this.#tick, this.#options.flushIntervalMs));
   }
 
   /** Counts items that never entered the queue (invalid, after close) and reports them, summed. */
@@ -290,7 +290,7 @@ export class DeliveryQueue {
     // #closedUntil, and a failure in that millisecond must still leave a timer to open the gate.
     this.#closedUntil = until;
     if (this.#gateTimer) clearTimeout(this.#gateTimer);
-    this.#gateTimer = setTimeout(this.#openGate, until - now).unref();
+    this.#gateTimer = unrefTimer(setTimeout(this.#openGate, until - now));
     return until - now;
   }
 
@@ -398,7 +398,7 @@ export class DeliveryQueue {
     if (items === undefined) return;
     batch.items = undefined;
     try {
-      batch.body = Buffer.from(JSON.stringify(batch.single ? (items[0] as Item).data : stampedWithTime(items)));
+      batch.body = utf8Bytes(JSON.stringify(batch.single ? (items[0] as Item).data : stampedWithTime(items)));
       return;
     } catch {
       // one of them cannot be serialised: found below
@@ -416,7 +416,7 @@ export class DeliveryQueue {
     }
     batch.seqs = good;
     this.#dropHeld(bad, 'invalid');
-    if (good.length > 0) batch.body = Buffer.from(batch.single ? (parts[0] as string) : `[${parts.join(',')}]`);
+    if (good.length > 0) batch.body = utf8Bytes(batch.single ? (parts[0] as string) : `[${parts.join(',')}]`);
     else {
       const at = this.#ready.indexOf(batch);
       if (at !== -1) this.#ready.splice(at, 1);
@@ -489,7 +489,7 @@ export class DeliveryQueue {
     const everythingRefused = ++this.#refusedInARow > 2 * this.#options.batchSize;
     if (body !== undefined && !batch.single && seqs.length > 1 && !everythingRefused) {
       try {
-        const parsed: unknown = JSON.parse(body.toString('utf8'));
+        const parsed: unknown = JSON.parse(utf8Text(body));
         if (Array.isArray(parsed) && parsed.length === seqs.length) items = parsed;
       } catch {
         // Not an array we sent: refused whole below.
@@ -508,7 +508,7 @@ export class DeliveryQueue {
         kind: batch.kind,
         seqs: seqs.slice(from, to),
         items: undefined,
-        body: Buffer.from(JSON.stringify(items.slice(from, to))),
+        body: utf8Bytes(JSON.stringify(items.slice(from, to))),
         single: false,
         attempts: batch.attempts,
       };
@@ -589,6 +589,6 @@ function isUnreachable(error: PirschError): boolean {
  */
 function unlimitedAbortController(): AbortController {
   const controller = new AbortController();
-  setMaxListeners(0, controller.signal);
+  allowManyListeners(controller.signal);
   return controller;
 }

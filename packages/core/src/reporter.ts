@@ -1,5 +1,6 @@
 import { PirschApiError, PirschDropError, type PirschError } from './errors.js';
 import type { PirschLogger } from './types.js';
+import { unrefTimer } from './runtime.js';
 
 /** Identical failures within this window are reported once. */
 const REPEAT_WINDOW_MS = 10_000;
@@ -52,7 +53,7 @@ export class ErrorReporter {
   /** Counts dropped items; they are reported together shortly after. */
   dropped(reason: PirschDropError['reason'], count: number): void {
     this.#drops.set(reason, (this.#drops.get(reason) ?? 0) + count);
-    this.#dropTimer ??= setTimeout(() => this.flushDrops(), DROP_REPORT_MS).unref();
+    this.#dropTimer ??= unrefTimer(setTimeout(() => this.flushDrops(), DROP_REPORT_MS));
   }
 
   /**
@@ -76,7 +77,7 @@ export class ErrorReporter {
     const summed = this.#refusals.get(detail);
     if (summed) summed.count += count;
     else this.#refusals.set(detail, { count, validation });
-    this.#dropTimer ??= setTimeout(() => this.flushDrops(), DROP_REPORT_MS).unref();
+    this.#dropTimer ??= unrefTimer(setTimeout(() => this.flushDrops(), DROP_REPORT_MS));
   }
 
   /** Reports the drops counted so far at once (on flush and close). */

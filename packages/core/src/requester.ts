@@ -2,7 +2,7 @@ import type { TokenSource } from './auth.js';
 import { PirschAccessKeyError, PirschNetworkError } from './errors.js';
 import type { ResolvedClientOptions } from './options.js';
 import { isRetryableError, retryDelay, sleep } from './retry.js';
-import { Transport, type TransportRequest, type TransportResponse } from './transport.js';
+import { checkResponse, type Transport, type TransportRequest, type TransportResponse } from './transport.js';
 import type { ApiRequester } from './types.js';
 
 /** Sends one authorized request; on a 401 with an OAuth token, fetches a new token and tries once more. */
@@ -16,9 +16,9 @@ export function createAuthorizedSend(transport: Transport, tokens: TokenSource):
     const response = await transport.send({ ...request, token });
     if (response.status === 401 && !tokens.isAccessKey) {
       tokens.invalidate(token);
-      return Transport.check(label, await transport.send({ ...request, token: await tokens.token() }));
+      return checkResponse(label, await transport.send({ ...request, token: await tokens.token() }));
     }
-    return Transport.check(label, response);
+    return checkResponse(label, response);
   };
 }
 

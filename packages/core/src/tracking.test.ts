@@ -8,7 +8,8 @@ import { request } from 'undici';
 import { afterAll, beforeAll, beforeEach, describe, expect, expectTypeOf, it } from 'vitest';
 import type { PirschClient } from './client.js';
 import { PirschConfigError, PirschError } from './errors.js';
-import { createTracker, type RequestContext, type RequestHelper, type Tracker } from './tracking.js';
+import { createTracker } from './tracker-node.js';
+import type { RequestContext, RequestHelper, Tracker } from './tracking.js';
 import type { ClientMetrics, EventOptions, Hit, PirschDelivery, SessionData } from './types.js';
 import { configError } from './test-support.js';
 

@@ -1,8 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isBotUserAgent } from './bots.js';
 import { requestClientHints } from './client-hints.js';
-import { ENQUEUE_OWNED_HIT, createClient, type OwnedHitSink } from './client.js';
-import type { PirschClient } from './client.js';
+import { ENQUEUE_OWNED_HIT, type OwnedHitSink, type PirschClient } from './client-core.js';
 import { PirschConfigError, PirschError } from './errors.js';
 import { hitFromRequest, tagsWithinLimits } from './extract.js';
 import { CLIENT_ENABLED, CLIENT_OPTION_NAMES, TRACKING_OPTION_NAMES, unknownOptionError } from './options.js';
@@ -196,28 +195,11 @@ export function exposeTracker<F extends object, C extends PirschDelivery>(
 const DELIVERY_METHODS = ['hit', 'event', 'session', 'flush', 'close'] as const;
 
 /**
- * Creates the tracker a framework adapter is built on. Validates every option at once and throws
- * a `PirschConfigError` naming the first bad one; with client options (not `client`) it creates
- * the client too.
- *
- * @example
- * ```ts
- * const tracker = createTracker({ accessKey: process.env.PIRSCH_ACCESS_KEY, exclude: ['/health'] });
- * http.createServer((req, res) => {
- *   res.on('finish', () => tracker.track({ raw: req, req, res }, res.statusCode));
- *   res.end('hello');
- * });
- * process.on('SIGTERM', () => void tracker.shutdown(5000));
- * ```
+ * The tracker of both entries: `createTracker` (Node, its client on undici) and the web tracker of
+ * `@pirsch-node/core/web` (its client on fetch) differ only in `makeClient`, used when the options
+ * hold no ready client.
  */
-export function createTracker<Req = IncomingMessage, Res = ServerResponse, C extends PirschDelivery = PirschDelivery>(
-  options: TrackingOptions<Req, Res> & { client: C },
-): Tracker<Req, Res, C>;
-export function createTracker<Req = IncomingMessage, Res = ServerResponse>(
-  options: TrackingOptions<Req, Res> & PirschClientOptions & { client?: undefined },
-): Tracker<Req, Res, PirschClient>;
-export function createTracker<Req = IncomingMessage, Res = ServerResponse>(options: PirschAdapterOptions<Req, Res>): Tracker<Req, Res>;
-export function createTracker<Req, Res>(options: PirschAdapterOptions<Req, Res>): Tracker<Req, Res> {
+export function createTrackerWith<Req, Res>(options: PirschAdapterOptions<Req, Res>, makeClient: (options: PirschClientOptions) => PirschClient): Tracker<Req, Res> {
   if (options === null || typeof options !== 'object') {
     throw new PirschConfigError('options', 'must be an object: { accessKey } or { clientId, clientSecret } or { client }, plus tracking options');
   }
@@ -255,7 +237,7 @@ export function createTracker<Req, Res>(options: PirschAdapterOptions<Req, Res>)
     client = given as PirschDelivery;
     ownsClient = false;
   } else {
-    client = createClient({ ...clientOptions, enabled: resolved.enabled } as PirschClientOptions);
+    client = makeClient({ ...clientOptions, enabled: resolved.enabled } as PirschClientOptions);
     ownsClient = true;
     if (typeof clientOptions.onError === 'function') onError = clientOptions.onError as (error: PirschError) => void;
   }

@@ -1,0 +1,68 @@
+// What differs between Node and the other server runtimes (workerd, Vercel Edge, Deno, Bun),
+// reached without importing a `node:` built-in: the web entry (`@pirsch-node/core/web`) must load
+// on workerd without compatibility flags, where `process`, `Buffer` and `node:events` are absent.
+
+interface NodeProcessLike {
+  on(event: 'beforeExit', listener: () => void): unknown;
+  off(event: 'beforeExit', listener: () => void): unknown;
+  nextTick(callback: () => void): void;
+  getBuiltinModule?(id: string): unknown;
+  versions?: { node?: string; bun?: string };
+}
+
+/** Node's `process` (also Bun's and Deno's emulation of it); undefined on workerd and edge runtimes. */
+export function nodeProcess(): NodeProcessLike | undefined {
+  const candidate = (globalThis as { process?: Partial<NodeProcessLike> }).process;
+  return typeof candidate?.on === 'function' && typeof candidate.off === 'function' && typeof candidate.nextTick === 'function'
+    ? (candidate as NodeProcessLike)
+    : undefined;
+}
+
+/**
+ * A timer that does not keep a Node process alive. Elsewhere a timer is a number (workerd, Deno)
+ * and there is no process to hold, so there is nothing to do.
+ */
+export function unrefTimer<T>(timer: T): T {
+  (timer as { unref?: () => unknown }).unref?.();
+  return timer;
+}
+
+type SetMaxListeners = (n: number, ...targets: EventTarget[]) => void;
+let setMaxListenersFn: SetMaxListeners | null | undefined;
+
+/**
+ * Node warns (MaxListenersExceededWarning) when more than 10 listeners wait on one AbortSignal;
+ * requests in flight and API calls waiting to retry all listen on the client's, which is no leak.
+ * Other runtimes do not warn. `node:events` is reached through `process.getBuiltinModule` (Node
+ * 20.16+, Bun, Deno), never imported, so the module loads where it does not exist.
+ */
+export function allowManyListeners(signal: AbortSignal): void {
+  if (setMaxListenersFn === undefined) {
+    setMaxListenersFn = null;
+    try {
+      const events = (globalThis as { process?: NodeProcessLike }).process?.getBuiltinModule?.('node:events') as { setMaxListeners?: SetMaxListeners } | undefined;
+      if (typeof events?.setMaxListeners === 'function') setMaxListenersFn = events.setMaxListeners;
+    } catch {
+      // no such module here: nothing warns either
+    }
+  }
+  try {
+    setMaxListenersFn?.(0, signal);
+  } catch {
+    // a runtime whose emulation refuses a web AbortSignal: it has nothing to warn about
+  }
+}
+
+/** UTF-8 bytes of a string: a Node `Buffer` where there is one (undici writes it as is), else a `Uint8Array`. */
+export const utf8Bytes: (text: string) => Uint8Array = (() => {
+  const NodeBuffer = (globalThis as { Buffer?: { from(text: string, encoding: 'utf8'): Uint8Array } }).Buffer;
+  if (typeof NodeBuffer?.from === 'function') return (text: string) => NodeBuffer.from(text, 'utf8');
+  const encoder = new TextEncoder();
+  return (text: string) => encoder.encode(text);
+})();
+
+const decoder = new TextDecoder();
+/** The string of UTF-8 bytes. */
+export function utf8Text(bytes: Uint8Array): string {
+  return decoder.decode(bytes);
+}

@@ -1,0 +1,110 @@
+import { PirschNetworkError } from './errors.js';
+import { parseBody, requestPath, type Transport, type TransportRequest, type TransportResponse } from './transport.js';
+
+/**
+ * HTTP to the Pirsch API with the runtime's global `fetch`: workerd (Cloudflare Workers), Vercel
+ * Edge, Deno, Bun, and Node where the web entry is used. `timeoutMs` bounds each request whole
+ * (connecting, headers and body). Failures become `PirschNetworkError`s whose messages hold no
+ * header (so no token); a refused connection keeps its `ECONNREFUSED`-style code where the
+ * runtime gives one. `close()` aborts what is in flight. The runtime pools connections itself; the
+ * delivery queue's `concurrency` bounds how many requests are in flight.
+ */
+export class FetchTransport implements Transport {
+  readonly #origin: string;
+  readonly #basePath: string;
+  readonly #timeoutMs: number;
+  readonly #closing = new AbortController();
+  readonly #fetch: typeof fetch;
+
+  constructor(baseUrl: URL, timeoutMs: number, fetchImpl: typeof fetch = globalThis.fetch) {
+    if (typeof fetchImpl !== 'function') throw new TypeError('this runtime has no global fetch');
+    this.#origin = baseUrl.origin;
+    this.#basePath = baseUrl.pathname.replace(/\/+$/, '');
+    this.#timeoutMs = timeoutMs;
+    // Called unbound: workerd throws "Illegal invocation" for a fetch called as a method of another object.
+    this.#fetch = (input, init) => fetchImpl(input, init);
+  }
+
+  async send(request: TransportRequest): Promise<TransportResponse> {
+    const label = `${request.method} ${request.path}`;
+    if (this.#closing.signal.aborted) throw new PirschNetworkError(label, 'CLIENT_CLOSED', false, 'the client is closed');
+    const headers: Record<string, string> = { accept: 'application/json', 'user-agent': 'pirsch-node' };
+    if (request.token !== undefined) headers.authorization = `Bearer ${request.token}`;
+    let payload: string | Uint8Array | undefined;
+    if (request.json !== undefined || request.body !== undefined) {
+      payload = request.json ?? JSON.stringify(request.body);
+      headers['content-type'] = 'application/json';
+    }
+    const timeout = new AbortController();
+    const timer = setTimeout(() => timeout.abort(), this.#timeoutMs);
+    const signal = anySignal([this.#closing.signal, timeout.signal, request.signal]);
+    try {
+      const response = await this.#fetch(this.#origin + requestPath(this.#basePath, request), {
+        method: request.method,
+        headers,
+        body: payload as RequestInit['body'],
+        signal: signal.signal,
+        redirect: 'manual',
+      });
+      const text = await response.text();
+      const responseHeaders: Record<string, string> = {};
+      response.headers.forEach((value, name) => {
+        responseHeaders[name] = value;
+      });
+      return { status: response.status, headers: responseHeaders, body: parseBody(text) };
+    } catch (error) {
+      if (this.#closing.signal.aborted) throw new PirschNetworkError(label, 'CLIENT_CLOSED', false, 'the client was closed');
+      if (request.signal?.aborted) throw new PirschNetworkError(label, 'ABORTED', false, 'the request was aborted');
+      if (timeout.signal.aborted) throw new PirschNetworkError(label, 'ETIMEDOUT', true, `no answer within ${this.#timeoutMs} ms`);
+      const code = networkCode(error);
+      throw new PirschNetworkError(label, code, false, messageOf(error));
+    } finally {
+      clearTimeout(timer);
+      signal.release();
+    }
+  }
+
+  async close(): Promise<void> {
+    this.#closing.abort();
+  }
+}
+
+/** A signal that aborts when any of `signals` does; `release()` takes its listeners off them. */
+function anySignal(signals: ReadonlyArray<AbortSignal | undefined>): { signal: AbortSignal; release(): void } {
+  const controller = new AbortController();
+  const abort = (): void => controller.abort();
+  const given = signals.filter((signal): signal is AbortSignal => signal !== undefined);
+  for (const signal of given) {
+    if (signal.aborted) {
+      controller.abort();
+      break;
+    }
+    signal.addEventListener('abort', abort, { once: true });
+  }
+  return {
+    signal: controller.signal,
+    release() {
+      for (const signal of given) signal.removeEventListener('abort', abort);
+    },
+  };
+}
+
+/** The system error code of a failed fetch (Node's undici puts it on `cause`), if any. */
+function networkCode(error: unknown): string | undefined {
+  for (let current: unknown = error, depth = 0; current !== null && typeof current === 'object' && depth < 4; depth++) {
+    const code = (current as { code?: unknown }).code;
+    if (typeof code === 'string' && code !== '') return code;
+    current = (current as { cause?: unknown }).cause;
+  }
+  // Deno and workerd give only a message: name the usual cases by it.
+  const message = messageOf(error).toLowerCase();
+  if (message.includes('connection refused')) return 'ECONNREFUSED';
+  if (message.includes('dns error') || message.includes('name or service not known')) return 'ENOTFOUND';
+  return undefined;
+}
+
+function messageOf(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  const cause = (error as { cause?: unknown }).cause;
+  return cause instanceof Error && cause.message !== '' && cause.message !== error.message ? `${error.message}: ${cause.message}` : error.message;
+}
