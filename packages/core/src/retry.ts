@@ -1,3 +1,4 @@
+import { onAbort, signalAborted } from './runtime.js';
 import { PirschApiError, PirschNetworkError } from './errors.js';
 
 /** Statuses worth another try: timeouts, rate limits and server errors. Other 4xx are final. */
@@ -52,15 +53,14 @@ export function retryAfterWait(retryAfterMs: number | undefined): number {
  * already has). Ref'd: the caller awaits it (an API call's retry), so the process must wait too.
  */
 export function sleep(ms: number, signal?: AbortSignal): Promise<boolean> {
-  if (signal?.aborted) return Promise.resolve(false);
+  if (signalAborted(signal)) return Promise.resolve(false);
   return new Promise((resolve) => {
     const done = (slept: boolean) => {
       clearTimeout(timer);
-      signal?.removeEventListener('abort', aborted);
+      unlisten();
       resolve(slept);
     };
-    const aborted = () => done(false);
     const timer = setTimeout(() => done(true), ms);
-    signal?.addEventListener('abort', aborted, { once: true });
+    const unlisten = onAbort(signal, () => done(false));
   });
 }

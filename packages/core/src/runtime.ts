@@ -66,3 +66,33 @@ const decoder = new TextDecoder();
 export function utf8Text(bytes: Uint8Array): string {
   return decoder.decode(bytes);
 }
+
+/**
+ * Whether `signal` has aborted. On workerd a signal belongs to the request that created it, and
+ * another request's code may not even read it (it throws "Cannot perform I/O on behalf of a
+ * different request"): such a signal counts as not aborted, since its request has its own.
+ */
+export function signalAborted(signal: AbortSignal | undefined): boolean {
+  try {
+    return signal?.aborted === true;
+  } catch {
+    return false;
+  }
+}
+
+/** Calls `listener` once `signal` aborts; returns what takes the listener off. A signal of another workerd request is not listened to (see `signalAborted`). */
+export function onAbort(signal: AbortSignal | undefined, listener: () => void): () => void {
+  if (signal === undefined) return () => {};
+  try {
+    signal.addEventListener('abort', listener, { once: true });
+  } catch {
+    return () => {};
+  }
+  return () => {
+    try {
+      signal.removeEventListener('abort', listener);
+    } catch {
+      // another request's signal: nothing was added
+    }
+  };
+}

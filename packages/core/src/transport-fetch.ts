@@ -1,4 +1,5 @@
 import { PirschNetworkError } from './errors.js';
+import { onAbort, signalAborted } from './runtime.js';
 import { parseBody, requestPath, type Transport, type TransportRequest, type TransportResponse } from './transport.js';
 
 /**
@@ -13,8 +14,10 @@ export class FetchTransport implements Transport {
   readonly #origin: string;
   readonly #basePath: string;
   readonly #timeoutMs: number;
-  readonly #closing = new AbortController();
   readonly #fetch: typeof fetch;
+  /** One controller per request in flight, aborted by `close()`. */
+  readonly #inFlight = new Set<AbortController>();
+  #closed = false;
 
   constructor(baseUrl: URL, timeoutMs: number, fetchImpl: typeof fetch = globalThis.fetch) {
     if (typeof fetchImpl !== 'function') throw new TypeError('this runtime has no global fetch');
@@ -27,7 +30,7 @@ export class FetchTransport implements Transport {
 
   async send(request: TransportRequest): Promise<TransportResponse> {
     const label = `${request.method} ${request.path}`;
-    if (this.#closing.signal.aborted) throw new PirschNetworkError(label, 'CLIENT_CLOSED', false, 'the client is closed');
+    if (this.#closed) throw new PirschNetworkError(label, 'CLIENT_CLOSED', false, 'the client is closed');
     const headers: Record<string, string> = { accept: 'application/json', 'user-agent': 'pirsch-node' };
     if (request.token !== undefined) headers.authorization = `Bearer ${request.token}`;
     let payload: string | Uint8Array | undefined;
@@ -35,15 +38,23 @@ export class FetchTransport implements Transport {
       payload = request.json ?? JSON.stringify(request.body);
       headers['content-type'] = 'application/json';
     }
-    const timeout = new AbortController();
-    const timer = setTimeout(() => timeout.abort(), this.#timeoutMs);
-    const signal = anySignal([this.#closing.signal, timeout.signal, request.signal]);
+    // Made here, for this request only: on workerd a signal may only be used by the request (of
+    // the app) that created it, and the client outlives every request.
+    const controller = new AbortController();
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      controller.abort();
+    }, this.#timeoutMs);
+    const unlisten = onAbort(request.signal, () => controller.abort());
+    this.#inFlight.add(controller);
     try {
+      if (signalAborted(request.signal)) controller.abort();
       const response = await this.#fetch(this.#origin + requestPath(this.#basePath, request), {
         method: request.method,
         headers,
         body: payload as RequestInit['body'],
-        signal: signal.signal,
+        signal: controller.signal,
         redirect: 'manual',
       });
       const text = await response.text();
@@ -53,40 +64,28 @@ export class FetchTransport implements Transport {
       });
       return { status: response.status, headers: responseHeaders, body: parseBody(text) };
     } catch (error) {
-      if (this.#closing.signal.aborted) throw new PirschNetworkError(label, 'CLIENT_CLOSED', false, 'the client was closed');
-      if (request.signal?.aborted) throw new PirschNetworkError(label, 'ABORTED', false, 'the request was aborted');
-      if (timeout.signal.aborted) throw new PirschNetworkError(label, 'ETIMEDOUT', true, `no answer within ${this.#timeoutMs} ms`);
-      const code = networkCode(error);
-      throw new PirschNetworkError(label, code, false, messageOf(error));
+      if (this.#closed) throw new PirschNetworkError(label, 'CLIENT_CLOSED', false, 'the client was closed');
+      if (signalAborted(request.signal)) throw new PirschNetworkError(label, 'ABORTED', false, 'the request was aborted');
+      if (timedOut) throw new PirschNetworkError(label, 'ETIMEDOUT', true, `no answer within ${this.#timeoutMs} ms`);
+      throw new PirschNetworkError(label, networkCode(error), false, messageOf(error));
     } finally {
       clearTimeout(timer);
-      signal.release();
+      unlisten();
+      this.#inFlight.delete(controller);
     }
   }
 
   async close(): Promise<void> {
-    this.#closing.abort();
-  }
-}
-
-/** A signal that aborts when any of `signals` does; `release()` takes its listeners off them. */
-function anySignal(signals: ReadonlyArray<AbortSignal | undefined>): { signal: AbortSignal; release(): void } {
-  const controller = new AbortController();
-  const abort = (): void => controller.abort();
-  const given = signals.filter((signal): signal is AbortSignal => signal !== undefined);
-  for (const signal of given) {
-    if (signal.aborted) {
-      controller.abort();
-      break;
+    this.#closed = true;
+    for (const controller of this.#inFlight) {
+      try {
+        controller.abort();
+      } catch {
+        // another workerd request's: it ends with that request
+      }
     }
-    signal.addEventListener('abort', abort, { once: true });
+    this.#inFlight.clear();
   }
-  return {
-    signal: controller.signal,
-    release() {
-      for (const signal of given) signal.removeEventListener('abort', abort);
-    },
-  };
 }
 
 /** The system error code of a failed fetch (Node's undici puts it on `cause`), if any. */
