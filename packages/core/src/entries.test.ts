@@ -2,6 +2,8 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import * as adapter from './adapter.js';
 import * as main from './index.js';
+import * as web from './web.js';
+import * as webNode from './web-node.js';
 
 // The main entry is what apps use, `@pirsch-node/core/adapter` what adapters are built from; both
 // are documented in full: every runtime export is named (in backticks) in the README, the
@@ -48,5 +50,20 @@ describe('@pirsch-node/core/adapter', () => {
     expect(names.length).toBeGreaterThan(0);
     expect(undocumented(names, section('For adapter authors'))).toEqual([]);
     expect(names.filter((name) => name in main)).toEqual([]);
+  });
+});
+
+describe('@pirsch-node/core/web', () => {
+  it('exports the same names in its fetch build and its Node build, each named in the README\'s "Edge, serverless, Deno and Bun" section', () => {
+    const names = Object.keys(web).sort();
+    expect(names).toContain('createWebTracker');
+    expect(names).toContain('createClient');
+    expect(Object.keys(webNode).sort()).toEqual(names);
+    expect(undocumented(names.filter((name) => !(name in main) || name === 'createClient'), section('Edge, serverless, Deno and Bun: `@pirsch-node/core/web`'))).toEqual([]);
+    expect(undocumented(names, readme)).toEqual([]);
+  });
+
+  it('leaves Node-only exports out', () => {
+    for (const name of ['withPirsch', 'hitFromRequest', 'requestClientHints']) expect(Object.keys(web), name).not.toContain(name);
   });
 });
