@@ -11,11 +11,17 @@ export interface TransportResponse {
   body: unknown;
 }
 
+/** One value of a query parameter. */
+export type QueryValue = string | number | boolean;
+
 export interface TransportRequest {
   method: 'GET' | 'POST' | 'PUT' | 'DELETE';
   path: string;
-  query?: Record<string, string | number | boolean | undefined>;
+  /** An array is sent as the parameter repeated, once per value (`?path=/a&path=/b`). */
+  query?: Record<string, QueryValue | readonly QueryValue[] | undefined>;
   body?: unknown;
+  /** Read a 2xx answer as bytes (a `Buffer` in `body`) instead of JSON: the statistics export is a zip. */
+  binary?: boolean;
   /** An already serialised JSON body, as text or UTF-8 bytes (wins over `body`). */
   json?: string | Buffer;
   token?: string;
@@ -69,7 +75,7 @@ export class Transport {
   async send(request: TransportRequest): Promise<TransportResponse> {
     const label = `${request.method} ${request.path}`;
     if (this.#closed) throw new PirschNetworkError(label, 'CLIENT_CLOSED', false, 'the client is closed');
-    const headers: Record<string, string> = { accept: 'application/json', 'user-agent': 'pirsch-node' };
+    const headers: Record<string, string> = { accept: request.binary ? '*/*' : 'application/json', 'user-agent': 'pirsch-node' };
     if (request.token !== undefined) headers.authorization = `Bearer ${request.token}`;
     let payload: string | Buffer | undefined;
     if (request.json !== undefined || request.body !== undefined) {
@@ -79,12 +85,19 @@ export class Transport {
     let path = this.#basePath + request.path;
     if (request.query) {
       const search = new URLSearchParams();
-      for (const [key, value] of Object.entries(request.query)) if (value !== undefined) search.append(key, String(value));
+      for (const [key, value] of Object.entries(request.query)) {
+        if (value === undefined) continue;
+        if (Array.isArray(value)) for (const item of value as readonly QueryValue[]) search.append(key, String(item));
+        else search.append(key, String(value));
+      }
       const qs = search.toString();
       if (qs) path += `?${qs}`;
     }
     try {
       const response = await this.#pool.request({ method: request.method, path, headers, body: payload, signal: request.signal });
+      if (request.binary && response.statusCode >= 200 && response.statusCode < 300) {
+        return { status: response.statusCode, headers: response.headers, body: Buffer.from(await response.body.arrayBuffer()) };
+      }
       const text = await response.body.text();
       let body: unknown;
       if (text.length > 0) {
