@@ -6,11 +6,30 @@ import { createStatisticsApi, type StatisticsApi } from './statistics.js';
 export type * from './types.js';
 export type { FilterOptionsApi, StatisticsApi, StatisticsCall, StatisticsCalls } from './statistics.js';
 export type { PageFilter } from './pagination.js';
-export type { AccessLinksApi, ClientsApi, DomainsApi, GoalsApi, ManagementApi, MembersApi, ReportsApi } from './management.js';
+export type {
+  AccessLinksApi,
+  AlternativeDomainsApi,
+  ClientsApi,
+  DomainsApi,
+  FunnelsApi,
+  GoalsApi,
+  InvitationsApi,
+  ManagementApi,
+  MembersApi,
+  ReportsApi,
+  ShortLinksApi,
+  SnippetsApi,
+  TrafficFiltersApi,
+  TrafficNotificationApi,
+  ViewsApi,
+  WebhooksApi,
+} from './management.js';
 
 /**
  * The read and management half of the client: `statistics` plus the management namespaces
- * (`domains`, `accessLinks`, `members`, `clients`, `reports`, `goals`). Needs client credentials;
+ * (`domains`, `accessLinks`, `members`, `invitations`, `clients`, `reports`, `goals`, `funnels`,
+ * `webhooks`, `trafficFilters`, `trafficSpikes`, `trafficWarnings`, `alternativeDomains`,
+ * `snippets`, `views`, `shortLinks`) and `paginate`. Needs client credentials;
  * a client built with an access key rejects these calls.
  *
  * @example

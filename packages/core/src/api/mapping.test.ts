@@ -157,12 +157,13 @@ const MANAGEMENT: Call[] = [
 ];
 
 describe('management calls', () => {
-  it('covers every management call of the API document (28)', () => {
+  it('keeps every management call of the 2022 document (28); api-v1.test.ts checks the current one', () => {
     const { api } = capture();
     const names = (['domains', 'accessLinks', 'members', 'clients', 'reports', 'goals'] as const).flatMap((group) =>
       Object.keys(api[group]).map((method) => `${group}.${method}`),
     );
-    expect(names.sort()).toEqual(MANAGEMENT.map(([name]) => name).sort());
+    expect(MANAGEMENT).toHaveLength(28);
+    expect(names).toEqual(expect.arrayContaining(MANAGEMENT.map(([name]) => name)));
   });
 
   it.each(MANAGEMENT)('%s', async (call, run, expected) => {
