@@ -4,6 +4,8 @@ import type { AddressInfo } from 'node:net';
 import { createPirschEmulator, type PirschEmulator } from '@pirsch-node/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClient, type PirschClient } from '../client.js';
+import type { ApiRequest } from '../types.js';
+import { createApi, type PirschApi } from './index.js';
 
 /**
  * The client against the current API document (`api-v1.md` beside this file, a copy of Pirsch's
@@ -63,7 +65,7 @@ interface Sent {
   body?: unknown;
 }
 
-type Case = [name: string, run: (client: PirschClient) => Promise<unknown>, sent: Sent];
+type Case = [name: string, run: (client: PirschApi) => Promise<unknown>, sent: Sent];
 
 const D = 'dom1';
 const RANGE = { id: D, from: '2024-05-01', to: new Date('2024-05-08T12:00:00Z') };
@@ -425,9 +427,26 @@ const close = (server: Server) => new Promise<void>((resolve) => server.close(()
 
 // --- Tests ----------------------------------------------------------------------------------------
 
+/**
+ * The endpoints the client's methods call, found by running every case on the mapping layer alone
+ * (a requester that only keeps the request): a case whose method is missing adds nothing.
+ */
+async function calledEndpoints(): Promise<Set<string>> {
+  const requests: ApiRequest[] = [];
+  const api = createApi(async <T>(request: ApiRequest) => {
+    requests.push(request);
+    return (request.method === 'GET' ? [] : {}) as T;
+  });
+  for (const [, run] of CASES) await run(api).catch(() => undefined);
+  return new Set(requests.map((request) => `${request.method} ${request.path}`));
+}
+
 describe('the current API document (api-v1.md)', () => {
   const documented = documentedEndpoints(DOCUMENT);
-  const called = new Set(CASES.map(([, , sent]) => `${sent.method} ${sent.path}`));
+  let called = new Set<string>();
+  beforeAll(async () => {
+    called = await calledEndpoints();
+  });
   /** Documented endpoints neither called by a case nor left out with a reason. */
   const uncovered = (endpoints: Set<string>) =>
     [...endpoints].filter((endpoint) => !called.has(endpoint) && !Object.values(SLIPS).includes(endpoint) && !LEFT_OUT.some(([pattern]) => pattern.test(endpoint)));
@@ -677,7 +696,7 @@ describe('a value out of the documented range rejects with a PirschConfigError n
     await emulator?.close();
   });
 
-  const BAD: [option: string, run: (client: PirschClient) => Promise<unknown>][] = [
+  const BAD: [option: string, run: (client: PirschApi) => Promise<unknown>][] = [
     ['limit', (c) => c.statistics.pages({ ...RANGE, limit: 101 })],
     ['offset', (c) => c.statistics.sessions({ ...RANGE, offset: -1 })],
     ['start', (c) => c.statistics.activeVisitors({ id: D, start: 7200 })],
