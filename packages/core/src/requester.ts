@@ -40,12 +40,12 @@ function holdProcess(): () => void {
 export function createApiRequester(send: AuthorizedSend, tokens: TokenSource, options: ResolvedClientOptions, closed: AbortSignal): ApiRequester {
   return async <T>(request: Parameters<ApiRequester>[0]): Promise<T> => {
     if (tokens.isAccessKey) throw new PirschAccessKeyError(request.call);
-    const { method, path, query, body } = request;
+    const { method, path, query, body, binary } = request;
     const release = holdProcess();
     try {
       for (let attempt = 0; ; attempt++) {
         try {
-          const response = await send({ method, path, query, body });
+          const response = await send({ method, path, query, body, binary });
           return response.body as T;
         } catch (error) {
           if (!request.idempotent || attempt >= options.maxRetries || !isRetryableError(error)) throw error;

@@ -1,6 +1,6 @@
 import { PirschNetworkError } from './errors.js';
 import { onAbort, signalAborted } from './runtime.js';
-import { parseBody, requestPath, type Transport, type TransportRequest, type TransportResponse } from './transport.js';
+import { acceptOf, parseBody, readsBytes, requestPath, type Transport, type TransportRequest, type TransportResponse } from './transport.js';
 
 /**
  * HTTP to the Pirsch API with the runtime's global `fetch`: workerd (Cloudflare Workers), Vercel
@@ -31,7 +31,7 @@ export class FetchTransport implements Transport {
   async send(request: TransportRequest): Promise<TransportResponse> {
     const label = `${request.method} ${request.path}`;
     if (this.#closed) throw new PirschNetworkError(label, 'CLIENT_CLOSED', false, 'the client is closed');
-    const headers: Record<string, string> = { accept: 'application/json', 'user-agent': 'pirsch-node' };
+    const headers: Record<string, string> = { accept: acceptOf(request), 'user-agent': 'pirsch-node' };
     if (request.token !== undefined) headers.authorization = `Bearer ${request.token}`;
     let payload: string | Uint8Array | undefined;
     if (request.json !== undefined || request.body !== undefined) {
@@ -57,12 +57,12 @@ export class FetchTransport implements Transport {
         signal: controller.signal,
         redirect: 'manual',
       });
-      const text = await response.text();
       const responseHeaders: Record<string, string> = {};
       response.headers.forEach((value, name) => {
         responseHeaders[name] = value;
       });
-      return { status: response.status, headers: responseHeaders, body: parseBody(text) };
+      if (readsBytes(request, response.status)) return { status: response.status, headers: responseHeaders, body: new Uint8Array(await response.arrayBuffer()) };
+      return { status: response.status, headers: responseHeaders, body: parseBody(await response.text()) };
     } catch (error) {
       if (this.#closed) throw new PirschNetworkError(label, 'CLIENT_CLOSED', false, 'the client was closed');
       if (signalAborted(request.signal)) throw new PirschNetworkError(label, 'ABORTED', false, 'the request was aborted');

@@ -1,7 +1,7 @@
 import type { Socket } from 'node:net';
 import { Pool, buildConnector } from 'undici';
 import { PirschNetworkError } from './errors.js';
-import { parseBody, requestPath, type Transport, type TransportRequest, type TransportResponse } from './transport.js';
+import { acceptOf, parseBody, readsBytes, requestPath, type Transport, type TransportRequest, type TransportResponse } from './transport.js';
 
 const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CONNECT_TIMEOUT', 'ETIMEDOUT']);
 
@@ -49,7 +49,7 @@ export class UndiciTransport implements Transport {
   async send(request: TransportRequest): Promise<TransportResponse> {
     const label = `${request.method} ${request.path}`;
     if (this.#closed) throw new PirschNetworkError(label, 'CLIENT_CLOSED', false, 'the client is closed');
-    const headers: Record<string, string> = { accept: 'application/json', 'user-agent': 'pirsch-node' };
+    const headers: Record<string, string> = { accept: acceptOf(request), 'user-agent': 'pirsch-node' };
     if (request.token !== undefined) headers.authorization = `Bearer ${request.token}`;
     let payload: string | Uint8Array | undefined;
     if (request.json !== undefined || request.body !== undefined) {
@@ -59,6 +59,9 @@ export class UndiciTransport implements Transport {
     const path = requestPath(this.#basePath, request);
     try {
       const response = await this.#pool.request({ method: request.method, path, headers, body: payload, signal: request.signal });
+      if (readsBytes(request, response.statusCode)) {
+        return { status: response.statusCode, headers: response.headers, body: new Uint8Array(await response.body.arrayBuffer()) };
+      }
       const text = await response.body.text();
       return { status: response.statusCode, headers: response.headers, body: parseBody(text) };
     } catch (error) {

@@ -9,11 +9,17 @@ export interface TransportResponse {
   body: unknown;
 }
 
+/** One value of a query parameter. */
+export type QueryValue = string | number | boolean;
+
 export interface TransportRequest {
   method: 'GET' | 'POST' | 'PUT' | 'DELETE';
   path: string;
-  query?: Record<string, string | number | boolean | undefined>;
+  /** An array is sent as the parameter repeated, once per value (`?path=/a&path=/b`). */
+  query?: Record<string, QueryValue | readonly QueryValue[] | undefined>;
   body?: unknown;
+  /** Read a 2xx answer as bytes (a `Uint8Array` in `body`) instead of JSON: the statistics export is a zip. */
+  binary?: boolean;
   /** An already serialised JSON body, as text or UTF-8 bytes (wins over `body`). */
   json?: string | Uint8Array;
   token?: string;
@@ -36,11 +42,25 @@ export function requestPath(basePath: string, request: TransportRequest): string
   let path = basePath + request.path;
   if (request.query) {
     const search = new URLSearchParams();
-    for (const [key, value] of Object.entries(request.query)) if (value !== undefined) search.append(key, String(value));
+    for (const [key, value] of Object.entries(request.query)) {
+      if (value === undefined) continue;
+      if (Array.isArray(value)) for (const item of value as readonly QueryValue[]) search.append(key, String(item));
+      else search.append(key, String(value));
+    }
     const qs = search.toString();
     if (qs) path += `?${qs}`;
   }
   return path;
+}
+
+/** The `accept` header of a request: anything for bytes (the statistics export), else JSON. */
+export function acceptOf(request: TransportRequest): string {
+  return request.binary ? '*/*' : 'application/json';
+}
+
+/** Whether the answer to `request` is read as bytes: a 2xx to a binary request. */
+export function readsBytes(request: TransportRequest, status: number): boolean {
+  return request.binary === true && status >= 200 && status < 300;
 }
 
 /** The parsed JSON of a body, the text itself when it is not JSON, undefined when empty. */

@@ -142,8 +142,11 @@ export interface ApiRequest {
   method: 'GET' | 'POST' | 'PUT' | 'DELETE';
   /** Path below the base URL, e.g. `/api/v1/statistics/total`. */
   path: string;
-  query?: Record<string, string | number | boolean | undefined>;
+  /** An array is sent as the parameter repeated, once per value (`?path=/a&path=/b`). */
+  query?: Record<string, string | number | boolean | readonly (string | number | boolean)[] | undefined>;
   body?: unknown;
+  /** Resolve with the answer's bytes (a `Uint8Array`) instead of parsed JSON. */
+  binary?: boolean;
   /** True when the request may safely be repeated (GET, and PUT/DELETE by id): retried on network errors, 429 and 5xx. */
   idempotent: boolean;
   /** Name of the call for errors, e.g. `statistics.total`. */

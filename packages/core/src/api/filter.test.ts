@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { PirschConfigError } from '../errors.js';
+import { configError } from '../test-support.js';
 import { filterToQuery, formatDay } from './filter.js';
 
 describe('formatDay', () => {
@@ -128,5 +129,105 @@ describe('filterToQuery', () => {
 
   it('takes a missing filter (plain JavaScript callers) as empty', () => {
     expect(filterToQuery(undefined)).toEqual({});
+  });
+});
+
+describe('filterToQuery: the parameters of the current document', () => {
+  const range = { id: 'x', from: '2024-05-01', to: '2024-05-08' };
+
+  it('sends every new parameter under its own name, a list as the parameter repeated, tags as tag_<key>', () => {
+    expect(
+      filterToQuery({
+        ...range,
+        from_time: '12:34',
+        to_time: '23:59',
+        tz: 'Europe/Berlin',
+        scale: 'month',
+        hostname: 'example.com',
+        region: 'Tokyo',
+        channel: 'Paid Search',
+        tag: 'author',
+        tags: { author: 'John', abtest: ['a', 'b'] },
+        custom_metric_key: 'amount',
+        custom_metric_type: 'integer',
+        offset: 0,
+        limit: 100,
+        sort: 'visitors',
+        direction: 'asc',
+        search: '/home',
+        include_title: false,
+        start: 3600,
+        visitor_id: '18446744073709551615',
+        session_id: 12345,
+        keyword: 'analytics',
+        funnel_id: 'fun1',
+        access: 'code',
+        path: ['/a', '!/b', '~c', '^d'],
+        platform: ['desktop', 'mobile'],
+      }),
+    ).toEqual({
+      ...range,
+      from_time: '12:34',
+      to_time: '23:59',
+      tz: 'Europe/Berlin',
+      scale: 'month',
+      hostname: 'example.com',
+      region: 'Tokyo',
+      channel: 'Paid Search',
+      tag: 'author',
+      tag_author: 'John',
+      tag_abtest: ['a', 'b'],
+      custom_metric_key: 'amount',
+      custom_metric_type: 'integer',
+      offset: 0,
+      limit: 100,
+      sort: 'visitors',
+      direction: 'asc',
+      search: '/home',
+      include_title: false,
+      start: 3600,
+      visitor_id: '18446744073709551615',
+      session_id: 12345,
+      keyword: 'analytics',
+      funnel_id: 'fun1',
+      access: 'code',
+      path: ['/a', '!/b', '~c', '^d'],
+      platform: ['desktop', 'mobile'],
+    });
+  });
+
+  it.each([
+    ['limit', { limit: 0 }],
+    ['limit', { limit: 101 }],
+    ['limit', { limit: 2.5 }],
+    ['limit', { limit: '10' }],
+    ['offset', { offset: -1 }],
+    ['offset', { offset: 1.5 }],
+    ['start', { start: 0 }],
+    ['start', { start: 3601 }],
+    ['scale', { scale: 'hour' }],
+    ['direction', { direction: 'down' }],
+    ['custom_metric_type', { custom_metric_type: 'double' }],
+    ['from_time', { from_time: '24:00' }],
+    ['from_time', { from_time: '9:05' }],
+    ['to_time', { to_time: '12:60' }],
+    ['tz', { tz: 'Mars/Olympus_Mons' }],
+    ['tz', { tz: '' }],
+    ['visitor_id', { visitor_id: 'abc', session_id: '1' }],
+    ['session_id', { visitor_id: '1', session_id: -1 }],
+    ['session_id', { visitor_id: '1' }],
+    ['visitor_id', { session_id: '1' }],
+    ['platform', { platform: 'tablet' }],
+    ['platform', { platform: ['desktop', 'watch'] }],
+    ['include_title', { include_title: 'yes' }],
+    ['include_avg_time_on_page', { include_avg_time_on_page: 1 }],
+    ['path', { path: { not: '/a' } }],
+    ['path', { path: ['/a', 3] }],
+    ['tags', { tags: ['author'] }],
+    ['meta', { meta: { '': 'x' } }],
+    ['screen_width', { screen_width: Number.NaN }],
+  ])('%s out of the documented range (%j) is a PirschConfigError naming it', (option, bad) => {
+    const error = configError(() => filterToQuery({ ...range, ...(bad as object) }));
+    expect(error.option).toBe(option);
   });
 });
