@@ -17,6 +17,7 @@ import type {
   VisitorStats,
 } from '@pirsch-node/core';
 import type { RouteResult } from './api-routes.js';
+import { parseRegex, type LinearRegex } from './linear-regex.js';
 import { DEFAULT_DOMAIN_ID, invalid, managementState, notFound, type ManagementState } from './management.js';
 import type { EmulatorStore, ReceivedHit } from './store.js';
 import { parseUserAgent, type ParsedUserAgent } from './user-agent.js';
@@ -148,7 +149,7 @@ interface Query {
   days: string[];
   params: URLSearchParams;
   meta: [string, string][];
-  pattern: RegExp | undefined;
+  pattern: LinearRegex | undefined;
   limit: number | undefined;
 }
 
@@ -158,10 +159,6 @@ function dayOf(time: number): string {
   return `${new Date(time).toISOString().slice(0, 10)}T00:00:00Z`;
 }
 
-/** Go's `(?i)` prefix becomes the `i` flag. */
-function goRegExp(pattern: string): RegExp {
-  return pattern.startsWith('(?i)') ? new RegExp(pattern.slice(4), 'i') : new RegExp(pattern);
-}
 
 function parseQuery(params: URLSearchParams, state: ManagementState, endpoint: string): Query | RouteResult {
   const domain = params.get('id');
@@ -190,14 +187,12 @@ function parseQuery(params: URLSearchParams, state: ManagementState, endpoint: s
   const days: string[] = [];
   for (let day = Date.parse(dayOf(start)); day <= end; day += DAY_MS) days.push(dayOf(day));
 
-  let pattern: RegExp | undefined;
+  let pattern: LinearRegex | undefined;
   const patternParam = params.get('pattern');
   if (patternParam) {
-    try {
-      pattern = goRegExp(patternParam);
-    } catch {
-      return invalid({ pattern: 'not a valid regular expression' });
-    }
+    const parsed = parseRegex(patternParam);
+    if (!parsed.ok) return invalid({ pattern: `not a valid regular expression: ${parsed.message}` });
+    pattern = parsed.regex;
   }
   const limitParam = params.get('limit');
   const limit = limitParam ? Math.min(Math.max(Math.trunc(Number(limitParam)), 0), MAX_LIMIT) : undefined;
@@ -546,8 +541,8 @@ function conversionGoals(data: Data, query: Query, state: ManagementState): Conv
   const rows = state.goals
     .filter((goal) => goal.domain_id === query.domain)
     .map((goal): ConversionGoalStats => {
-      const pattern = goRegExp(goal.pattern);
-      const reached = data.views.filter((view) => pattern.test(view.path));
+      const parsed = parseRegex(goal.pattern);
+      const reached = parsed.ok ? data.views.filter((view) => parsed.regex.test(view.path)) : [];
       const visitors = distinctVisitors(reached);
       return { page_goal: goal, stats: { visitors, views: reached.length, cr: rate(visitors, total) } };
     });
