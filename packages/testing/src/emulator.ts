@@ -7,6 +7,7 @@ import { FaultPlan, failFault, type FailOptions, type Fault, type FaultOptions, 
 import { ingestRouteOf, readIngest, type IngestResult, type RefuseItem } from './ingest.js';
 import { isObject, parseBody, type ParsedBody } from './json.js';
 import { isManagementPath, resetManagement } from './management.js';
+import { isMoreManagementPath } from './management-more.js';
 import { isStatisticsPath } from './statistics.js';
 import { estimateBytes, RecordedBudget } from './recorded-budget.js';
 import { readRequestBody } from './request-body.js';
@@ -263,6 +264,8 @@ function resolveOptions(options: PirschEmulatorOptions): ResolvedOptions {
 interface Answer {
   status: number;
   body?: unknown;
+  /** A body that is not JSON (the statistics export's zip). */
+  binary?: { contentType: string; data: Buffer };
   /** Items to record when the request is answered. */
   received?: Extract<IngestResult, { ok: true }>;
 }
@@ -508,7 +511,7 @@ class Emulator extends EventEmitter<PirschEmulatorEvents> implements PirschEmula
     if (answer.received) this.#keep(answer.received);
     const recorded = record(answer.status);
     this.#record(recorded);
-    send(response, answer.status, answer.body, { ...this.#dateHeader(), ...limit.headers });
+    send(response, answer.status, answer.binary ?? answer.body, { ...this.#dateHeader(), ...limit.headers });
     if (answer.received) this.#emitReceived(answer.received);
     this.emit('request', recorded);
   }
@@ -647,7 +650,7 @@ class Emulator extends EventEmitter<PirschEmulatorEvents> implements PirschEmula
 }
 
 function isApiPath(path: string): boolean {
-  return isStatisticsPath(path) || isManagementPath(path);
+  return isStatisticsPath(path) || isManagementPath(path) || isMoreManagementPath(path);
 }
 
 function scopeOf(path: string): RequestScope {
@@ -661,6 +664,11 @@ function notFound(method: string, url: URL): Answer {
 
 function send(response: ServerResponse, status: number, body: unknown, headers: OutgoingHttpHeaders = {}): void {
   if (response.destroyed) return;
+  if (isBinary(body)) {
+    response.writeHead(status, { ...headers, 'content-type': body.contentType, 'content-length': body.data.length });
+    response.end(body.data);
+    return;
+  }
   const text = body === undefined ? '' : JSON.stringify(body);
   response.writeHead(status, {
     ...headers,
@@ -668,6 +676,10 @@ function send(response: ServerResponse, status: number, body: unknown, headers: 
     'content-length': Buffer.byteLength(text),
   });
   response.end(text);
+}
+
+function isBinary(body: unknown): body is { contentType: string; data: Buffer } {
+  return typeof body === 'object' && body !== null && Buffer.isBuffer((body as { data?: unknown }).data) && typeof (body as { contentType?: unknown }).contentType === 'string';
 }
 
 /** What a recorded request costs: its body when kept (as received), plus its path, query and headers. */
