@@ -1,5 +1,5 @@
 import { parseRegex, type LinearRegex } from './linear-regex.js';
-import { invalid, notFound, type ManagementState } from './management.js';
+import { invalid, isTimezone, notFound, type ManagementState } from './management.js';
 import type { RouteResult } from './api-routes.js';
 
 /**
@@ -105,15 +105,6 @@ export interface ZonedTime {
 const formatters = new Map<string, Intl.DateTimeFormat>();
 const WEEKDAYS: Record<string, number> = { Mon: 0, Tue: 1, Wed: 2, Thu: 3, Fri: 4, Sat: 5, Sun: 6 };
 
-export function isTimeZone(tz: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone: tz });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 export function zoned(ms: number, tz: string): ZonedTime {
   if (tz === 'UTC') {
     const date = new Date(ms);
@@ -207,7 +198,7 @@ export function parseStatisticsQuery(params: URLSearchParams, state: ManagementS
   const validation: Record<string, string> = {};
 
   const tz = params.get('tz') || domain.timezone || 'UTC';
-  if (!isTimeZone(tz)) validation.tz = 'unknown time zone';
+  if (!isTimezone(tz)) validation.tz = 'unknown time zone';
   const scaleParam = params.get('scale') || 'day';
   if (!['day', 'week', 'month', 'year'].includes(scaleParam)) validation.scale = 'must be day, week, month or year';
   const scale = scaleParam as Scale;

@@ -31,7 +31,7 @@ import {
   type GoalExtras,
   type ManagementState,
 } from './management.js';
-import { FIELD_PARAMS, matchesField, parseStatisticsQuery, periodOf, zoned, type StatisticsQuery } from './statistics-query.js';
+import { FIELD_PARAMS, fieldFilter, matchesField, parseStatisticsQuery, periodOf, zoned, type StatisticsQuery } from './statistics-query.js';
 import type { EmulatorStore, ReceivedHit } from './store.js';
 import { parseUserAgent, type ParsedUserAgent } from './user-agent.js';
 
@@ -749,7 +749,7 @@ function tagRows(views: PageView[], query: Query, key: string | undefined) {
 function stepMatches(filter: FunnelStepFilter, visit: Visit, event: EventVisit | undefined): boolean {
   const list = (field: keyof FunnelStepFilter, value: string) => {
     const wanted = filter[field];
-    return !Array.isArray(wanted) || wanted.length === 0 || matchesField(value, fieldFilterOf(wanted));
+    return !Array.isArray(wanted) || wanted.length === 0 || matchesField(value, fieldFilter(wanted));
   };
   const ua = visit.ua;
   if (
@@ -793,10 +793,6 @@ function compiledPattern(pattern: string) {
     compiledPatterns.set(pattern, parsed);
   }
   return parsed.ok ? parsed.regex : undefined;
-}
-
-function fieldFilterOf(values: string[]) {
-  return { equal: values.filter((v) => !/^[!~^]/.test(v)), notEqual: values.filter((v) => v.startsWith('!')).map((v) => v.slice(1)), contains: values.filter((v) => v.startsWith('~')).map((v) => v.slice(1).toLowerCase()), notContains: values.filter((v) => v.startsWith('^')).map((v) => v.slice(1).toLowerCase()) };
 }
 
 /**
