@@ -1,11 +1,14 @@
 import { handleManagementRoute } from './management.js';
+import { handleMoreManagementRoute } from './management-more.js';
 import { handleStatisticsRoute } from './statistics.js';
+import { handleExportRoute } from './statistics-export.js';
 import type { EmulatorStore } from './store.js';
 
-/** The answer of a route: a status and a JSON body (or none). */
+/** The answer of a route: a status and a JSON body (or none), or a binary body such as the export's zip. */
 export interface RouteResult {
   status: number;
   body?: unknown;
+  binary?: { contentType: string; data: Buffer };
 }
 
 /**
@@ -17,5 +20,11 @@ export interface RouteResult {
  * are computed from the store's hits and events (see STATISTICS.md).
  */
 export function handleApiRoute(store: EmulatorStore, method: string, url: URL, body: unknown): RouteResult | undefined {
-  return handleStatisticsRoute(store, method.toUpperCase(), url) ?? handleManagementRoute(store, method.toUpperCase(), url, body);
+  const verb = method.toUpperCase();
+  return (
+    handleExportRoute(store, verb, url, body) ??
+    handleStatisticsRoute(store, verb, url) ??
+    handleManagementRoute(store, verb, url, body) ??
+    handleMoreManagementRoute(store, verb, url, body)
+  );
 }

@@ -7,7 +7,9 @@ import { FaultPlan, failFault, type FailOptions, type Fault, type FaultOptions, 
 import { ingestRouteOf, readIngest, type IngestResult, type RefuseItem } from './ingest.js';
 import { isObject, parseBody, type ParsedBody } from './json.js';
 import { isManagementPath, resetManagement } from './management.js';
+import { isMoreManagementPath } from './management-more.js';
 import { isStatisticsPath } from './statistics.js';
+import { estimateBytes, RecordedBudget } from './recorded-budget.js';
 import { readRequestBody } from './request-body.js';
 import {
   clearEmulatorStore,
@@ -53,6 +55,16 @@ export interface PirschEmulatorOptions {
    * go first. Default unlimited, which suits tests; a long-running emulator (the CLI) should set it.
    */
   maxRecorded?: number;
+  /**
+   * How many bytes each recorded list (`hits`, `events`, `sessions`, `requests`) keeps, counted as
+   * the length of each entry's JSON; past it the oldest go first (the newest always stays). Bounds
+   * memory whatever the entries hold: a 9 MB user agent counts for 9 MB, not for one entry.
+   * Default 64 MiB per list.
+   *
+   * @example
+   * await createPirschEmulator({ maxRecordedBytes: 8 * 1024 * 1024 });
+   */
+  maxRecordedBytes?: number;
   /**
    * A rate limit like the API's: at most `requests` requests (token requests included) per window
    * of `windowMs` (default one minute), counted from the window's first request. Every answer then
@@ -199,6 +211,15 @@ type ResolvedOptions = Required<Omit<PirschEmulatorOptions, 'rateLimit' | 'refus
 
 const MiB = 1024 * 1024;
 
+/** Each recorded list keeps this many bytes unless `maxRecordedBytes` says otherwise: 64 MiB. */
+export const DEFAULT_MAX_RECORDED_BYTES = 64 * MiB;
+
+/**
+ * A refused request (status 400 and up) is recorded with its body only up to this size: enough to
+ * see why a batch was refused, and a flood of large refused bodies costs nothing.
+ */
+export const MAX_REFUSED_BODY_BYTES = 64 * 1024;
+
 function resolveOptions(options: PirschEmulatorOptions): ResolvedOptions {
   const resolved: ResolvedOptions = {
     port: options.port ?? 0,
@@ -211,6 +232,7 @@ function resolveOptions(options: PirschEmulatorOptions): ResolvedOptions {
     sendDate: options.sendDate ?? true,
     maxBodyBytes: options.maxBodyBytes ?? 10 * MiB,
     maxRecorded: options.maxRecorded ?? Number.POSITIVE_INFINITY,
+    maxRecordedBytes: options.maxRecordedBytes ?? DEFAULT_MAX_RECORDED_BYTES,
     rateLimit: options.rateLimit === undefined ? undefined : { requests: options.rateLimit.requests, windowMs: options.rateLimit.windowMs ?? DEFAULT_RATE_LIMIT_WINDOW_MS },
     refuseItem: options.refuseItem,
   };
@@ -228,6 +250,7 @@ function resolveOptions(options: PirschEmulatorOptions): ResolvedOptions {
     throw problem('maxBodyBytes', 'must be a non-negative integer');
   }
   if (!(resolved.maxRecorded >= 1)) throw problem('maxRecorded', 'must be at least 1');
+  if (!(resolved.maxRecordedBytes >= 1)) throw problem('maxRecordedBytes', 'must be at least 1');
   if (resolved.refuseItem !== undefined && typeof resolved.refuseItem !== 'function') throw problem('refuseItem', 'must be a function');
   if (resolved.rateLimit !== undefined) {
     const { requests, windowMs } = resolved.rateLimit;
@@ -241,6 +264,8 @@ function resolveOptions(options: PirschEmulatorOptions): ResolvedOptions {
 interface Answer {
   status: number;
   body?: unknown;
+  /** A body that is not JSON (the statistics export's zip). */
+  binary?: { contentType: string; data: Buffer };
   /** Items to record when the request is answered. */
   received?: Extract<IngestResult, { ok: true }>;
 }
@@ -260,6 +285,7 @@ class Emulator extends EventEmitter<PirschEmulatorEvents> implements PirschEmula
   readonly #sockets = new Set<Socket>();
   readonly #hanging = new Set<ServerResponse>();
   readonly #waiters = new Set<() => void>();
+  readonly #budget: RecordedBudget;
   #port = 0;
   /** The current rate-limit window: when it ends (ms since epoch) and the requests it counted. */
   #window = { endsAt: 0, used: 0 };
@@ -276,6 +302,7 @@ class Emulator extends EventEmitter<PirschEmulatorEvents> implements PirschEmula
     this.clientSecret = options.clientSecret;
     this.accessKey = options.accessKey;
     this.#tokens = new TokenRegistry(options.tokenTtlMs);
+    this.#budget = new RecordedBudget(options.maxRecorded, options.maxRecordedBytes);
     this.#server = createServer();
     this.#server.on('connection', (socket) => this.#onConnection(socket));
     this.#server.on('request', (request, response) => this.#onRequest(request, response));
@@ -446,23 +473,29 @@ class Emulator extends EventEmitter<PirschEmulatorEvents> implements PirschEmula
     const method = request.method ?? 'GET';
     const url = new URL(request.url ?? '/', 'http://emulator.invalid');
     const scope = scopeOf(url.pathname);
+    // Known before the body: such a request is refused whatever it carries, so its body is not kept.
+    const early = this.#refuseEarly(method, url, scope, request.headers.authorization, arrival);
     let raw;
     try {
-      raw = await readRequestBody(request, this.#options.maxBodyBytes);
+      raw = await readRequestBody(request, this.#options.maxBodyBytes, early === undefined);
     } catch {
       return; // The client gave up before sending the whole request.
     }
     if (this.#closed || !this.#available) return;
     const body = raw.tooLarge ? undefined : parseBody(raw.text);
-    const record = (status: number): RecordedRequest => ({
-      method,
-      path: url.pathname,
-      query: Object.fromEntries(url.searchParams),
-      headers: request.headers,
-      body: body === undefined ? undefined : body.json ? body.value : body.raw,
-      status,
-      time: arrival,
-    });
+    const record = (status: number, faulted = false): RecordedRequest => {
+      const keepBody = faulted || status < 400 || raw.bytes <= MAX_REFUSED_BODY_BYTES;
+      return {
+        method,
+        path: url.pathname,
+        query: Object.fromEntries(url.searchParams),
+        headers: request.headers,
+        body: body === undefined || !keepBody ? undefined : body.json ? body.value : body.raw,
+        bodyBytes: raw.bytes,
+        status,
+        time: arrival,
+      };
+    };
 
     const fault = this.#faults.take(scope);
     if (fault) {
@@ -473,12 +506,12 @@ class Emulator extends EventEmitter<PirschEmulatorEvents> implements PirschEmula
     const answer: Answer = limit.exceeded
       ? { status: 429, body: apiError('rate limit exceeded (emulated)') }
       : body
-        ? this.#answer(method, url, scope, request.headers.authorization, body, arrival)
+        ? (early ?? this.#answer(method, url, scope, body, arrival))
         : { status: 413, body: apiError(`request body larger than ${this.#options.maxBodyBytes} bytes`) };
     if (answer.received) this.#keep(answer.received);
     const recorded = record(answer.status);
     this.#record(recorded);
-    send(response, answer.status, answer.body, { ...this.#dateHeader(), ...limit.headers });
+    send(response, answer.status, answer.binary ?? answer.body, { ...this.#dateHeader(), ...limit.headers });
     if (answer.received) this.#emitReceived(answer.received);
     this.emit('request', recorded);
   }
@@ -499,8 +532,8 @@ class Emulator extends EventEmitter<PirschEmulatorEvents> implements PirschEmula
     return { exceeded, headers };
   }
 
-  #applyFault(fault: Fault, request: IncomingMessage, response: ServerResponse, record: (status: number) => RecordedRequest): void {
-    const recorded = record(fault.kind === 'fail' ? fault.status : 0);
+  #applyFault(fault: Fault, request: IncomingMessage, response: ServerResponse, record: (status: number, faulted: boolean) => RecordedRequest): void {
+    const recorded = record(fault.kind === 'fail' ? fault.status : 0, true);
     this.#record(recorded);
     switch (fault.kind) {
       case 'fail': {
@@ -520,13 +553,14 @@ class Emulator extends EventEmitter<PirschEmulatorEvents> implements PirschEmula
     this.emit('request', recorded);
   }
 
-  #answer(method: string, url: URL, scope: RequestScope, authorization: string | undefined, body: ParsedBody, arrival: Date): Answer {
-    if (scope === 'token') {
-      if (method !== 'POST') return notFound(method, url);
-      return this.#issueToken(body);
-    }
-    // A path the API does not have is 404 whoever asks, before auth (as the README's table says).
-    if (scope === 'api' && !isStatisticsPath(url.pathname) && !isManagementPath(url.pathname)) return notFound(method, url);
+  /**
+   * The answer to a request that does not depend on its body: 404 for a path the API does not have
+   * (whoever asks, before auth, as the README's table says), 401 without valid credentials, 403 for
+   * an access key outside ingest. Undefined when the body decides.
+   */
+  #refuseEarly(method: string, url: URL, scope: RequestScope, authorization: string | undefined, arrival: Date): Answer | undefined {
+    if (scope === 'token') return method === 'POST' ? undefined : notFound(method, url);
+    if (scope === 'api' && !isApiPath(url.pathname)) return notFound(method, url);
     const bearer = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '')?.[1];
     const viaAccessKey = bearer === this.accessKey && this.#credentialsValid;
     if (bearer === undefined || (!viaAccessKey && !this.#tokens.isLive(bearer, arrival.getTime()))) {
@@ -535,10 +569,16 @@ class Emulator extends EventEmitter<PirschEmulatorEvents> implements PirschEmula
     if (viaAccessKey && scope !== 'ingest') {
       return { status: 403, body: apiError('access keys are write-only: they can send hits, events and sessions only') };
     }
+    if (scope === 'ingest' && method !== 'POST') return notFound(method, url);
+    return undefined;
+  }
+
+  /** The answer to a request `#refuseEarly` let through. */
+  #answer(method: string, url: URL, scope: RequestScope, body: ParsedBody, arrival: Date): Answer {
+    if (scope === 'token') return this.#issueToken(body);
     if (!body.json) return { status: 400, body: apiError('the request body is not valid JSON') };
     const route = ingestRouteOf(url.pathname);
     if (route) {
-      if (method !== 'POST') return notFound(method, url);
       const result = readIngest(route, body.value, arrival, this.#options.refuseItem);
       return result.ok ? { status: 200, received: result } : { status: 400, body: result.body };
     }
@@ -576,22 +616,21 @@ class Emulator extends EventEmitter<PirschEmulatorEvents> implements PirschEmula
   }
 
   #keep(received: Extract<IngestResult, { ok: true }>): void {
-    const max = this.#options.maxRecorded;
     switch (received.kind) {
       case 'hit':
-        append(this.store.hits, received.items, max);
+        this.#budget.append(this.store.hits, received.items);
         break;
       case 'event':
-        append(this.store.events, received.items, max);
+        this.#budget.append(this.store.events, received.items);
         break;
       case 'session':
-        append(this.store.sessions, received.items, max);
+        this.#budget.append(this.store.sessions, received.items);
         break;
     }
   }
 
   #record(recorded: RecordedRequest): void {
-    append(this.store.requests, [recorded], this.#options.maxRecorded);
+    this.#budget.append(this.store.requests, [recorded], requestBytes);
     for (const check of [...this.#waiters]) check();
   }
 
@@ -610,6 +649,10 @@ class Emulator extends EventEmitter<PirschEmulatorEvents> implements PirschEmula
   }
 }
 
+function isApiPath(path: string): boolean {
+  return isStatisticsPath(path) || isManagementPath(path) || isMoreManagementPath(path);
+}
+
 function scopeOf(path: string): RequestScope {
   if (path === TOKEN_PATH) return 'token';
   return ingestRouteOf(path) ? 'ingest' : 'api';
@@ -621,6 +664,11 @@ function notFound(method: string, url: URL): Answer {
 
 function send(response: ServerResponse, status: number, body: unknown, headers: OutgoingHttpHeaders = {}): void {
   if (response.destroyed) return;
+  if (isBinary(body)) {
+    response.writeHead(status, { ...headers, 'content-type': body.contentType, 'content-length': body.data.length });
+    response.end(body.data);
+    return;
+  }
   const text = body === undefined ? '' : JSON.stringify(body);
   response.writeHead(status, {
     ...headers,
@@ -630,10 +678,14 @@ function send(response: ServerResponse, status: number, body: unknown, headers: 
   response.end(text);
 }
 
-/** Appends `items`, then drops the oldest entries past `max`. */
-function append<T>(list: T[], items: readonly T[], max: number): void {
-  for (const item of items) list.push(item);
-  if (list.length > max) list.splice(0, list.length - max);
+function isBinary(body: unknown): body is { contentType: string; data: Buffer } {
+  return typeof body === 'object' && body !== null && Buffer.isBuffer((body as { data?: unknown }).data) && typeof (body as { contentType?: unknown }).contentType === 'string';
+}
+
+/** What a recorded request costs: its body when kept (as received), plus its path, query and headers. */
+function requestBytes(request: RecordedRequest): number {
+  const body = request.body === undefined ? 0 : typeof request.body === 'string' ? request.body.length : request.bodyBytes;
+  return body + estimateBytes({ path: request.path, query: request.query, headers: request.headers });
 }
 
 /** Ends the connection with a TCP RST, so the client sees ECONNRESET rather than a clean close. */

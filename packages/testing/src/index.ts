@@ -6,3 +6,5 @@ export type { TokenResponse } from './tokens.js';
 export type { IngestKind, RefuseItem } from './ingest.js';
 export { parseUserAgent, sampleUserAgents, type ParsedUserAgent } from './user-agent.js';
 export { DEFAULT_DOMAIN_ID } from './management.js';
+export { computeStatistics, STATISTICS_ENDPOINTS } from './statistics.js';
+export { TEST_IP_LOCATIONS, type Location } from './geo.js';

@@ -9,20 +9,111 @@ import type {
   OAuthClient,
 } from '@pirsch-node/core';
 import type { RouteResult } from './api-routes.js';
+import { parseRegex } from './linear-regex.js';
 import type { EmulatorStore } from './store.js';
 
 /** The ID of the domain every emulator starts with; hits count towards it unless a created domain has their hostname. */
 export const DEFAULT_DOMAIN_ID = 'emulator-domain';
 
+/** Settings of a domain the current document has and the 2022 one (core's `Domain`) did not. */
+export interface DomainExtras {
+  organization_id: string | null;
+  display_name: string;
+  active_visitors_seconds: number;
+  disable_scripts: boolean;
+  statistics_start: string | null;
+  imported_statistics: boolean;
+  metadata: Record<string, unknown>;
+  theme_id: string | null;
+  theme: Record<string, unknown>;
+  custom_domain: string | null;
+  settings: Record<string, boolean>;
+  theme_settings: Record<string, unknown>;
+  pinned: boolean;
+  subscription_active: boolean;
+  start_week_sunday: boolean;
+  noindex: boolean;
+  traffic_spike_notifications: boolean;
+  traffic_spike_threshold: number;
+  traffic_warning: boolean;
+  traffic_warning_threshold_days: number;
+}
+
+/** A domain as the emulator keeps it. */
+export type EmulatorDomain = Domain & DomainExtras;
+
+/** Conversion goal fields of the current document (events, tags, custom metrics). */
+export interface GoalExtras {
+  tags: string[];
+  event_name: string | null;
+  event_meta_key: string | null;
+  event_meta_value: string | null;
+  custom_metric_key: string | null;
+  custom_metric_type: 'integer' | 'float' | null;
+  custom_metric_total_goal: number | null;
+  custom_metric_avg_goal: number | null;
+}
+
+/** The filter of a funnel step, as the document lists it: arrays are OR'ed, the fields AND'ed. */
+export interface FunnelStepFilter {
+  path?: string[];
+  entry_path?: string[];
+  exit_path?: string[];
+  path_pattern?: string[];
+  path_regex?: string[];
+  language?: string[];
+  country?: string[];
+  region?: string[];
+  city?: string[];
+  referrer?: string[];
+  referrer_name?: string[];
+  os?: string[];
+  os_version?: string[];
+  browser?: string[];
+  browser_version?: string[];
+  platform?: string;
+  screen_class?: string[];
+  utm_source?: string[];
+  utm_medium?: string[];
+  utm_campaign?: string[];
+  utm_content?: string[];
+  utm_term?: string[];
+  tags?: Record<string, string>;
+  tag?: string[];
+  event_name?: string[];
+  event_meta_key?: string[];
+  event_meta?: Record<string, string>;
+}
+
+/** A stored object of the account: its ID, times and domain. */
+export interface DomainObject {
+  id: string;
+  def_time: string;
+  mod_time: string;
+  domain_id: string;
+}
+
+export interface Funnel extends DomainObject {
+  name: string;
+  steps: Array<{ id: string; def_time: string; mod_time: string; funnel_id: string; name: string; step: number; filter: FunnelStepFilter }>;
+}
+
 /** The emulator's account: domains and what belongs to them, kept in memory. */
 export interface ManagementState {
-  domains: Domain[];
+  domains: EmulatorDomain[];
   accessLinks: AccessLink[];
   members: Member[];
   /** Clients with their secrets (the list route leaves the secret out). */
   clients: CreatedOAuthClient[];
   reports: EmailReport[];
-  goals: ConversionGoal[];
+  goals: Array<ConversionGoal & GoalExtras>;
+  funnels: Funnel[];
+  webhooks: Array<DomainObject & Record<string, unknown>>;
+  filters: Array<DomainObject & Record<string, unknown>>;
+  alternatives: Array<DomainObject & { hostname: string }>;
+  snippets: Array<DomainObject & Record<string, unknown>>;
+  views: Array<DomainObject & Record<string, unknown>>;
+  invitations: Array<DomainObject & { email: string; organization_id: null }>;
   /** Counter behind the IDs it hands out (`goal-1`, `report-2`, ...). */
   lastId: number;
 }
@@ -31,15 +122,15 @@ const states = new WeakMap<EmulatorStore, ManagementState>();
 
 const OWNER = { id: 'emulator-user', email: 'owner@example.com', full_name: 'Emulator Owner', picture: '' };
 
-function now(): string {
+export function now(): string {
   return new Date().toISOString();
 }
 
-function secret(bytes: number): string {
+export function secret(bytes: number): string {
   return randomBytes(bytes).toString('hex');
 }
 
-function nextId(state: ManagementState, kind: string): string {
+export function nextId(state: ManagementState, kind: string): string {
   state.lastId += 1;
   return `${kind}-${state.lastId}`;
 }
@@ -58,8 +149,24 @@ function ownerMember(state: ManagementState, domainId: string, time: string): Me
 
 function initialState(): ManagementState {
   const time = now();
-  const state: ManagementState = { domains: [], accessLinks: [], members: [], clients: [], reports: [], goals: [], lastId: 0 };
+  const state: ManagementState = {
+    domains: [],
+    accessLinks: [],
+    members: [],
+    clients: [],
+    reports: [],
+    goals: [],
+    funnels: [],
+    webhooks: [],
+    filters: [],
+    alternatives: [],
+    snippets: [],
+    views: [],
+    invitations: [],
+    lastId: 0,
+  };
   state.domains.push({
+    ...domainExtras({}),
     id: DEFAULT_DOMAIN_ID,
     def_time: time,
     mod_time: time,
@@ -98,9 +205,44 @@ export function resetManagement(store: EmulatorStore): void {
   states.delete(store);
 }
 
+/** The current document's domain settings, from a create body where it gives them. */
+function domainExtras(body: Record<string, unknown>): DomainExtras {
+  const flag = (field: string) => body[field] === true;
+  const count = (field: string, fallback: number) => (typeof body[field] === 'number' && Number.isInteger(body[field]) && (body[field] as number) >= 0 ? (body[field] as number) : fallback);
+  return {
+    organization_id: null,
+    display_name: typeof body.display_name === 'string' ? body.display_name : '',
+    active_visitors_seconds: count('active_visitors_seconds', 0) || 600,
+    disable_scripts: flag('disable_scripts'),
+    statistics_start: null,
+    imported_statistics: false,
+    metadata: {},
+    theme_id: null,
+    theme: {},
+    custom_domain: null,
+    settings: booleanSettings(body.settings) ?? {},
+    theme_settings: {},
+    pinned: false,
+    subscription_active: true,
+    start_week_sunday: false,
+    noindex: false,
+    traffic_spike_notifications: false,
+    traffic_spike_threshold: count('traffic_spike_threshold', 0),
+    traffic_warning: false,
+    traffic_warning_threshold_days: count('traffic_warning_threshold_days', 0),
+  };
+}
+
+/** A settings object: keys to booleans. Undefined when it is something else. */
+export function booleanSettings(value: unknown): Record<string, boolean> | undefined {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return undefined;
+  const entries = Object.entries(value);
+  return entries.every(([, entry]) => typeof entry === 'boolean') ? (Object.fromEntries(entries) as Record<string, boolean>) : undefined;
+}
+
 // --- answers --------------------------------------------------------------------------------
 
-const ok = (body?: unknown): RouteResult => ({ status: 200, body });
+export const ok = (body?: unknown): RouteResult => ({ status: 200, body });
 
 /** A 400 with the API's error shape. */
 export function invalid(validation: Record<string, string>): RouteResult {
@@ -112,24 +254,24 @@ export function notFound(what: string): RouteResult {
   return { status: 404, body: { validation: {}, error: [`${what} not found`] } };
 }
 
-function methodNotAllowed(): RouteResult {
+export function methodNotAllowed(): RouteResult {
   return { status: 405, body: { validation: {}, error: ['method not allowed'] } };
 }
 
 // --- reading bodies ---------------------------------------------------------------------------
 
-type Body = Record<string, unknown>;
+export type Body = Record<string, unknown>;
 
-function asBody(body: unknown): Body {
+export function asBody(body: unknown): Body {
   return body !== null && typeof body === 'object' && !Array.isArray(body) ? (body as Body) : {};
 }
 
-function text(body: Body, field: string): string | undefined {
+export function text(body: Body, field: string): string | undefined {
   const value = body[field];
   return typeof value === 'string' && value.trim() !== '' ? value : undefined;
 }
 
-function isTimezone(value: string): boolean {
+export function isTimezone(value: string): boolean {
   try {
     new Intl.DateTimeFormat('en', { timeZone: value });
     return true;
@@ -139,8 +281,10 @@ function isTimezone(value: string): boolean {
 }
 
 const EMAIL = /^[^@\s]+@[^@\s]+$/;
+/** A bare hostname: labels of letters, digits and hyphens (no scheme, port or path). */
+export const HOSTNAME = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/i;
 
-function emails(body: Body): string[] | undefined {
+export function emails(body: Body): string[] | undefined {
   const value = body.emails;
   if (!Array.isArray(value) || value.length === 0) return undefined;
   return value.every((email) => typeof email === 'string' && EMAIL.test(email)) ? (value as string[]) : undefined;
@@ -162,14 +306,14 @@ export function patternFromPathPattern(pathPattern: string): string {
 
 // --- routes ---------------------------------------------------------------------------------
 
-function withDomain(state: ManagementState, domainId: string | undefined, field: string, then: (domain: Domain) => RouteResult): RouteResult {
+export function withDomain(state: ManagementState, domainId: string | undefined, field: string, then: (domain: EmulatorDomain) => RouteResult): RouteResult {
   if (!domainId) return invalid({ [field]: 'the domain ID is required' });
   const domain = state.domains.find((candidate) => candidate.id === domainId);
   return domain ? then(domain) : notFound('domain');
 }
 
 /** The items of a domain, for the list routes (`?<param>=<domain id>`). */
-function listOfDomain<T extends { domain_id: string }>(
+export function listOfDomain<T extends { domain_id: string }>(
   state: ManagementState,
   list: T[],
   url: URL,
@@ -182,7 +326,7 @@ function listOfDomain<T extends { domain_id: string }>(
 }
 
 /** Finds an item by the body's `id` for the update routes: 400 without an id, 404 for an unknown one. */
-function byId<T extends { id: string }>(list: T[], body: Body, what: string, then: (item: T) => RouteResult): RouteResult {
+export function byId<T extends { id: string }>(list: T[], body: Body, what: string, then: (item: T) => RouteResult): RouteResult {
   const id = text(body, 'id');
   if (!id) return invalid({ id: 'required' });
   const item = list.find((candidate) => candidate.id === id);
@@ -190,12 +334,12 @@ function byId<T extends { id: string }>(list: T[], body: Body, what: string, the
 }
 
 /** A new object's id and times. */
-function stamp(state: ManagementState, kind: string): { id: string; def_time: string; mod_time: string } {
+export function stamp(state: ManagementState, kind: string): { id: string; def_time: string; mod_time: string } {
   const time = now();
   return { id: nextId(state, kind), def_time: time, mod_time: time };
 }
 
-function remove<T extends { id: string }>(list: T[], id: string | null, what: string): RouteResult {
+export function remove<T extends { id: string }>(list: T[], id: string | null, what: string): RouteResult {
   if (!id) return invalid({ id: 'required' });
   const index = list.findIndex((item) => item.id === id);
   if (index < 0) return notFound(what);
@@ -205,8 +349,19 @@ function remove<T extends { id: string }>(list: T[], id: string | null, what: st
 
 function domains(state: ManagementState, method: string, url: URL, body: Body): RouteResult {
   switch (method) {
-    case 'GET':
-      return ok(state.domains);
+    case 'GET': {
+      const params = url.searchParams;
+      const search = params.get('search')?.toLowerCase();
+      return ok(
+        state.domains.filter(
+          (domain) =>
+            (!params.get('id') || domain.id === params.get('id')) &&
+            (!params.get('subdomain') || domain.subdomain === params.get('subdomain')) &&
+            (!params.get('domain') || domain.custom_domain === params.get('domain')) &&
+            (!search || domain.hostname.toLowerCase().includes(search)),
+        ),
+      );
+    }
     case 'POST': {
       const hostname = text(body, 'hostname');
       const subdomain = text(body, 'subdomain');
@@ -218,7 +373,8 @@ function domains(state: ManagementState, method: string, url: URL, body: Body): 
       if (!isTimezone(timezone)) validation.timezone = 'unknown time zone';
       if (Object.keys(validation).length > 0 || !hostname || !subdomain) return invalid(validation);
       const time = now();
-      const domain: Domain = {
+      const domain: EmulatorDomain = {
+        ...domainExtras(body),
         id: nextId(state, 'domain'),
         def_time: time,
         mod_time: time,
@@ -232,9 +388,10 @@ function domains(state: ManagementState, method: string, url: URL, body: Body): 
         gsc_domain: null,
         new_owner: null,
         timezone,
-        group_by_title: false,
+        group_by_title: body.group_by_title === true,
         user_role: 'Owner',
       };
+      domain.public = body.public === true;
       state.domains.push(domain);
       state.members.push(ownerMember(state, domain.id, time));
       return ok(domain);
@@ -249,7 +406,8 @@ function domains(state: ManagementState, method: string, url: URL, body: Body): 
       const result = remove(state.domains, url.searchParams.get('id'), 'domain');
       if (result.status === 200) {
         const id = url.searchParams.get('id');
-        for (const list of [state.accessLinks, state.members, state.clients, state.reports, state.goals] as { domain_id: string }[][]) {
+        const owned = [state.accessLinks, state.members, state.clients, state.reports, state.goals, state.funnels, state.webhooks, state.filters, state.alternatives, state.snippets, state.views, state.invitations];
+        for (const list of owned as { domain_id: string }[][]) {
           for (let i = list.length - 1; i >= 0; i--) if (list[i]?.domain_id === id) list.splice(i, 1);
         }
       }
@@ -262,7 +420,7 @@ function domains(state: ManagementState, method: string, url: URL, body: Body): 
 
 /** `POST /api/v1/domain/<setting>` with `{ domain_id, ... }`. */
 function domainSetting(state: ManagementState, setting: string, method: string, body: Body): RouteResult {
-  if (method !== 'POST') return methodNotAllowed();
+  if (method !== (setting === 'noindex' ? 'PUT' : 'POST')) return methodNotAllowed();
   return withDomain(state, text(body, 'domain_id'), 'domain_id', (domain) => {
     switch (setting) {
       case 'subdomain': {
@@ -286,6 +444,50 @@ function domainSetting(state: ManagementState, setting: string, method: string, 
         domain.timezone = timezone;
         break;
       }
+      case 'hostname': {
+        const hostname = text(body, 'hostname');
+        if (!hostname || !HOSTNAME.test(hostname)) return invalid({ hostname: 'a hostname such as example.com is required' });
+        domain.hostname = hostname;
+        break;
+      }
+      case 'name':
+        if (typeof body.display_name !== 'string') return invalid({ display_name: 'must be a string' });
+        domain.display_name = body.display_name;
+        break;
+      case 'scripts':
+        domain.disable_scripts = !domain.disable_scripts;
+        break;
+      case 'start-week-sunday':
+        domain.start_week_sunday = !domain.start_week_sunday;
+        break;
+      case 'noindex':
+        domain.noindex = !domain.noindex;
+        break;
+      case 'active': {
+        const seconds = body.time;
+        if (typeof seconds !== 'number' || !Number.isInteger(seconds) || seconds < 1) return invalid({ time: 'must be a whole number of seconds above 0' });
+        domain.active_visitors_seconds = seconds;
+        break;
+      }
+      case 'settings': {
+        const settings = booleanSettings(body.settings);
+        if (!settings) return invalid({ settings: 'must be an object of booleans' });
+        domain.settings = { ...domain.settings, ...settings };
+        break;
+      }
+      case 'metadata': {
+        const metadata = body.metadata;
+        if (metadata === null || typeof metadata !== 'object' || Array.isArray(metadata)) return invalid({ metadata: 'must be an object' });
+        domain.metadata = metadata as Record<string, unknown>;
+        break;
+      }
+      case 'custom': {
+        const hostname = typeof body.hostname === 'string' ? body.hostname.trim() : undefined;
+        if (hostname === undefined || (hostname !== '' && !HOSTNAME.test(hostname))) return invalid({ hostname: 'a hostname such as my-domain.com, or empty to remove it' });
+        if (hostname && state.domains.some((other) => other !== domain && other.custom_domain === hostname)) return invalid({ hostname: 'the custom domain is already taken' });
+        domain.custom_domain = hostname || null;
+        break;
+      }
     }
     domain.mod_time = now();
     return ok();
@@ -304,12 +506,18 @@ function accessLinks(state: ManagementState, method: string, url: URL, body: Bod
           code: secret(10),
           description: typeof body.description === 'string' ? body.description : '',
         };
+        const until = validUntil(body);
+        if (until === false) return invalid({ valid_until: 'must be an RFC 3339 time, or empty' });
+        Object.assign(link, { valid_until: until });
         state.accessLinks.push(link);
         return ok(link);
       });
     case 'PUT':
       return byId(state.accessLinks, body, 'access link', (link) => {
+        const until = validUntil(body);
+        if (until === false) return invalid({ valid_until: 'must be an RFC 3339 time, or empty' });
         if (typeof body.description === 'string') link.description = body.description;
+        Object.assign(link, { valid_until: until });
         link.mod_time = now();
         return ok();
       });
@@ -318,6 +526,13 @@ function accessLinks(state: ManagementState, method: string, url: URL, body: Bod
     default:
       return methodNotAllowed();
   }
+}
+
+/** `valid_until` of an access link: a time, null when empty, false when it is not a time. */
+function validUntil(body: Body): string | null | false {
+  const value = body.valid_until;
+  if (value === undefined || value === null || value === '') return null;
+  return typeof value === 'string' && !Number.isNaN(Date.parse(value)) ? new Date(value).toISOString() : false;
 }
 
 function members(state: ManagementState, method: string, url: URL, body: Body): RouteResult {
@@ -332,6 +547,7 @@ function members(state: ManagementState, method: string, url: URL, body: Body): 
         for (const email of invited) {
           const known = state.members.some((member) => member.domain_id === domain.id && member.user.email === email);
           if (known) continue;
+          state.invitations.push({ ...stamp(state, 'invitation'), domain_id: domain.id, email, organization_id: null });
           const userId = nextId(state, 'user');
           state.members.push({
             id: nextId(state, 'member'),
@@ -365,11 +581,15 @@ function members(state: ManagementState, method: string, url: URL, body: Body): 
   }
 }
 
-const SCOPES: Record<'scope_hit' | 'scope_event' | 'scope_statistics' | 'scope_domains', string[]> = {
+const SCOPES: Record<string, string[]> = {
   scope_hit: ['', 'w'],
   scope_event: ['', 'w'],
+  scope_session: ['', 'w'],
   scope_statistics: ['', 'r'],
   scope_domains: ['', 'r', 'w'],
+  scope_organizations: ['', 'r', 'w'],
+  scope_themes: ['', 'r', 'w'],
+  scope_billing: ['', 'r'],
 };
 
 function withoutSecret({ client_secret: _secret, ...client }: CreatedOAuthClient): OAuthClient {
@@ -397,6 +617,8 @@ function clients(state: ManagementState, method: string, url: URL, body: Body): 
           if (typeof value !== 'string' || !allowed.includes(value)) validation[scope] = `must be one of ${allowed.map((v) => `'${v}'`).join(', ')}`;
           else scopes[scope] = value;
         }
+        const type = body.type ?? 'oauth';
+        if (type !== 'oauth' && type !== 'token') validation.type = "must be 'oauth' or 'token'";
         if (Object.keys(validation).length > 0) return invalid(validation);
         const client = {
           ...stamp(state, 'client'),
@@ -405,7 +627,7 @@ function clients(state: ManagementState, method: string, url: URL, body: Body): 
           client_secret: secret(32),
           description: typeof body.description === 'string' ? body.description : '',
           ...scopes,
-        } as CreatedOAuthClient;
+        } as unknown as CreatedOAuthClient;
         state.clients.push(client);
         return ok(client);
       });
@@ -421,9 +643,36 @@ function weeksFromNow(weeks: number): string {
   return new Date(Date.now() + weeks * 7 * 24 * 3600 * 1000).toISOString();
 }
 
+/** Weeks between reports; 0 is daily, as the current document has it. */
 function interval(body: Body): number | undefined {
   const value = body.interval;
-  return typeof value === 'number' && Number.isInteger(value) && value > 0 ? value : undefined;
+  return typeof value === 'number' && Number.isInteger(value) && value >= 0 ? value : undefined;
+}
+
+const REPORT_FLAGS = ['visitor_graph', 'summary', 'top_pages', 'top_referrer', 'top_events', 'hide_dashboard_button'] as const;
+
+/** The current document's report options from a body; a validation message per bad field. */
+function reportOptions(body: Body, validation: Record<string, string>): Record<string, unknown> {
+  const options: Record<string, unknown> = {};
+  if (body.reply_to !== undefined && body.reply_to !== null && body.reply_to !== '') {
+    if (typeof body.reply_to !== 'string' || !EMAIL.test(body.reply_to)) validation.reply_to = 'must be an email address';
+    else options.reply_to = body.reply_to;
+  }
+  if (body.link_to !== undefined) {
+    if (typeof body.link_to !== 'string' || !['', 'dashboard', 'public', 'custom'].includes(body.link_to)) validation.link_to = 'must be dashboard, public or custom';
+    else options.link_to = body.link_to || 'dashboard';
+  }
+  for (const flag of REPORT_FLAGS) {
+    if (body[flag] === undefined) continue;
+    if (typeof body[flag] !== 'boolean') validation[flag] = 'must be a boolean';
+    else options[flag] = body[flag];
+  }
+  return options;
+}
+
+function nextReport(weeks: number, startDate?: string): string {
+  if (startDate) return new Date(`${startDate}T00:00:00Z`).toISOString();
+  return weeks === 0 ? new Date(Date.now() + 24 * 3600 * 1000).toISOString() : weeksFromNow(weeks);
 }
 
 function reports(state: ManagementState, method: string, url: URL, body: Body): RouteResult {
@@ -436,26 +685,37 @@ function reports(state: ManagementState, method: string, url: URL, body: Body): 
         const weeks = interval(body);
         const validation: Record<string, string> = {};
         if (!addresses) validation.emails = 'a list of valid email addresses is required';
-        if (!weeks) validation.interval = 'the interval must be a whole number of weeks above 0';
-        if (!addresses || !weeks) return invalid(validation);
+        if (weeks === undefined) validation.interval = 'the interval must be a whole number of weeks (0 for daily)';
+        const startDate = body.start_date;
+        if (startDate !== undefined && startDate !== null && (typeof startDate !== 'string' || !/^\d{4}-\d{2}-\d{2}$/.test(startDate) || Number.isNaN(Date.parse(startDate)))) {
+          validation.start_date = 'must be YYYY-MM-DD';
+        }
+        const options = reportOptions(body, validation);
+        if (Object.keys(validation).length > 0 || !addresses || weeks === undefined) return invalid(validation);
         const created = addresses.map(
-          (email): EmailReport => ({
+          (email) => ({
             ...stamp(state, 'report'),
             domain_id: domain.id,
             email,
             interval: weeks,
-            next_report: weeksFromNow(weeks),
-          }),
+            link_to: 'dashboard',
+            ...options,
+            next_report: nextReport(weeks, typeof startDate === 'string' ? startDate : undefined),
+          }) as EmailReport,
         );
         state.reports.push(...created);
         return ok(created);
       });
     case 'PUT': {
       const weeks = interval(body);
-      if (text(body, 'id') && !weeks) return invalid({ interval: 'the interval must be a whole number of weeks above 0' });
+      const validation: Record<string, string> = {};
+      if (text(body, 'id') && weeks === undefined) validation.interval = 'the interval must be a whole number of weeks (0 for daily)';
+      const options = reportOptions(body, validation);
+      if (text(body, 'id') && Object.keys(validation).length > 0) return invalid(validation);
       return byId(state.reports, body, 'report', (report) => {
+        Object.assign(report, options);
         report.interval = weeks ?? report.interval;
-        report.next_report = weeksFromNow(report.interval);
+        report.next_report = nextReport(report.interval);
         report.mod_time = now();
         return ok(report);
       });
@@ -467,23 +727,45 @@ function reports(state: ManagementState, method: string, url: URL, body: Body): 
   }
 }
 
+const nullableText = (body: Body, field: string) => text(body, field) ?? null;
+
 /** Applies a goal body (create or update) onto a goal; answers a validation error or undefined. */
-function applyGoal(goal: ConversionGoal, body: Body): RouteResult | undefined {
+function applyGoal(goal: ConversionGoal & GoalExtras, body: Body): RouteResult | undefined {
   const name = text(body, 'name');
   const pathPattern = text(body, 'path_pattern');
+  const eventName = nullableText(body, 'event_name');
   const validation: Record<string, string> = {};
   if (!name) validation.name = 'the name is required';
-  if (!pathPattern?.startsWith('/')) validation.path_pattern = 'the path pattern is required and starts with /';
-  for (const field of ['visitors', 'cr'] as const) {
-    const value = body[field];
-    if (value !== undefined && (typeof value !== 'number' || value < 0)) validation[field] = 'must be a number of 0 or more';
+  // Either a path pattern or an event, as the document says.
+  if (pathPattern !== undefined ? !pathPattern.startsWith('/') : eventName === null) {
+    validation.path_pattern = 'the path pattern is required and starts with /';
   }
-  if (Object.keys(validation).length > 0 || !name || !pathPattern) return invalid(validation);
+  for (const field of ['visitors', 'cr', 'custom_metric_total_goal', 'custom_metric_avg_goal'] as const) {
+    const value = body[field];
+    if (value !== undefined && value !== null && (typeof value !== 'number' || value < 0)) validation[field] = 'must be a number of 0 or more';
+  }
+  const metricType = body.custom_metric_type ?? null;
+  if (metricType !== null && metricType !== 'integer' && metricType !== 'float') validation.custom_metric_type = 'must be integer, float or null';
+  if ((metricType === null) !== (nullableText(body, 'custom_metric_key') === null)) {
+    validation.custom_metric_key = 'custom_metric_key and custom_metric_type go together';
+  }
+  const tags = body.tags ?? [];
+  if (!Array.isArray(tags) || !tags.every((tag) => typeof tag === 'string')) validation.tags = 'must be a list of strings (key or key=value)';
+  if (Object.keys(validation).length > 0 || !name) return invalid(validation);
+  const positive = (field: string) => (typeof body[field] === 'number' && (body[field] as number) > 0 ? (body[field] as number) : null);
   goal.name = name;
-  goal.path_pattern = pathPattern;
-  goal.pattern = patternFromPathPattern(pathPattern);
-  goal.visitor_goal = typeof body.visitors === 'number' && body.visitors > 0 ? body.visitors : null;
-  goal.cr_goal = typeof body.cr === 'number' && body.cr > 0 ? body.cr : null;
+  goal.path_pattern = pathPattern ?? (null as unknown as string);
+  goal.pattern = pathPattern ? patternFromPathPattern(pathPattern) : (null as unknown as string);
+  goal.tags = tags as string[];
+  goal.event_name = eventName;
+  goal.event_meta_key = nullableText(body, 'event_meta_key');
+  goal.event_meta_value = nullableText(body, 'event_meta_value');
+  goal.custom_metric_key = nullableText(body, 'custom_metric_key');
+  goal.custom_metric_type = metricType as GoalExtras['custom_metric_type'];
+  goal.visitor_goal = positive('visitors');
+  goal.cr_goal = positive('cr');
+  goal.custom_metric_total_goal = positive('custom_metric_total_goal');
+  goal.custom_metric_avg_goal = positive('custom_metric_avg_goal');
   goal.delete_reached = body.delete_reached === true;
   goal.email_reached = body.email_reached === true;
   goal.mod_time = now();
@@ -492,18 +774,30 @@ function applyGoal(goal: ConversionGoal, body: Body): RouteResult | undefined {
 
 function goals(state: ManagementState, method: string, url: URL, body: Body): RouteResult {
   switch (method) {
-    case 'GET':
-      return listOfDomain(state, state.goals, url, 'id');
+    case 'GET': {
+      const search = url.searchParams.get('search')?.toLowerCase();
+      const listed = listOfDomain(state, state.goals, url, 'id');
+      if (!search || listed.status !== 200) return listed;
+      return ok((listed.body as ConversionGoal[]).filter((goal) => goal.name.toLowerCase().includes(search)));
+    }
     case 'POST':
       return withDomain(state, text(body, 'domain_id'), 'domain_id', (domain) => {
-        const goal: ConversionGoal = {
+        const goal: ConversionGoal & GoalExtras = {
           ...stamp(state, 'goal'),
           domain_id: domain.id,
           name: '',
           path_pattern: '',
           pattern: '',
+          tags: [],
+          event_name: null,
+          event_meta_key: null,
+          event_meta_value: null,
+          custom_metric_key: null,
+          custom_metric_type: null,
           visitor_goal: null,
           cr_goal: null,
+          custom_metric_total_goal: null,
+          custom_metric_avg_goal: null,
           delete_reached: false,
           email_reached: false,
         };
@@ -527,6 +821,16 @@ function goals(state: ManagementState, method: string, url: URL, body: Body): Ro
   }
 }
 
+/** `POST /api/v1/goal/regex` with `{ regex, sample }`: whether the RE2 expression matches, or a 400 when it is not valid. */
+function goalRegex(method: string, body: Body): RouteResult {
+  if (method !== 'POST') return methodNotAllowed();
+  const regex = body.regex;
+  if (typeof regex !== 'string' || regex === '') return invalid({ regex: 'required' });
+  const parsed = parseRegex(regex);
+  if (!parsed.ok) return invalid({ regex: `not a valid regular expression: ${parsed.message}` });
+  return ok({ match: parsed.regex.test(typeof body.sample === 'string' ? body.sample : '') });
+}
+
 /**
  * Answers the management routes (`/api/v1/domain*`, `/member`, `/client`, `/report`, `/goal`)
  * from the store's in-memory account; undefined for any other path.
@@ -538,11 +842,21 @@ const MANAGEMENT_PATHS: ReadonlySet<string> = new Set([
   '/api/v1/domain/public',
   '/api/v1/domain/title',
   '/api/v1/domain/timezone',
+  '/api/v1/domain/hostname',
+  '/api/v1/domain/name',
+  '/api/v1/domain/scripts',
+  '/api/v1/domain/start-week-sunday',
+  '/api/v1/domain/active',
+  '/api/v1/domain/settings',
+  '/api/v1/domain/metadata',
+  '/api/v1/domain/noindex',
+  '/api/v1/domain/custom',
   '/api/v1/domain/link',
   '/api/v1/member',
   '/api/v1/client',
   '/api/v1/report',
   '/api/v1/goal',
+  '/api/v1/goal/regex',
 ]);
 
 /** True for a management endpoint the emulator serves. */
@@ -564,7 +878,24 @@ export function handleManagementRoute(store: EmulatorStore, method: string, url:
     case '/api/v1/domain/title':
       return domainSetting(state, 'title', method, fields);
     case '/api/v1/domain/timezone':
-      return domainSetting(state, 'timezone', method, fields);
+    case '/api/v1/domain/hostname':
+    case '/api/v1/domain/name':
+    case '/api/v1/domain/scripts':
+    case '/api/v1/domain/start-week-sunday':
+    case '/api/v1/domain/active':
+    case '/api/v1/domain/settings':
+    case '/api/v1/domain/metadata':
+    case '/api/v1/domain/noindex':
+      return domainSetting(state, path.slice('/api/v1/domain/'.length), method, fields);
+    case '/api/v1/domain/custom':
+      if (method === 'GET') {
+        const wanted = url.searchParams.get('domain');
+        if (!wanted) return invalid({ domain: 'required' });
+        return ok({ exists: state.domains.some((domain) => domain.custom_domain === wanted) });
+      }
+      return domainSetting(state, 'custom', method, fields);
+    case '/api/v1/goal/regex':
+      return goalRegex(method, fields);
     case '/api/v1/domain/link':
       return accessLinks(state, method, url, fields);
     case '/api/v1/member':

@@ -178,9 +178,10 @@ describe('statistics computed from hits: 10 visitors over 3 pages', () => {
       { screen_class: '', visitors: 9, relative_visitors: 0.9 },
       { screen_class: 'Full HD', visitors: 1, relative_visitors: 0.1 },
     ]);
-    // The emulator has no geo database: every visitor is of unknown country and city.
-    expect(stats('country')).toEqual([{ country: '', visitors: 10, relative_visitors: 1 }]);
-    expect(stats('city')).toEqual([{ city: '', visitors: 10, relative_visitors: 1 }]);
+    // Locations come from the test IP table: 203.0.113.0/24 is Tokyo.
+    expect(stats('country')).toEqual([{ country_code: 'jp', visitors: 10, relative_visitors: 1 }]);
+    expect(stats('region')).toEqual([{ country_code: 'jp', region: 'Tokyo', visitors: 10, relative_visitors: 1 }]);
+    expect(stats('city')).toEqual([{ country_code: 'jp', region: 'Tokyo', city: 'Tokyo', visitors: 10, relative_visitors: 1 }]);
   });
 
   it('referrer: without query, named by host, self-referrals left out, utm_source when no header', () => {
@@ -251,7 +252,9 @@ describe('statistics computed from hits: 10 visitors over 3 pages', () => {
     expect(stats('total', { language: 'de' })).toMatchObject({ visitors: 3 });
     expect(stats('total', { referrer_name: 'google.com' })).toMatchObject({ visitors: 2 });
     expect(stats('total', { utm_source: 'newsletter' })).toMatchObject({ visitors: 1 });
-    expect(stats('total', { country: 'jp' })).toMatchObject({ visitors: 0 });
+    // Every visitor here is in 203.0.113.0/24, Tokyo by the test IP table.
+    expect(stats('total', { country: 'jp' })).toMatchObject({ visitors: 10 });
+    expect(stats('total', { country: 'de' })).toMatchObject({ visitors: 0 });
   });
 
   it('honours limit, capped at 100', () => {
@@ -309,7 +312,8 @@ describe('statistics computed from hits: 10 visitors over 3 pages', () => {
     });
 
     it('event and meta_ filters restrict page statistics to the visitors who sent such events', () => {
-      expect(stats('total', { event: 'Signup' })).toEqual({ visitors: 3, views: 9, sessions: 3, bounces: 0, bounce_rate: 0 });
+      // With an event filter, `cr` is the share of all visitors who sent it.
+      expect(stats('total', { event: 'Signup' })).toEqual({ visitors: 3, views: 9, sessions: 3, bounces: 0, bounce_rate: 0, cr: 0.3 });
       expect(stats('total', { meta_plan: 'pro' })).toMatchObject({ visitors: 2, views: 6 });
       expect(stats('total', { event: 'Signup', meta_plan: 'free' })).toMatchObject({ visitors: 1, views: 3 });
       expect(stats('total', { event: 'Nothing' })).toMatchObject({ visitors: 0 });
@@ -357,7 +361,11 @@ describe('active and growth', () => {
     const result = call('GET', '/api/v1/statistics/active', { id: DEFAULT_DOMAIN_ID });
     expect(result).toEqual({
       status: 200,
-      body: { visitors: 2, stats: [{ path: '/', visitors: 2 }, { path: '/docs', visitors: 1 }] },
+      body: {
+        visitors: 2,
+        stats: [{ path: '/', visitors: 2 }, { path: '/docs', visitors: 1 }],
+        countries: [{ country_code: 'jp', visitors: 2, relative_visitors: 1 }],
+      },
     });
     expect(call('GET', '/api/v1/statistics/active', { id: DEFAULT_DOMAIN_ID, start: 1200 }).body).toMatchObject({ visitors: 3 });
   });

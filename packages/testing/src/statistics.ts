@@ -1,5 +1,6 @@
 import type {
   ActiveVisitorStats,
+  ConversionGoal,
   ConversionGoalStats,
   EntryStats,
   EventListStats,
@@ -17,20 +18,31 @@ import type {
   VisitorStats,
 } from '@pirsch-node/core';
 import type { RouteResult } from './api-routes.js';
-import { DEFAULT_DOMAIN_ID, invalid, managementState, notFound, type ManagementState } from './management.js';
+import { channelOf } from './channel.js';
+import { locate } from './geo.js';
+import { parseRegex } from './linear-regex.js';
+import {
+  DEFAULT_DOMAIN_ID,
+  invalid,
+  managementState,
+  notFound,
+  patternFromPathPattern,
+  type FunnelStepFilter,
+  type GoalExtras,
+  type ManagementState,
+} from './management.js';
+import { FIELD_PARAMS, fieldFilter, matchesField, parseStatisticsQuery, periodOf, zoned, type StatisticsQuery } from './statistics-query.js';
 import type { EmulatorStore, ReceivedHit } from './store.js';
 import { parseUserAgent, type ParsedUserAgent } from './user-agent.js';
 
 /** A new session starts when a visitor was away this long. */
 export const SESSION_GAP_MS = 30 * 60 * 1000;
-const DAY_MS = 24 * 3600 * 1000;
-const MAX_DAYS = 3660;
-const MAX_LIMIT = 100;
 const UTM = ['utm_source', 'utm_medium', 'utm_campaign', 'utm_content', 'utm_term'] as const;
 type UtmField = (typeof UTM)[number];
+type Query = StatisticsQuery;
 
 /** What a hit or an event tells about its visitor, as the emulator derives it. */
-interface Visit {
+export interface Visit {
   time: number;
   /** `(ip, user_agent)`: the emulator's visitor. */
   visitor: string;
@@ -40,20 +52,25 @@ interface Visit {
   language: string;
   referrer: string;
   referrer_name: string;
+  channel: string;
   utm: Record<UtmField, string>;
   ua: ParsedUserAgent;
   screen_class: string;
   screen_width: string;
   screen_height: string;
+  country_code: string;
+  region: string;
+  city: string;
+  tags: Record<string, string>;
 }
 
-interface PageView extends Visit {
+export interface PageView extends Visit {
   session: Session;
   /** Seconds until the next page view of the session; undefined for the last one. */
   timeSpent: number | undefined;
 }
 
-interface Session {
+export interface Session {
   visitor: string;
   views: PageView[];
   /** A session with a single page view. */
@@ -62,7 +79,7 @@ interface Session {
   duration: number;
 }
 
-interface EventVisit extends Visit {
+export interface EventVisit extends Visit {
   name: string;
   meta: Record<string, string>;
   duration: number;
@@ -117,11 +134,20 @@ function referrer(hit: ReceivedHit, url: URL | undefined): { referrer: string; r
   return { referrer: `${parsed.protocol}//${parsed.host}${path}`, referrer_name: parsed.hostname.replace(/^www\./, '') };
 }
 
+function stringMap(value: unknown): Record<string, string> {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return {};
+  const out: Record<string, string> = {};
+  for (const [key, entry] of Object.entries(value)) if (typeof entry === 'string' || typeof entry === 'number' || typeof entry === 'boolean') out[key] = String(entry);
+  return out;
+}
+
 function visitOf(hit: ReceivedHit): Visit | undefined {
   const time = Date.parse(hit.time);
   const url = parseUrl(hit.url);
   if (Number.isNaN(time) || !url) return undefined;
   const width = Number(hit.screen_width ?? hit.sec_ch_width ?? hit.sec_ch_viewport_width ?? 0);
+  const utm = Object.fromEntries(UTM.map((field) => [field, url.searchParams.get(field) ?? ''])) as Record<UtmField, string>;
+  const from = referrer(hit, url);
   return {
     time,
     visitor: `${hit.ip}\n${hit.user_agent}`,
@@ -129,89 +155,27 @@ function visitOf(hit: ReceivedHit): Visit | undefined {
     title: hit.title ?? '',
     hostname: url.hostname.toLowerCase(),
     language: language(hit.accept_language),
-    ...referrer(hit, url),
-    utm: Object.fromEntries(UTM.map((field) => [field, url.searchParams.get(field) ?? ''])) as Record<UtmField, string>,
+    ...from,
+    channel: channelOf(from.referrer_name, utm.utm_medium, utm.utm_source),
+    utm,
     ua: parseUserAgent(hit.user_agent),
     screen_class: screenClass(width),
     screen_width: hit.screen_width ? String(hit.screen_width) : '',
     screen_height: hit.screen_height ? String(hit.screen_height) : '',
+    ...locate(hit.ip),
+    tags: stringMap((hit as { tags?: unknown }).tags),
   };
-}
-
-// --- the query --------------------------------------------------------------------------------
-
-interface Query {
-  domain: string;
-  start: number;
-  end: number;
-  /** Days of the range as `YYYY-MM-DDT00:00:00Z`. */
-  days: string[];
-  params: URLSearchParams;
-  meta: [string, string][];
-  pattern: RegExp | undefined;
-  limit: number | undefined;
-}
-
-const DAY = /^\d{4}-\d{2}-\d{2}$/;
-
-function dayOf(time: number): string {
-  return `${new Date(time).toISOString().slice(0, 10)}T00:00:00Z`;
-}
-
-/** Go's `(?i)` prefix becomes the `i` flag. */
-function goRegExp(pattern: string): RegExp {
-  return pattern.startsWith('(?i)') ? new RegExp(pattern.slice(4), 'i') : new RegExp(pattern);
-}
-
-function parseQuery(params: URLSearchParams, state: ManagementState, endpoint: string): Query | RouteResult {
-  const domain = params.get('id');
-  if (!domain) return invalid({ id: 'the domain ID is required' });
-  if (!state.domains.some((candidate) => candidate.id === domain)) return notFound('domain');
-  const from = params.get('from');
-  const to = params.get('to');
-  const startParam = params.get('start');
-  let start: number;
-  let end: number;
-  if (startParam !== null || endpoint === 'active') {
-    const seconds = Number(startParam ?? 600);
-    if (!Number.isFinite(seconds) || seconds <= 0) return invalid({ start: 'must be a number of seconds above 0' });
-    end = Date.now();
-    start = end - Math.min(seconds, 3600) * 1000;
-  } else {
-    const validation: Record<string, string> = {};
-    if (!from || !DAY.test(from) || Number.isNaN(Date.parse(from))) validation.from = 'required, as YYYY-MM-DD';
-    if (!to || !DAY.test(to) || Number.isNaN(Date.parse(to))) validation.to = 'required, as YYYY-MM-DD';
-    if (Object.keys(validation).length > 0 || !from || !to) return invalid(validation);
-    start = Date.parse(`${from}T00:00:00Z`);
-    end = Date.parse(`${to}T00:00:00Z`) + DAY_MS - 1;
-    if (end < start) return invalid({ to: 'must not be before from' });
-    if ((end - start) / DAY_MS > MAX_DAYS) return invalid({ from: `the range is limited to ${MAX_DAYS} days in the emulator` });
-  }
-  const days: string[] = [];
-  for (let day = Date.parse(dayOf(start)); day <= end; day += DAY_MS) days.push(dayOf(day));
-
-  let pattern: RegExp | undefined;
-  const patternParam = params.get('pattern');
-  if (patternParam) {
-    try {
-      pattern = goRegExp(patternParam);
-    } catch {
-      return invalid({ pattern: 'not a valid regular expression' });
-    }
-  }
-  const limitParam = params.get('limit');
-  const limit = limitParam ? Math.min(Math.max(Math.trunc(Number(limitParam)), 0), MAX_LIMIT) : undefined;
-  if (limit !== undefined && Number.isNaN(limit)) return invalid({ limit: 'must be a number' });
-  const meta = [...params.entries()].filter(([key]) => key.startsWith('meta_')).map(([key, value]): [string, string] => [key.slice(5), value]);
-  return { domain, start, end, days, params, meta, pattern, limit };
 }
 
 // --- selecting data ---------------------------------------------------------------------------
 
 /** The domain a hit counts towards: a created domain with its hostname, else the default domain. */
-function domainOfHost(state: ManagementState, hostname: string): string {
+export function domainOfHost(state: ManagementState, hostname: string): string {
   const host = hostname.replace(/^www\./, '');
-  const own = state.domains.find((domain) => domain.id !== DEFAULT_DOMAIN_ID && domain.hostname.toLowerCase().replace(/^www\./, '') === host);
+  const bare = (name: string) => name.toLowerCase().replace(/^www\./, '');
+  const own =
+    state.domains.find((domain) => domain.id !== DEFAULT_DOMAIN_ID && bare(domain.hostname) === host) ??
+    state.domains.find((domain) => domain.id !== DEFAULT_DOMAIN_ID && state.alternatives.some((alternative) => alternative.domain_id === domain.id && bare(alternative.hostname) === host));
   return own?.id ?? DEFAULT_DOMAIN_ID;
 }
 
@@ -260,47 +224,59 @@ function eventsOf(store: EmulatorStore, query: Query, state: ManagementState): E
   for (const event of store.events) {
     const visit = visitOf(event);
     if (!keep(event, visit, query, state)) continue;
-    events.push({ ...visit, name: event.event_name, meta: { ...(event.event_meta ?? {}) }, duration: Number(event.event_duration ?? 0) || 0 });
+    events.push({ ...visit, name: event.event_name, meta: stringMap(event.event_meta), duration: Number(event.event_duration ?? 0) || 0 });
   }
   return events;
 }
 
-/** Filters by every dimension parameter of the query (not the event ones). */
-const DIMENSIONS: [param: string, read: (visit: Visit) => string][] = [
-  ['path', (visit) => visit.path],
-  ['language', (visit) => visit.language],
-  ['country', () => ''],
-  ['city', () => ''],
-  ['referrer', (visit) => visit.referrer],
-  ['referrer_name', (visit) => visit.referrer_name],
-  ['os', (visit) => visit.ua.os],
-  ['browser', (visit) => visit.ua.browser],
-  ['platform', (visit) => visit.ua.platform],
-  ['screen_class', (visit) => visit.screen_class],
-  ['screen_width', (visit) => visit.screen_width],
-  ['screen_height', (visit) => visit.screen_height],
-  ...UTM.map((field): [string, (visit: Visit) => string] => [field, (visit) => visit.utm[field]]),
-];
+/** How each dimension parameter reads a visit. `entry_path`/`exit_path` read the session, see `select`. */
+const DIMENSIONS: Record<Exclude<(typeof FIELD_PARAMS)[number], 'entry_path' | 'exit_path'>, (visit: Visit) => string> = {
+  path: (visit) => visit.path,
+  title: (visit) => visit.title,
+  hostname: (visit) => visit.hostname,
+  language: (visit) => visit.language,
+  country: (visit) => visit.country_code,
+  region: (visit) => visit.region,
+  city: (visit) => visit.city,
+  referrer: (visit) => visit.referrer,
+  referrer_name: (visit) => visit.referrer_name,
+  channel: (visit) => visit.channel,
+  os: (visit) => visit.ua.os,
+  os_version: (visit) => visit.ua.osVersion,
+  browser: (visit) => visit.ua.browser,
+  browser_version: (visit) => visit.ua.browserVersion,
+  platform: (visit) => visit.ua.platform,
+  screen_class: (visit) => visit.screen_class,
+  screen_width: (visit) => visit.screen_width,
+  screen_height: (visit) => visit.screen_height,
+  utm_source: (visit) => visit.utm.utm_source,
+  utm_medium: (visit) => visit.utm.utm_medium,
+  utm_campaign: (visit) => visit.utm.utm_campaign,
+  utm_content: (visit) => visit.utm.utm_content,
+  utm_term: (visit) => visit.utm.utm_term,
+};
 
 function matchesDimensions(visit: Visit, query: Query): boolean {
-  for (const [param, read] of DIMENSIONS) {
-    const wanted = query.params.get(param);
-    if (wanted !== null && read(visit) !== wanted) return false;
+  for (const [param, filter] of query.fields) {
+    const read = DIMENSIONS[param as keyof typeof DIMENSIONS];
+    if (read && !matchesField(read(visit), filter)) return false;
   }
+  for (const [key, filter] of query.tags) if (!matchesField(visit.tags[key] ?? '', filter)) return false;
+  if (query.tagKeys.length > 0 && !query.tagKeys.some((key) => Object.hasOwn(visit.tags, key))) return false;
   return !query.pattern || query.pattern.test(visit.path);
 }
 
 function matchesEvent(event: EventVisit, query: Query): boolean {
-  const name = query.params.get('event');
-  if (name !== null && event.name !== name) return false;
-  return query.meta.every(([key, value]) => event.meta[key] === value);
+  if (query.event && !matchesField(event.name, query.event)) return false;
+  return query.meta.every(([key, filter]) => event.meta[key] !== undefined && matchesField(event.meta[key] ?? '', filter));
 }
 
 function hasEventFilter(query: Query): boolean {
-  return query.params.has('event') || query.meta.length > 0;
+  return query.event !== undefined || query.meta.length > 0;
 }
 
-interface Data {
+/** What a statistics request selected: see `selectStatistics`. */
+export interface StatisticsData {
   /** Page views after every filter. */
   views: PageView[];
   /** Page views after every filter but the event ones: the base of conversion rates. */
@@ -308,15 +284,20 @@ interface Data {
   /** Events after every filter. */
   events: EventVisit[];
 }
+type Data = StatisticsData;
 
-function select(store: EmulatorStore, query: Query, state: ManagementState): Data {
-  const entry = query.params.get('entry_path');
-  const exit = query.params.get('exit_path');
+/**
+ * The page views and events of the store that a query selects (range, domain, bots, every filter),
+ * each page view in its session. Pure: the store is only read.
+ */
+export function selectStatistics(store: EmulatorStore, query: Query, state: ManagementState): Data {
+  const entry = query.fields.get('entry_path');
+  const exit = query.fields.get('exit_path');
   const viewsWithoutEventFilter = pageViews(store, query, state).filter(
     (view) =>
       matchesDimensions(view, query) &&
-      (entry === null || view.session.views[0]?.path === entry) &&
-      (exit === null || view.session.views.at(-1)?.path === exit),
+      (entry === undefined || matchesField(view.session.views[0]?.path ?? '', entry)) &&
+      (exit === undefined || matchesField(view.session.views.at(-1)?.path ?? '', exit)),
   );
   const events = eventsOf(store, query, state).filter((event) => matchesDimensions(event, query) && matchesEvent(event, query));
   let views = viewsWithoutEventFilter;
@@ -326,6 +307,7 @@ function select(store: EmulatorStore, query: Query, state: ManagementState): Dat
   }
   return { views, viewsWithoutEventFilter, events };
 }
+const select = selectStatistics;
 
 // --- counting ---------------------------------------------------------------------------------
 
@@ -344,6 +326,29 @@ function totals(views: PageView[]): TotalVisitorStats {
   };
 }
 
+/**
+ * `cr` when the query filters by event (visitors who sent it / all visitors), and the custom metric
+ * when `custom_metric_key`/`custom_metric_type` are set; nothing otherwise (see STATISTICS.md).
+ */
+function extras(query: Query, views: PageView[], base: PageView[], events: EventVisit[]): { cr?: number; custom_metric_avg?: number; custom_metric_total?: number } {
+  const out: { cr?: number; custom_metric_avg?: number; custom_metric_total?: number } = {};
+  if (hasEventFilter(query)) out.cr = rate(distinctVisitors(views), distinctVisitors(base));
+  if (query.customMetric) {
+    const { key, type } = query.customMetric;
+    const values = events
+      .map((event) => (type === 'integer' ? Number.parseInt(event.meta[key] ?? '', 10) : Number.parseFloat(event.meta[key] ?? '')))
+      .filter((value) => Number.isFinite(value));
+    const total = values.reduce((sum, value) => sum + value, 0);
+    out.custom_metric_total = total;
+    out.custom_metric_avg = values.length > 0 ? total / values.length : 0;
+  }
+  return out;
+}
+
+function fullTotals(data: Data, query: Query, views = data.views, base = data.viewsWithoutEventFilter, events = data.events) {
+  return { ...totals(views), ...extras(query, views, base, events) };
+}
+
 function groupBy<T>(items: T[], key: (item: T) => string): Map<string, T[]> {
   const groups = new Map<string, T[]>();
   for (const item of items) {
@@ -359,10 +364,33 @@ function distinctVisitors(items: { visitor: string }[]): number {
   return new Set(items.map((item) => item.visitor)).size;
 }
 
-/** Sorts by `visitors` (or another count), most first, ties by key, then applies `limit`. */
+/**
+ * Sorts by `visitors` (or another count), most first, ties by key; or by the `sort` field in the
+ * `direction` asked. Then `search` (the key contains it), `offset` and `limit`.
+ */
 function ranked<T>(rows: T[], query: Query, count: (row: T) => number, key: (row: T) => string): T[] {
-  rows.sort((a, b) => count(b) - count(a) || key(a).localeCompare(key(b)));
-  return query.limit === undefined ? rows : rows.slice(0, query.limit);
+  const field = query.sort;
+  const sample = rows[0] as Record<string, unknown> | undefined;
+  if (field !== undefined && sample !== undefined && (typeof sample[field] === 'number' || typeof sample[field] === 'string')) {
+    const sign = query.direction === 'asc' ? 1 : -1;
+    const read = (row: T) => (row as Record<string, unknown>)[field];
+    rows.sort((a, b) => {
+      const x = read(a);
+      const y = read(b);
+      const order = typeof x === 'number' && typeof y === 'number' ? x - y : String(x).localeCompare(String(y));
+      return sign * order || key(a).localeCompare(key(b));
+    });
+  } else {
+    const sign = query.direction === 'asc' ? -1 : 1;
+    rows.sort((a, b) => sign * (count(b) - count(a)) || key(a).localeCompare(key(b)));
+  }
+  const found = query.search === undefined ? rows : rows.filter((row) => key(row).toLowerCase().includes(query.search as string));
+  return paged(found, query);
+}
+
+function paged<T>(rows: T[], query: Query): T[] {
+  const end = query.limit === undefined ? undefined : query.offset + query.limit;
+  return query.offset === 0 && end === undefined ? rows : rows.slice(query.offset, end);
 }
 
 /** A breakdown by one dimension: visitors and their share, most first. */
@@ -377,13 +405,18 @@ function breakdown<K extends string>(views: PageView[], query: Query, field: K, 
   return ranked(rows, query, (row) => row.visitors, (row) => row[field]);
 }
 
-function versionBreakdown(views: PageView[], query: Query, field: string, versionField: string, read: (view: PageView) => [string, string]) {
+/** A breakdown by several fields at once (`os` and `os_version`, `country_code`, `region` and `city`, ...). */
+function multiBreakdown(views: PageView[], query: Query, fields: string[], read: (view: PageView) => string[], skipEmpty = false) {
   const total = distinctVisitors(views);
-  const rows = [...groupBy(views, (view) => read(view).join('\n'))].map(([key, group]) => {
-    const [name = '', version = ''] = key.split('\n');
-    return { visitors: distinctVisitors(group), relative_visitors: rate(distinctVisitors(group), total), [field]: name, [versionField]: version };
-  });
-  return ranked(rows, query, (row) => row.visitors, (row) => `${String(row[field])}\n${String(row[versionField])}`);
+  const rows = [...groupBy(views, (view) => JSON.stringify(read(view)))]
+    .filter(([key]) => !skipEmpty || (JSON.parse(key) as string[]).some((value) => value !== ''))
+    .map(([key, group]) => {
+      const values = JSON.parse(key) as string[];
+      const row: Record<string, string | number> = { visitors: distinctVisitors(group), relative_visitors: rate(distinctVisitors(group), total) };
+      fields.forEach((field, index) => (row[field] = values[index] ?? ''));
+      return row;
+    });
+  return ranked(rows, query, (row) => row.visitors as number, (row) => fields.map((field) => String(row[field])).join('\n'));
 }
 
 function latestTitle(views: PageView[]): string {
@@ -407,19 +440,26 @@ function sessionDuration(views: PageView[]): number {
   return average([...sessions].filter((session) => !session.bounce).map((session) => session.duration));
 }
 
-function perDay<T>(views: PageView[], query: Query, make: (day: string, views: PageView[]) => T): T[] {
-  const byDay = groupBy(views, (view) => dayOf(view.time));
-  return query.days.map((day) => make(day, byDay.get(day) ?? []));
+/**
+ * One row per period of the range (days by default, or the `scale`), in the query's time zone.
+ * With a scale other than `day`, rows carry `day`, `week`, `month` and `year`, the scale's one set.
+ */
+function perPeriod<T extends object>(views: PageView[], query: Query, make: (views: PageView[], period: string) => T): Array<T & Record<string, unknown>> {
+  const byPeriod = groupBy(views, (view) => periodOf(view.time, query));
+  return query.periods.map((period) => {
+    const row = make(byPeriod.get(period) ?? [], period);
+    return query.scale === 'day' ? { day: period, ...row } : { day: null, week: null, month: null, year: null, [query.scale]: period, ...row };
+  });
 }
 
-function pages(views: PageView[], query: Query): PageStats[] {
-  const all = totals(views);
+function pageRows(views: PageView[], query: Query, all = totals(views)): PageStats[] {
   const withTime = query.params.get('include_avg_time_on_page') === 'true';
-  const rows = [...groupBy(views, (view) => view.path)].map(([path, group]): PageStats => {
+  const byTitle = query.params.get('include_title') === 'true';
+  const rows = [...groupBy(views, (view) => (byTitle ? `${view.path}\n${view.title}` : view.path))].map(([, group]): PageStats => {
     const stats = totals(group);
     return {
-      path,
-      title: latestTitle(group),
+      path: group[0]?.path ?? '',
+      title: byTitle ? (group[0]?.title ?? '') : latestTitle(group),
       visitors: stats.visitors,
       views: stats.views,
       sessions: stats.sessions,
@@ -498,6 +538,25 @@ function referrers(views: PageView[], query: Query): ReferrerStats[] {
   return ranked(rows, query, (row) => row.visitors, (row) => row.referrer);
 }
 
+/** Visitors, views, sessions, bounces and their shares per value of one dimension (hostname, channel). */
+function trafficBreakdown(views: PageView[], query: Query, field: string, read: (view: PageView) => string) {
+  const all = totals(views);
+  const rows = [...groupBy(views, read)].map(([value, group]) => {
+    const stats = totals(group);
+    return {
+      [field]: value,
+      visitors: stats.visitors,
+      views: stats.views,
+      sessions: stats.sessions,
+      bounces: stats.bounces,
+      relative_visitors: rate(stats.visitors, all.visitors),
+      relative_views: rate(stats.views, all.views),
+      bounce_rate: stats.bounce_rate,
+    };
+  });
+  return ranked(rows, query, (row) => row.visitors, (row) => String(row[field]));
+}
+
 function platforms(views: PageView[]): PlatformStats {
   const total = distinctVisitors(views);
   const count = (platform: string) => distinctVisitors(views.filter((view) => view.ua.platform === platform));
@@ -514,30 +573,85 @@ function platforms(views: PageView[]): PlatformStats {
   };
 }
 
-function hours(views: PageView[]): VisitorHourStats[] {
-  const byHour = groupBy(views, (view) => String(new Date(view.time).getUTCHours()));
-  return Array.from({ length: 24 }, (_, hour): VisitorHourStats => ({ hour, ...totals(byHour.get(String(hour)) ?? []) }));
+/** Rows for every value of a clock field (hour of the day, minute of the hour), in the query's time zone. */
+function byClock(data: Data, query: Query, field: 'hour' | 'minute', count: number) {
+  const read = (visit: Visit) => String(zoned(visit.time, query.tz)[field]);
+  const views = groupBy(data.views, read);
+  const base = groupBy(data.viewsWithoutEventFilter, read);
+  const events = groupBy(data.events, read);
+  return Array.from({ length: count }, (_, value) => {
+    const key = String(value);
+    return { [field]: value, ...fullTotals(data, query, views.get(key) ?? [], base.get(key) ?? [], events.get(key) ?? []) };
+  });
 }
 
-function active(views: PageView[], query: Query): ActiveVisitorStats {
+function weekdays(views: PageView[], query: Query) {
+  const groups = groupBy(views, (view) => {
+    const z = zoned(view.time, query.tz);
+    return `${z.weekday}:${z.hour}`;
+  });
+  const rows = [];
+  for (let weekday = 0; weekday < 7; weekday++) {
+    for (let hour = 0; hour < 24; hour++) {
+      const { visitors, views: count, sessions, bounces } = totals(groups.get(`${weekday}:${hour}`) ?? []);
+      rows.push({ weekday, hour, visitors, views: count, sessions, bounces });
+    }
+  }
+  return rows;
+}
+
+function active(views: PageView[], query: Query): ActiveVisitorStats & { countries: unknown[] } {
   const rows = [...groupBy(views, (view) => view.path)].map(([path, group]) => ({ path, visitors: distinctVisitors(group) }));
-  return { stats: ranked(rows, query, (row) => row.visitors, (row) => row.path), visitors: distinctVisitors(views) };
+  const total = distinctVisitors(views);
+  const countries = [...groupBy(views, (view) => view.country_code)].map(([country_code, group]) => ({
+    visitors: distinctVisitors(group),
+    relative_visitors: rate(distinctVisitors(group), total),
+    country_code,
+  }));
+  countries.sort((a, b) => b.visitors - a.visitors || a.country_code.localeCompare(b.country_code));
+  return { stats: ranked(rows, query, (row) => row.visitors, (row) => row.path), countries, visitors: total };
 }
 
-function growth(store: EmulatorStore, query: Query, state: ManagementState): Growth {
+function growth(store: EmulatorStore, query: Query, state: ManagementState): Growth & Record<string, number> {
   const length = query.end - query.start + 1;
   const previousQuery: Query = { ...query, start: query.start - length, end: query.start - 1 };
-  const current = select(store, query, state).views;
-  const previous = select(store, previousQuery, state).views;
-  const now = totals(current);
-  const before = totals(previous);
+  const current = select(store, query, state);
+  const previous = select(store, previousQuery, state);
+  const now = fullTotals(current, query);
+  const before = fullTotals(previous, previousQuery);
   const change = (a: number, b: number) => (b > 0 ? (a - b) / b : 0);
-  return {
+  const out: Growth & Record<string, number> = {
     visitors_growth: change(now.visitors, before.visitors),
     views_growth: change(now.views, before.views),
     sessions_growth: change(now.sessions, before.sessions),
     bounces_growth: change(now.bounces, before.bounces),
-    time_spent_growth: change(sessionDuration(current), sessionDuration(previous)),
+    time_spent_growth: change(sessionDuration(current.views), sessionDuration(previous.views)),
+  };
+  if (now.cr !== undefined) out.cr_growth = change(now.cr, before.cr ?? 0);
+  if (now.custom_metric_total !== undefined) {
+    out.custom_metric_avg_growth = change(now.custom_metric_avg ?? 0, before.custom_metric_avg ?? 0);
+    out.custom_metric_total_growth = change(now.custom_metric_total, before.custom_metric_total ?? 0);
+  }
+  return out;
+}
+
+/** Whether a goal's conditions hold for a page view or an event (see STATISTICS.md). */
+function goalReached(goal: ConversionGoal & GoalExtras) {
+  const parsed = goal.pattern ? parseRegex(goal.pattern) : undefined;
+  const pathOk = (visit: Visit) => parsed === undefined || (parsed.ok && parsed.regex.test(visit.path));
+  const tagsOk = (visit: Visit) =>
+    (goal.tags ?? []).every((tag) => {
+      const [key = '', value] = tag.split('=');
+      return value === undefined ? Object.hasOwn(visit.tags, key) : visit.tags[key] === value;
+    });
+  return {
+    byEvent: Boolean(goal.event_name),
+    view: (view: PageView) => pathOk(view) && tagsOk(view),
+    event: (event: EventVisit) =>
+      event.name === goal.event_name &&
+      pathOk(event) &&
+      tagsOk(event) &&
+      (!goal.event_meta_key || goal.event_meta_value == null || event.meta[goal.event_meta_key] === goal.event_meta_value),
   };
 }
 
@@ -546,10 +660,10 @@ function conversionGoals(data: Data, query: Query, state: ManagementState): Conv
   const rows = state.goals
     .filter((goal) => goal.domain_id === query.domain)
     .map((goal): ConversionGoalStats => {
-      const pattern = goRegExp(goal.pattern);
-      const reached = data.views.filter((view) => pattern.test(view.path));
-      const visitors = distinctVisitors(reached);
-      return { page_goal: goal, stats: { visitors, views: reached.length, cr: rate(visitors, total) } };
+      const reached = goalReached(goal);
+      const hits: Visit[] = reached.byEvent ? data.events.filter(reached.event) : data.views.filter(reached.view);
+      const visitors = distinctVisitors(hits);
+      return { page_goal: goal, stats: { visitors, views: hits.length, cr: rate(visitors, total) } };
     });
   return ranked(rows, query, (row) => row.stats.visitors, (row) => row.page_goal.name);
 }
@@ -598,6 +712,288 @@ function listEvents(data: Data, query: Query): EventListStats[] {
   return ranked(rows, query, (row) => row.count, canonical);
 }
 
+/** Pages where the event was sent: page statistics over the views of the visitors who sent it on that page. */
+function eventPages(data: Data, query: Query): PageStats[] {
+  if (!query.event) return [];
+  const sentOn = new Set(data.events.map((event) => `${event.visitor}\n${event.path}`));
+  const views = data.viewsWithoutEventFilter.filter((view) => sentOn.has(`${view.visitor}\n${view.path}`));
+  return pageRows(views, query, totals(data.viewsWithoutEventFilter));
+}
+
+function tagRows(views: PageView[], query: Query, key: string | undefined) {
+  const all = totals(views);
+  const pairs: Array<{ key: string; value: string; view: PageView }> = [];
+  for (const view of views) {
+    for (const [tagKey, value] of Object.entries(view.tags)) if (key === undefined || tagKey === key) pairs.push({ key: tagKey, value, view });
+  }
+  const grouped = groupBy(pairs, (pair) => (key === undefined ? pair.key : `${pair.key}\n${pair.value}`));
+  const rows = [...grouped].map(([, group]) => {
+    const first = group[0] as (typeof pairs)[number];
+    const groupViews = group.map((pair) => pair.view);
+    const visitors = distinctVisitors(groupViews);
+    return {
+      key: first.key,
+      ...(key === undefined ? {} : { value: first.value }),
+      visitors,
+      views: groupViews.length,
+      relative_visitors: rate(visitors, all.visitors),
+      relative_views: rate(groupViews.length, all.views),
+    };
+  });
+  return ranked(rows, query, (row) => row.visitors, (row) => (key === undefined ? row.key : String(row.value)));
+}
+
+// --- funnels and sessions ---------------------------------------------------------------------
+
+/** Whether a step filter (a funnel's, as stored by the management routes) holds for a page view or event. */
+function stepMatches(filter: FunnelStepFilter, visit: Visit, event: EventVisit | undefined): boolean {
+  const list = (field: keyof FunnelStepFilter, value: string) => {
+    const wanted = filter[field];
+    return !Array.isArray(wanted) || wanted.length === 0 || matchesField(value, fieldFilter(wanted));
+  };
+  const ua = visit.ua;
+  if (
+    !list('path', visit.path) ||
+    !list('language', visit.language) ||
+    !list('country', visit.country_code) ||
+    !list('region', visit.region) ||
+    !list('city', visit.city) ||
+    !list('referrer', visit.referrer) ||
+    !list('referrer_name', visit.referrer_name) ||
+    !list('os', ua.os) ||
+    !list('os_version', ua.osVersion) ||
+    !list('browser', ua.browser) ||
+    !list('browser_version', ua.browserVersion) ||
+    !list('screen_class', visit.screen_class) ||
+    !UTM.every((field) => list(field, visit.utm[field]))
+  ) {
+    return false;
+  }
+  if (typeof filter.platform === 'string' && filter.platform !== '' && filter.platform !== ua.platform) return false;
+  const patterns = [...(filter.path_pattern ?? []).map(patternFromPathPattern), ...(filter.path_regex ?? [])];
+  if (patterns.length > 0 && !patterns.some((pattern) => compiledPattern(pattern)?.test(visit.path))) return false;
+  for (const [key, value] of Object.entries(filter.tags ?? {})) if (visit.tags[key] !== value) return false;
+  if ((filter.tag ?? []).length > 0 && !(filter.tag ?? []).some((key) => Object.hasOwn(visit.tags, key))) return false;
+  const eventNames = filter.event_name ?? [];
+  if (eventNames.length > 0 || (filter.event_meta_key ?? []).length > 0 || Object.keys(filter.event_meta ?? {}).length > 0) {
+    if (!event) return false;
+    if (eventNames.length > 0 && !eventNames.includes(event.name)) return false;
+    if (!(filter.event_meta_key ?? []).every((key) => Object.hasOwn(event.meta, key))) return false;
+    for (const [key, value] of Object.entries(filter.event_meta ?? {})) if (event.meta[key] !== value) return false;
+  }
+  return true;
+}
+
+const compiledPatterns = new Map<string, ReturnType<typeof parseRegex>>();
+function compiledPattern(pattern: string) {
+  let parsed = compiledPatterns.get(pattern);
+  if (!parsed) {
+    parsed = parseRegex(pattern);
+    if (compiledPatterns.size > 1000) compiledPatterns.clear();
+    compiledPatterns.set(pattern, parsed);
+  }
+  return parsed.ok ? parsed.regex : undefined;
+}
+
+/**
+ * A funnel over the selected page views and events: a visitor reaches step n+1 with a page view or
+ * event matching its filter at or after the moment they reached step n, in the range.
+ */
+function funnel(data: Data, query: Query, state: ManagementState): RouteResult | unknown {
+  const id = query.params.get('funnel_id');
+  if (!id) return invalid({ funnel_id: 'the funnel ID is required' });
+  const definition = state.funnels.find((candidate) => candidate.id === id && candidate.domain_id === query.domain);
+  if (!definition) return notFound('funnel');
+  const timeline = new Map<string, Array<{ visit: Visit; event?: EventVisit }>>();
+  for (const view of data.viewsWithoutEventFilter) timeline.set(view.visitor, [...(timeline.get(view.visitor) ?? []), { visit: view }]);
+  for (const event of data.events) timeline.set(event.visitor, [...(timeline.get(event.visitor) ?? []), { visit: event, event }]);
+  const reached = definition.steps.map(() => 0);
+  for (const items of timeline.values()) {
+    items.sort((a, b) => a.visit.time - b.visit.time);
+    let since = -Infinity;
+    for (const [index, step] of definition.steps.entries()) {
+      const hit = items.find((item) => item.visit.time >= since && stepMatches(step.filter, item.visit, item.event));
+      if (!hit) break;
+      reached[index] = (reached[index] ?? 0) + 1;
+      since = hit.visit.time;
+    }
+  }
+  const first = reached[0] ?? 0;
+  return {
+    definition,
+    data: reached.map((visitors, index) => {
+      const previous = index === 0 ? 0 : (reached[index - 1] ?? 0);
+      const dropped = index === 0 ? 0 : previous - visitors;
+      return {
+        step: index + 1,
+        visitors,
+        relative_visitors: rate(visitors, first),
+        previous_visitors: previous,
+        relative_previous_visitors: index === 0 ? 0 : rate(previous, first),
+        dropped,
+        drop_off: rate(dropped, previous),
+      };
+    }),
+  };
+}
+
+/** FNV-1a, 64 bit: the emulator's stable visitor ID (a decimal string, as the API sends it). */
+export function visitorIdOf(visitor: string): string {
+  let hash = 0xcbf29ce484222325n;
+  for (const byte of Buffer.from(visitor)) hash = BigInt.asUintN(64, (hash ^ BigInt(byte)) * 0x100000001b3n);
+  return hash.toString();
+}
+
+/** A session's ID: 32 bits of its visitor and start. */
+export function sessionIdOf(session: Session): number {
+  let hash = 0x811c9dc5;
+  for (const byte of Buffer.from(`${session.visitor}\n${session.views[0]?.time ?? 0}`)) hash = Math.imul(hash ^ byte, 0x01000193) >>> 0;
+  return hash;
+}
+
+function visitFields(visit: Visit) {
+  return {
+    language: visit.language,
+    country_code: visit.country_code,
+    city: visit.city,
+    referrer: visit.referrer,
+    referrer_name: visit.referrer_name,
+    referrer_icon: '',
+    os: visit.ua.os,
+    os_version: visit.ua.osVersion,
+    browser: visit.ua.browser,
+    browser_version: visit.ua.browserVersion,
+    desktop: visit.ua.platform === 'desktop',
+    mobile: visit.ua.platform === 'mobile',
+    screen_class: visit.screen_class,
+    ...visit.utm,
+  };
+}
+
+const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+
+function sessionList(data: Data, query: Query) {
+  const sessions = [...new Set(data.views.map((view) => view.session))];
+  sessions.sort((a, b) => (b.views.at(-1)?.time ?? 0) - (a.views.at(-1)?.time ?? 0));
+  return paged(
+    sessions.map((session) => {
+      const first = session.views[0] as PageView;
+      const last = session.views.at(-1) as PageView;
+      return {
+        visitor_id: visitorIdOf(session.visitor),
+        session_id: sessionIdOf(session),
+        time: iso(last.time),
+        start: iso(first.time),
+        duration_seconds: session.duration,
+        entry_path: first.path,
+        exit_path: last.path,
+        page_views: session.views.length,
+        is_bounce: session.bounce,
+        entry_title: first.title,
+        exit_title: last.title,
+        ...visitFields(first),
+        extended: 0,
+      };
+    }),
+    query,
+  );
+}
+
+function sessionDetails(store: EmulatorStore, query: Query, state: ManagementState): unknown {
+  const visitorId = query.params.get('visitor_id');
+  const sessionId = query.params.get('session_id');
+  const validation: Record<string, string> = {};
+  if (!visitorId) validation.visitor_id = 'required';
+  if (!sessionId) validation.session_id = 'required';
+  if (!visitorId || !sessionId) return invalid(validation);
+  const views = pageViews(store, query, state);
+  const session = views.find((view) => visitorIdOf(view.visitor) === visitorId && String(sessionIdOf(view.session)) === sessionId)?.session;
+  if (!session) return [];
+  const start = session.views[0]?.time ?? 0;
+  const end = (session.views.at(-1)?.time ?? 0) + SESSION_GAP_MS;
+  const ids = { visitor_id: visitorId, session_id: Number(sessionId) };
+  const items: Array<{ time: number; row: unknown }> = session.views.map((view) => ({
+    time: view.time,
+    row: {
+      page_view: {
+        ...ids,
+        time: iso(view.time),
+        duration_seconds: view.timeSpent ?? 0,
+        path: view.path,
+        title: view.title,
+        ...visitFields(view),
+        tag_keys: Object.keys(view.tags),
+        tag_values: Object.values(view.tags),
+      },
+      event: null,
+    },
+  }));
+  for (const event of eventsOf(store, query, state)) {
+    if (event.visitor !== session.visitor || event.time < start || event.time >= end) continue;
+    items.push({
+      time: event.time,
+      row: {
+        page_view: null,
+        event: {
+          ...ids,
+          time: iso(event.time),
+          name: event.name,
+          meta_keys: Object.keys(event.meta),
+          meta_values: Object.values(event.meta),
+          duration_seconds: event.duration,
+          path: event.path,
+          title: event.title,
+          ...visitFields(event),
+        },
+      },
+    });
+  }
+  items.sort((a, b) => a.time - b.time);
+  return items.map((item) => item.row);
+}
+
+// --- filter options ---------------------------------------------------------------------------
+
+/** The values a filter could take in the range: distinct, non-empty, sorted, `search` applied. */
+function options(values: Iterable<string>, query: Query): string[] {
+  const distinct = [...new Set(values)].filter((value) => value !== '');
+  const found = query.search === undefined ? distinct : distinct.filter((value) => value.toLowerCase().includes(query.search as string));
+  return paged(found.sort((a, b) => a.localeCompare(b)), query);
+}
+
+const optionOf =
+  (read: (visit: Visit) => string): Endpoint =>
+  (data, query) =>
+    options([...data.views, ...data.events].map(read), query);
+
+const OPTIONS: Record<string, Endpoint> = {
+  'options/referrer/name': optionOf((visit) => visit.referrer_name),
+  'options/hostname': optionOf((visit) => visit.hostname),
+  'options/page': optionOf((visit) => visit.path),
+  'options/referrer': optionOf((visit) => visit.referrer),
+  'options/channel': optionOf((visit) => visit.channel),
+  'options/event': (data, query) => options(data.events.map((event) => event.name), query),
+  'options/country': optionOf((visit) => visit.country_code),
+  'options/region': optionOf((visit) => visit.region),
+  'options/city': optionOf((visit) => visit.city),
+  'options/language': optionOf((visit) => visit.language),
+  'options/browser': optionOf((visit) => visit.ua.browser),
+  'options/os': optionOf((visit) => visit.ua.os),
+  'options/metadata/keys': (data, query) => options(data.events.flatMap((event) => Object.keys(event.meta)), query),
+  'options/metadata': (data, query) => {
+    const key = query.params.get('event_meta_key');
+    return options(data.events.flatMap((event) => (key ? [event.meta[key] ?? ''] : Object.values(event.meta))), query);
+  },
+  ...Object.fromEntries(UTM.map((field): [string, Endpoint] => [`options/utm/${field.slice(4)}`, optionOf((visit) => visit.utm[field])])),
+  'options/tag': optionOf(() => '') /* replaced below */,
+  'options/tag/value': (data, query) => {
+    if (query.tagKeys.length !== 1) return invalid({ tag: 'exactly one tag must be set' });
+    const key = query.tagKeys[0] as string;
+    return options([...data.views, ...data.events].map((visit) => visit.tags[key] ?? ''), query);
+  },
+};
+OPTIONS['options/tag'] = (data, query) => options([...data.views, ...data.events].flatMap((visit) => Object.keys(visit.tags)), query);
+
 // --- the route --------------------------------------------------------------------------------
 
 type Endpoint = (data: Data, query: Query, store: EmulatorStore, state: ManagementState) => unknown;
@@ -608,64 +1004,128 @@ const breakdownOf =
     breakdown(data.views, query, field, read, skipEmpty);
 
 const ENDPOINTS: Record<string, Endpoint> = {
-  'duration/session': (data, query) =>
-    perDay(data.views, query, (day, views): TimeSpentStats => ({ day, average_time_spent_seconds: sessionDuration(views) })),
+  'duration/session': (data, query) => perPeriod(data.views, query, (views): Omit<TimeSpentStats, 'day'> => ({ average_time_spent_seconds: sessionDuration(views) })),
   'duration/page': (data, query) =>
-    perDay(
-      data.views,
-      query,
-      (day, views): PageTimeSpentStats => ({ day, path: query.params.get('path') ?? '', average_time_spent_seconds: timeSpent(views) }),
-    ),
+    perPeriod(data.views, query, (views): Omit<PageTimeSpentStats, 'day'> => ({ path: query.params.get('path') ?? '', average_time_spent_seconds: timeSpent(views) })),
   ...Object.fromEntries(
     UTM.map((field): [string, Endpoint] => [`utm/${field.slice(4)}`, breakdownOf(field, (view) => view.utm[field], true)]),
   ),
-  total: (data) => totals(data.views),
-  visitor: (data, query) => perDay(data.views, query, (day, views): VisitorStats => ({ day, ...totals(views) })),
-  page: (data, query) => pages(data.views, query),
+  total: (data, query) => fullTotals(data, query),
+  visitor: (data, query) => {
+    const base = groupBy(data.viewsWithoutEventFilter, (view) => periodOf(view.time, query));
+    const events = groupBy(data.events, (event) => periodOf(event.time, query));
+    return perPeriod(data.views, query, (views, period) => fullTotals(data, query, views, base.get(period) ?? [], events.get(period) ?? []));
+  },
+  hostname: (data, query) => trafficBreakdown(data.views, query, 'hostname', (view) => view.hostname),
+  page: (data, query) => pageRows(data.views, query),
   'page/entry': (data, query) => entryPages(data.views, query),
   'page/exit': (data, query) => exitPages(data.views, query),
+  'event/page': (data, query) => eventPages(data, query),
   goals: (data, query, _store, state) => conversionGoals(data, query, state),
   events: (data, query) => events(data, query),
   'event/meta': (data, query) => eventMetadata(data, query),
   'event/list': (data, query) => listEvents(data, query),
   growth: (_data, query, store, state) => growth(store, query, state),
   active: (data, query) => active(data.views, query),
-  hours: (data) => hours(data.views),
+  hours: (data, query) => byClock(data, query, 'hour', 24),
+  minutes: (data, query) => byClock(data, query, 'minute', 60),
+  weekdays: (data, query) => weekdays(data.views, query),
   language: breakdownOf('language', (view) => view.language),
   referrer: (data, query) => referrers(data.views, query),
+  channel: (data, query) => trafficBreakdown(data.views, query, 'channel', (view) => view.channel),
   os: breakdownOf('os', (view) => view.ua.os),
-  'os/version': (data, query) => versionBreakdown(data.views, query, 'os', 'os_version', (view) => [view.ua.os, view.ua.osVersion]),
+  'os/version': (data, query) => multiBreakdown(data.views, query, ['os', 'os_version'], (view) => [view.ua.os, view.ua.osVersion]),
   browser: breakdownOf('browser', (view) => view.ua.browser),
-  'browser/version': (data, query) =>
-    versionBreakdown(data.views, query, 'browser', 'browser_version', (view) => [view.ua.browser, view.ua.browserVersion]),
-  country: breakdownOf('country', () => ''),
-  city: breakdownOf('city', () => ''),
+  'browser/version': (data, query) => multiBreakdown(data.views, query, ['browser', 'browser_version'], (view) => [view.ua.browser, view.ua.browserVersion]),
+  country: breakdownOf('country_code', (view) => view.country_code),
+  region: (data, query) => multiBreakdown(data.views, query, ['country_code', 'region'], (view) => [view.country_code, view.region]),
+  city: (data, query) => multiBreakdown(data.views, query, ['country_code', 'region', 'city'], (view) => [view.country_code, view.region, view.city]),
   platform: (data) => platforms(data.views),
   screen: breakdownOf('screen_class', (view) => view.screen_class),
+  tags: (data, query) => tagRows(data.views, query, undefined),
+  'tag/details': (data, query) => (query.tagKeys.length === 1 ? tagRows(data.views, query, query.tagKeys[0]) : invalid({ tag: 'exactly one tag must be set' })),
+  funnel: (data, query, _store, state) => funnel(data, query, state),
+  'session/list': (data, query) => sessionList(data, query),
+  'session/details': (_data, query, store, state) => sessionDetails(store, query, state),
   keywords: () => [],
+  pages: () => [],
+  ...OPTIONS,
 };
 
-/** The statistics paths the emulator answers, below `/api/v1/statistics/`. */
-export const STATISTICS_ENDPOINTS: readonly string[] = Object.keys(ENDPOINTS);
+/** The statistics paths the emulator answers, below `/api/v1/statistics/` (`overview` and the export included). */
+export const STATISTICS_ENDPOINTS: readonly string[] = [...Object.keys(ENDPOINTS), 'overview'];
 
-/**
- * Answers `GET /api/v1/statistics/<endpoint>` from the hits and events in the store; undefined for
- * other paths. See STATISTICS.md for how each number is computed.
- */
+const PREFIX = '/api/v1/statistics';
+
 /** True for a statistics endpoint the emulator serves (any method: a wrong one is answered 405). */
 export function isStatisticsPath(pathname: string): boolean {
-  const prefix = '/api/v1/statistics/';
-  return pathname.startsWith(prefix) && Object.hasOwn(ENDPOINTS, pathname.slice(prefix.length).replace(/\/+$/, ''));
+  const path = pathname.replace(/\/+$/, '');
+  if (path === PREFIX) return true;
+  return path.startsWith(`${PREFIX}/`) && STATISTICS_ENDPOINTS.includes(path.slice(PREFIX.length + 1));
 }
 
-export function handleStatisticsRoute(store: EmulatorStore, method: string, url: URL): RouteResult | undefined {
-  const prefix = '/api/v1/statistics/';
-  if (!url.pathname.startsWith(prefix)) return undefined;
-  const endpoint = ENDPOINTS[url.pathname.slice(prefix.length).replace(/\/+$/, '')];
-  if (!endpoint) return undefined;
-  if (method !== 'GET') return { status: 405, body: { validation: {}, error: ['method not allowed'] } };
+/**
+ * Computes one statistic from the store, as `GET /api/v1/statistics/<endpoint>?<params>` would
+ * answer it: `{ status: 200, body }`, or the API's 400/404 for a bad filter. Pure: the store is
+ * only read. `now` is the clock for `start` and `overview`.
+ *
+ * @example
+ * computeStatistics(emulator.store, 'page', new URLSearchParams({ id: 'emulator-domain', from: '2024-05-01', to: '2024-05-31' }));
+ */
+export function computeStatistics(store: EmulatorStore, endpoint: string, params: URLSearchParams, now = Date.now()): RouteResult {
   const state = managementState(store);
-  const query = parseQuery(url.searchParams, state, url.pathname.slice(prefix.length).replace(/\/+$/, ''));
+  if (endpoint === 'overview') return overview(store, params, state, now);
+  const compute = Object.hasOwn(ENDPOINTS, endpoint) ? ENDPOINTS[endpoint] : undefined;
+  if (!compute) return notFound(`statistics endpoint ${endpoint}`);
+  const query = parseStatisticsQuery(params, state, endpoint, now);
   if ('status' in query) return query;
-  return { status: 200, body: endpoint(select(store, query, state), query, store, state) };
+  const body = compute(select(store, query, state), query, store, state);
+  return isRouteResult(body) ? body : { status: 200, body };
+}
+
+function isRouteResult(value: unknown): value is RouteResult {
+  return typeof value === 'object' && value !== null && 'status' in value && typeof (value as { status: unknown }).status === 'number' && 'body' in value;
+}
+
+/** `overview`: filters do not apply; the past 7 days (today included) in the domain's time zone, against the 7 before. */
+function overview(store: EmulatorStore, params: URLSearchParams, state: ManagementState, now: number): RouteResult {
+  const id = params.get('id');
+  if (!id) return invalid({ id: 'the domain ID is required' });
+  const domain = state.domains.find((candidate) => candidate.id === id);
+  if (!domain) return notFound('domain');
+  const tz = domain.timezone || 'UTC';
+  const today = zoned(now, tz);
+  const day = (offset: number) => new Date(Date.UTC(today.year, today.month - 1, today.day + offset)).toISOString().slice(0, 10);
+  const range = (from: string, to: string) => parseStatisticsQuery(new URLSearchParams({ id, from, to, tz }), state, 'overview', now) as Query;
+  const current = range(day(-6), day(0));
+  const previous = range(day(-13), day(-7));
+  const now7 = select(store, current, state);
+  const before = select(store, previous, state);
+  const a = totals(now7.views);
+  const b = totals(before.views);
+  const change = (x: number, y: number) => (y > 0 ? (x - y) / y : 0);
+  return {
+    status: 200,
+    body: {
+      visitors: a.visitors,
+      views: a.views,
+      visitors_growth: change(a.visitors, b.visitors),
+      // The document spells it both ways (`visitor_growth` in one sample): both are sent.
+      visitor_growth: change(a.visitors, b.visitors),
+      views_growth: change(a.views, b.views),
+      visitors_time_series: perPeriod(now7.views, current, (views) => ({ ...totals(views), cr: 0, custom_metric_avg: 0, custom_metric_total: 0 })),
+      member: state.members.filter((member) => member.domain_id === domain.id).length,
+    },
+  };
+}
+
+/**
+ * Answers `GET /api/v1/statistics/<endpoint>` from the store; undefined for other paths
+ * (`/api/v1/statistics` itself, the export and deletion, is `handleExportRoute`). See STATISTICS.md.
+ */
+export function handleStatisticsRoute(store: EmulatorStore, method: string, url: URL, now = Date.now()): RouteResult | undefined {
+  const path = url.pathname.replace(/\/+$/, '');
+  if (!isStatisticsPath(path) || path === PREFIX) return undefined;
+  if (method !== 'GET') return { status: 405, body: { validation: {}, error: ['method not allowed'] } };
+  return computeStatistics(store, path.slice(PREFIX.length + 1), url.searchParams, now);
 }

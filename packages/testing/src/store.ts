@@ -15,8 +15,14 @@ export interface RecordedRequest {
   path: string;
   query: Record<string, string>;
   headers: IncomingHttpHeaders;
-  /** Parsed JSON body, or the raw text when it was not JSON, or undefined when empty. */
+  /**
+   * Parsed JSON body, or the raw text when it was not JSON, or undefined when empty. Also undefined
+   * for a request refused before its body mattered (unknown path, no valid credentials: the body is
+   * not even kept while reading), and for a refused request whose body was over 64 KiB.
+   */
   body: unknown;
+  /** How many bytes of body arrived, whether or not `body` kept them. */
+  bodyBytes: number;
   /** The status the emulator answered with (0 when it hung up or reset the connection). */
   status: number;
   time: Date;

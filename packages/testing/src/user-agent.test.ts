@@ -37,4 +37,12 @@ describe('parseUserAgent', () => {
     });
     expect(parseUserAgent('')).toMatchObject({ browser: '', platform: 'unknown', bot: false });
   });
+
+  it('reads only the start of a huge user agent, so patterns with .* cannot turn quadratic on it', () => {
+    // 20,000 "Version/" each followed by a scan to the end for "Safari/": minutes of backtracking on the whole string.
+    const hostile = `Mozilla/5.0 (X11; Linux x86_64) ${'Version/1 '.repeat(20_000)}`;
+    const started = performance.now();
+    expect(parseUserAgent(hostile)).toMatchObject({ os: 'Linux', platform: 'desktop' });
+    expect(performance.now() - started).toBeLessThan(2000);
+  });
 });

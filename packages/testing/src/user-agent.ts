@@ -13,6 +13,9 @@ export interface ParsedUserAgent {
   bot: boolean;
 }
 
+/** How much of a user agent is read. */
+const MAX_USER_AGENT_LENGTH = 1024;
+
 const BOT =
   /bot\b|bot\/|crawl|spider|slurp|archiver|facebookexternalhit|headlesschrome|phantomjs|lighthouse|pingdom|curl\/|wget\/|python-requests|python-urllib|go-http-client|java\/|okhttp|libwww|httpclient/i;
 
@@ -59,7 +62,8 @@ function match(value: string, table: [string, RegExp][]): [name: string, version
  * // { browser: 'Chrome', browserVersion: '91.0', os: 'Windows', osVersion: '10.0', platform: 'desktop', bot: false }
  */
 export function parseUserAgent(userAgent: string): ParsedUserAgent {
-  const ua = userAgent ?? '';
+  // Real user agents are a few hundred characters; a 10 MB one must not make `.*` patterns quadratic.
+  const ua = (userAgent ?? '').slice(0, MAX_USER_AGENT_LENGTH);
   const [browser, browserVersion] = match(ua, BROWSERS);
   const [os, osVersion] = match(ua, SYSTEMS);
   const platform = MOBILE.test(ua) ? 'mobile' : ['Windows', 'Mac', 'Linux', 'Chrome OS'].includes(os) ? 'desktop' : 'unknown';
