@@ -93,21 +93,23 @@ describe('memory stays bounded in bytes', () => {
     await Promise.all([worker(), worker(), worker(), worker()]);
   }
 
-  it('does not keep the bodies of 200 requests of 9.5 MB to an unknown path and to ingest with a bad token', async () => {
+  it('does not keep the bodies of 9.5 MB requests to an unknown path and to ingest with a bad token', async () => {
     emulator = await createPirschEmulator();
     const body = Buffer.alloc(Math.round(9.5 * MB), 'x');
     collectGarbage();
     const before = process.memoryUsage().heapUsed;
-    await flood(emulator, '/api/v1/nothing-here', {}, 100, body);
-    await flood(emulator, '/api/v1/hit', { authorization: 'Bearer not-a-token' }, 100, body);
+    // 40 of them, not the 200 of the report (measured once: +1.9 GB before, -0.8 MB after), to
+    // keep the suite quick: 40 kept bodies would still be 380 MB.
+    await flood(emulator, '/api/v1/nothing-here', {}, 20, body);
+    await flood(emulator, '/api/v1/hit', { authorization: 'Bearer not-a-token' }, 20, body);
     collectGarbage();
     const grown = process.memoryUsage().heapUsed - before;
 
-    expect(emulator.requests).toHaveLength(200);
-    expect(emulator.requests.filter((request) => request.status === 404)).toHaveLength(100);
-    expect(emulator.requests.filter((request) => request.status === 401)).toHaveLength(100);
+    expect(emulator.requests).toHaveLength(40);
+    expect(emulator.requests.filter((request) => request.status === 404)).toHaveLength(20);
+    expect(emulator.requests.filter((request) => request.status === 401)).toHaveLength(20);
     expect(emulator.requests.every((request) => request.body === undefined && request.bodyBytes === body.length)).toBe(true);
-    // 200 kept bodies would be 1.9 GB; the requests themselves are a few kB.
+    // The requests themselves are a few kB.
     expect(grown).toBeLessThan(64 * MB);
   }, 300_000);
 
