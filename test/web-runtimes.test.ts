@@ -36,7 +36,7 @@ describe('workerd (Miniflare 3): a Worker wrapped with withPirsch, options from 
   }, 60_000);
   afterEach(async () => {
     while (workers.length > 0) await workers.pop()?.dispose();
-  });
+  }, 30_000);
 
   async function worker(): Promise<RunningWorker> {
     const started = await startWorker(script, { PIRSCH_ACCESS_KEY: emulator.accessKey, PIRSCH_BASE_URL: emulator.url }, webPackage);
@@ -48,7 +48,7 @@ describe('workerd (Miniflare 3): a Worker wrapped with withPirsch, options from 
     expect(script).not.toMatch(/from\s*["']node:|require\(["']node:/);
   });
 
-  it('page views and an event arrive with the URL, CF-Connecting-IP and the user agent; the asset is skipped', async () => {
+  it('page views and an event arrive with the URL, CF-Connecting-IP and the user agent; the asset is skipped', { timeout: 60_000 }, async () => {
     const app = await worker();
     const headers = { ...browser, 'cf-connecting-ip': '203.0.113.50', 'x-forwarded-for': '198.51.100.99' };
     expect((await app.fetch('/', { headers })).status).toBe(200);
@@ -65,7 +65,7 @@ describe('workerd (Miniflare 3): a Worker wrapped with withPirsch, options from 
     ]);
   });
 
-  it('the end of an invocation loses nothing: one request, no flush, no later request, and its hit arrives through ctx.waitUntil', async () => {
+  it('the end of an invocation loses nothing: one request, no flush, no later request, and its hit arrives through ctx.waitUntil', { timeout: 60_000 }, async () => {
     const app = await worker();
     expect((await app.fetch('/pricing', { headers: { ...browser, 'cf-connecting-ip': '203.0.113.51' } })).status).toBe(200);
     await emulator.waitFor((e) => e.hits.length >= 1, 10_000);
@@ -83,7 +83,7 @@ function describeServer(runtime: ScriptRuntime, script: string): void {
       server = undefined;
     });
 
-    it('page views and an event arrive (URL, the peer IP from the runtime, user agent); SIGTERM right after the last response loses nothing', async () => {
+    it('page views and an event arrive (URL, the peer IP from the runtime, user agent); SIGTERM right after the last response loses nothing', { timeout: 60_000 }, async () => {
       server = await startRuntimeServer(runtime, binary as string, join(fixtures, script), { PIRSCH_ACCESS_KEY: emulator.accessKey, PIRSCH_BASE_URL: emulator.url });
       const { url } = server;
       // A forged X-Forwarded-For is not the IP: trustProxy is off, the runtime's peer address counts.
