@@ -16,7 +16,7 @@ const work = join(root, '.tmp', 'pack-check');
 const packs = join(work, 'packs');
 const consumer = join(work, 'consumer');
 const { packageManager } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
-const names = ['core', 'testing', 'express', 'koa', 'fastify', 'nest'];
+const names = ['core', 'testing', 'express', 'koa', 'fastify', 'nest', 'web'];
 const bin = (name) => join(root, 'node_modules', '.bin', name);
 
 function run(command, args, cwd, options = {}) {
@@ -98,6 +98,7 @@ const expected = {
   '@pirsch-node/koa': ['pirsch'],
   '@pirsch-node/fastify': ['pirsch'],
   '@pirsch-node/nest': ['PirschModule', 'PirschService'],
+  '@pirsch-node/web': ['withPirsch', 'pirschOf', 'PirschConfigError'],
 };
 const check = `for (const [name, keys] of Object.entries(${JSON.stringify(expected)})) {
   const m = LOAD(name);
@@ -165,6 +166,15 @@ export class SignupController {
 }
 @Module({ imports: [PirschModule.forRoot({ accessKey: 'pa_x' })], controllers: [SignupController] })
 export class AppModule {}`,
+  web: `import { PirschConfigError, pirschOf, withPirsch } from '@pirsch-node/web';
+interface Env { PIRSCH_ACCESS_KEY: string }
+interface Ctx { waitUntil(promise: Promise<unknown>): void }
+export default { fetch: withPirsch(async (request: Request, env: Env, ctx: Ctx) => { if (request.method === 'POST') pirschOf(request).event('Signup', { meta: { plan: 'pro' } }); return new Response('ok'); }, (env) => ({ accessKey: env.PIRSCH_ACCESS_KEY })) };
+export const handler = withPirsch((request: Request) => new Response(request.url), { accessKey: 'pa_x', exclude: ['/health'], trustProxy: 1 });
+export const flushed: Promise<boolean> = handler.flush(100);
+export const done: Promise<void> = handler.shutdown(100);
+export const tracked: number = handler.tracked + handler.skipped.asset;
+export const isConfigError = (error: unknown): boolean => error instanceof PirschConfigError;`,
 };
 for (const [name, code] of Object.entries(apps)) {
   writeFileSync(join(consumer, `${name}.mts`), code);

@@ -20,6 +20,7 @@ const expectedExports: Record<string, string[]> = {
   '@pirsch-node/koa': ['pirsch'],
   '@pirsch-node/fastify': ['pirsch'],
   '@pirsch-node/nest': ['PirschModule', 'PirschService'],
+  '@pirsch-node/web': ['withPirsch', 'pirschOf', 'PirschConfigError'],
 };
 
 async function exportsOf(mode: 'require' | 'import', name: string): Promise<string[]> {
@@ -57,9 +58,27 @@ describe('@pirsch-node/core and @pirsch-node/core/adapter', () => {
   });
 });
 
+// @pirsch-node/web loaded twice (its ESM build by import, its CJS build by require(), as a mixed
+// app may): pirschOf of one copy finds the helper the other copy's withPirsch registered.
+describe('@pirsch-node/web loaded both ways', () => {
+  it('pirschOf (require) sees the request withPirsch (import) is handling', async () => {
+    const source = `(async () => {
+      const { withPirsch } = await import('@pirsch-node/web');
+      const { pirschOf } = require('@pirsch-node/web');
+      const events = [];
+      const client = { hit() {}, event(name) { events.push(name); }, session() {}, flush: async () => true, close: async () => true, closed: false };
+      const handler = withPirsch((request) => { pirschOf(request).event('Signup'); return new Response('ok'); }, { client });
+      handler(new Request('https://shop.example/', { headers: { 'user-agent': 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Safari/537.36', 'cf-connecting-ip': '192.0.2.1' } }));
+      process.stdout.write(JSON.stringify(events));
+    })();`;
+    const { stdout } = await run(process.execPath, ['-e', source], { cwd });
+    expect(JSON.parse(stdout)).toEqual(['Signup']);
+  });
+});
+
 // The packages as pnpm would publish them (`pnpm pack --dry-run`): what a user gets from the registry.
 const root = fileURLToPath(new URL('..', import.meta.url));
-const packageDirs = ['core', 'express', 'koa', 'fastify', 'nest', 'testing'].map((name) => `packages/${name}`);
+const packageDirs = ['core', 'express', 'koa', 'fastify', 'nest', 'testing', 'web'].map((name) => `packages/${name}`);
 const readJson = (file: string) => JSON.parse(readFileSync(join(root, file), 'utf8')) as Record<string, unknown>;
 
 interface PackedPackage {

@@ -16,15 +16,16 @@ export interface RunningChild {
 
 /**
  * Starts `node [execArgv] file` with `env` on top of this process's environment (minus any
- * PIRSCH_* variable, so the child only sees what the test gives it).
+ * PIRSCH_* variable, so the child only sees what the test gives it). `command` runs another
+ * binary instead of Node (`deno` with `execArgv` `['run', '--allow-net']`, `bun`).
  *
  * @example
  * const child = startChild('examples/express/server.js', { PORT: '0', PIRSCH_BASE_URL: emulator.url });
  * const [, url] = await child.waitFor(/listening on (\S+)/);
  */
-export function startChild(file: string, env: Record<string, string>, execArgv: string[] = []): RunningChild {
+export function startChild(file: string, env: Record<string, string>, execArgv: string[] = [], command: string = process.execPath): RunningChild {
   const inherited = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('PIRSCH_')));
-  const child = spawn(process.execPath, [...execArgv, file], { env: { ...inherited, ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn(command, [...execArgv, file], { env: { ...inherited, ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   const listeners = new Set<() => void>();
