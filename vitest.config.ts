@@ -18,6 +18,7 @@ export default defineConfig({
       pkg('fastify'),
       pkg('nest'),
       pkg('web'),
+      pkg('hono'),
     ],
   },
   test: {

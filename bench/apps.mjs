@@ -225,6 +225,30 @@ const BUILDERS = {
     };
   },
 
+  // Not in FRAMEWORKS (the benchmark runs): built for the demo's latency measurement of --framework hono.
+  async hono(variant, delivery, counter) {
+    const { Hono } = await import('hono');
+    const { createAdaptorServer } = await import('@hono/node-server');
+    const app = new Hono();
+    if (delivery.client) {
+      const { pirsch } = await import('@pirsch-node/hono');
+      app.use(pirsch({ client: delivery.client, ...delivery.options }));
+    } else if (delivery.track) {
+      app.use((c, next) => {
+        delivery.track(c.env.incoming);
+        return next();
+      });
+    } else if (delivery.empty) {
+      app.use((c, next) => next());
+    }
+    app.get('/', (c) => {
+      counter.served++;
+      return c.html(PAGE);
+    });
+    const server = createAdaptorServer({ fetch: app.fetch });
+    return { listen: () => listenHttp(server), close: () => closeHttp(server) };
+  },
+
   async nest(variant, delivery, counter) {
     // Plain JavaScript: the decorators are applied by hand, as TypeScript would emit them.
     const { Controller, Get, Header, Injectable, Module } = await import('@nestjs/common');

@@ -16,7 +16,7 @@ const work = join(root, '.tmp', 'pack-check');
 const packs = join(work, 'packs');
 const consumer = join(work, 'consumer');
 const { packageManager } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
-const names = ['core', 'testing', 'express', 'koa', 'fastify', 'nest', 'web'];
+const names = ['core', 'testing', 'express', 'koa', 'fastify', 'nest', 'web', 'hono'];
 const bin = (name) => join(root, 'node_modules', '.bin', name);
 
 function run(command, args, cwd, options = {}) {
@@ -73,6 +73,7 @@ const dependencies = {
   express: '^5.1.0',
   koa: '^3.0.0',
   fastify: '^5.0.0',
+  hono: '^4.0.0',
   '@nestjs/common': '^12.0.0',
   '@nestjs/core': '^12.0.0',
   '@nestjs/platform-express': '^12.0.0',
@@ -99,6 +100,7 @@ const expected = {
   '@pirsch-node/fastify': ['pirsch'],
   '@pirsch-node/nest': ['PirschModule', 'PirschService'],
   '@pirsch-node/web': ['withPirsch', 'pirschOf', 'PirschConfigError'],
+  '@pirsch-node/hono': ['pirsch'],
 };
 const check = `for (const [name, keys] of Object.entries(${JSON.stringify(expected)})) {
   const m = LOAD(name);
@@ -175,6 +177,15 @@ export const flushed: Promise<boolean> = handler.flush(100);
 export const done: Promise<void> = handler.shutdown(100);
 export const tracked: number = handler.tracked + handler.skipped.asset;
 export const isConfigError = (error: unknown): boolean => error instanceof PirschConfigError;`,
+  hono: `import { Hono } from 'hono';
+import { pirsch, type PirschEnv, type PirschVariables } from '@pirsch-node/hono';
+const app = new Hono<PirschEnv>();
+const tracking = pirsch({ accessKey: 'pa_x', trustProxy: 1 });
+app.use(tracking);
+app.post('/signup', (c) => { c.get('pirsch').event('Signup', { meta: { plan: 'pro' } }); return c.text('ok'); });
+type Bindings = { PIRSCH_ACCESS_KEY: string };
+export const worker = new Hono<{ Bindings: Bindings; Variables: PirschVariables }>().use(pirsch((env: Bindings) => ({ accessKey: env.PIRSCH_ACCESS_KEY })));
+export const done: Promise<void> = tracking.shutdown(100);`,
 };
 for (const [name, code] of Object.entries(apps)) {
   writeFileSync(join(consumer, `${name}.mts`), code);

@@ -44,7 +44,7 @@ function lastProgress(stderr: string): { hits: number; events: number } {
 }
 
 describe('the demo (npm run demo)', () => {
-  it.each(['express', 'koa', 'fastify', 'nest'])('runs %s with 30 visitors: every page view to track arrives, nothing skipped does, the last progress line agrees with the table, exit 0', async (framework) => {
+  it.each(['express', 'koa', 'fastify', 'nest', 'hono'])('runs %s with 30 visitors: every page view to track arrives, nothing skipped does, the last progress line agrees with the table, exit 0', async (framework) => {
     const { code, stdout, stderr } = await runDemo(['--framework', framework, '--visitors', '30', '--no-latency']);
     expect(stderr).not.toMatch(/Error|\[pirsch\]/);
     expect(code).toBe(0);
@@ -69,7 +69,7 @@ describe('the demo (npm run demo)', () => {
   it('refuses an unknown framework with exit code 2 and the usage', async () => {
     const { code, stderr } = await runDemo(['--framework', 'hapi']);
     expect(code).toBe(2);
-    expect(stderr).toMatch(/--framework must be one of express, koa, fastify, nest/);
+    expect(stderr).toMatch(/--framework must be one of express, koa, fastify, nest, hono/);
     expect(stderr).toMatch(/Usage: npm run demo/);
   });
 

@@ -14,7 +14,7 @@ const readme = (path: string) => readFileSync(join(root, path), 'utf8');
 
 describe('the examples', () => {
   it('are the demo and one shop per framework', () => {
-    expect(examples.sort()).toEqual(['demo', 'express', 'fastify', 'koa', 'nest']);
+    expect(examples.sort()).toEqual(['demo', 'express', 'fastify', 'hono', 'koa', 'nest']);
   });
 
   it.each(examples)('examples/%s has a README', (name) => {

@@ -21,6 +21,7 @@ const expectedExports: Record<string, string[]> = {
   '@pirsch-node/fastify': ['pirsch'],
   '@pirsch-node/nest': ['PirschModule', 'PirschService'],
   '@pirsch-node/web': ['withPirsch', 'pirschOf', 'PirschConfigError'],
+  '@pirsch-node/hono': ['pirsch'],
 };
 
 async function exportsOf(mode: 'require' | 'import', name: string): Promise<string[]> {
@@ -78,7 +79,7 @@ describe('@pirsch-node/web loaded both ways', () => {
 
 // The packages as pnpm would publish them (`pnpm pack --dry-run`): what a user gets from the registry.
 const root = fileURLToPath(new URL('..', import.meta.url));
-const packageDirs = ['core', 'express', 'koa', 'fastify', 'nest', 'testing', 'web'].map((name) => `packages/${name}`);
+const packageDirs = ['core', 'express', 'koa', 'fastify', 'nest', 'web', 'hono', 'testing'].map((name) => `packages/${name}`);
 const readJson = (file: string) => JSON.parse(readFileSync(join(root, file), 'utf8')) as Record<string, unknown>;
 
 interface PackedPackage {

@@ -29,7 +29,8 @@ function runnableSource(snippet: Snippet): string {
   const code = snippet.code
     .replaceAll(key, `${key}, baseUrl: process.env.PIRSCH_BASE_URL`)
     .replace(/\.listen\(3000\)/g, '.listen(Number(process.env.PORT))')
-    .replace(/\.listen\(\{ port: 3000 \}\)/g, ".listen({ port: Number(process.env.PORT), host: '127.0.0.1' })");
+    .replace(/\.listen\(\{ port: 3000 \}\)/g, ".listen({ port: Number(process.env.PORT), host: '127.0.0.1' })")
+    .replace(/serve\(\{ fetch: app\.fetch, port: 3000 \}\)/g, "serve({ fetch: app.fetch, port: Number(process.env.PORT), hostname: '127.0.0.1' })");
   if (!code.includes('process.env.PORT')) throw new Error(`${snippet.file}:${snippet.line}: a runnable snippet listens on port 3000`);
   return ts.transpileModule(code, {
     compilerOptions: { target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.ESNext, experimentalDecorators: true, verbatimModuleSyntax: false },
@@ -70,7 +71,7 @@ afterAll(async () => {
 describe('README apps, run against the emulator', () => {
   it('are there: the quick starts of the root README and of every adapter', () => {
     const files = new Set(runnable.map((snippet) => snippet.file));
-    for (const file of ['README.md', 'packages/express/README.md', 'packages/koa/README.md', 'packages/fastify/README.md', 'packages/nest/README.md']) {
+    for (const file of ['README.md', 'packages/express/README.md', 'packages/koa/README.md', 'packages/fastify/README.md', 'packages/nest/README.md', 'packages/hono/README.md']) {
       expect(files, file).toContain(file);
     }
   });

@@ -14,6 +14,7 @@ const FRAMEWORKS = {
   koa: { name: 'Koa', load: () => import('@pirsch-node/example-koa') },
   fastify: { name: 'Fastify', load: () => import('@pirsch-node/example-fastify') },
   nest: { name: 'NestJS (platform-express)', load: () => import('@pirsch-node/example-nest') },
+  hono: { name: 'Hono (@hono/node-server)', load: () => import('@pirsch-node/example-hono') },
 };
 
 /** Why a request was not tracked, in words (core's SkipReason names). */

@@ -4,7 +4,7 @@
 import { parseArgs } from 'node:util';
 
 /** The example shops the demo can run, by `--framework` name. */
-export const FRAMEWORK_NAMES = ['express', 'koa', 'fastify', 'nest'];
+export const FRAMEWORK_NAMES = ['express', 'koa', 'fastify', 'nest', 'hono'];
 
 export const USAGE = `Usage: npm run demo -- [options]
 
@@ -12,7 +12,7 @@ Starts the Pirsch API emulator and an example shop tracked by @pirsch-node, driv
 visitors through it, then shows what was delivered and the statistics read back from the API.
 
 Options:
-  --framework <name>   express (default), koa, fastify or nest
+  --framework <name>   express (default), koa, fastify, nest or hono
   --visitors <n>       how many visitors to simulate (default 300; 0 for none, with --serve)
   --concurrency <n>    visitors browsing at the same time (default 16)
   --seed <n>           another seed plans other visitors (default 1)

@@ -1,0 +1,64 @@
+import type { WebRequestInfo } from '@pirsch-node/core/web';
+import type { Context } from 'hono';
+
+type Bag = Record<string, unknown>;
+
+const isBag = (value: unknown): value is Bag => value !== null && typeof value === 'object';
+
+/**
+ * What the runtime tells about this request: the `waitUntil` of Cloudflare Workers (and other
+ * platforms passing an ExecutionContext), else the peer's address from `c.env` as the runtimes'
+ * `getConnInfo` helpers read it, without importing them (each is runtime-specific):
+ * `@hono/node-server` puts Node's `IncomingMessage` at `c.env.incoming`, Bun passes its server
+ * (`requestIP`), Deno's `Deno.serve` its handler info (`remoteAddr`). On Workers the request
+ * carries no peer address; core then reads `CF-Connecting-IP`, which Cloudflare sets. Never throws.
+ */
+export function requestInfo(c: Context): WebRequestInfo {
+  const waitUntil = waitUntilOf(c);
+  // On Workers c.env holds the bindings, where a service binding answers any property name: not probed.
+  if (waitUntil !== undefined) return { waitUntil };
+  const ip = peerAddress(c);
+  return ip === undefined ? {} : { ip };
+}
+
+function waitUntilOf(c: Context): WebRequestInfo['waitUntil'] {
+  let ctx: unknown;
+  try {
+    // A getter that throws where the runtime passed no ExecutionContext (Node, Bun, Deno).
+    ctx = c.executionCtx;
+  } catch {
+    return undefined;
+  }
+  if (!isBag(ctx) || typeof ctx.waitUntil !== 'function') return undefined;
+  const execution = ctx as { waitUntil(promise: Promise<unknown>): void };
+  return (promise) => execution.waitUntil(promise);
+}
+
+function peerAddress(c: Context): string | undefined {
+  try {
+    const env: unknown = c.env;
+    if (!isBag(env)) return undefined;
+    // @hono/node-server and Bun adapters may nest what the runtime passed under `server`.
+    for (const candidate of [env, env.server]) {
+      if (!isBag(candidate)) continue;
+      const node = nodePeer(candidate.incoming);
+      if (node !== undefined) return node;
+      if (typeof candidate.requestIP === 'function') {
+        const info: unknown = (candidate.requestIP as (request: Request) => unknown).call(candidate, c.req.raw);
+        if (isBag(info) && typeof info.address === 'string' && info.address !== '') return info.address;
+      }
+      if (isBag(candidate.remoteAddr) && typeof candidate.remoteAddr.hostname === 'string' && candidate.remoteAddr.hostname !== '') {
+        return candidate.remoteAddr.hostname;
+      }
+    }
+  } catch {
+    // an env shaped otherwise: no address from the runtime
+  }
+  return undefined;
+}
+
+function nodePeer(incoming: unknown): string | undefined {
+  if (!isBag(incoming) || !isBag(incoming.socket)) return undefined;
+  const address = incoming.socket.remoteAddress;
+  return typeof address === 'string' && address !== '' ? address : undefined;
+}
