@@ -17,6 +17,7 @@ export default defineConfig({
       pkg('koa'),
       pkg('fastify'),
       pkg('nest'),
+      pkg('next'),
     ],
   },
   test: {
