@@ -50,6 +50,19 @@ describe('proxy', () => {
     await pirsch.shutdown();
   });
 
+  it("tracks the site's URL from X-Forwarded-Host/Host and X-Forwarded-Proto, not the server's own address that next start puts in request.url", async () => {
+    const pirsch = pirschFor();
+    const event = fetchEvent();
+    pirsch.proxy(new NextRequest('http://localhost:3000/pricing?plan=pro', { headers: { ...DOCUMENT, host: 'localhost:3000', 'x-forwarded-host': 'shop.example', 'x-forwarded-proto': 'https' } }), event as never);
+    pirsch.proxy(new NextRequest('http://localhost:3000/about', { headers: { ...DOCUMENT, host: 'www.shop.example' } }), event as never);
+    await Promise.all(event.handed);
+    expect(emulator.hits.map((hit) => hit.url)).toEqual(['https://shop.example/pricing?plan=pro', 'http://www.shop.example/about']);
+    const handler = new Request('http://localhost:3000/api/signup', { method: 'POST', headers: { 'user-agent': UA, host: 'shop.example', 'x-forwarded-proto': 'https', 'x-forwarded-for': '192.0.2.9' } });
+    await pirsch.event('Signup', { request: handler });
+    expect(emulator.events.map((sent) => sent.url)).toEqual(['https://shop.example/api/signup']);
+    await pirsch.shutdown();
+  });
+
   it('counts a browser navigation without Sec-Fetch-Dest by its Accept header', async () => {
     const pirsch = pirschFor();
     const { 'sec-fetch-dest': _dest, ...older } = DOCUMENT;

@@ -3,6 +3,7 @@ import { headers as requestHeaders } from 'next/headers.js';
 import { after, NextResponse } from 'next/server.js';
 import { withEnvDefaults } from './env.js';
 import { navigationSkipReason } from './navigation.js';
+import { publicOrigin, withPublicUrl } from './url.js';
 import type { NextEventOptions, NextSkipReason, PirschNext, PirschNextOptions, PirschProxy, WaitUntil } from './types.js';
 
 /**
@@ -33,7 +34,7 @@ export function createPirsch(options?: PirschNextOptions): PirschNext {
       }
       // The proxy runs before the page renders: the status is unknown, so a request it lets
       // through counts as a page view (200), as a page the app then answers with 404 would too.
-      tracker.track(request, response ?? 200, { waitUntil: waitUntilOf(event) });
+      tracker.track(withPublicUrl(request), response ?? 200, { waitUntil: waitUntilOf(event) });
     } catch {
       // never into the app
     }
@@ -47,7 +48,7 @@ export function createPirsch(options?: PirschNextOptions): PirschNext {
   const event = async (name: string, eventOptions?: NextEventOptions): Promise<void> => {
     try {
       const { request: given, ...rest } = eventOptions ?? {};
-      const request = given ?? (await requestFromHeaders());
+      const request = given !== undefined ? withPublicUrl(given) : await requestFromHeaders();
       if (request === undefined) return;
       let pending: Promise<unknown> | undefined;
       const waitUntil = (promise: Promise<unknown>): void => {
@@ -101,10 +102,10 @@ async function requestFromHeaders(): Promise<Request | undefined> {
   } catch {
     return undefined;
   }
-  const host = incoming.get('x-forwarded-host') ?? incoming.get('host');
-  if (host === null) return undefined;
-  const protocol = incoming.get('x-forwarded-proto') === 'https' ? 'https' : 'http';
-  let url = `${protocol}://${host}/`;
+  const origin = publicOrigin(incoming, undefined);
+  if (origin === undefined) return undefined;
+  const host = origin.host;
+  let url = `${origin.protocol}://${host}/`;
   const referer = incoming.get('referer');
   if (referer !== null) {
     try {
