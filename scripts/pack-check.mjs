@@ -16,7 +16,7 @@ const work = join(root, '.tmp', 'pack-check');
 const packs = join(work, 'packs');
 const consumer = join(work, 'consumer');
 const { packageManager } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
-const names = ['core', 'testing', 'express', 'koa', 'fastify', 'nest'];
+const names = ['core', 'testing', 'express', 'koa', 'fastify', 'nest', 'next'];
 const bin = (name) => join(root, 'node_modules', '.bin', name);
 
 function run(command, args, cwd, options = {}) {
@@ -77,6 +77,9 @@ const dependencies = {
   '@nestjs/core': '^12.0.0',
   '@nestjs/platform-express': '^12.0.0',
   'reflect-metadata': '^0.2.2',
+  next: '^16.0.0',
+  react: '^19.0.0',
+  'react-dom': '^19.0.0',
   rxjs: '^7.8.0',
   typescript: '~5.9.3',
   '@types/node': '^20.19.0',
@@ -98,6 +101,7 @@ const expected = {
   '@pirsch-node/koa': ['pirsch'],
   '@pirsch-node/fastify': ['pirsch'],
   '@pirsch-node/nest': ['PirschModule', 'PirschService'],
+  '@pirsch-node/next': ['createPirsch', 'pirschProxy', 'pirschMiddleware', 'trackPageView', 'event', 'optionsFromEnv'],
 };
 const check = `for (const [name, keys] of Object.entries(${JSON.stringify(expected)})) {
   const m = LOAD(name);
@@ -165,6 +169,15 @@ export class SignupController {
 }
 @Module({ imports: [PirschModule.forRoot({ accessKey: 'pa_x' })], controllers: [SignupController] })
 export class AppModule {}`,
+  next: `import { createPirsch, event, pirschProxy, type PirschNext, type PirschProxy } from '@pirsch-node/next';
+export const proxy: PirschProxy = pirschProxy({ exclude: ['/admin'] });
+const pirsch: PirschNext = createPirsch({ accessKey: 'pa_x', trustProxy: 1 });
+export async function POST(request: Request): Promise<Response> {
+  await event('Signup', { request, meta: { plan: 'pro' } });
+  pirsch.trackPageView(request, { waitUntil: (promise) => void promise }, new Response(null, { status: 200 }));
+  return new Response('ok');
+}
+export const skipped: number = pirsch.skipped['not-navigation'] + pirsch.tracked;`,
 };
 for (const [name, code] of Object.entries(apps)) {
   writeFileSync(join(consumer, `${name}.mts`), code);

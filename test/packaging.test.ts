@@ -20,6 +20,7 @@ const expectedExports: Record<string, string[]> = {
   '@pirsch-node/koa': ['pirsch'],
   '@pirsch-node/fastify': ['pirsch'],
   '@pirsch-node/nest': ['PirschModule', 'PirschService'],
+  '@pirsch-node/next': ['createPirsch', 'pirschProxy', 'pirschMiddleware', 'trackPageView', 'event', 'optionsFromEnv'],
 };
 
 async function exportsOf(mode: 'require' | 'import', name: string): Promise<string[]> {
@@ -59,7 +60,7 @@ describe('@pirsch-node/core and @pirsch-node/core/adapter', () => {
 
 // The packages as pnpm would publish them (`pnpm pack --dry-run`): what a user gets from the registry.
 const root = fileURLToPath(new URL('..', import.meta.url));
-const packageDirs = ['core', 'express', 'koa', 'fastify', 'nest', 'testing'].map((name) => `packages/${name}`);
+const packageDirs = ['core', 'express', 'koa', 'fastify', 'nest', 'next', 'testing'].map((name) => `packages/${name}`);
 const readJson = (file: string) => JSON.parse(readFileSync(join(root, file), 'utf8')) as Record<string, unknown>;
 
 interface PackedPackage {
