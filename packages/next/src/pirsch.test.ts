@@ -108,6 +108,30 @@ describe('proxy', () => {
   });
 });
 
+describe('in the Edge runtime of Next.js', () => {
+  it("creates its client without touching the stand-in process, whose on() throws there, and tracks", async () => {
+    // What Next's edge sandbox has: a global EdgeRuntime, and a process whose on() throws.
+    const global = globalThis as { EdgeRuntime?: string };
+    const on = process.on;
+    global.EdgeRuntime = 'edge-runtime';
+    process.on = (() => {
+      throw new Error('A Node.js API is used (process.on) which is not supported in the Edge Runtime.');
+    }) as typeof process.on;
+    let pirsch: PirschNext | undefined;
+    try {
+      pirsch = pirschFor();
+    } finally {
+      process.on = on;
+      delete global.EdgeRuntime;
+    }
+    const event = fetchEvent();
+    pirsch.proxy(new NextRequest('http://shop.test/edge', { headers: DOCUMENT }), event as never);
+    await Promise.all(event.handed);
+    expect(emulator.hits.map((hit) => hit.url)).toEqual(['http://shop.test/edge']);
+    await pirsch.shutdown();
+  });
+});
+
 describe('trackPageView in your own proxy', () => {
   it('tracks with the response given (a redirect is no page view) and never throws', async () => {
     const pirsch = pirschFor();

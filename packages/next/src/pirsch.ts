@@ -1,6 +1,7 @@
 import { createWebTracker, type PirschDelivery, type WebTracker } from '@pirsch-node/core/web';
 import { headers as requestHeaders } from 'next/headers.js';
 import { after, NextResponse } from 'next/server.js';
+import { outsideEdgeProcess } from './edge.js';
 import { withEnvDefaults } from './env.js';
 import { navigationSkipReason } from './navigation.js';
 import { publicOrigin, withPublicUrl } from './url.js';
@@ -22,7 +23,7 @@ import type { NextEventOptions, NextSkipReason, PirschNext, PirschNextOptions, P
  */
 export function createPirsch(options?: PirschNextOptions): PirschNext {
   const resolved = withEnvDefaults(options);
-  const tracker: WebTracker = createWebTracker({ ...resolved, trustProxy: resolved.trustProxy ?? 1 });
+  const tracker: WebTracker = outsideEdgeProcess(() => createWebTracker({ ...resolved, trustProxy: resolved.trustProxy ?? 1 }));
   const ownSkipped = { prefetch: 0, 'not-navigation': 0 };
 
   const trackPageView = (request: Request, event?: WaitUntil, response?: Response): void => {
