@@ -1,4 +1,4 @@
-import { PirschConfigError } from '@pirsch-node/core/web';
+import { PirschConfigError, type PirschClientOptions, type WebTrackingOptions } from '@pirsch-node/core/web';
 import { createPirsch, optionsFromEnv, type PirschNext } from '@pirsch-node/next';
 import { createPirschEmulator, type PirschEmulator } from '@pirsch-node/testing';
 import { NextRequest } from 'next/server.js';
@@ -22,7 +22,7 @@ function fetchEvent() {
   return { handed, waitUntil: (promise: Promise<unknown>) => void handed.push(promise) };
 }
 
-const pirschFor = (options: Parameters<typeof createPirsch>[0] = {}): PirschNext =>
+const pirschFor = (options: WebTrackingOptions & PirschClientOptions = {}): PirschNext =>
   createPirsch({ accessKey: emulator.accessKey, baseUrl: emulator.url, ...options });
 
 describe('proxy', () => {
