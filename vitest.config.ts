@@ -19,6 +19,7 @@ export default defineConfig({
       pkg('nest'),
       pkg('web'),
       pkg('hono'),
+      pkg('next'),
     ],
   },
   test: {

@@ -16,7 +16,7 @@ const work = join(root, '.tmp', 'pack-check');
 const packs = join(work, 'packs');
 const consumer = join(work, 'consumer');
 const { packageManager } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
-const names = ['core', 'testing', 'express', 'koa', 'fastify', 'nest', 'web', 'hono'];
+const names = ['core', 'testing', 'express', 'koa', 'fastify', 'nest', 'web', 'hono', 'next'];
 const bin = (name) => join(root, 'node_modules', '.bin', name);
 
 function run(command, args, cwd, options = {}) {
@@ -78,6 +78,9 @@ const dependencies = {
   '@nestjs/core': '^12.0.0',
   '@nestjs/platform-express': '^12.0.0',
   'reflect-metadata': '^0.2.2',
+  next: '^16.0.0',
+  react: '^19.0.0',
+  'react-dom': '^19.0.0',
   rxjs: '^7.8.0',
   typescript: '~5.9.3',
   '@types/node': '^20.19.0',
@@ -101,6 +104,7 @@ const expected = {
   '@pirsch-node/nest': ['PirschModule', 'PirschService'],
   '@pirsch-node/web': ['withPirsch', 'pirschOf', 'PirschConfigError'],
   '@pirsch-node/hono': ['pirsch'],
+  '@pirsch-node/next': ['createPirsch', 'pirschProxy', 'pirschMiddleware', 'trackPageView', 'event', 'optionsFromEnv'],
 };
 const check = `for (const [name, keys] of Object.entries(${JSON.stringify(expected)})) {
   const m = LOAD(name);
@@ -186,6 +190,15 @@ app.post('/signup', (c) => { c.get('pirsch').event('Signup', { meta: { plan: 'pr
 type Bindings = { PIRSCH_ACCESS_KEY: string };
 export const worker = new Hono<{ Bindings: Bindings; Variables: PirschVariables }>().use(pirsch((env: Bindings) => ({ accessKey: env.PIRSCH_ACCESS_KEY })));
 export const done: Promise<void> = tracking.shutdown(100);`,
+  next: `import { createPirsch, event, pirschProxy, type PirschNext, type PirschProxy } from '@pirsch-node/next';
+export const proxy: PirschProxy = pirschProxy({ exclude: ['/admin'] });
+const pirsch: PirschNext = createPirsch({ accessKey: 'pa_x', trustProxy: 1 });
+export async function POST(request: Request): Promise<Response> {
+  await event('Signup', { request, meta: { plan: 'pro' } });
+  pirsch.trackPageView(request, { waitUntil: (promise) => void promise }, new Response(null, { status: 200 }));
+  return new Response('ok');
+}
+export const skipped: number = pirsch.skipped['not-navigation'] + pirsch.tracked;`,
 };
 for (const [name, code] of Object.entries(apps)) {
   writeFileSync(join(consumer, `${name}.mts`), code);

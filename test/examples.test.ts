@@ -13,8 +13,8 @@ const rootScripts = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')
 const readme = (path: string) => readFileSync(join(root, path), 'utf8');
 
 describe('the examples', () => {
-  it('are the demo and one shop per framework', () => {
-    expect(examples.sort()).toEqual(['demo', 'express', 'fastify', 'hono', 'koa', 'nest']);
+  it('are the demo, one shop per framework and the Next.js app', () => {
+    expect(examples.sort()).toEqual(['demo', 'express', 'fastify', 'hono', 'koa', 'nest', 'next']);
   });
 
   it.each(examples)('examples/%s has a README', (name) => {

@@ -22,6 +22,7 @@ const expectedExports: Record<string, string[]> = {
   '@pirsch-node/nest': ['PirschModule', 'PirschService'],
   '@pirsch-node/web': ['withPirsch', 'pirschOf', 'PirschConfigError'],
   '@pirsch-node/hono': ['pirsch'],
+  '@pirsch-node/next': ['createPirsch', 'pirschProxy', 'pirschMiddleware', 'trackPageView', 'event', 'optionsFromEnv'],
 };
 
 async function exportsOf(mode: 'require' | 'import', name: string): Promise<string[]> {
@@ -79,7 +80,7 @@ describe('@pirsch-node/web loaded both ways', () => {
 
 // The packages as pnpm would publish them (`pnpm pack --dry-run`): what a user gets from the registry.
 const root = fileURLToPath(new URL('..', import.meta.url));
-const packageDirs = ['core', 'express', 'koa', 'fastify', 'nest', 'web', 'hono', 'testing'].map((name) => `packages/${name}`);
+const packageDirs = ['core', 'express', 'koa', 'fastify', 'nest', 'web', 'hono', 'next', 'testing'].map((name) => `packages/${name}`);
 const readJson = (file: string) => JSON.parse(readFileSync(join(root, file), 'utf8')) as Record<string, unknown>;
 
 interface PackedPackage {

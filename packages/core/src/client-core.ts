@@ -136,8 +136,12 @@ export function createClientWith(options: PirschClientOptions, openTransport: Op
     // Only where a process can end with items queued; a worker's invocation uses waitUntil instead.
     const host = nodeProcess();
     if (host !== undefined) {
-      if (liveQueues.size === 0) host.on('beforeExit', drainOnExit);
-      liveQueues.set(queue, { drainedAt: 0 });
+      try {
+        if (liveQueues.size === 0) host.on('beforeExit', drainOnExit);
+        liveQueues.set(queue, { drainedAt: 0 });
+      } catch {
+        // a runtime's stand-in for `process` that refuses the hook: it has no exit to deliver before
+      }
     }
   }
 

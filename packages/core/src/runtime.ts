@@ -10,8 +10,14 @@ interface NodeProcessLike {
   versions?: { node?: string; bun?: string };
 }
 
-/** Node's `process` (also Bun's and Deno's emulation of it); undefined on workerd and edge runtimes. */
+/**
+ * Node's `process` (also Bun's and Deno's emulation of it); undefined on workerd and edge
+ * runtimes. The Edge runtime of Next.js and Vercel (`EdgeRuntime` set) has a `process` stand-in
+ * whose `on()` throws ("A Node.js API is used (process.on) which is not supported in the Edge
+ * Runtime"): it has no process to hook, so it counts as none.
+ */
 export function nodeProcess(): NodeProcessLike | undefined {
+  if (typeof (globalThis as { EdgeRuntime?: unknown }).EdgeRuntime === 'string') return undefined;
   const candidate = (globalThis as { process?: Partial<NodeProcessLike> }).process;
   return typeof candidate?.on === 'function' && typeof candidate.off === 'function' && typeof candidate.nextTick === 'function'
     ? (candidate as NodeProcessLike)

@@ -244,3 +244,23 @@ describe('createWebTracker', () => {
     expect(plain.headers.get('accept-ch')).toBeNull();
   });
 });
+
+describe('in the Edge runtime of Next.js and Vercel', () => {
+  it('creates a client though `process.on` throws there: it hooks no process exit', async () => {
+    const global = globalThis as { EdgeRuntime?: unknown };
+    const realOn = process.on;
+    global.EdgeRuntime = 'edge-runtime';
+    process.on = (() => {
+      throw new Error('A Node.js API is used (process.on) which is not supported in the Edge Runtime.');
+    }) as typeof process.on;
+    try {
+      const { client } = newClient();
+      client.hit({ url: 'https://shop.example/', ip: '203.0.113.1', user_agent: BROWSER_UA });
+      expect(await client.flush()).toBe(true);
+      expect(emulator.hits).toHaveLength(1);
+    } finally {
+      process.on = realOn;
+      delete global.EdgeRuntime;
+    }
+  });
+});
