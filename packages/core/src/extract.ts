@@ -93,28 +93,50 @@ export function hitFromRequest(req: IncomingMessage, options?: HitOptions): Hit 
  */
 export function hitFromWebRequest(request: Request, options: HitOptions & { ip: string }): Hit {
   try {
-    const url = String(request.url);
-    const schemeEnd = url.indexOf('://');
-    const authorityStart = schemeEnd === -1 ? 0 : schemeEnd + 3;
-    let pathStart = authorityStart;
-    while (pathStart < url.length) {
-      const c = url.charCodeAt(pathStart);
-      if (c === 47 /* / */ || c === 63 /* ? */ || c === 35 /* # */) break;
-      pathStart++;
-    }
-    const scheme = schemeEnd === -1 ? '' : url.slice(0, schemeEnd).toLowerCase();
-    const protocol = protocolOf(options?.protocol) ?? (scheme === 'https' ? 'https' : 'http');
-    const path = normalizePath(options?.path ?? url.slice(pathStart));
+    const url = splitWebUrl(String(request.url));
+    const protocol = protocolOf(options?.protocol) ?? (url.scheme === 'https' ? 'https' : 'http');
+    const path = normalizePath(options?.path ?? url.target);
     const ip = typeof options?.ip === 'string' ? options.ip : '';
-    // One pass over the headers is several times cheaper than a Headers.get() per field.
-    const headers: IncomingHttpHeaders = Object.create(null) as IncomingHttpHeaders;
-    request.headers.forEach((value, name) => {
-      headers[name] = value;
-    });
-    return buildHit(headers, protocol, schemeEnd === -1 ? '' : url.slice(authorityStart, pathStart), path, ip, options);
+    return buildHit(webHeaders(request.headers), protocol, url.host ?? '', path, ip, options);
   } catch {
     return { url: `http://${FALLBACK_HOST}/`, ip: '', user_agent: '' };
   }
+}
+
+/** The parts of a Fetch API request URL the hit is built from, without parsing it whole. */
+export interface WebUrlParts {
+  /** Lowercase, `''` for a URL without one. */
+  scheme: string;
+  /** Host and port; undefined for a URL without a scheme. */
+  host: string | undefined;
+  /** Path and query (what follows the host, up to a fragment). */
+  target: string;
+}
+
+/** Splits a request URL into scheme, host and target in one pass. */
+export function splitWebUrl(url: string): WebUrlParts {
+  const schemeEnd = url.indexOf('://');
+  const authorityStart = schemeEnd === -1 ? 0 : schemeEnd + 3;
+  let pathStart = authorityStart;
+  while (pathStart < url.length) {
+    const c = url.charCodeAt(pathStart);
+    if (c === 47 /* / */ || c === 63 /* ? */ || c === 35 /* # */) break;
+    pathStart++;
+  }
+  return {
+    scheme: schemeEnd === -1 ? '' : url.slice(0, schemeEnd).toLowerCase(),
+    host: schemeEnd === -1 ? undefined : url.slice(authorityStart, pathStart),
+    target: url.slice(pathStart),
+  };
+}
+
+/** A Fetch API `Headers` as a Node-style header object: one pass is several times cheaper than a `get()` per field. */
+export function webHeaders(headers: Headers): IncomingHttpHeaders {
+  const copy: IncomingHttpHeaders = Object.create(null) as IncomingHttpHeaders;
+  headers.forEach((value, name) => {
+    copy[name] = value;
+  });
+  return copy;
 }
 
 /**

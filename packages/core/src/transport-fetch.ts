@@ -1,6 +1,6 @@
 import { PirschNetworkError } from './errors.js';
 import { onAbort, signalAborted } from './runtime.js';
-import { acceptOf, parseBody, readsBytes, requestPath, type Transport, type TransportRequest, type TransportResponse } from './transport.js';
+import { parseBody, readsBytes, requestParts, requestPath, type Transport, type TransportRequest, type TransportResponse } from './transport.js';
 
 /**
  * HTTP to the Pirsch API with the runtime's global `fetch`: workerd (Cloudflare Workers), Vercel
@@ -31,13 +31,7 @@ export class FetchTransport implements Transport {
   async send(request: TransportRequest): Promise<TransportResponse> {
     const label = `${request.method} ${request.path}`;
     if (this.#closed) throw new PirschNetworkError(label, 'CLIENT_CLOSED', false, 'the client is closed');
-    const headers: Record<string, string> = { accept: acceptOf(request), 'user-agent': 'pirsch-node' };
-    if (request.token !== undefined) headers.authorization = `Bearer ${request.token}`;
-    let payload: string | Uint8Array | undefined;
-    if (request.json !== undefined || request.body !== undefined) {
-      payload = request.json ?? JSON.stringify(request.body);
-      headers['content-type'] = 'application/json';
-    }
+    const { headers, payload } = requestParts(request);
     // Made here, for this request only: on workerd a signal may only be used by the request (of
     // the app) that created it, and the client outlives every request.
     const controller = new AbortController();

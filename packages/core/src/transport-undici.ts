@@ -1,7 +1,7 @@
 import type { Socket } from 'node:net';
 import { Pool, buildConnector } from 'undici';
 import { PirschNetworkError } from './errors.js';
-import { acceptOf, parseBody, readsBytes, requestPath, type Transport, type TransportRequest, type TransportResponse } from './transport.js';
+import { parseBody, readsBytes, requestParts, requestPath, type Transport, type TransportRequest, type TransportResponse } from './transport.js';
 
 const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CONNECT_TIMEOUT', 'ETIMEDOUT']);
 
@@ -49,13 +49,7 @@ export class UndiciTransport implements Transport {
   async send(request: TransportRequest): Promise<TransportResponse> {
     const label = `${request.method} ${request.path}`;
     if (this.#closed) throw new PirschNetworkError(label, 'CLIENT_CLOSED', false, 'the client is closed');
-    const headers: Record<string, string> = { accept: acceptOf(request), 'user-agent': 'pirsch-node' };
-    if (request.token !== undefined) headers.authorization = `Bearer ${request.token}`;
-    let payload: string | Uint8Array | undefined;
-    if (request.json !== undefined || request.body !== undefined) {
-      payload = request.json ?? JSON.stringify(request.body);
-      headers['content-type'] = 'application/json';
-    }
+    const { headers, payload } = requestParts(request);
     const path = requestPath(this.#basePath, request);
     try {
       const response = await this.#pool.request({ method: request.method, path, headers, body: payload, signal: request.signal });

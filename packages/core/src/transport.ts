@@ -53,9 +53,19 @@ export function requestPath(basePath: string, request: TransportRequest): string
   return path;
 }
 
-/** The `accept` header of a request: anything for bytes (the statistics export), else JSON. */
-export function acceptOf(request: TransportRequest): string {
-  return request.binary ? '*/*' : 'application/json';
+/**
+ * The headers and body of a request: JSON (an already serialised `json` wins over `body`), the
+ * token as a bearer, and `accept` anything for bytes (the statistics export), else JSON.
+ */
+export function requestParts(request: TransportRequest): { headers: Record<string, string>; payload: string | Uint8Array | undefined } {
+  const headers: Record<string, string> = { accept: request.binary ? '*/*' : 'application/json', 'user-agent': 'pirsch-node' };
+  if (request.token !== undefined) headers.authorization = `Bearer ${request.token}`;
+  let payload: string | Uint8Array | undefined;
+  if (request.json !== undefined || request.body !== undefined) {
+    payload = request.json ?? JSON.stringify(request.body);
+    headers['content-type'] = 'application/json';
+  }
+  return { headers, payload };
 }
 
 /** Whether the answer to `request` is read as bytes: a 2xx to a binary request. */

@@ -2,6 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import type { PirschClient } from './client-core.js';
 import { mergeAcceptCh, mergePermissionsPolicy } from './client-hints.js';
 import { PirschConfigError } from './errors.js';
+import { splitWebUrl, webHeaders } from './extract.js';
 import { createTrackerWith, type RequestHelper, type TrackerHandle, type TrackingOptions } from './tracking.js';
 import type { PirschClientOptions, PirschDelivery } from './types.js';
 
@@ -189,29 +190,12 @@ interface RequestView {
 }
 
 function requestView(request: Request, ip: string): RequestView {
-  const url = String(request.url);
-  const schemeEnd = url.indexOf('://');
-  const authorityStart = schemeEnd === -1 ? 0 : schemeEnd + 3;
-  let pathStart = authorityStart;
-  while (pathStart < url.length) {
-    const c = url.charCodeAt(pathStart);
-    if (c === 47 /* / */ || c === 63 /* ? */ || c === 35 /* # */) break;
-    pathStart++;
-  }
-  let path = schemeEnd === -1 ? url : url.slice(pathStart);
+  const url = splitWebUrl(String(request.url));
+  let path = url.host === undefined ? String(request.url) : url.target;
   const hash = path.indexOf('#');
   if (hash !== -1) path = path.slice(0, hash);
   if (path === '' || path[0] === '?') path = `/${path}`;
-  const headers: Record<string, string> = Object.create(null) as Record<string, string>;
-  request.headers.forEach((value, name) => {
-    headers[name] = value;
-  });
-  const protocol = url.slice(0, schemeEnd).toLowerCase() === 'https' ? 'https' : 'http';
-  const raw = { method: request.method, url: path, headers, socket: { remoteAddress: ip, encrypted: protocol === 'https' } };
-  return {
-    raw: raw as unknown as RequestView['raw'],
-    path,
-    protocol,
-    host: schemeEnd === -1 ? undefined : url.slice(authorityStart, pathStart),
-  };
+  const protocol = url.scheme === 'https' ? 'https' : 'http';
+  const raw = { method: request.method, url: path, headers: webHeaders(request.headers), socket: { remoteAddress: ip, encrypted: protocol === 'https' } };
+  return { raw: raw as unknown as RequestView['raw'], path, protocol, host: url.host };
 }
