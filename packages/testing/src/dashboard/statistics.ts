@@ -136,7 +136,7 @@ function channels(hits: ReceivedHit[], from: string, to: string): Row[] {
     const total = totalOf(group, from, to);
     return { channel, visitors: count(total.visitors), views: count(total.views), relative_visitors: all > 0 ? count(total.visitors) / all : 0 };
   });
-  return ranked(result.filter((row) => row.visitors > 0));
+  return ranked(result.filter((row) => row.visitors > 0), (row) => row.channel);
 }
 
 /** Visitors per tag key and value (until the statistics have a tag route; then that is used). */
@@ -146,16 +146,18 @@ function tags(hits: ReceivedHit[], from: string, to: string): Row[] {
     const total = totalOf(group, from, to);
     return { key, value, visitors: count(total.visitors), views: count(total.views), relative_visitors: all > 0 ? count(total.visitors) / all : 0 };
   });
-  return ranked(result.filter((row) => row.visitors > 0));
+  return ranked(result.filter((row) => row.visitors > 0), (row) => `${row.key}\n${row.value}`);
 }
 
 function tagsFromApi(view: EmulatorStore, from: string, to: string): Row[] {
   const keys = rows(statistic(view, 'tags', { from, to, limit: String(TABLE_ROWS) }));
-  return ranked(keys.flatMap((key) => rows(statistic(view, 'tag/details', { from, to, tag: String(key.key), limit: String(TABLE_ROWS) }))));
+  const details = keys.flatMap((key) => rows(statistic(view, 'tag/details', { from, to, tag: String(key.key), limit: String(TABLE_ROWS) })));
+  return ranked(details, (row) => `${String(row.key)}\n${String(row.value)}`);
 }
 
-function ranked<T extends Row>(list: T[]): T[] {
-  return list.sort((a, b) => count(b.visitors) - count(a.visitors)).slice(0, TABLE_ROWS);
+/** Most visitors first, ties by `name` (as the statistics rank their rows), cut to a table's rows. */
+function ranked<T extends Row>(list: T[], name: (row: T) => string): T[] {
+  return list.sort((a, b) => count(b.visitors) - count(a.visitors) || name(a).localeCompare(name(b))).slice(0, TABLE_ROWS);
 }
 
 function rows(value: unknown): Row[] {
