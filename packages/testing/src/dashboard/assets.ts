@@ -189,6 +189,7 @@ export const DASHBOARD_JS = String.raw`'use strict';
   var refreshing = false;
   var again = false;
   var timer = 0;
+  var lastRefresh = 0;
 
   function el(tag, className, text) {
     var node = document.createElement(tag);
@@ -408,6 +409,7 @@ export const DASHBOARD_JS = String.raw`'use strict';
     timer = 0;
     if (refreshing) { again = true; return; }
     refreshing = true;
+    lastRefresh = Date.now();
     fetch('/_dashboard/stats?range=' + encodeURIComponent(range))
       .then(function (response) { return response.json(); })
       .then(function (data) { render(data); document.body.setAttribute('data-updated', String(Date.now())); })
@@ -417,7 +419,8 @@ export const DASHBOARD_JS = String.raw`'use strict';
         if (again) { again = false; refresh(); }
       });
   }
-  function soon() { if (!timer) timer = setTimeout(refresh, 150); }
+  // Soon after something arrives, and at most once a second while it keeps arriving.
+  function soon() { if (!timer) timer = setTimeout(refresh, Math.max(150, lastRefresh + 1000 - Date.now())); }
 
   function connect() {
     var source = new EventSource('/_dashboard/feed');

@@ -6,7 +6,7 @@ import type { ReceivedEvent, ReceivedHit, ReceivedSession, RecordedRequest } fro
 import { parseUserAgent } from '../user-agent.js';
 import { DASHBOARD_CSS, DASHBOARD_HTML, DASHBOARD_ICON, DASHBOARD_JS } from './assets.js';
 import { LiveFeed, type FeedEntry } from './feed.js';
-import { DASHBOARD_RANGES, dashboardStatistics, type DashboardRange } from './statistics.js';
+import { DASHBOARD_RANGES, dashboardStatistics, type DashboardRange, type DashboardStatistics } from './statistics.js';
 
 /**
  * The fault switches of the dashboard: `none`, every API request answered with `status` (`fail`),
@@ -67,14 +67,27 @@ export class Dashboard {
   #status = 503;
   /** The state last sent to the pages, so that one change is told once. */
   #lastState = '';
+  /** Counts what was received (and resets): figures computed at one count hold until the next. */
+  #version = 0;
+  /** The figures per range: the last ones computed, and the computation under way. */
+  readonly #figures = new Map<string, { version: number; pending: boolean; data: Promise<DashboardStatistics> }>();
   readonly #stopListening: () => void;
 
   constructor(emulator: PirschEmulator) {
     this.#emulator = emulator;
     const listeners = {
-      hit: (hit: ReceivedHit) => this.#feed.publish({ type: 'hit', data: describeHit(hit) }),
-      event: (event: ReceivedEvent) => this.#feed.publish({ type: 'event', data: describeEvent(event) }),
-      session: (session: ReceivedSession) => this.#feed.publish({ type: 'session', data: describeSession(session) }),
+      hit: (hit: ReceivedHit) => {
+        this.#version++;
+        this.#feed.publish({ type: 'hit', data: describeHit(hit) });
+      },
+      event: (event: ReceivedEvent) => {
+        this.#version++;
+        this.#feed.publish({ type: 'event', data: describeEvent(event) });
+      },
+      session: (session: ReceivedSession) => {
+        this.#version++;
+        this.#feed.publish({ type: 'session', data: describeSession(session) });
+      },
       request: (request: RecordedRequest) => {
         if (request.status !== 200) this.#feed.publish({ type: 'refused', data: describeRefusal(request) });
       },
@@ -116,6 +129,7 @@ export class Dashboard {
   reset(): void {
     this.#mode = 'none';
     this.#status = 503;
+    this.#version++;
   }
 
   /** Answers a request for a dashboard path. Never throws: a failure is a 500 for that request. */
@@ -130,6 +144,24 @@ export class Dashboard {
   close(): void {
     this.#feed.close();
     this.#stopListening();
+  }
+
+  /**
+   * The figures of a range: computed again only after something arrived, one computation at a
+   * time per range (pages asking meanwhile share it), so open dashboards cost the emulator a pass
+   * per change at most, however many there are and however often they ask.
+   */
+  async #statistics(range: DashboardRange): Promise<DashboardStatistics> {
+    const today = new Date().toISOString().slice(0, 10);
+    const key = `${range} ${today}`;
+    for (const old of this.#figures.keys()) if (!old.endsWith(today)) this.#figures.delete(old);
+    const known = this.#figures.get(key);
+    if (known && known.version === this.#version) return known.data;
+    if (known?.pending) return known.data;
+    const entry = { version: this.#version, pending: true, data: dashboardStatistics(this.#emulator.store, range) };
+    entry.data.finally(() => (entry.pending = false)).catch(() => this.#figures.delete(key));
+    this.#figures.set(key, entry);
+    return entry.data;
   }
 
   async #route(request: IncomingMessage, response: ServerResponse): Promise<void> {
@@ -149,10 +181,10 @@ export class Dashboard {
       if (!DASHBOARD_RANGES.includes(range as DashboardRange)) {
         return sendJson(response, 400, { error: `range must be one of ${DASHBOARD_RANGES.join(', ')}` });
       }
-      return sendJson(response, 200, { ...dashboardStatistics(this.#emulator.store, range as DashboardRange), faults: this.state });
+      return sendJson(response, 200, { ...(await this.#statistics(range as DashboardRange)), faults: this.state });
     }
     if (route === 'feed') {
-      if (!reading) return methodNotAllowed(response, 'GET');
+      if (method !== 'GET') return methodNotAllowed(response, 'GET');
       return this.#feed.open(request, response, SECURITY_HEADERS, { type: 'state', data: { ...this.state } });
     }
     if (route === 'faults') {
