@@ -11,8 +11,11 @@ import { failOnUnhandledErrors } from './support/guard.js';
 // client, as they would from a developer's app. `.ci/run` installs Chromium; without it the test
 // is skipped on a developer's machine and fails in CI (CI set), so it can never pass unnoticed.
 
-const CANDIDATES = [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome', '/usr/bin/google-chrome-stable'];
-const executablePath = CANDIDATES.find((path): path is string => typeof path === 'string' && path !== '' && existsSync(path));
+// CHROMIUM_PATH, when set, is the only one tried (it is what CI exports); else the usual places.
+const CANDIDATES = process.env.CHROMIUM_PATH
+  ? [process.env.CHROMIUM_PATH]
+  : ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome', '/usr/bin/google-chrome-stable'];
+const executablePath = CANDIDATES.find((path) => existsSync(path));
 const inCi = process.env.CI !== undefined && process.env.CI !== '' && process.env.CI !== 'false' && process.env.CI !== '0';
 const artifacts = fileURLToPath(new URL('./artifacts/', import.meta.url));
 
@@ -48,7 +51,7 @@ describe.skipIf(executablePath === undefined && !inCi)('the dashboard in a real 
   beforeAll(async () => {
     if (executablePath === undefined) {
       throw new Error(
-        'CI is set but no Chromium was found (looked for CHROMIUM_PATH, /usr/bin/chromium, chromium-browser, google-chrome): ' +
+        `CI is set but no Chromium was found (looked for ${CANDIDATES.join(', ')}): ` +
           ".ci/run installs Debian's chromium with apt-get; install it, or point CHROMIUM_PATH at a Chromium or Chrome binary",
       );
     }
