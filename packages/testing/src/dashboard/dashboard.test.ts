@@ -242,6 +242,26 @@ describe('the dashboard (createPirschEmulator({ dashboard: true }))', () => {
     expect(again[2]?.data).toMatchObject({ path: '/later' });
   });
 
+  it('a page that saw entries of an emulator since restarted gets the new one\'s whole backlog', async () => {
+    const before = await start();
+    const client = clientOf(before, { batchSize: 1 });
+    for (const path of ['/a', '/b', '/c']) client.hit({ url: `https://shop.example${path}`, ip: '203.0.113.1', user_agent: chrome });
+    expect(await client.flush(5000)).toBe(true);
+    const seen = await readFeed(`${before.url}/_dashboard/feed`, (events) => events.some((event) => event.type === 'state'));
+    const lastId = seen.filter((event) => event.type === 'hit').at(-1)?.id ?? '';
+    expect(lastId).not.toBe('');
+
+    const after = await start();
+    const next = clientOf(after);
+    next.hit({ url: 'https://shop.example/new', ip: '203.0.113.1', user_agent: chrome });
+    expect(await next.flush(5000)).toBe(true);
+    const replay = await readFeed(`${after.url}/_dashboard/feed`, (events) => events.some((event) => event.type === 'state'), { 'last-event-id': lastId });
+    expect(replay.map((event) => [event.type, event.data.path])).toEqual([
+      ['hit', '/new'],
+      ['state', undefined],
+    ]);
+  });
+
   it('fail and hang switches fault every API request until turned off; the client retries, then delivers', async () => {
     const emulator = await start();
     const client = clientOf(emulator, { accessKey: emulator.accessKey, clientId: undefined, clientSecret: undefined, minRetryDelayMs: 20, maxRetryDelayMs: 50, maxRetries: 100, timeoutMs: 300 });

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
 /** One entry of the live feed, as the page receives it (the `data` of a server-sent event). */
@@ -25,6 +26,8 @@ export class LiveFeed {
   readonly #clients = new Set<ServerResponse>();
   readonly #backlog: { id: number; text: string }[] = [];
   #lastId = 0;
+  /** Starts every entry's id, so that a page reconnecting to a restarted emulator gets its whole backlog. */
+  readonly #epoch = randomBytes(4).toString('hex');
   #timer: NodeJS.Timeout | undefined;
 
   /** Answers `GET /_dashboard/feed` with an event stream that stays open, starting with `current`. */
@@ -36,7 +39,8 @@ export class LiveFeed {
     }
     response.writeHead(200, { ...headers, 'content-type': 'text/event-stream; charset=utf-8', connection: 'keep-alive' });
     response.write('retry: 1000\n\n');
-    const since = Number(request.headers['last-event-id']);
+    const [epoch, seen] = String(request.headers['last-event-id'] ?? '').split('-');
+    const since = epoch === this.#epoch ? Number(seen) : 0;
     for (const entry of this.#backlog) if (!(entry.id <= since)) response.write(entry.text);
     // How things stand now (the fault switches): not part of the backlog, always the latest.
     if (current) response.write(`event: ${current.type}\ndata: ${JSON.stringify(current.data)}\n\n`);
@@ -51,7 +55,7 @@ export class LiveFeed {
   /** Sends an entry to every open page and keeps it in the backlog. */
   publish(entry: FeedEntry): void {
     const id = ++this.#lastId;
-    const text = `id: ${id}\nevent: ${entry.type}\ndata: ${JSON.stringify(entry.data)}\n\n`;
+    const text = `id: ${this.#epoch}-${id}\nevent: ${entry.type}\ndata: ${JSON.stringify(entry.data)}\n\n`;
     if (entry.type !== 'state') {
       this.#backlog.push({ id, text });
       if (this.#backlog.length > BACKLOG) this.#backlog.shift();
