@@ -109,7 +109,7 @@ describe('the demo (npm run demo)', () => {
     expect(stdout).toBe('');
   });
 
-  it('--serve on a busy port takes another one and says which', async () => {
+  it('--serve on a busy port takes another one and says which, and prints the dashboard URL', async () => {
     // A port that is taken, on the address the shop listens on.
     const blocker = createServer();
     await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
@@ -135,6 +135,12 @@ describe('the demo (npm run demo)', () => {
       expect(taken, stdout).not.toBeNull();
       expect(Number(taken?.[1])).not.toBe(address.port);
       expect(stdout).toContain(`shop                 http://127.0.0.1:${taken?.[1]}`);
+      // The emulator's dashboard, at the URL it prints.
+      const dashboard = /dashboard {12}(http:\/\/127\.0\.0\.1:\d+\/) /.exec(stdout)?.[1];
+      expect(dashboard, stdout).toBeDefined();
+      const page = await fetch(dashboard ?? '');
+      expect(page.status).toBe(200);
+      expect(await page.text()).toContain('<title>Pirsch emulator dashboard</title>');
       child.kill('SIGINT');
       expect(await exited).toBe(0);
     } finally {

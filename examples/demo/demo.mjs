@@ -165,8 +165,8 @@ async function main(argv) {
   const framework = FRAMEWORKS[options.framework];
   const from = new Date();
 
-  // 1. The API: the emulator, in this process, on a free loopback port.
-  const emulator = await createPirschEmulator();
+  // 1. The API: the emulator, in this process, on a free loopback port (with its dashboard at / when serving).
+  const emulator = await createPirschEmulator({ dashboard: options.serve });
   // Delivery with the write-only access key; reading statistics needs client credentials.
   const client = createClient({ baseUrl: emulator.url, accessKey: emulator.accessKey });
   const reader = createClient({ baseUrl: emulator.url, clientId: emulator.clientId, clientSecret: emulator.clientSecret });
@@ -408,6 +408,7 @@ async function serve({ app, emulator, client, reader, from, out }) {
   out('');
   out(s.bold('Serving. Browse the shop and watch the hits arrive:'));
   out(`  shop                 ${s.cyan(app.url)}`);
+  out(`  dashboard            ${s.cyan(`${emulator.url}/`)}  (the statistics, a live feed, switches for API faults)`);
   out(`  Pirsch API emulator  ${emulator.url}  (client ID ${emulator.clientId}, access key ${emulator.accessKey})`);
   out(s.dim('  Hits are sent in batches: up to a second after the page. Ctrl+C stops both and shows the statistics.'));
   const time = () => new Date().toTimeString().slice(0, 8);

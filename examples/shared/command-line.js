@@ -43,11 +43,11 @@ async function main({ name, start, startOptions = {}, loadTesting }) {
     console.log(`Sending to ${options.baseUrl ?? 'the Pirsch API'}`);
   } else {
     const { createPirschEmulator } = await loadTesting();
-    emulator = await createPirschEmulator({ maxRecorded: 1000 });
+    emulator = await createPirschEmulator({ maxRecorded: 1000, dashboard: true });
     emulator.on('hit', (hit) => console.log(`[emulator] page view ${hit.url}${hit.title ? ` "${hit.title}"` : ''}`));
     emulator.on('event', (event) => console.log(`[emulator] event ${event.event_name} ${JSON.stringify(event.event_meta ?? {})} on ${event.url}`));
     options = { baseUrl: emulator.url, accessKey: emulator.accessKey };
-    console.log(`No PIRSCH_* variable set: sending to the emulator at ${emulator.url}`);
+    console.log(`No PIRSCH_* variable set: sending to the emulator at ${emulator.url} (its dashboard: ${emulator.url}/)`);
   }
 
   const app = await start({ port: Number(process.env.PORT ?? 3000), host: process.env.HOST ?? '127.0.0.1', ...startOptions, pirsch: options });

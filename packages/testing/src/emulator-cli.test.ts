@@ -32,6 +32,7 @@ describe('pirsch-emulator CLI', () => {
     const emulator = await cli.started;
     expect(cli.out).toEqual([
       `Pirsch API emulator listening on ${emulator.url}`,
+      `  dashboard:     ${emulator.url}/`,
       '  client ID:     cli-id',
       '  client secret: cli-secret',
       '  access key:    pa_cli',
@@ -42,7 +43,7 @@ describe('pirsch-emulator CLI', () => {
     expect(await post(emulator, '/api/v1/event', { event_name: 'Signup', url: 'https://example.com/', ip, user_agent: 'curl/8.0' })).toBe(200);
     expect(await post(emulator, '/api/v1/session/batch', [{ ip, user_agent: 'unknown thing', time: '2026-03-01T10:00:00Z' }])).toBe(200);
     expect(await post(emulator, '/api/v1/hit', { ip })).toBe(400);
-    expect(cli.out.slice(5)).toEqual([
+    expect(cli.out.slice(6)).toEqual([
       expect.stringMatching(/^\d\d:\d\d:\d\d {2}hit {6}https:\/\/example\.com\/pricing {2}203\.0\.113\.7 {2}Chrome 91\.0 \/ Windows$/),
       expect.stringMatching(/^\d\d:\d\d:\d\d {2}event {4}"Signup" {2}https:\/\/example\.com\/ {2}203\.0\.113\.7 {2}bot \(curl\/8\.0\)$/),
       expect.stringMatching(/^\d\d:\d\d:\d\d {2}session {2}203\.0\.113\.7 {2}unknown thing$/),
@@ -68,15 +69,32 @@ describe('pirsch-emulator CLI', () => {
     const emulator = await cli.started;
     expect(await post(emulator, '/api/v1/hit', { url: 'https://example.com/', ip: '203.0.113.7', user_agent: chrome })).toBe(200);
     expect(emulator.hits).toHaveLength(1);
-    expect(cli.out).toHaveLength(5);
+    expect(cli.out).toHaveLength(6);
     cli.signals.emit('SIGINT');
     expect(await cli.exit).toBe(0);
+  });
+
+  it('serves the dashboard at / by default, and not with --no-dashboard', async () => {
+    const cli = run(['--port', '0']);
+    const emulator = await cli.started;
+    const page = await fetch(`${emulator.url}/`);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('<title>Pirsch emulator dashboard</title>');
+    cli.signals.emit('SIGINT');
+    expect(await cli.exit).toBe(0);
+
+    const without = run(['--port', '0', '--no-dashboard']);
+    const plain = await without.started;
+    expect(without.out.join('\n')).not.toContain('dashboard');
+    expect((await fetch(`${plain.url}/`)).status).toBe(404);
+    without.signals.emit('SIGINT');
+    expect(await without.exit).toBe(0);
   });
 
   it('prints usage and exits 0 for --help', async () => {
     const cli = run(['--help']);
     expect(await cli.exit).toBe(0);
-    expect(cli.out.join('\n')).toMatch(/Usage: pirsch-emulator[\s\S]*--client-secret[\s\S]*--quiet/);
+    expect(cli.out.join('\n')).toMatch(/Usage: pirsch-emulator[\s\S]*--client-secret[\s\S]*--no-dashboard[\s\S]*--quiet/);
   });
 
   it('exits 2 with usage for an unknown option or a bad port', async () => {

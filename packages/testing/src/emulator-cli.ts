@@ -33,12 +33,13 @@ Options:
   --access-key <key>     access key accepted on ingest endpoints (default pa_test_access_key)
   --rate-limit <n[/ms]>  answer 429 past n requests per window of ms (default ${DEFAULT_RATE_LIMIT_WINDOW_MS}), with
                          X-RateLimit-* headers on every answer (default: no limit)
+  --no-dashboard         do not serve the dashboard at / (statistics, a live feed, fault switches)
   --quiet                print only the start banner, not a line per hit, event or session
   -h, --help             show this help`;
 
 /**
- * Runs the `pirsch-emulator` command: starts an emulator, prints its URL and credentials and a line
- * per hit, event and session, and stops on SIGINT or SIGTERM. Resolves with the exit code:
+ * Runs the `pirsch-emulator` command: starts an emulator with its dashboard (unless
+ * `--no-dashboard`), prints its URL and credentials and a line per hit, event and session, and stops on SIGINT or SIGTERM. Resolves with the exit code:
  * 0 after a clean stop or `--help`, 1 when it could not listen, 2 for bad arguments.
  *
  * @example
@@ -62,6 +63,7 @@ export async function main(argv: readonly string[], io: CliIo = {}): Promise<num
         'client-secret': { type: 'string' },
         'access-key': { type: 'string' },
         'rate-limit': { type: 'string' },
+        'no-dashboard': { type: 'boolean' },
         quiet: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -97,6 +99,7 @@ export async function main(argv: readonly string[], io: CliIo = {}): Promise<num
       ...(values['client-secret'] === undefined ? {} : { clientSecret: values['client-secret'] }),
       ...(values['access-key'] === undefined ? {} : { accessKey: values['access-key'] }),
       maxRecorded: CLI_MAX_RECORDED,
+      dashboard: !values['no-dashboard'],
       ...(rateLimit === undefined ? {} : { rateLimit }),
     });
   } catch (error) {
@@ -115,6 +118,7 @@ export async function main(argv: readonly string[], io: CliIo = {}): Promise<num
   }
 
   out(`Pirsch API emulator listening on ${emulator.url}`);
+  if (!values['no-dashboard']) out(`  dashboard:     ${emulator.url}/`);
   out(`  client ID:     ${emulator.clientId}`);
   out(`  client secret: ${emulator.clientSecret}`);
   out(`  access key:    ${emulator.accessKey}`);

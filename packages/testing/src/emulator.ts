@@ -3,6 +3,7 @@ import { STATUS_CODES, createServer, type IncomingMessage, type OutgoingHttpHead
 import type { Socket } from 'node:net';
 import { apiError } from './api-error.js';
 import { handleApiRoute } from './api-routes.js';
+import { Dashboard, isDashboardPath } from './dashboard/dashboard.js';
 import { FaultPlan, failFault, type FailOptions, type Fault, type FaultOptions, type RequestScope } from './faults.js';
 import { ingestRouteOf, readIngest, type IngestResult, type RefuseItem } from './ingest.js';
 import { isObject, parseBody, type ParsedBody } from './json.js';
@@ -86,6 +87,17 @@ export interface PirschEmulatorOptions {
    * await createPirschEmulator({ refuseItem: (item) => (String(item.url).includes('/blocked') ? 'url is blocked' : undefined) });
    */
   refuseItem?: RefuseItem;
+  /**
+   * Serves a dashboard at `/` (open `emulator.url` in a browser): the statistics of what was
+   * received, a live feed of hits and events, and switches for faults (fail, hang, unavailable).
+   * Its paths (`/` and `/_dashboard/*`) need no token, are not recorded, counted by the rate limit
+   * or faulted, and stay up during an outage. Default `false` (the `pirsch-emulator` CLI turns it on).
+   *
+   * @example
+   * const emulator = await createPirschEmulator({ dashboard: true });
+   * console.log(`dashboard: ${emulator.url}/`);
+   */
+  dashboard?: boolean;
 }
 
 /** The events a `PirschEmulator` emits, with their payloads. */
@@ -235,6 +247,7 @@ function resolveOptions(options: PirschEmulatorOptions): ResolvedOptions {
     maxRecordedBytes: options.maxRecordedBytes ?? DEFAULT_MAX_RECORDED_BYTES,
     rateLimit: options.rateLimit === undefined ? undefined : { requests: options.rateLimit.requests, windowMs: options.rateLimit.windowMs ?? DEFAULT_RATE_LIMIT_WINDOW_MS },
     refuseItem: options.refuseItem,
+    dashboard: options.dashboard ?? false,
   };
   const problem = (option: string, message: string) => new RangeError(`createPirschEmulator: option "${option}" ${message}`);
   if (!Number.isInteger(resolved.port) || resolved.port < 0 || resolved.port > 65535) {
@@ -246,6 +259,7 @@ function resolveOptions(options: PirschEmulatorOptions): ResolvedOptions {
   if (!(resolved.tokenTtlMs > 0) || !Number.isFinite(resolved.tokenTtlMs)) throw problem('tokenTtlMs', 'must be a positive number');
   if (typeof resolved.clockOffsetMs !== 'number' || !Number.isFinite(resolved.clockOffsetMs)) throw problem('clockOffsetMs', 'must be a finite number');
   if (typeof resolved.sendDate !== 'boolean') throw problem('sendDate', 'must be a boolean');
+  if (typeof resolved.dashboard !== 'boolean') throw problem('dashboard', 'must be a boolean');
   if (!Number.isInteger(resolved.maxBodyBytes) || resolved.maxBodyBytes < 0) {
     throw problem('maxBodyBytes', 'must be a non-negative integer');
   }
@@ -286,6 +300,9 @@ class Emulator extends EventEmitter<PirschEmulatorEvents> implements PirschEmula
   readonly #hanging = new Set<ServerResponse>();
   readonly #waiters = new Set<() => void>();
   readonly #budget: RecordedBudget;
+  readonly #dashboard: Dashboard | undefined;
+  /** Connections whose last request was for the dashboard: an outage leaves them open. */
+  readonly #dashboardSockets = new WeakSet<Socket>();
   #port = 0;
   /** The current rate-limit window: when it ends (ms since epoch) and the requests it counted. */
   #window = { endsAt: 0, used: 0 };
@@ -306,6 +323,7 @@ class Emulator extends EventEmitter<PirschEmulatorEvents> implements PirschEmula
     this.#server = createServer();
     this.#server.on('connection', (socket) => this.#onConnection(socket));
     this.#server.on('request', (request, response) => this.#onRequest(request, response));
+    this.#dashboard = options.dashboard ? new Dashboard(this) : undefined;
   }
 
   listen(): Promise<void> {
@@ -384,7 +402,8 @@ class Emulator extends EventEmitter<PirschEmulatorEvents> implements PirschEmula
 
   setAvailable(available: boolean): void {
     this.#available = available;
-    if (!available) for (const socket of this.#sockets) resetSocket(socket);
+    if (!available) for (const socket of this.#sockets) if (!this.#dashboardSockets.has(socket)) resetSocket(socket);
+    this.#dashboard?.stateChanged();
   }
 
   waitFor(predicate: (emulator: PirschEmulator) => boolean, timeoutMs = 5000): Promise<void> {
@@ -433,10 +452,13 @@ class Emulator extends EventEmitter<PirschEmulatorEvents> implements PirschEmula
     this.#window = { endsAt: 0, used: 0 };
     for (const response of this.#hanging) response.socket?.destroy();
     this.#hanging.clear();
+    this.#dashboard?.reset();
+    this.#dashboard?.stateChanged();
   }
 
   close(): Promise<void> {
     this.#closed = true;
+    this.#dashboard?.close();
     this.#closing ??= new Promise<void>((resolve) => {
       this.#server.close(() => resolve());
       for (const socket of this.#sockets) socket.destroy();
@@ -448,7 +470,9 @@ class Emulator extends EventEmitter<PirschEmulatorEvents> implements PirschEmula
   }
 
   #onConnection(socket: Socket): void {
-    if (!this.#available || this.#closed) {
+    // With the dashboard, a connection during an outage is let in and reset once its request shows
+    // it is not the dashboard's (#onRequest): which it is cannot be known before that.
+    if ((!this.#available && !this.#dashboard) || this.#closed) {
       resetSocket(socket);
       return;
     }
@@ -458,6 +482,12 @@ class Emulator extends EventEmitter<PirschEmulatorEvents> implements PirschEmula
 
   #onRequest(request: IncomingMessage, response: ServerResponse): void {
     response.sendDate = this.#options.sendDate;
+    if (this.#dashboard && isDashboardPath(new URL(request.url ?? '/', 'http://emulator.invalid').pathname)) {
+      this.#dashboardSockets.add(request.socket);
+      this.#dashboard.handle(request, response);
+      return;
+    }
+    this.#dashboardSockets.delete(request.socket);
     if (!this.#available) {
       resetSocket(request.socket);
       return;
@@ -497,7 +527,7 @@ class Emulator extends EventEmitter<PirschEmulatorEvents> implements PirschEmula
       };
     };
 
-    const fault = this.#faults.take(scope);
+    const fault = this.#faults.take(scope) ?? this.#dashboard?.fault();
     if (fault) {
       this.#applyFault(fault, request, response, record);
       return;

@@ -140,8 +140,23 @@ function stringMap(value: unknown): Record<string, string> {
   for (const [key, entry] of Object.entries(value)) if (typeof entry === 'string' || typeof entry === 'number' || typeof entry === 'boolean') out[key] = String(entry);
   return out;
 }
+/**
+ * What each hit tells, worked out once per hit (parsing its URL, referrer and user agent is most
+ * of a statistics call): every route, and the dashboard's many, read the same recorded hits again.
+ * A recorded hit is not changed afterwards, so its visit stays true.
+ */
+const visits = new WeakMap<ReceivedHit, Visit | null>();
 
 function visitOf(hit: ReceivedHit): Visit | undefined {
+  let visit = visits.get(hit);
+  if (visit === undefined) {
+    visit = readVisit(hit) ?? null;
+    visits.set(hit, visit);
+  }
+  return visit ?? undefined;
+}
+
+function readVisit(hit: ReceivedHit): Visit | undefined {
   const time = Date.parse(hit.time);
   const url = parseUrl(hit.url);
   if (Number.isNaN(time) || !url) return undefined;
