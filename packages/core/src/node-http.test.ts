@@ -6,9 +6,8 @@ import { createServer as createHttpsServer, request as httpsRequest } from 'node
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createPirschEmulator, type PirschEmulator } from '@pirsch-node/testing';
 import { request } from 'undici';
-import { afterAll, afterEach, beforeAll, describe, expect, expectTypeOf, it } from 'vitest';
+import { describe, expect, expectTypeOf, it } from 'vitest';
 import { failOnUnhandledErrors } from '../../../test/support/guard.js';
 import { BROWSER_UA } from '../../../test/support/load.js';
 import { CLIENT_HINT_HIT_FIELDS, CLIENT_HINT_REQUEST_HEADERS, decided } from '../../../test/support/tracking-options.js';
@@ -18,30 +17,19 @@ import { PirschConfigError } from './errors.js';
 import type { SkipReason } from './filter.js';
 import { withPirsch, type PirschNodeOptions, type PirschRequest, type PirschRequestListener } from './node-http.js';
 import type { RequestHelper } from './tracking.js';
+import { useEmulator } from '../../../test/support/emulator-suite.js';
 
 // withPirsch, tested as the framework adapters are: real node:http (and node:https) servers on
 // loopback, real requests with undici, the emulator as the API.
 
 failOnUnhandledErrors();
 
-let emulator: PirschEmulator;
-const cleanups: Array<() => Promise<unknown>> = [];
-
-beforeAll(async () => {
-  emulator = await createPirschEmulator();
-});
-afterEach(async () => {
-  while (cleanups.length > 0) await cleanups.pop()?.();
-  emulator.reset();
-});
-afterAll(async () => {
-  await emulator.close();
-});
+const suite = useEmulator();
 
 /** A client of the emulator that sends only when flushed, closed after the test. */
 function newClient(): PirschClient {
-  const client = createClient({ baseUrl: emulator.url, accessKey: emulator.accessKey, flushIntervalMs: 60_000, onError: () => {} });
-  cleanups.push(() => client.close(1000));
+  const client = createClient({ baseUrl: suite.emulator.url, accessKey: suite.emulator.accessKey, flushIntervalMs: 60_000, onError: () => {} });
+  suite.after(() => client.close(1000));
   return client;
 }
 
@@ -49,7 +37,7 @@ function newClient(): PirschClient {
 async function serve(server: Server | ReturnType<typeof createHttpsServer>, scheme = 'http'): Promise<string> {
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
-  cleanups.push(
+  suite.after(
     () =>
       new Promise((resolve) => {
         server.closeAllConnections();
@@ -112,8 +100,8 @@ describe('withPirsch', () => {
     await delivered(1);
 
     expect(listener.tracked).toBe(1);
-    expect(emulator.hits).toHaveLength(1);
-    const { time, ...hit } = emulator.hits[0]!;
+    expect(suite.emulator.hits).toHaveLength(1);
+    const { time, ...hit } = suite.emulator.hits[0]!;
     expect(typeof time).toBe('string');
     expect(hit).toEqual({
       url: 'http://shop.example.com/products/42?color=red',
@@ -147,7 +135,7 @@ describe('withPirsch', () => {
       await delivered(1);
       expect(listener.tracked).toBe(0);
       expect(listener.skipped[reason]).toBe(1);
-      expect(emulator.hits).toEqual([]);
+      expect(suite.emulator.hits).toEqual([]);
     });
   });
 
@@ -160,10 +148,10 @@ describe('withPirsch', () => {
     await send(base, '/ping', { 'user-agent': 'curl/8.5.0' });
     expect(await client.flush(5000)).toBe(true);
 
-    expect(emulator.events.map(({ event_name, event_duration, event_meta, url, ip }) => ({ event_name, event_duration, event_meta, url, ip }))).toEqual([
+    expect(suite.emulator.events.map(({ event_name, event_duration, event_meta, url, ip }) => ({ event_name, event_duration, event_meta, url, ip }))).toEqual([
       { event_name: 'Signup', event_duration: 3, event_meta: { plan: 'pro' }, url: 'http://shop.example.com/signup?step=2', ip: '127.0.0.1' },
     ]);
-    expect(emulator.sessions.map(({ url, ip }) => ({ url, ip }))).toEqual([{ url: 'http://shop.example.com/ping', ip: '127.0.0.1' }]);
+    expect(suite.emulator.sessions.map(({ url, ip }) => ({ url, ip }))).toEqual([{ url: 'http://shop.example.com/ping', ip: '127.0.0.1' }]);
   });
 
   it('applies title, tags and stripQuery', async () => {
@@ -174,7 +162,7 @@ describe('withPirsch', () => {
     });
     await send(base, '/reset?token=secret&lang=de');
     await delivered(1);
-    expect(emulator.hits.map(({ url, title, tags }) => ({ url, title, tags }))).toEqual([
+    expect(suite.emulator.hits.map(({ url, title, tags }) => ({ url, title, tags }))).toEqual([
       { url: expect.stringMatching(/\/reset\?lang=de$/), title: 'Title of /reset?token=secret&lang=de', tags: { method: 'GET' } },
     ]);
   });
@@ -211,7 +199,7 @@ describe('withPirsch', () => {
     expect((await pending).body).toBe('late');
     await delivered(1);
     expect(listener.tracked).toBe(1);
-    expect(emulator.events.map((event) => event.event_name)).toEqual(['Late']);
+    expect(suite.emulator.events.map((event) => event.event_name)).toEqual(['Late']);
   });
 
   describe('changes nothing of the handler', () => {
@@ -316,11 +304,11 @@ describe('withPirsch', () => {
     expect(inner.tracked).toBe(0);
     expect(Object.values(inner.skipped).every((count) => count === 0)).toBe(true);
     expect(helpers[0]).toBe(helpers[1]);
-    expect(emulator.hits.map((hit) => new URL(hit.url).pathname)).toEqual(['/nested']);
-    expect(emulator.events.map((event) => event.event_name)).toEqual(['Seen']);
+    expect(suite.emulator.hits.map((hit) => new URL(hit.url).pathname)).toEqual(['/nested']);
+    expect(suite.emulator.events.map((event) => event.event_name)).toEqual(['Seen']);
 
     // An app that routes internally by rewriting req.url and calling itself again: once, as it arrived.
-    emulator.reset();
+    suite.emulator.reset();
     const routing: PirschRequestListener<void, PirschClient> = withPirsch(
       (req, res) => {
         if (req.url === '/old') {
@@ -337,12 +325,12 @@ describe('withPirsch', () => {
     await decided(routing, 1);
     expect(await client.flush(5000)).toBe(true);
     expect(routing.tracked).toBe(1);
-    expect(emulator.hits.map((hit) => new URL(hit.url).pathname)).toEqual(['/old']);
+    expect(suite.emulator.hits.map((hit) => new URL(hit.url).pathname)).toEqual(['/old']);
   });
 
   it('works with node:https: the tracked URL is https', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'pirsch-tls-'));
-    cleanups.push(async () => rmSync(dir, { recursive: true, force: true }));
+    suite.after(async () => rmSync(dir, { recursive: true, force: true }));
     execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1', '-subj', '/CN=localhost',
       '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')], { stdio: 'ignore' });
     const cert = readFileSync(join(dir, 'cert.pem'));
@@ -360,22 +348,22 @@ describe('withPirsch', () => {
     expect(status).toBe(200);
     await decided(listener, 1);
     expect(await client.flush(5000)).toBe(true);
-    expect(emulator.hits.map((hit) => hit.url)).toEqual(['https://shop.example.com/secure']);
+    expect(suite.emulator.hits.map((hit) => hit.url)).toEqual(['https://shop.example.com/secure']);
   });
 
   it('with client options it owns the client: shutdown() delivers what is queued and closes it', async () => {
-    const listener = withPirsch(app, { baseUrl: emulator.url, accessKey: emulator.accessKey, flushIntervalMs: 60_000 });
-    cleanups.push(() => listener.shutdown(1000));
+    const listener = withPirsch(app, { baseUrl: suite.emulator.url, accessKey: suite.emulator.accessKey, flushIntervalMs: 60_000 });
+    suite.after(() => listener.shutdown(1000));
     expectTypeOf(listener.client).toEqualTypeOf<PirschClient>();
     expect(listener.ownsClient).toBe(true);
     const base = await serve(createServer(listener));
     await send(base, '/');
     await send(base, '/signup', {}, 'POST');
     await decided(listener, 2);
-    expect(emulator.hits).toHaveLength(0); // waiting for the flush interval
+    expect(suite.emulator.hits).toHaveLength(0); // waiting for the flush interval
     await listener.shutdown(5000);
-    expect(emulator.hits).toHaveLength(1);
-    expect(emulator.events).toHaveLength(1);
+    expect(suite.emulator.hits).toHaveLength(1);
+    expect(suite.emulator.events).toHaveLength(1);
     expect(listener.client.closed).toBe(true);
   });
 
@@ -386,7 +374,7 @@ describe('withPirsch', () => {
     await send(base, '/');
     await decided(listener, 1);
     await listener.shutdown(5000);
-    expect(emulator.hits).toHaveLength(1);
+    expect(suite.emulator.hits).toHaveLength(1);
     expect(client.closed).toBe(false);
   });
 
@@ -411,7 +399,7 @@ describe('withPirsch', () => {
     await delivered(2);
     expect(listener.tracked).toBe(1);
     expect(listener.skipped.filter).toBe(1);
-    expect(emulator.hits.map(({ url, title, tags }) => ({ path: new URL(url).pathname, title, tags }))).toEqual([{ path: '/', title: undefined, tags: undefined }]);
+    expect(suite.emulator.hits.map(({ url, title, tags }) => ({ path: new URL(url).pathname, title, tags }))).toEqual([{ path: '/', title: undefined, tags: undefined }]);
   });
 
   it('types: the handler sees req.pirsch; the listener fits http.createServer and https.createServer', () => {
@@ -424,8 +412,8 @@ describe('withPirsch', () => {
     expectTypeOf(listener).toExtend<NonNullable<Parameters<typeof createHttpsServer>[1]>>();
     // A handler written for plain Node (no req.pirsch) fits too.
     const plain = (_req: IncomingMessage, res: ServerResponse): void => void res.end();
-    const owning = withPirsch(plain, { baseUrl: emulator.url, accessKey: emulator.accessKey });
-    cleanups.push(() => owning.shutdown(1000));
+    const owning = withPirsch(plain, { baseUrl: suite.emulator.url, accessKey: suite.emulator.accessKey });
+    suite.after(() => owning.shutdown(1000));
     expectTypeOf(owning.client).toEqualTypeOf<PirschClient>();
     expectTypeOf(owning).toExtend<RequestListener>();
   });

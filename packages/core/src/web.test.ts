@@ -1,41 +1,30 @@
-import { createPirschEmulator, type PirschEmulator } from '@pirsch-node/testing';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createPirschEmulator } from '@pirsch-node/testing';
+import { describe, expect, it } from 'vitest';
 import { BROWSER_UA } from '../../../test/support/load.js';
 import { CLIENT_HINT_HEADERS } from './client-hints.js';
 import { PirschConfigError, PirschNetworkError, type PirschError } from './errors.js';
 import type { PirschClient } from './client-core.js';
 import { FetchTransport } from './transport-fetch.js';
 import { createClient, createWebTracker, type PirschWebOptions, type WebTracker } from './web.js';
+import { useEmulator } from '../../../test/support/emulator-suite.js';
 
 // `@pirsch-node/core/web` on Node's own fetch: the fetch transport against the emulator on
 // loopback, and the web tracker's decisions. The built entry in workerd, Bun and Deno is tested
 // with the packages built on it (@pirsch-node/web, @pirsch-node/hono); that it loads no `node:`
 // built-in, in test/web-entry.test.ts.
 
-let emulator: PirschEmulator;
-const cleanups: Array<() => Promise<unknown>> = [];
-
-beforeAll(async () => {
-  emulator = await createPirschEmulator();
-});
-afterEach(async () => {
-  while (cleanups.length > 0) await cleanups.pop()?.();
-  emulator.reset();
-});
-afterAll(async () => {
-  await emulator.close();
-});
+const suite = useEmulator();
 
 function newClient(options: Partial<Parameters<typeof createClient>[0]> = {}): { client: PirschClient; errors: PirschError[] } {
   const errors: PirschError[] = [];
-  const client = createClient({ baseUrl: emulator.url, accessKey: emulator.accessKey, flushIntervalMs: 60_000, onError: (error) => errors.push(error), ...options } as Parameters<typeof createClient>[0]);
-  cleanups.push(() => client.close(1000));
+  const client = createClient({ baseUrl: suite.emulator.url, accessKey: suite.emulator.accessKey, flushIntervalMs: 60_000, onError: (error) => errors.push(error), ...options } as Parameters<typeof createClient>[0]);
+  suite.after(() => client.close(1000));
   return { client, errors };
 }
 
 function newTracker(options: Partial<PirschWebOptions> = {}): WebTracker {
-  const tracker = createWebTracker({ baseUrl: emulator.url, accessKey: emulator.accessKey, flushIntervalMs: 60_000, onError: () => {}, ...options } as PirschWebOptions);
-  cleanups.push(() => tracker.shutdown(1000));
+  const tracker = createWebTracker({ baseUrl: suite.emulator.url, accessKey: suite.emulator.accessKey, flushIntervalMs: 60_000, onError: () => {}, ...options } as PirschWebOptions);
+  suite.after(() => tracker.shutdown(1000));
   return tracker;
 }
 
@@ -49,29 +38,29 @@ describe('createClient of @pirsch-node/core/web (fetch)', () => {
     client.event('Signup', { url: 'https://shop.example/signup', ip: '203.0.113.1', user_agent: BROWSER_UA }, { meta: { plan: 'pro' } });
     client.session({ url: 'https://shop.example/', ip: '203.0.113.1', user_agent: BROWSER_UA });
     expect(await client.flush()).toBe(true);
-    expect(emulator.hits.map((hit) => hit.url)).toEqual(['https://shop.example/p0', 'https://shop.example/p1', 'https://shop.example/p2']);
-    expect(emulator.events.map((event) => [event.event_name, event.event_meta])).toEqual([['Signup', { plan: 'pro' }]]);
-    expect(emulator.sessions).toHaveLength(1);
-    expect(emulator.requests.filter((request) => request.path === '/api/v1/hit/batch')).toHaveLength(1);
+    expect(suite.emulator.hits.map((hit) => hit.url)).toEqual(['https://shop.example/p0', 'https://shop.example/p1', 'https://shop.example/p2']);
+    expect(suite.emulator.events.map((event) => [event.event_name, event.event_meta])).toEqual([['Signup', { plan: 'pro' }]]);
+    expect(suite.emulator.sessions).toHaveLength(1);
+    expect(suite.emulator.requests.filter((request) => request.path === '/api/v1/hit/batch')).toHaveLength(1);
     expect(client.metrics).toMatchObject({ sent: 5, failed: 0, dropped: 0 });
     expect(errors).toEqual([]);
   });
 
   it('calls the read API with a token it fetched, and renews it on a 401', async () => {
-    const { client } = newClient({ accessKey: undefined, clientId: emulator.clientId, clientSecret: emulator.clientSecret });
+    const { client } = newClient({ accessKey: undefined, clientId: suite.emulator.clientId, clientSecret: suite.emulator.clientSecret });
     const domains = await client.domains.list();
     expect(domains.length).toBeGreaterThan(0);
-    emulator.expireTokens();
+    suite.emulator.expireTokens();
     expect((await client.domains.list()).length).toBe(domains.length);
-    expect(emulator.tokensIssued).toBe(2);
+    expect(suite.emulator.tokensIssued).toBe(2);
   });
 
   it('retries a 503 and delivers once', async () => {
     const { client } = newClient({ minRetryDelayMs: 1, maxRetryDelayMs: 5 });
-    emulator.failNext(2);
+    suite.emulator.failNext(2);
     client.hit({ url: 'https://shop.example/', ip: '203.0.113.1', user_agent: BROWSER_UA });
     expect(await client.flush(5000)).toBe(true);
-    expect(emulator.hits).toHaveLength(1);
+    expect(suite.emulator.hits).toHaveLength(1);
     expect(client.metrics.retried).toBe(2);
   });
 
@@ -81,7 +70,7 @@ describe('createClient of @pirsch-node/core/web (fetch)', () => {
     await closed.close();
     const errors: PirschError[] = [];
     const client = createClient({ baseUrl: url, accessKey: 'pa_x', onError: (error) => errors.push(error), minRetryDelayMs: 50, maxRetryDelayMs: 50, maxRetries: 1 });
-    cleanups.push(() => client.close(100));
+    suite.after(() => client.close(100));
     client.hit({ url: 'https://shop.example/', ip: '203.0.113.1', user_agent: BROWSER_UA });
     await client.flush(2000);
     const network = errors.find((error): error is PirschNetworkError => error instanceof PirschNetworkError);
@@ -91,19 +80,19 @@ describe('createClient of @pirsch-node/core/web (fetch)', () => {
 
 describe('FetchTransport', () => {
   it('gives up on a request with no answer after timeoutMs, as a timeout', async () => {
-    const transport = new FetchTransport(new URL(emulator.url), 200);
-    cleanups.push(() => transport.close());
-    emulator.hangNext(1);
-    const error = await transport.send({ method: 'POST', path: '/api/v1/hit', body: {}, token: emulator.accessKey }).catch((caught: unknown) => caught);
+    const transport = new FetchTransport(new URL(suite.emulator.url), 200);
+    suite.after(() => transport.close());
+    suite.emulator.hangNext(1);
+    const error = await transport.send({ method: 'POST', path: '/api/v1/hit', body: {}, token: suite.emulator.accessKey }).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(PirschNetworkError);
     expect((error as PirschNetworkError).timeout).toBe(true);
   });
 
   it('aborts what is in flight on close(), and refuses after', async () => {
-    const transport = new FetchTransport(new URL(emulator.url), 30_000);
-    emulator.hangNext(1);
-    const pending = transport.send({ method: 'POST', path: '/api/v1/hit', body: {}, token: emulator.accessKey }).catch((caught: unknown) => caught);
-    await emulator.waitFor((e) => e.requests.length === 1);
+    const transport = new FetchTransport(new URL(suite.emulator.url), 30_000);
+    suite.emulator.hangNext(1);
+    const pending = transport.send({ method: 'POST', path: '/api/v1/hit', body: {}, token: suite.emulator.accessKey }).catch((caught: unknown) => caught);
+    await suite.emulator.waitFor((e) => e.requests.length === 1);
     await transport.close();
     expect(((await pending) as PirschNetworkError).code).toBe('CLIENT_CLOSED');
     const after = await transport.send({ method: 'GET', path: '/api/v1/domain' }).catch((caught: unknown) => caught);
@@ -111,12 +100,12 @@ describe('FetchTransport', () => {
   });
 
   it('aborts on the caller signal, and never puts the token into an error', async () => {
-    const transport = new FetchTransport(new URL(emulator.url), 30_000);
-    cleanups.push(() => transport.close());
-    emulator.hangNext(1);
+    const transport = new FetchTransport(new URL(suite.emulator.url), 30_000);
+    suite.after(() => transport.close());
+    suite.emulator.hangNext(1);
     const controller = new AbortController();
     const pending = transport.send({ method: 'POST', path: '/api/v1/hit', body: {}, token: 'secret-token-value', signal: controller.signal }).catch((caught: unknown) => caught);
-    await emulator.waitFor((e) => e.requests.length === 1);
+    await suite.emulator.waitFor((e) => e.requests.length === 1);
     controller.abort();
     const error = (await pending) as PirschNetworkError;
     expect(error.code).toBe('ABORTED');
@@ -130,8 +119,8 @@ describe('createWebTracker', () => {
     tracker.track(page('/pricing?ref=newsletter', { 'accept-language': 'de-DE' }), new Response('ok'), { ip: '198.51.100.7' });
     expect(tracker.tracked).toBe(1);
     await tracker.client.flush();
-    expect(emulator.hits).toHaveLength(1);
-    expect(emulator.hits[0]).toMatchObject({ url: 'https://shop.example/pricing?ref=newsletter', ip: '198.51.100.7', user_agent: BROWSER_UA, accept_language: 'de-DE' });
+    expect(suite.emulator.hits).toHaveLength(1);
+    expect(suite.emulator.hits[0]).toMatchObject({ url: 'https://shop.example/pricing?ref=newsletter', ip: '198.51.100.7', user_agent: BROWSER_UA, accept_language: 'de-DE' });
   });
 
   it('makes the adapters decisions: method, status, asset, DNT, prefetch, bot, exclude, filter', async () => {
@@ -156,7 +145,7 @@ describe('createWebTracker', () => {
     expect(tracker.tracked).toBe(1);
     expect(seen).toEqual(['/nope 200', '/yes 200']);
     await tracker.client.flush();
-    expect(emulator.hits.map((hit) => hit.url)).toEqual(['https://shop.example/yes']);
+    expect(suite.emulator.hits.map((hit) => hit.url)).toEqual(['https://shop.example/yes']);
   });
 
   it('gives title, tags and beforeSend the Request', async () => {
@@ -168,7 +157,7 @@ describe('createWebTracker', () => {
     });
     tracker.track(page('/secret?token=abc&lang=de'), new Response('ok'), { ip: '198.51.100.7' });
     await tracker.client.flush();
-    expect(emulator.hits[0]).toMatchObject({ url: 'https://shop.example/7?lang=de', title: 'Title of /secret', tags: { method: 'GET' } });
+    expect(suite.emulator.hits[0]).toMatchObject({ url: 'https://shop.example/7?lang=de', title: 'Title of /secret', tags: { method: 'GET' } });
   });
 
   it('takes the IP from X-Forwarded-For only as trustProxy says, else the runtime, else CF-Connecting-IP', async () => {
@@ -182,7 +171,7 @@ describe('createWebTracker', () => {
     const workers = newTracker();
     workers.track(page('/', { 'cf-connecting-ip': '198.51.100.9' }), new Response('ok'));
     await Promise.all([hops, leftmost, none, workers].map((tracker) => tracker.client.flush()));
-    expect(emulator.hits.map((hit) => hit.ip).sort()).toEqual(['10.0.0.3', '198.51.100.9', '203.0.113.5', '6.6.6.6'].sort());
+    expect(suite.emulator.hits.map((hit) => hit.ip).sort()).toEqual(['10.0.0.3', '198.51.100.9', '203.0.113.5', '6.6.6.6'].sort());
   });
 
   it('refuses a bad trustProxy or a misspelt option when created', () => {
@@ -198,7 +187,7 @@ describe('createWebTracker', () => {
     tracker.track(page('/app.css'), new Response('ok'), { waitUntil: (promise) => handed.push(promise) });
     expect(handed).toHaveLength(1); // the asset was not tracked: nothing to wait for
     await handed[0];
-    expect(emulator.hits.map((hit) => hit.url)).toEqual(['https://shop.example/']);
+    expect(suite.emulator.hits.map((hit) => hit.url)).toEqual(['https://shop.example/']);
   });
 
   it('sends the helper events for the request page, through waitUntil, and none for a bot', async () => {
@@ -208,7 +197,7 @@ describe('createWebTracker', () => {
     tracker.helper(page('/signup'), { ip: '198.51.100.7', waitUntil }).event('Signup', { meta: { plan: 'pro' } });
     tracker.helper(page('/signup', { 'user-agent': 'curl/8.0' }), { waitUntil }).event('Signup');
     await Promise.all(handed);
-    expect(emulator.events.map((event) => [event.url, event.ip, event.event_name])).toEqual([['https://shop.example/signup', '198.51.100.7', 'Signup']]);
+    expect(suite.emulator.events.map((event) => [event.url, event.ip, event.event_name])).toEqual([['https://shop.example/signup', '198.51.100.7', 'Signup']]);
   });
 
   it('a waitUntil that throws costs nothing: the item is delivered all the same', async () => {
@@ -223,7 +212,7 @@ describe('createWebTracker', () => {
     ).not.toThrow();
     // The flush had started when waitUntil refused it: delivery goes on without the platform's wait.
     await tracker.client.flush();
-    expect(emulator.hits).toHaveLength(1);
+    expect(suite.emulator.hits).toHaveLength(1);
   });
 
   it('asks for client hints on a Response, also one whose headers are immutable', () => {
@@ -257,7 +246,7 @@ describe('in the Edge runtime of Next.js and Vercel', () => {
       const { client } = newClient();
       client.hit({ url: 'https://shop.example/', ip: '203.0.113.1', user_agent: BROWSER_UA });
       expect(await client.flush()).toBe(true);
-      expect(emulator.hits).toHaveLength(1);
+      expect(suite.emulator.hits).toHaveLength(1);
     } finally {
       process.on = realOn;
       delete global.EdgeRuntime;

@@ -1,9 +1,9 @@
 import { createClient, PirschConfigError, type PirschClient } from '@pirsch-node/core/web';
-import { createPirschEmulator, type PirschEmulator } from '@pirsch-node/testing';
-import { afterAll, afterEach, beforeAll, describe, expect, expectTypeOf, it } from 'vitest';
+import { describe, expect, expectTypeOf, it } from 'vitest';
 import { failOnUnhandledErrors } from '../../../test/support/guard.js';
 import { BROWSER_UA } from '../../../test/support/load.js';
 import { pirschOf, withPirsch, type PirschFetchHandler } from './index.js';
+import { useEmulator } from '../../../test/support/emulator-suite.js';
 
 // withPirsch on Node, with real Fetch API objects (Node's Request and Response) and the emulator
 // as the API; the handler is called with the arguments each runtime passes (Deno's `info`, Bun's
@@ -11,24 +11,12 @@ import { pirschOf, withPirsch, type PirschFetchHandler } from './index.js';
 
 failOnUnhandledErrors();
 
-let emulator: PirschEmulator;
-const cleanups: Array<() => Promise<unknown>> = [];
-
-beforeAll(async () => {
-  emulator = await createPirschEmulator();
-});
-afterEach(async () => {
-  while (cleanups.length > 0) await cleanups.pop()?.();
-  emulator.reset();
-});
-afterAll(async () => {
-  await emulator.close();
-});
+const suite = useEmulator();
 
 /** A client of the emulator that sends only when flushed, closed after the test. */
 function newClient(): PirschClient {
-  const client = createClient({ baseUrl: emulator.url, accessKey: emulator.accessKey, flushIntervalMs: 60_000, onError: () => {} });
-  cleanups.push(() => client.close(1000));
+  const client = createClient({ baseUrl: suite.emulator.url, accessKey: suite.emulator.accessKey, flushIntervalMs: 60_000, onError: () => {} });
+  suite.after(() => client.close(1000));
   return client;
 }
 
@@ -71,8 +59,8 @@ describe('withPirsch: page views', () => {
     expect(response).toBe(ok);
     expect(handler.tracked).toBe(1);
     await client.flush();
-    expect(emulator.hits).toHaveLength(1);
-    expect(emulator.hits[0]).toMatchObject({ url: 'https://shop.example/pricing?plan=pro', ip: '203.0.113.7', user_agent: BROWSER_UA, accept_language: 'de' });
+    expect(suite.emulator.hits).toHaveLength(1);
+    expect(suite.emulator.hits[0]).toMatchObject({ url: 'https://shop.example/pricing?plan=pro', ip: '203.0.113.7', user_agent: BROWSER_UA, accept_language: 'de' });
   });
 
   it('Bun: the IP is server.requestIP(request), called on the server', async () => {
@@ -81,7 +69,7 @@ describe('withPirsch: page views', () => {
     const handler = withPirsch(async (_request: Request, _server: typeof server) => new Response('hi'), { client });
     await handler(get('/'), server);
     await client.flush();
-    expect(emulator.hits.map((hit) => hit.ip)).toEqual(['198.51.100.4']);
+    expect(suite.emulator.hits.map((hit) => hit.ip)).toEqual(['198.51.100.4']);
   });
 
   it('an async handler: the promise resolves to its response, tracked once resolved', async () => {
@@ -107,7 +95,7 @@ describe('withPirsch: page views', () => {
     expect(handler.tracked).toBe(1);
     expect(handler.skipped).toMatchObject({ asset: 1, method: 1, status: 1, dnt: 1, bot: 1 });
     await client.flush();
-    expect(emulator.hits.map((hit) => hit.url)).toEqual(['https://shop.example/shown']);
+    expect(suite.emulator.hits.map((hit) => hit.url)).toEqual(['https://shop.example/shown']);
   });
 
   it('`this` and every argument reach the handler unchanged', () => {
@@ -189,9 +177,9 @@ describe('withPirsch: events with pirschOf(request)', () => {
     }, { client });
     await handler(get('/signup', {}, { method: 'POST' }), denoInfo('203.0.113.9'));
     await client.flush();
-    expect(emulator.hits).toHaveLength(0);
-    expect(emulator.events).toHaveLength(1);
-    expect(emulator.events[0]).toMatchObject({ event_name: 'Signup', event_meta: { plan: 'pro' }, url: 'https://shop.example/signup', ip: '203.0.113.9', user_agent: BROWSER_UA });
+    expect(suite.emulator.hits).toHaveLength(0);
+    expect(suite.emulator.events).toHaveLength(1);
+    expect(suite.emulator.events[0]).toMatchObject({ event_name: 'Signup', event_meta: { plan: 'pro' }, url: 'https://shop.example/signup', ip: '203.0.113.9', user_agent: BROWSER_UA });
   });
 
   it('session() keeps the visitor\'s session alive', async () => {
@@ -202,7 +190,7 @@ describe('withPirsch: events with pirschOf(request)', () => {
     }, { client });
     handler(get('/poll'), denoInfo('203.0.113.9'));
     await client.flush();
-    expect(emulator.sessions).toHaveLength(1);
+    expect(suite.emulator.sessions).toHaveLength(1);
   });
 
   it('a request no withPirsch saw (a copy) gets a helper that sends nothing and never throws', async () => {
@@ -214,7 +202,7 @@ describe('withPirsch: events with pirschOf(request)', () => {
     handler(get('/'));
     expect(() => pirschOf(undefined as unknown as Request).event('x')).not.toThrow();
     await client.flush();
-    expect(emulator.events).toHaveLength(0);
+    expect(suite.emulator.events).toHaveLength(0);
   });
 
   it('nested withPirsch: the outer one\'s helper, one page view', async () => {
@@ -229,15 +217,15 @@ describe('withPirsch: events with pirschOf(request)', () => {
     expect(outer.tracked).toBe(1);
     expect(inner.tracked).toBe(0);
     await Promise.all([outerClient.flush(), innerClient.flush()]);
-    expect(emulator.hits).toHaveLength(1);
-    expect(emulator.events).toHaveLength(1);
+    expect(suite.emulator.hits).toHaveLength(1);
+    expect(suite.emulator.events).toHaveLength(1);
   });
 });
 
 describe('withPirsch: the end of an invocation', () => {
   it('Workers: delivery is handed to ctx.waitUntil (called on ctx); awaiting what it got delivers, with no flush; the IP is CF-Connecting-IP', async () => {
-    const client = createClient({ baseUrl: emulator.url, accessKey: emulator.accessKey, flushIntervalMs: 60_000, onError: () => {} });
-    cleanups.push(() => client.close(1000));
+    const client = createClient({ baseUrl: suite.emulator.url, accessKey: suite.emulator.accessKey, flushIntervalMs: 60_000, onError: () => {} });
+    suite.after(() => client.close(1000));
     const handler = withPirsch(async (request: Request, _env: object, _ctx: { waitUntil(promise: Promise<unknown>): void }) => {
       if (request.method === 'POST') pirschOf(request).event('Signup');
       return new Response('ok');
@@ -247,8 +235,8 @@ describe('withPirsch: the end of an invocation', () => {
     await handler(get('/signup', { 'cf-connecting-ip': '192.0.2.44' }, { method: 'POST' }), {}, ctx);
     expect(promises.length).toBe(2);
     await Promise.all(promises);
-    expect(emulator.hits.map((hit) => [hit.url, hit.ip])).toEqual([['https://shop.example/', '192.0.2.44']]);
-    expect(emulator.events.map((event) => event.event_name)).toEqual(['Signup']);
+    expect(suite.emulator.hits.map((hit) => [hit.url, hit.ip])).toEqual([['https://shop.example/', '192.0.2.44']]);
+    expect(suite.emulator.events.map((event) => event.event_name)).toEqual(['Signup']);
   });
 
   it('Vercel Edge / Netlify: a waitUntil on the second argument is used too', async () => {
@@ -258,24 +246,24 @@ describe('withPirsch: the end of an invocation', () => {
     handler(get('/', { 'x-forwarded-for': '192.0.2.5' }), { waitUntil: (promise) => promises.push(promise) });
     expect(promises).toHaveLength(1);
     await Promise.all(promises);
-    expect(emulator.hits).toHaveLength(1);
+    expect(suite.emulator.hits).toHaveLength(1);
   });
 
   it('without waitUntil: handler.flush() delivers what the invocation queued', async () => {
-    const handler = withPirsch(() => new Response('ok'), { baseUrl: emulator.url, accessKey: emulator.accessKey, flushIntervalMs: 60_000 });
-    cleanups.push(() => handler.shutdown(1000));
+    const handler = withPirsch(() => new Response('ok'), { baseUrl: suite.emulator.url, accessKey: suite.emulator.accessKey, flushIntervalMs: 60_000 });
+    suite.after(() => handler.shutdown(1000));
     handler(get('/'));
-    expect(emulator.hits).toHaveLength(0);
+    expect(suite.emulator.hits).toHaveLength(0);
     await expect(handler.flush()).resolves.toBe(true);
-    expect(emulator.hits).toHaveLength(1);
+    expect(suite.emulator.hits).toHaveLength(1);
   });
 
   it('shutdown() delivers what is queued and closes the client withPirsch created', async () => {
-    const handler = withPirsch(() => new Response('ok'), { baseUrl: emulator.url, accessKey: emulator.accessKey, flushIntervalMs: 60_000 });
+    const handler = withPirsch(() => new Response('ok'), { baseUrl: suite.emulator.url, accessKey: suite.emulator.accessKey, flushIntervalMs: 60_000 });
     expect(handler.ownsClient).toBe(true);
     handler(get('/'));
     await handler.shutdown(2000);
-    expect(emulator.hits).toHaveLength(1);
+    expect(suite.emulator.hits).toHaveLength(1);
     expect(handler.client.closed).toBe(true);
   });
 });
@@ -284,7 +272,7 @@ describe('withPirsch: options', () => {
   it('a bad option given as an object throws a PirschConfigError naming it when wrapping', () => {
     const error = (() => {
       try {
-        withPirsch(() => new Response(), { accessKey: emulator.accessKey, exclude: 42 as unknown as string[] });
+        withPirsch(() => new Response(), { accessKey: suite.emulator.accessKey, exclude: 42 as unknown as string[] });
       } catch (caught) {
         return caught;
       }
@@ -308,19 +296,19 @@ describe('withPirsch: options', () => {
         return { accessKey: env.PIRSCH_ACCESS_KEY, baseUrl: env.PIRSCH_BASE_URL, flushIntervalMs: 60_000 };
       },
     );
-    cleanups.push(() => handler.shutdown(1000));
+    suite.after(() => handler.shutdown(1000));
     expect(handler.client).toBeUndefined();
     expect(handler.tracked).toBe(0);
     expect(handler.skipped.asset).toBe(0);
     await expect(handler.flush()).resolves.toBe(true);
-    const env = { PIRSCH_ACCESS_KEY: emulator.accessKey, PIRSCH_BASE_URL: emulator.url };
+    const env = { PIRSCH_ACCESS_KEY: suite.emulator.accessKey, PIRSCH_BASE_URL: suite.emulator.url };
     handler(get('/'), env);
     handler(get('/a.css'), env);
     expect(envs).toEqual([env]);
     expect(handler.client).toBeDefined();
     expect(handler.skipped.asset).toBe(1);
     await handler.flush();
-    expect(emulator.hits).toHaveLength(1);
+    expect(suite.emulator.hits).toHaveLength(1);
   });
 
   it('options as a function: a bad option is a PirschConfigError on the first request, before the handler runs, and on every one after', () => {
