@@ -385,7 +385,7 @@ async function sendData(client: PirschClient, domainId: string): Promise<string>
     domain_id: domainId,
     name: 'Signup',
     steps: [
-      { name: 'Home', filter: { path: ['/'] } },
+      { name: 'Home', filter: { path: ['/'], tag: ['author'] } },
       { name: 'Pricing', filter: { path: ['/pricing'] } },
       { name: 'Signup', filter: { event_name: ['Signup'] } },
     ],
