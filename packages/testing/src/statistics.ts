@@ -209,7 +209,9 @@ function pageViews(store: EmulatorStore, query: Query, state: ManagementState): 
       if (!session || !previous || visit.time - previous.time >= SESSION_GAP_MS) {
         session = { visitor, views: [], bounce: true, duration: 0 };
       }
-      const view: PageView = { ...visit, session, timeSpent: undefined };
+      // The channel is the session's, set by its first page: a click to the next page of the same
+      // site (no referrer) is no new Direct visit, as Pirsch counts channels per session.
+      const view: PageView = { ...visit, channel: session.views[0]?.channel ?? visit.channel, session, timeSpent: undefined };
       if (previous && previous.session === session) previous.timeSpent = Math.round((visit.time - previous.time) / 1000);
       session.views.push(view);
       session.bounce = session.views.length === 1;
