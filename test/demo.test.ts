@@ -87,15 +87,18 @@ describe('the demo (npm run demo)', () => {
     expect(sessionsListed, 'client.paginate over the session list counts every session once').toBe(sessions);
     const [overview] = tableRows(stdout, 'Overview (past 7 days, no filter)');
     expect([count(overview?.[0]), count(overview?.[1]), count(overview?.[3])]).toEqual([visitors, views, 1]);
-    // One channel per session, so every visitor (one session each) is in exactly one.
+    // Where every visitor has an address of its own (Linux; not macOS, where all share 127.0.0.1
+    // and the demo says so), each has one session, so one channel and one arm of the abtest tag.
+    const ownAddresses = !stdout.includes('cannot bind 127.x.y.z addresses');
     const channels = tableRows(stdout, 'Channels');
     expect(channels.map((cells) => cells[0])).toContain('Organic Search');
-    expect(channels.reduce((sum, cells) => sum + count(cells[1]), 0)).toBe(visitors);
-    // The abtest tag is on every page view: its arms add up to all visitors and views.
+    if (ownAddresses) expect(channels.reduce((sum, cells) => sum + count(cells[1]), 0)).toBe(visitors);
+    // The abtest tag is on every page view: its arms add up to all views (and visitors).
     const arms = tableRows(stdout, 'Tag abtest');
-    expect(arms.map((cells) => cells[0]).sort()).toEqual(['a', 'b']);
-    expect(arms.reduce((sum, cells) => sum + count(cells[1]), 0)).toBe(visitors);
+    expect(arms.length).toBeGreaterThan(0);
+    for (const cells of arms) expect(['a', 'b']).toContain(cells[0]);
     expect(arms.reduce((sum, cells) => sum + count(cells[2]), 0)).toBe(views);
+    if (ownAddresses) expect(arms.reduce((sum, cells) => sum + count(cells[1]), 0)).toBe(visitors);
     // The signup funnel: every visitor starts it, no step has more visitors than the one before,
     // and the last (the Signup event) has the visitors the events table gives for Signup.
     const steps = tableRows(stdout, 'Funnel "Signup"');
