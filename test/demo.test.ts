@@ -35,6 +35,22 @@ function row(stdout: string, label: string): { count: number; arrived: string } 
   return { count: Number(cells[2]?.replace(/,/g, '')), arrived: cells[3] ?? '' };
 }
 
+/** The rows of a table of the demo's output, found by its title: each row's cells, trimmed. */
+function tableRows(stdout: string, title: string): string[][] {
+  const lines = stdout.split('\n');
+  const start = lines.findIndex((line) => line.startsWith(title));
+  if (start < 0) throw new Error(`no table "${title}" in the demo's output:\n${stdout}`);
+  const rows: string[][] = [];
+  // Title, top border, header, rule; then rows up to the bottom border.
+  for (const line of lines.slice(start + 4)) {
+    if (line.startsWith('└')) break;
+    rows.push(line.split('│').slice(1, -1).map((cell) => cell.trim()));
+  }
+  return rows;
+}
+
+const count = (cell: string | undefined) => Number((cell ?? '').replace(/,/g, ''));
+
 /** The hits and events of the last progress line (on stderr). */
 function lastProgress(stderr: string): { hits: number; events: number } {
   const lines = [...stderr.matchAll(/([\d,]+) hits and ([\d,]+) events delivered/g)];
@@ -63,6 +79,36 @@ describe('the demo (npm run demo)', () => {
     }
     // Read back through client.statistics: the visitors and the page views the emulator counted.
     expect(stdout).toMatch(/Statistics read back with client\.statistics/);
+
+    // The new statistics agree with what was sent and with each other.
+    const [totals] = tableRows(stdout, 'Statistics read back with client.statistics');
+    const [visitors, views, sessions, sessionsListed] = (totals ?? []).map(count);
+    expect(visitors).toBeGreaterThan(0);
+    expect(sessionsListed, 'client.paginate over the session list counts every session once').toBe(sessions);
+    const [overview] = tableRows(stdout, 'Overview (past 7 days, no filter)');
+    expect([count(overview?.[0]), count(overview?.[1]), count(overview?.[3])]).toEqual([visitors, views, 1]);
+    // Where every visitor has an address of its own (Linux; not macOS, where all share 127.0.0.1
+    // and the demo says so), each has one session, so one channel and one arm of the abtest tag.
+    const ownAddresses = !stdout.includes('cannot bind 127.x.y.z addresses');
+    const channels = tableRows(stdout, 'Channels');
+    expect(channels.map((cells) => cells[0])).toContain('Organic Search');
+    if (ownAddresses) expect(channels.reduce((sum, cells) => sum + count(cells[1]), 0)).toBe(visitors);
+    // The abtest tag is on every page view: its arms add up to all views (and visitors).
+    const arms = tableRows(stdout, 'Tag abtest');
+    expect(arms.length).toBeGreaterThan(0);
+    for (const cells of arms) expect(['a', 'b']).toContain(cells[0]);
+    expect(arms.reduce((sum, cells) => sum + count(cells[2]), 0)).toBe(views);
+    if (ownAddresses) expect(arms.reduce((sum, cells) => sum + count(cells[1]), 0)).toBe(visitors);
+    // The signup funnel: every visitor starts it, no step has more visitors than the one before,
+    // and the last (the Signup event) has the visitors the events table gives for Signup.
+    const steps = tableRows(stdout, 'Funnel "Signup"');
+    expect(steps.map((cells) => cells[0])).toEqual(['1. Any page', '2. Signup page', '3. Signup event']);
+    const reached = steps.map((cells) => count(cells[1]));
+    expect(reached[0]).toBe(visitors);
+    for (let step = 1; step < reached.length; step++) expect(reached[step]).toBeLessThanOrEqual(reached[step - 1] ?? 0);
+    const signup = tableRows(stdout, 'Events').find((cells) => cells[0] === 'Signup');
+    expect(reached.at(-1)).toBe(count(signup?.[1]));
+    expect(reached.at(-1)).toBeGreaterThan(0);
     expect(stdout).toMatch(/✔ Every page view that should be tracked was delivered/);
   }, 30_000);
 

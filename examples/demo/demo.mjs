@@ -68,10 +68,39 @@ function reconcile(visits, hits) {
 /** The day (UTC) of a date, as the statistics filter takes it. */
 const day = (date) => date.toISOString().slice(0, 10);
 
+/**
+ * The signup flow as a funnel: any page, the signup page, the Signup event. Made once through the
+ * management API (`funnels.create`), found again by name when the report is read a second time.
+ */
+const SIGNUP_FUNNEL = {
+  name: 'Signup',
+  steps: [
+    { name: 'Any page', filter: { path_pattern: ['/**'] } },
+    { name: 'Signup page', filter: { path: ['/signup'] } },
+    { name: 'Signup event', filter: { event_name: ['Signup'] } },
+  ],
+};
+
+/** The experiment arm a visitor is in, from the last digit of its address (so it keeps the same one); sent as the tag `abtest`. */
+const abtest = (req) => ({ abtest: Number(String(req?.ip ?? '').slice(-1)) % 2 === 0 ? 'a' : 'b' });
+
+async function signupFunnel(reader, domainId) {
+  const existing = (await reader.funnels.list(domainId)).find((funnel) => funnel.name === SIGNUP_FUNNEL.name);
+  return existing ?? reader.funnels.create({ domain_id: domainId, ...SIGNUP_FUNNEL });
+}
+
+/** Counts the sessions of the range by walking the session list page by page (`client.paginate`). */
+async function countSessions(reader, filter) {
+  let count = 0;
+  for await (const _ of reader.paginate(reader.statistics.sessions, filter)) count++;
+  return count;
+}
+
 async function readStatistics(reader, from, to) {
   const [domain] = await reader.domains.list();
   const filter = { id: domain.id, from: day(from), to: day(to) };
-  const [total, pages, referrers, browsers, events, campaigns, languages, plans] = await Promise.all([
+  const funnel = await signupFunnel(reader, domain.id);
+  const [total, pages, referrers, browsers, events, campaigns, languages, plans, overview, channels, tags, steps, sessions] = await Promise.all([
     reader.statistics.total(filter),
     reader.statistics.pages(filter),
     reader.statistics.referrers(filter),
@@ -80,8 +109,13 @@ async function readStatistics(reader, from, to) {
     reader.statistics.utmCampaign(filter),
     reader.statistics.languages(filter),
     reader.statistics.eventMetadata({ ...filter, event: 'Signup', event_meta_key: 'plan' }),
+    reader.statistics.overview({ id: domain.id }),
+    reader.statistics.channels(filter),
+    reader.statistics.tagDetails({ ...filter, tag: 'abtest' }),
+    reader.statistics.funnel({ ...filter, funnel_id: funnel.id }),
+    countSessions(reader, filter),
   ]);
-  return { domain, total, pages, referrers, browsers, events, campaigns, languages, plans };
+  return { domain, total, pages, referrers, browsers, events, campaigns, languages, plans, overview, channels, tags, funnel: { definition: funnel, steps: steps.data }, sessions };
 }
 
 function printStatistics(stats, out) {
@@ -90,8 +124,17 @@ function printStatistics(stats, out) {
   out(
     table(
       s.bold(`Statistics read back with client.statistics (domain ${stats.domain.hostname})`),
-      [{ title: 'Visitors', right: true }, { title: 'Page views', right: true }, { title: 'Sessions', right: true }, { title: 'Bounce rate', right: true }],
-      [[total.visitors, total.views, total.sessions, percent(total.bounce_rate)]],
+      [{ title: 'Visitors', right: true }, { title: 'Page views', right: true }, { title: 'Sessions', right: true }, { title: 'Sessions listed', right: true }, { title: 'Bounce rate', right: true }],
+      [[total.visitors, total.views, total.sessions, stats.sessions, percent(total.bounce_rate)]],
+    ),
+  );
+  out('');
+  const { overview } = stats;
+  out(
+    table(
+      s.bold('Overview (past 7 days, no filter)'),
+      [{ title: 'Visitors', right: true }, { title: 'Page views', right: true }, { title: 'Visitor growth', right: true }, { title: 'Members', right: true }],
+      [[overview.visitors, overview.views, percent(overview.visitors_growth ?? overview.visitor_growth), overview.member]],
     ),
   );
   out('');
@@ -108,6 +151,14 @@ function printStatistics(stats, out) {
       s.bold('Referrers'),
       [{ title: 'Referrer' }, { title: 'Visitors', right: true }],
       stats.referrers.slice(0, 8).map((ref) => [ref.referrer_name || ref.referrer || '(direct)', ref.visitors]),
+    ),
+  );
+  out('');
+  out(
+    table(
+      s.bold('Channels'),
+      [{ title: 'Channel' }, { title: 'Visitors', right: true }, { title: 'Share', right: true }],
+      stats.channels.map((row) => [row.channel || '(none)', row.visitors, percent(row.relative_visitors)]),
     ),
   );
   out('');
@@ -149,6 +200,23 @@ function printStatistics(stats, out) {
       ]),
     ),
   );
+  out('');
+  out(
+    table(
+      s.bold('Tag abtest (an experiment arm per visitor)'),
+      [{ title: 'Value' }, { title: 'Visitors', right: true }, { title: 'Page views', right: true }],
+      stats.tags.map((row) => [row.value, row.visitors, row.views]),
+    ),
+  );
+  out('');
+  const names = new Map(stats.funnel.definition.steps.map((step) => [step.step + 1, step.name]));
+  out(
+    table(
+      s.bold(`Funnel "${stats.funnel.definition.name}" (made with client.funnels.create)`),
+      [{ title: 'Step' }, { title: 'Visitors', right: true }, { title: 'Of step 1', right: true }, { title: 'Dropped', right: true }],
+      stats.funnel.steps.map((row) => [`${row.step}. ${names.get(row.step) ?? ''}`, row.visitors, percent(row.relative_visitors), row.dropped]),
+    ),
+  );
 }
 
 async function main(argv) {
@@ -176,11 +244,11 @@ async function main(argv) {
   let app;
   let busyPort;
   try {
-    app = await start({ port: options.serve ? options.port : 0, pirsch: { client } });
+    app = await start({ port: options.serve ? options.port : 0, pirsch: { client, tags: abtest } });
   } catch (error) {
     if (!options.serve || error?.code !== 'EADDRINUSE') throw error;
     busyPort = options.port;
-    app = await start({ port: 0, pirsch: { client } });
+    app = await start({ port: 0, pirsch: { client, tags: abtest } });
   }
   out(s.bold(`pirsch-node demo: the ${framework.name} example shop, tracked by @pirsch-node/${options.framework}`));
   out(s.dim(`  shop ${app.url}   Pirsch API emulator ${emulator.url}   (loopback only: no account, no network)`));

@@ -3,6 +3,7 @@ import { parseRegex } from './linear-regex.js';
 import {
   asBody,
   byId,
+  domainAnswer,
   HOSTNAME,
   invalid,
   listOfDomain,
@@ -341,11 +342,10 @@ function traffic(
  * invitation for each new address until it is accepted (`POST {id}`) or deleted.
  */
 function invitations(state: ManagementState, method: string, url: URL, body: Body): RouteResult {
-  const withDomainObject = (invitation: (typeof state.invitations)[number]) => ({
-    ...invitation,
-    domain: state.domains.find((domain) => domain.id === invitation.domain_id) ?? null,
-    organization: null,
-  });
+  const withDomainObject = (invitation: (typeof state.invitations)[number]) => {
+    const domain = state.domains.find((candidate) => candidate.id === invitation.domain_id);
+    return { ...invitation, domain: domain ? domainAnswer(domain) : null, organization: null };
+  };
   switch (method) {
     case 'GET': {
       const domainId = url.searchParams.get('domain_id');

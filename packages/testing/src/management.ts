@@ -42,6 +42,17 @@ export interface DomainExtras {
 /** A domain as the emulator keeps it. */
 export type EmulatorDomain = Domain & DomainExtras;
 
+/**
+ * A domain as the API answers it: the document's domain object has no week start, noindex or
+ * traffic notification fields (the toggles set them, nothing reads them back), so they stay inside.
+ */
+export function domainAnswer(domain: EmulatorDomain): Domain & Omit<DomainExtras, HiddenDomainField> {
+  const { start_week_sunday: _week, noindex: _noindex, traffic_spike_notifications: _spike, traffic_spike_threshold: _spikeAt, traffic_warning: _warning, traffic_warning_threshold_days: _warnAfter, ...answer } = domain;
+  return answer;
+}
+
+type HiddenDomainField = 'start_week_sunday' | 'noindex' | 'traffic_spike_notifications' | 'traffic_spike_threshold' | 'traffic_warning' | 'traffic_warning_threshold_days';
+
 /** Conversion goal fields of the current document (events, tags, custom metrics). */
 export interface GoalExtras {
   tags: string[];
@@ -359,7 +370,7 @@ function domains(state: ManagementState, method: string, url: URL, body: Body): 
             (!params.get('subdomain') || domain.subdomain === params.get('subdomain')) &&
             (!params.get('domain') || domain.custom_domain === params.get('domain')) &&
             (!search || domain.hostname.toLowerCase().includes(search)),
-        ),
+        ).map(domainAnswer),
       );
     }
     case 'POST': {
@@ -394,7 +405,7 @@ function domains(state: ManagementState, method: string, url: URL, body: Body): 
       domain.public = body.public === true;
       state.domains.push(domain);
       state.members.push(ownerMember(state, domain.id, time));
-      return ok(domain);
+      return ok(domainAnswer(domain));
     }
     case 'PUT':
       return withDomain(state, text(body, 'id'), 'id', (domain) => {

@@ -200,6 +200,25 @@ describe('channels, hostnames and tags', () => {
     expect(stats('options/channel')).toHaveLength(6);
   });
 
+  it("a session's channel is its first page's: clicks within the site, with no referrer, are no Direct visits", () => {
+    hit('192.0.2.1', '/', at(10), { referrer: 'https://www.google.com/' });
+    hit('192.0.2.1', '/pricing', at(10, 1), { referrer: 'https://example.com/' });
+    hit('192.0.2.1', '/signup', at(10, 2));
+    hit('192.0.2.2', '/', at(10));
+    const rows = stats<Array<{ channel: string; visitors: number; views: number; sessions: number }>>('channel');
+    expect(rows.map((row) => [row.channel, row.visitors, row.views, row.sessions])).toEqual([
+      ['Direct', 1, 1, 1],
+      ['Organic Search', 1, 3, 1],
+    ]);
+    expect(stats('total', { channel: 'Direct' })).toMatchObject({ visitors: 1, views: 1 });
+    // A new session (after 30 minutes) starts with a channel of its own.
+    hit('192.0.2.1', '/', at(11));
+    expect(stats<Array<{ channel: string; sessions: number }>>('channel').map((row) => [row.channel, row.sessions])).toEqual([
+      ['Direct', 2],
+      ['Organic Search', 1],
+    ]);
+  });
+
   it('hostname breakdown', () => {
     hit('192.0.2.1', '/', at(10));
     hit('192.0.2.2', '/', at(10), { url: 'https://docs.example.com/' });

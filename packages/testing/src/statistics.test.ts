@@ -81,14 +81,14 @@ describe('statistics computed from hits: 10 visitors over 3 pages', () => {
   beforeEach(tenVisitors);
 
   it('total', () => {
-    expect(stats('total')).toEqual({ visitors: 10, views: 19, sessions: 10, bounces: 4, bounce_rate: 0.4 });
+    expect(stats('total')).toEqual({ visitors: 10, views: 19, sessions: 10, bounces: 4, bounce_rate: 0.4, cr: 0, custom_metric_avg: 0, custom_metric_total: 0 });
   });
 
   it('visitor: one row per day of the range, zeros where nothing happened', () => {
     expect(stats('visitor', { from: '2024-04-30', to: '2024-05-02' })).toEqual([
-      { day: '2024-04-30T00:00:00Z', visitors: 0, views: 0, sessions: 0, bounces: 0, bounce_rate: 0 },
-      { day: '2024-05-01T00:00:00Z', visitors: 10, views: 19, sessions: 10, bounces: 4, bounce_rate: 0.4 },
-      { day: '2024-05-02T00:00:00Z', visitors: 0, views: 0, sessions: 0, bounces: 0, bounce_rate: 0 },
+      { day: '2024-04-30T00:00:00Z', visitors: 0, views: 0, sessions: 0, bounces: 0, bounce_rate: 0, cr: 0, custom_metric_avg: 0, custom_metric_total: 0 },
+      { day: '2024-05-01T00:00:00Z', visitors: 10, views: 19, sessions: 10, bounces: 4, bounce_rate: 0.4, cr: 0, custom_metric_avg: 0, custom_metric_total: 0 },
+      { day: '2024-05-02T00:00:00Z', visitors: 0, views: 0, sessions: 0, bounces: 0, bounce_rate: 0, cr: 0, custom_metric_avg: 0, custom_metric_total: 0 },
     ]);
   });
 
@@ -226,7 +226,7 @@ describe('statistics computed from hits: 10 visitors over 3 pages', () => {
     const hours = stats<{ hour: number; visitors: number }[]>('hours');
     expect(hours).toHaveLength(24);
     expect(hours.map((row) => row.hour)).toEqual(Array.from({ length: 24 }, (_, hour) => hour));
-    expect(hours[10]).toEqual({ hour: 10, visitors: 10, views: 19, sessions: 10, bounces: 4, bounce_rate: 0.4 });
+    expect(hours[10]).toEqual({ hour: 10, visitors: 10, views: 19, sessions: 10, bounces: 4, bounce_rate: 0.4, cr: 0, custom_metric_avg: 0, custom_metric_total: 0 });
     expect(hours.filter((row) => row.visitors > 0)).toHaveLength(1);
   });
 
@@ -239,8 +239,8 @@ describe('statistics computed from hits: 10 visitors over 3 pages', () => {
   });
 
   it('honours path, entry_path, exit_path and pattern', () => {
-    expect(stats('total', { path: '/pricing' })).toEqual({ visitors: 6, views: 6, sessions: 6, bounces: 0, bounce_rate: 0 });
-    expect(stats('total', { exit_path: '/' })).toEqual({ visitors: 4, views: 4, sessions: 4, bounces: 4, bounce_rate: 1 });
+    expect(stats('total', { path: '/pricing' })).toEqual({ visitors: 6, views: 6, sessions: 6, bounces: 0, bounce_rate: 0, cr: 0, custom_metric_avg: 0, custom_metric_total: 0 });
+    expect(stats('total', { exit_path: '/' })).toEqual({ visitors: 4, views: 4, sessions: 4, bounces: 4, bounce_rate: 1, cr: 0, custom_metric_avg: 0, custom_metric_total: 0 });
     expect(stats('total', { entry_path: '/pricing' })).toMatchObject({ visitors: 0 });
     expect(stats<{ path: string }[]>('page', { pattern: '(?i)^/(PRICING|signup)$' }).map((page) => page.path)).toEqual(['/pricing', '/signup']);
   });
@@ -286,18 +286,18 @@ describe('statistics computed from hits: 10 visitors over 3 pages', () => {
 
     it('events: visitors, count, conversion rate, average duration and meta keys', () => {
       expect(stats('events')).toEqual([
-        { name: 'Signup', visitors: 3, views: 3, cr: 0.3, average_duration_seconds: 20, meta_keys: ['plan'] },
-        { name: 'Click', visitors: 1, views: 1, cr: 0.1, average_duration_seconds: 0, meta_keys: [] },
+        { name: 'Signup', count: 3, visitors: 3, views: 3, cr: 0.3, average_duration_seconds: 20, meta_keys: ['plan'] },
+        { name: 'Click', count: 1, visitors: 1, views: 1, cr: 0.1, average_duration_seconds: 0, meta_keys: [] },
       ]);
       expect(stats('events', { event: 'Click' })).toEqual([
-        { name: 'Click', visitors: 1, views: 1, cr: 0.1, average_duration_seconds: 0, meta_keys: [] },
+        { name: 'Click', count: 1, visitors: 1, views: 1, cr: 0.1, average_duration_seconds: 0, meta_keys: [] },
       ]);
     });
 
     it('event/meta breaks one event down by the values of one key', () => {
       expect(stats('event/meta', { event: 'Signup', event_meta_key: 'plan' })).toEqual([
-        { name: 'Signup', meta_value: 'pro', visitors: 2, views: 2, cr: 0.2, average_duration_seconds: 20 },
-        { name: 'Signup', meta_value: 'free', visitors: 1, views: 1, cr: 0.1, average_duration_seconds: 20 },
+        { name: 'Signup', meta_value: 'pro', count: 2, visitors: 2, views: 2, cr: 0.2, average_duration_seconds: 20 },
+        { name: 'Signup', meta_value: 'free', count: 1, visitors: 1, views: 1, cr: 0.1, average_duration_seconds: 20 },
       ]);
       expect(stats('event/meta', { event: 'Signup' })).toEqual([]);
     });
@@ -313,7 +313,7 @@ describe('statistics computed from hits: 10 visitors over 3 pages', () => {
 
     it('event and meta_ filters restrict page statistics to the visitors who sent such events', () => {
       // With an event filter, `cr` is the share of all visitors who sent it.
-      expect(stats('total', { event: 'Signup' })).toEqual({ visitors: 3, views: 9, sessions: 3, bounces: 0, bounce_rate: 0, cr: 0.3 });
+      expect(stats('total', { event: 'Signup' })).toEqual({ visitors: 3, views: 9, sessions: 3, bounces: 0, bounce_rate: 0, cr: 0.3, custom_metric_avg: 0, custom_metric_total: 0 });
       expect(stats('total', { meta_plan: 'pro' })).toMatchObject({ visitors: 2, views: 6 });
       expect(stats('total', { event: 'Signup', meta_plan: 'free' })).toMatchObject({ visitors: 1, views: 3 });
       expect(stats('total', { event: 'Nothing' })).toMatchObject({ visitors: 0 });
@@ -340,7 +340,7 @@ describe('sessions', () => {
     hit(1, '/a', '2024-05-01T10:29:59Z');
     hit(1, '/b', '2024-05-01T10:59:59Z');
     hit(2, '/', '2024-05-01T10:00:00Z');
-    expect(stats('total')).toEqual({ visitors: 2, views: 4, sessions: 3, bounces: 2, bounce_rate: 2 / 3 });
+    expect(stats('total')).toEqual({ visitors: 2, views: 4, sessions: 3, bounces: 2, bounce_rate: 2 / 3, cr: 0, custom_metric_avg: 0, custom_metric_total: 0 });
   });
 
   it('a visitor is (ip, user agent): the same IP with another browser is another visitor', () => {
@@ -379,6 +379,9 @@ describe('active and growth', () => {
       sessions_growth: 1.5,
       bounces_growth: 0,
       time_spent_growth: 0,
+      cr_growth: 0,
+      custom_metric_avg_growth: 0,
+      custom_metric_total_growth: 0,
     });
     expect(stats('growth', { from: '2024-04-30', to: '2024-04-30' })).toMatchObject({ visitors_growth: 0 });
   });

@@ -13,6 +13,7 @@ import type {
   PlatformStats,
   ReferrerStats,
   TimeSpentStats,
+  ConversionStats,
   TotalVisitorStats,
   VisitorHourStats,
   VisitorStats,
@@ -223,7 +224,9 @@ function pageViews(store: EmulatorStore, query: Query, state: ManagementState): 
       if (!session || !previous || visit.time - previous.time >= SESSION_GAP_MS) {
         session = { visitor, views: [], bounce: true, duration: 0 };
       }
-      const view: PageView = { ...visit, session, timeSpent: undefined };
+      // The channel is the session's, set by its first page: a click to the next page of the same
+      // site (no referrer) is no new Direct visit, as Pirsch counts channels per session.
+      const view: PageView = { ...visit, channel: session.views[0]?.channel ?? visit.channel, session, timeSpent: undefined };
       if (previous && previous.session === session) previous.timeSpent = Math.round((visit.time - previous.time) / 1000);
       session.views.push(view);
       session.bounce = session.views.length === 1;
@@ -329,7 +332,7 @@ const select = selectStatistics;
 const rate = (part: number, whole: number) => (whole > 0 ? part / whole : 0);
 const average = (values: number[]) => (values.length > 0 ? Math.round(values.reduce((sum, value) => sum + value, 0) / values.length) : 0);
 
-function totals(views: PageView[]): TotalVisitorStats {
+function totals(views: PageView[]): Omit<TotalVisitorStats, keyof ConversionStats> {
   const sessions = new Set(views.map((view) => view.session));
   const bounces = [...sessions].filter((session) => session.bounce).length;
   return {
@@ -342,11 +345,12 @@ function totals(views: PageView[]): TotalVisitorStats {
 }
 
 /**
- * `cr` when the query filters by event (visitors who sent it / all visitors), and the custom metric
- * when `custom_metric_key`/`custom_metric_type` are set; nothing otherwise (see STATISTICS.md).
+ * `cr` (visitors who sent the event / all visitors) when the query filters by event, and the
+ * custom metric when `custom_metric_key`/`custom_metric_type` are set; 0 otherwise, as the API
+ * answers them (the document's overview sample has `"cr": 0` and both custom metric fields at 0).
  */
-function extras(query: Query, views: PageView[], base: PageView[], events: EventVisit[]): { cr?: number; custom_metric_avg?: number; custom_metric_total?: number } {
-  const out: { cr?: number; custom_metric_avg?: number; custom_metric_total?: number } = {};
+function extras(query: Query, views: PageView[], base: PageView[], events: EventVisit[]): { cr: number; custom_metric_avg: number; custom_metric_total: number } {
+  const out = { cr: 0, custom_metric_avg: 0, custom_metric_total: 0 };
   if (hasEventFilter(query)) out.cr = rate(distinctVisitors(views), distinctVisitors(base));
   if (query.customMetric) {
     const { key, type } = query.customMetric;
@@ -641,12 +645,10 @@ function growth(store: EmulatorStore, query: Query, state: ManagementState): Gro
     sessions_growth: change(now.sessions, before.sessions),
     bounces_growth: change(now.bounces, before.bounces),
     time_spent_growth: change(sessionDuration(current.views), sessionDuration(previous.views)),
+    cr_growth: change(now.cr, before.cr),
+    custom_metric_avg_growth: change(now.custom_metric_avg, before.custom_metric_avg),
+    custom_metric_total_growth: change(now.custom_metric_total, before.custom_metric_total),
   };
-  if (now.cr !== undefined) out.cr_growth = change(now.cr, before.cr ?? 0);
-  if (now.custom_metric_total !== undefined) {
-    out.custom_metric_avg_growth = change(now.custom_metric_avg ?? 0, before.custom_metric_avg ?? 0);
-    out.custom_metric_total_growth = change(now.custom_metric_total, before.custom_metric_total ?? 0);
-  }
   return out;
 }
 
@@ -687,6 +689,7 @@ function eventRow(name: string, group: EventVisit[], total: number) {
   const visitors = distinctVisitors(group);
   return {
     name,
+    count: group.length,
     visitors,
     views: group.length,
     cr: rate(visitors, total),

@@ -56,7 +56,7 @@ function lastRequest() {
 
 describe('numbers computed from the hits sent', () => {
   it('total: 10 visitors, 19 views, 10 sessions, 4 bounces', async () => {
-    expect(await client.statistics.total(filter)).toEqual({ visitors: 10, views: 19, sessions: 10, bounces: 4, bounce_rate: 0.4 });
+    expect(await client.statistics.total(filter)).toEqual({ visitors: 10, views: 19, sessions: 10, bounces: 4, bounce_rate: 0.4, cr: 0, custom_metric_avg: 0, custom_metric_total: 0 });
   });
 
   it('pages', async () => {
@@ -99,7 +99,7 @@ describe('numbers computed from the hits sent', () => {
 
   it('events, event metadata and the event list', async () => {
     expect(await client.statistics.events(filter)).toEqual([
-      { name: 'Signup', visitors: 3, views: 3, cr: 0.3, average_duration_seconds: 20, meta_keys: ['plan'] },
+      { name: 'Signup', count: 3, visitors: 3, views: 3, cr: 0.3, average_duration_seconds: 20, meta_keys: ['plan'] },
     ]);
     const meta = await client.statistics.eventMetadata({ ...filter, event: 'Signup', event_meta_key: 'plan' });
     expect(meta.map((row) => [row.meta_value, row.visitors])).toEqual([

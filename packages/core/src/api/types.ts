@@ -153,7 +153,11 @@ export interface ScaledStats {
   year?: string | null;
 }
 
-/** The conversion rate and custom metric of a row (0 when no custom metric is set in the filter). */
+/**
+ * The conversion rate and custom metric of a row: `cr` is 0 unless the filter selects an event (or
+ * a goal's pattern), the custom metric 0 unless `custom_metric_key` and `custom_metric_type` are
+ * set. The API always sends the three (the document's overview sample has them at 0).
+ */
 export interface ConversionStats {
   /** Conversion rate, 0 to 1. */
   cr: number;
@@ -197,7 +201,7 @@ export interface UtmTermStats extends RelativeVisitorStats {
 }
 
 /** `statistics.total`: visitors, views, sessions and bounces of the whole range. */
-export interface TotalVisitorStats extends Partial<ConversionStats> {
+export interface TotalVisitorStats extends ConversionStats {
   visitors: number;
   views: number;
   sessions: number;
@@ -292,8 +296,8 @@ export interface ConversionGoalStats {
 /** `statistics.events`: every event with its metadata keys. */
 export interface EventStats {
   name: string;
-  /** How often it was sent (not in the 2022 document). */
-  count?: number;
+  /** How often it was sent (not in the 2022 document, in the current one). */
+  count: number;
   visitors: number;
   views: number;
   cr: number;
@@ -304,8 +308,8 @@ export interface EventStats {
 /** `statistics.eventMetadata`: one event broken down by the values of one meta key. */
 export interface EventMetaStats {
   name: string;
-  /** How often it was sent (not in the 2022 document). */
-  count?: number;
+  /** How often it was sent (not in the 2022 document, in the current one). */
+  count: number;
   visitors: number;
   views: number;
   cr: number;
@@ -328,10 +332,11 @@ export interface Growth {
   sessions_growth: number;
   bounces_growth: number;
   time_spent_growth: number;
-  /** Not in the 2022 document. */
-  cr_growth?: number;
-  custom_metric_avg_growth?: number;
-  custom_metric_total_growth?: number;
+  /** Not in the 2022 document; 0 without an event filter (see `ConversionStats`). */
+  cr_growth: number;
+  /** 0 without `custom_metric_key` and `custom_metric_type`. */
+  custom_metric_avg_growth: number;
+  custom_metric_total_growth: number;
 }
 
 /** `statistics.activeVisitors`: visitors of the past `start` seconds, per page, per country and in all. */
@@ -343,7 +348,7 @@ export interface ActiveVisitorStats {
 }
 
 /** `statistics.timeOfDay`: the totals per hour of the day (0 to 23). */
-export interface VisitorHourStats extends Partial<ConversionStats> {
+export interface VisitorHourStats extends ConversionStats {
   hour: number;
   visitors: number;
   views: number;
@@ -818,14 +823,13 @@ export interface ConversionGoal extends ApiObject {
   domain_id: string;
   name: string;
   /**
-   * The path pattern as configured, e.g. `/checkout/**`. (The listing sample's comments swap
-   * `path_pattern` and `pattern`; the statistics section says which is which.) The document says
-   * both are `null` for a goal without a path (an event goal): typed `string` as before, since the
-   * emulator's goals are built on this type; check for `null` on event goals.
+   * The path pattern as configured, e.g. `/checkout/**`; `null` for a goal without a path (an
+   * event goal), as the document says. (The listing sample's comments swap `path_pattern` and
+   * `pattern`; the statistics section says which is which.)
    */
-  path_pattern: string;
-  /** The regular expression generated from `path_pattern`, usable as the filter's `pattern` (see `path_pattern` on `null`). */
-  pattern: string;
+  path_pattern: string | null;
+  /** The regular expression generated from `path_pattern`, usable as the filter's `pattern`; `null` with it. */
+  pattern: string | null;
   /** Tags the goal requires, `key` or `key=value`. */
   tags?: string[];
   event_name?: string | null;
