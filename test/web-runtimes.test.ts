@@ -71,6 +71,20 @@ describe('workerd (Miniflare 3): a Worker wrapped with withPirsch, options from 
     await emulator.waitFor((e) => e.hits.length >= 1, 10_000);
     expect(emulator.hits.map((hit) => [hit.url, hit.ip])).toEqual([['https://shop.example/pricing', '203.0.113.51']]);
   });
+
+  it('more invocations at once than the client has connections lose nothing, and later ones still deliver', { timeout: 60_000 }, async () => {
+    // A shared queue started one invocation's batch from another's continuation; workerd ended it
+    // with that invocation, its fetch never settled, and four of them stuck every slot for good.
+    const app = await worker();
+    const paths = Array.from({ length: 12 }, (_, i) => `/p${i}`);
+    const answers = await Promise.all(paths.map((path) => app.fetch(path, { headers: { ...browser, 'cf-connecting-ip': '203.0.113.52' } })));
+    expect(answers.map((answer) => answer.status)).toEqual(paths.map(() => 200));
+    for (const path of ['/later0', '/later1', '/later2']) {
+      expect((await app.fetch(path, { headers: { ...browser, 'cf-connecting-ip': '203.0.113.53' } })).status).toBe(200);
+    }
+    await emulator.waitFor((e) => e.hits.length >= 15, 10_000);
+    expect(emulator.hits.map((hit) => new URL(hit.url).pathname).sort()).toEqual([...paths, '/later0', '/later1', '/later2'].sort());
+  });
 });
 
 /** Bun and Deno: the same app with Bun.serve / Deno.serve, stopped by SIGTERM right after its last response. */

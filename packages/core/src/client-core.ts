@@ -15,6 +15,18 @@ export interface PirschClient extends PirschDelivery, PirschApi {}
 
 /** Internal: enqueue a hit the caller built and will not touch again (no defensive copy). */
 export const ENQUEUE_OWNED_HIT: unique symbol = Symbol('pirsch.enqueueOwnedHit');
+/**
+ * Internal: runs `work` (a tracker's synchronous call) and sends every item it hands this client
+ * now, each in its own request from this call's context, instead of queueing it; resolves when
+ * all are delivered or given up, or is undefined when `work` handed over nothing. The web tracker
+ * gives the promise to the platform's `waitUntil` (see `DeliveryQueue.deliverNow`).
+ */
+export const DELIVER_NOW: unique symbol = Symbol('pirsch.deliverNow');
+/** Internal: what a client created by `createClient` offers the web tracker. */
+export interface ImmediateSink {
+  [DELIVER_NOW](work: () => void): Promise<unknown> | undefined;
+}
+
 /** Internal: what a client created by `createClient` offers the tracker. */
 export interface OwnedHitSink {
   [ENQUEUE_OWNED_HIT](hit: Hit): void;
@@ -150,12 +162,15 @@ export function createClientWith(options: PirschClientOptions, openTransport: Op
    * the API's limits (a copy, unless `owned`: an object the caller hands over) and queued. Never
    * throws into the caller's request path.
    */
+  /** While a `DELIVER_NOW` call runs: the deliveries it started. */
+  let sendingNow: Array<Promise<boolean>> | undefined;
   const accept = (kind: ItemKind, data: unknown, owned: boolean): void => {
     try {
       if (closing) return queue.drop('closed', 1);
       const item = normalizeItem(kind, data, owned);
       if (item === undefined) return queue.drop('invalid', 1);
-      queue.enqueue(kind, item);
+      if (sendingNow !== undefined) sendingNow.push(queue.deliverNow(kind, item));
+      else queue.enqueue(kind, item);
     } catch {
       // never into the caller's request path
     }
@@ -209,6 +224,19 @@ export function createClientWith(options: PirschClientOptions, openTransport: Op
     },
   };
   Object.defineProperty(delivery, CLIENT_ENABLED, { value: connection !== undefined });
+  Object.defineProperty(delivery, DELIVER_NOW, {
+    value(work: () => void): Promise<unknown> | undefined {
+      const outer = sendingNow;
+      const started: Array<Promise<boolean>> = [];
+      sendingNow = started;
+      try {
+        work();
+      } finally {
+        sendingNow = outer;
+      }
+      return started.length === 0 ? undefined : Promise.all(started);
+    },
+  });
   Object.defineProperty(delivery, ENQUEUE_OWNED_HIT, {
     value(hit: Hit): void {
       // Checked, not copied: the tracker's hits are already within the limits.

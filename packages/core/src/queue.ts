@@ -4,7 +4,7 @@ import { PirschApiError, PirschNetworkError, type PirschError } from './errors.j
 import type { ResolvedClientOptions } from './options.js';
 import type { ErrorReporter } from './reporter.js';
 import type { AuthorizedSend } from './requester.js';
-import { isRetryableError, retryAfterWait, retryDelay } from './retry.js';
+import { isRetryableError, retryAfterWait, retryDelay, sleep } from './retry.js';
 import type { ClientMetrics } from './types.js';
 
 /** What the queue delivers, each to its own endpoints. */
@@ -108,6 +108,10 @@ export class DeliveryQueue {
   /** Aborts the requests in flight; replaced after each abandon(). */
   #abort = unlimitedAbortController();
   readonly #counts = { inFlight: 0, sent: 0, failed: 0, dropped: 0, retried: 0, disabled: 0 };
+  /** Items `deliverNow` is sending: in flight, never held. */
+  #sendingNow = 0;
+  /** The deliveries `deliverNow` started that have not ended, for `flush()`. */
+  readonly #sendingNowDone = new Set<Promise<boolean>>();
 
   constructor(options: ResolvedClientOptions, send: AuthorizedSend, reporter: ErrorReporter) {
     this.#options = options;
@@ -118,7 +122,9 @@ export class DeliveryQueue {
 
   /** A snapshot of the counters; `queued` is every held item not in a request. */
   get metrics(): ClientMetrics {
-    return { queued: this.#held - this.#counts.inFlight, ...this.#counts };
+    const metrics = { queued: this.#held - this.#counts.inFlight, ...this.#counts };
+    metrics.inFlight += this.#sendingNow;
+    return metrics;
   }
 
   /** Items held: waiting, in flight or waiting to retry. */
@@ -149,6 +155,68 @@ export class DeliveryQueue {
     else this.#timer ??= unrefTimer(setTimeout(this.#tick, this.#options.flushIntervalMs));
   }
 
+  /**
+   * Sends one item now, in its own request, from the caller's context, and resolves once it is
+   * delivered (true) or given up (false); never rejects. For a Fetch runtime that hands the
+   * promise to its `waitUntil`: on workerd an invocation's requests must start, and end, within
+   * it; a batch started by another invocation's continuation was cancelled with it and never
+   * settled, which stuck the shared slots for good. Retries (network, 408, 429, 5xx, refused
+   * credentials) up to `maxRetries` with the same backoff, each attempt within this call; an item
+   * the API refuses as invalid is dropped and reported with its message. Counted in `metrics`.
+   */
+  deliverNow(kind: ItemKind, data: object): Promise<boolean> {
+    const done = this.#deliverNow(kind, data);
+    this.#sendingNowDone.add(done);
+    void done.then(() => this.#sendingNowDone.delete(done));
+    return done;
+  }
+
+  async #deliverNow(kind: ItemKind, data: object): Promise<boolean> {
+    if (!this.#options.enabled) {
+      this.#counts.disabled++;
+      return true;
+    }
+    if (this.#stopped) {
+      this.drop('closed', 1);
+      return false;
+    }
+    let body: Uint8Array;
+    try {
+      body = utf8Bytes(JSON.stringify([Object.assign(data, { time: new Date().toISOString() })]));
+    } catch {
+      this.drop('invalid', 1);
+      return false;
+    }
+    this.#sendingNow++;
+    try {
+      for (let attempt = 0; ; attempt++) {
+        try {
+          await this.#send({ method: 'POST', path: ENDPOINTS[kind].batch, json: body });
+          this.#counts.sent++;
+          this.#reporter.authenticated();
+          return true;
+        } catch (caught) {
+          const error = caught as PirschError;
+          if (isRefusedAsInvalid(error)) {
+            this.#counts.dropped++;
+            this.#reporter.refused(1, error);
+            return false;
+          }
+          if (attempt >= this.#options.maxRetries || !(isRetryableError(error) || isRefusedCredentials(error))) {
+            this.#counts.failed++;
+            this.#reporter.failure(error);
+            return false;
+          }
+          this.#counts.retried++;
+          const retryAfterMs = (error as { retryAfterMs?: number }).retryAfterMs;
+          await sleep(retryDelay(attempt + 1, this.#options.minRetryDelayMs, this.#options.maxRetryDelayMs, retryAfterMs));
+        }
+      }
+    } finally {
+      this.#sendingNow--;
+    }
+  }
+
   /** Counts items that never entered the queue (invalid, after close) and reports them, summed. */
   drop(reason: 'invalid' | 'closed' | 'exiting' | 'queue-full', count: number): void {
     this.#counts.dropped += count;
@@ -173,6 +241,24 @@ export class DeliveryQueue {
    * delivered, `false` if one failed or was dropped, or when `timeoutMs` passes first.
    */
   flush(timeoutMs: number): Promise<boolean> {
+    if (this.#sendingNowDone.size > 0) {
+      // What `deliverNow` is sending counts too: a handler that awaits flush() (or a shutdown)
+      // waits for it, within the same timeout.
+      const started = Date.now();
+      const now = Promise.all(this.#sendingNowDone).then((results) => results.every(Boolean));
+      return new Promise<boolean>((resolve) => {
+        const timer = setTimeout(() => resolve(false), clampTimeout(timeoutMs));
+        void now.then(async (delivered) => {
+          const queued = await this.#flushQueued(Math.max(0, clampTimeout(timeoutMs) - (Date.now() - started)));
+          clearTimeout(timer);
+          resolve(delivered && queued);
+        });
+      });
+    }
+    return this.#flushQueued(timeoutMs);
+  }
+
+  #flushQueued(timeoutMs: number): Promise<boolean> {
     if (this.#held === 0) {
       this.#reporter.flushDrops();
       return Promise.resolve(true);

@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import type { PirschClient } from './client-core.js';
+import { DELIVER_NOW, type ImmediateSink, type PirschClient } from './client-core.js';
 import { mergeAcceptCh, mergePermissionsPolicy } from './client-hints.js';
 import { PirschConfigError } from './errors.js';
 import { splitWebUrl, webHeaders } from './extract.js';
@@ -32,8 +32,9 @@ export interface WebRequestInfo {
   ip?: string;
   /**
    * The platform's way to keep an invocation alive after its response (Workers `ctx.waitUntil`,
-   * Vercel's `waitUntil`, Next.js `after`): what the request queued is handed to it as
-   * `client.flush()`, so delivery finishes after the response without holding it.
+   * Vercel's `waitUntil`, Next.js `after`): what the request tracks is sent at once, in its own
+   * request started by this invocation, and that delivery is handed to it, so it finishes after
+   * the response without holding it.
    */
   waitUntil?: (promise: Promise<unknown>) => void;
 }
@@ -77,13 +78,31 @@ export function createWebTrackerWith(options: PirschWebOptions, makeClient: (opt
     const view = requestView(request, ipOf(request, info, trustProxy));
     return { raw: view.raw, req: request, res: response as Response, ip: view.raw.socket.remoteAddress, path: view.path, protocol: view.protocol, host: view.host };
   };
-  const handOver = (info: WebRequestInfo | undefined): void => {
+  const deliverNow = typeof (client as Partial<ImmediateSink>)[DELIVER_NOW] === 'function' ? (client as unknown as ImmediateSink)[DELIVER_NOW] : undefined;
+  /**
+   * Runs a tracking call. With `info.waitUntil` and our client, what the call tracks is sent at
+   * once, from this request's own context, and that delivery is handed to `waitUntil`: on workerd
+   * a request started by another invocation (a shared queue's next batch) dies with that
+   * invocation and never settles. Else (no waitUntil: a long-running server) it is queued; a
+   * client of another kind gets its `flush()` handed over.
+   */
+  const run = (info: WebRequestInfo | undefined, work: () => boolean): void => {
     const waitUntil = info?.waitUntil;
-    if (typeof waitUntil !== 'function') return;
+    if (typeof waitUntil !== 'function') {
+      work();
+      return;
+    }
+    let delivery: Promise<unknown> | undefined;
+    if (deliverNow !== undefined) {
+      delivery = deliverNow.call(client, () => void work());
+    } else if (work()) {
+      delivery = client.flush().catch(() => false);
+    }
+    if (delivery === undefined) return;
     try {
-      waitUntil(client.flush().catch(() => false));
+      waitUntil(delivery);
     } catch {
-      // a platform that refuses (the invocation already ended): the items stay queued for the next one
+      // a platform that refuses (the invocation already ended): the delivery goes on without its wait
     }
   };
 
@@ -101,9 +120,11 @@ export function createWebTrackerWith(options: PirschWebOptions, makeClient: (opt
     track(request, response, info) {
       try {
         const status = typeof response === 'number' ? response : response.status;
-        const before = tracker.tracked;
-        tracker.track(contextOf(request, typeof response === 'number' ? undefined : response, info), status);
-        if (tracker.tracked !== before) handOver(info);
+        run(info, () => {
+          const before = tracker.tracked;
+          tracker.track(contextOf(request, typeof response === 'number' ? undefined : response, info), status);
+          return tracker.tracked !== before;
+        });
       } catch {
         // never into the app
       }
@@ -115,16 +136,20 @@ export function createWebTrackerWith(options: PirschWebOptions, makeClient: (opt
       return {
         event(name, eventOptions) {
           try {
-            page().event(name, eventOptions);
-            handOver(info);
+            run(info, () => {
+              page().event(name, eventOptions);
+              return true;
+            });
           } catch {
             // never into the app
           }
         },
         session() {
           try {
-            page().session();
-            handOver(info);
+            run(info, () => {
+              page().session();
+              return true;
+            });
           } catch {
             // never into the app
           }

@@ -12,7 +12,8 @@ import type { NextEventOptions, NextSkipReason, PirschNext, PirschNextOptions, P
  * Options default to the environment (`PIRSCH_ACCESS_KEY`, or `PIRSCH_CLIENT_ID` and
  * `PIRSCH_CLIENT_SECRET`, and `PIRSCH_BASE_URL`); without a key nothing is sent (`enabled: false`).
  * Behind Next.js the visitor's IP is read from `X-Forwarded-For` (`trustProxy: 1` by default: the
- * entry `next start` or your platform's proxy wrote). A bad option throws a `PirschConfigError`.
+ * entry your platform's proxy wrote; bare `next start` only fills it in when the request has none,
+ * so there a visitor can choose it). A bad option throws a `PirschConfigError`.
  *
  * @example
  * // lib/pirsch.ts

@@ -482,7 +482,7 @@ class Emulator extends EventEmitter<PirschEmulatorEvents> implements PirschEmula
 
   #onRequest(request: IncomingMessage, response: ServerResponse): void {
     response.sendDate = this.#options.sendDate;
-    if (this.#dashboard && isDashboardPath(new URL(request.url ?? '/', 'http://emulator.invalid').pathname)) {
+    if (this.#dashboard && isDashboardPath(pathnameOf(request.url))) {
       this.#dashboardSockets.add(request.socket);
       this.#dashboard.handle(request, response);
       return;
@@ -725,5 +725,17 @@ function resetSocket(socket: Socket): void {
     socket.resetAndDestroy();
   } catch {
     socket.destroy();
+  }
+}
+
+/**
+ * The path of a request target, or undefined when it is none a URL can have (`//`, `//[`): such a
+ * request is the API's to refuse, and a throw in the server's 'request' listener would end the process.
+ */
+function pathnameOf(target: string | undefined): string | undefined {
+  try {
+    return new URL(target ?? '/', 'http://emulator.invalid').pathname;
+  } catch {
+    return undefined;
   }
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { compileRegex, parseRegex } from './linear-regex.js';
+import { RegexSyntaxError, compileRegex, parseRegex } from './linear-regex.js';
 
 /** Patterns whose meaning is the same in RE2 and in JavaScript, checked against JavaScript's engine. */
 const SAME_AS_JS: Array<[pattern: string, texts: string[]]> = [
@@ -71,5 +71,13 @@ describe('compileRegex: RE2 syntax, linear-time matching', () => {
     expect(regex.test(`/${'a'.repeat(5000)}`)).toBe(true);
     expect(compileRegex('(x+x+)+y').test('x'.repeat(5000))).toBe(false);
     expect(compileRegex('^(\\w+\\s?)*$').test(`${'word '.repeat(1000)}!`)).toBe(false);
+  });
+});
+
+describe('compiling nested repeats of nothing', () => {
+  it('refuses them as too large instead of visiting 10^12 empty parts', () => {
+    for (const pattern of ['((((a{0}){1000}){1000}){1000}){1000}', '(((\\Q\\E{1000}){1000}){1000}){1000}']) {
+      expect(() => compileRegex(pattern), pattern).toThrow(RegexSyntaxError);
+    }
   });
 });

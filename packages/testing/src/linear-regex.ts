@@ -426,6 +426,11 @@ type Instruction =
 
 class Compiler {
   readonly #program: Instruction[] = [];
+  /**
+   * Nodes visited: some emit nothing (`a{0}`, `\Q\E`), so repeats nested around them never fill
+   * the program, yet `((((a{0}){1000}){1000}){1000}){1000}` would visit 10^12 of them.
+   */
+  #visited = 0;
 
   compile(node: Node): Instruction[] {
     this.#emit(node);
@@ -440,6 +445,7 @@ class Compiler {
   }
 
   #emit(node: Node): void {
+    if (++this.#visited > 4 * MAX_PROGRAM_SIZE) throw new RegexSyntaxError(`the pattern is too large (more than ${4 * MAX_PROGRAM_SIZE} parts once repeats are expanded)`);
     switch (node.t) {
       case 'empty':
         return;

@@ -823,8 +823,14 @@ function funnel(data: Data, query: Query, state: ManagementState): RouteResult |
   const definition = state.funnels.find((candidate) => candidate.id === id && candidate.domain_id === query.domain);
   if (!definition) return notFound('funnel');
   const timeline = new Map<string, Array<{ visit: Visit; event?: EventVisit }>>();
-  for (const view of data.viewsWithoutEventFilter) timeline.set(view.visitor, [...(timeline.get(view.visitor) ?? []), { visit: view }]);
-  for (const event of data.events) timeline.set(event.visitor, [...(timeline.get(event.visitor) ?? []), { visit: event, event }]);
+  // Appended in place: copying a visitor's list per page view made this quadratic (40,000 views of one visitor: 13 s).
+  const add = (visitor: string, item: { visit: Visit; event?: EventVisit }): void => {
+    const items = timeline.get(visitor);
+    if (items === undefined) timeline.set(visitor, [item]);
+    else items.push(item);
+  };
+  for (const view of data.viewsWithoutEventFilter) add(view.visitor, { visit: view });
+  for (const event of data.events) add(event.visitor, { visit: event, event });
   const reached = definition.steps.map(() => 0);
   for (const items of timeline.values()) {
     items.sort((a, b) => a.visit.time - b.visit.time);

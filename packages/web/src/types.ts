@@ -35,7 +35,7 @@ export interface PirschFetchHandler<Args extends unknown[], R, C extends PirschD
   readonly skipped: Readonly<Record<SkipReason, number>>;
   /**
    * Delivers what is queued; resolves `true` when the queue is empty, `false` after `timeoutMs`
-   * (default: the client's `flushTimeoutMs`). Never rejects. For platforms without `waitUntil`
+   * (default 10 s). Never rejects. For platforms without `waitUntil`
    * that may freeze an invocation after its response: `await handler.flush()` before returning.
    */
   flush(timeoutMs?: number): Promise<boolean>;

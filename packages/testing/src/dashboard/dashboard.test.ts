@@ -1,4 +1,5 @@
 import { request as httpRequest } from 'node:http';
+import { connect } from 'node:net';
 import { createClient, type PirschClient } from '@pirsch-node/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createPirschEmulator, type PirschEmulator, type PirschEmulatorOptions } from '../emulator.js';
@@ -352,5 +353,53 @@ describe('channelOf', () => {
     [{ url: 'https://a.example/', referrer: 'https://blog.example/post' }, 'Referral'],
   ])('%o is %s', (hit, channel) => {
     expect(channelOf(hit)).toBe(channel);
+  });
+});
+
+describe('the dashboard under hostile requests', () => {
+  it('survives a request target no URL can have (GET //): the process goes on, the page is still served', async () => {
+    const emulator = await start();
+    const { port } = new URL(emulator.url);
+    const answer = await new Promise<string>((resolve, reject) => {
+      const socket = connect(Number(port), '127.0.0.1', () => socket.end('GET // HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n'));
+      let text = '';
+      socket.on('data', (chunk) => (text += chunk));
+      socket.on('end', () => resolve(text));
+      socket.on('error', reject);
+    });
+    // The API drops such a request (no answer, or an error status); before, the dashboard's path
+    // check threw in the server's 'request' listener and ended the whole process.
+    expect(answer === '' || /^HTTP\/1\.1 [45]\d\d/.test(answer)).toBe(true);
+    expect((await fetch(`${emulator.url}/`)).status).toBe(200);
+  });
+
+  it('answers only its own host names: a rebound name (DNS rebinding) can neither read it nor flip its switches', async () => {
+    const emulator = await start();
+    const { port } = new URL(emulator.url);
+    const foreign = (path: string, method = 'GET', body?: string) =>
+      new Promise<number>((resolve, reject) => {
+        const request = httpRequest({ host: '127.0.0.1', port, path, method, headers: { host: `attacker.example:${port}`, origin: `http://attacker.example:${port}`, 'content-type': 'application/json' } }, (response) => {
+          response.resume();
+          resolve(response.statusCode ?? 0);
+        });
+        request.on('error', reject);
+        request.end(body);
+      });
+    expect(await foreign('/_dashboard/stats')).toBe(403);
+    expect(await foreign('/_dashboard/faults', 'POST', JSON.stringify({ mode: 'unavailable' }))).toBe(403);
+    expect(emulator.available).toBe(true);
+    expect((await fetch(`http://localhost:${port}/_dashboard/stats?range=today`)).status).toBe(200);
+  });
+
+  it('keeps the live feed small whatever a hit carries: long strings are cut', async () => {
+    const emulator = await start({ dashboard: true });
+    const client = clientOf(emulator);
+    client.hit({ url: `https://shop.example/${'a'.repeat(5000)}`, ip: '203.0.113.1', user_agent: chrome, title: 't'.repeat(5000), referrer: `https://ref.example/${'r'.repeat(5000)}` });
+    await client.flush();
+    const events = await readFeed(`${emulator.url}/_dashboard/feed`, (seen) => seen.some((event) => event.type === 'hit'));
+    const hit = events.find((event) => event.type === 'hit')?.data;
+    expect(hit.title.length).toBeLessThanOrEqual(301);
+    expect(hit.url.length).toBeLessThanOrEqual(301);
+    expect(hit.referrer.length).toBeLessThanOrEqual(301);
   });
 });

@@ -50,7 +50,8 @@ const ASSETS: Record<string, { type: string; body: string }> = {
 };
 
 /** True for the paths the dashboard answers: `/` and below `/_dashboard/`. */
-export function isDashboardPath(pathname: string): boolean {
+export function isDashboardPath(pathname: string | undefined): boolean {
+  if (pathname === undefined) return false;
   return pathname === '/' || pathname.startsWith(DASHBOARD_PREFIX);
 }
 
@@ -164,7 +165,24 @@ export class Dashboard {
     return entry.data;
   }
 
+  /**
+   * The Host a request names must be the emulator's: a loopback name, the host it listens on, or
+   * any when it listens on every interface. A web page whose own name was pointed at 127.0.0.1
+   * (DNS rebinding) would otherwise be the dashboard's origin, read it and flip its switches.
+   */
+  #trustedHost(host: string | undefined): boolean {
+    const listening = this.#emulator.host;
+    if (listening === '0.0.0.0' || listening === '::') return true;
+    if (host === undefined) return false;
+    const name = host.startsWith('[') ? host.slice(0, host.indexOf(']') + 1) : host.replace(/:\d*$/, '');
+    const lower = name.toLowerCase();
+    return lower === 'localhost' || lower === '127.0.0.1' || lower === '[::1]' || lower === listening.toLowerCase() || `[${listening.toLowerCase()}]` === lower;
+  }
+
   async #route(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    if (!this.#trustedHost(request.headers.host)) {
+      return sendJson(response, 403, { error: "the dashboard answers only on localhost or the emulator's own host name" });
+    }
     const method = request.method ?? 'GET';
     const url = new URL(request.url ?? '/', 'http://emulator.invalid');
     const asset = ASSETS[url.pathname];
@@ -270,16 +288,23 @@ function pathOf(url: unknown): string {
   }
 }
 
+/** The feed keeps 50 entries: each string cut, so 50 entries stay small whatever a hit carries. */
+const FEED_TEXT = 300;
+function cut(value: unknown): string {
+  const text = typeof value === 'string' ? value : '';
+  return text.length > FEED_TEXT ? `${text.slice(0, FEED_TEXT)}…` : text;
+}
+
 function describeHit(hit: ReceivedHit): FeedEntry['data'] {
-  return { time: hit.time, url: hit.url, path: pathOf(hit.url), title: hit.title ?? '', referrer: hit.referrer ?? '', ip: hit.ip, tags: hit.tags ?? {}, ...shortUserAgent(hit.user_agent) };
+  return { time: hit.time, url: cut(hit.url), path: cut(pathOf(hit.url)), title: cut(hit.title), referrer: cut(hit.referrer), ip: cut(hit.ip), tags: hit.tags ?? {}, ...shortUserAgent(hit.user_agent) };
 }
 
 function describeEvent(event: ReceivedEvent): FeedEntry['data'] {
-  return { time: event.time, name: event.event_name, meta: event.event_meta ?? {}, url: event.url, path: pathOf(event.url), ip: event.ip, ...shortUserAgent(event.user_agent) };
+  return { time: event.time, name: cut(event.event_name), meta: event.event_meta ?? {}, url: cut(event.url), path: cut(pathOf(event.url)), ip: cut(event.ip), ...shortUserAgent(event.user_agent) };
 }
 
 function describeSession(session: ReceivedSession): FeedEntry['data'] {
-  return { time: session.time, url: session.url ?? '', path: session.url ? pathOf(session.url) : '', ip: session.ip, ...shortUserAgent(session.user_agent) };
+  return { time: session.time, url: cut(session.url), path: session.url ? cut(pathOf(session.url)) : '', ip: cut(session.ip), ...shortUserAgent(session.user_agent) };
 }
 
 function describeRefusal(request: RecordedRequest): FeedEntry['data'] {
