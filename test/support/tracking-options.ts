@@ -39,3 +39,14 @@ export async function decided(counters: DecisionCounters, count: number): Promis
   const total = (): number => counters.tracked + Object.values(counters.skipped).reduce((sum, n) => sum + n, 0);
   await vi.waitFor(() => expect(total()).toBeGreaterThanOrEqual(count), { timeout: 5000, interval: 5 });
 }
+
+/**
+ * After an app with `enabled: false` has shut down: its client is closed, nothing reached the
+ * emulator, and the one info line said why.
+ */
+export function expectSentNothing(client: { readonly closed: boolean }, emulator: { readonly requests: readonly unknown[] }, info: readonly string[]): void {
+  expect(client.closed).toBe(true);
+  expect(emulator.requests).toEqual([]);
+  expect(info).toHaveLength(1);
+  expect(info[0]).toContain('[pirsch] disabled (enabled: false)');
+}

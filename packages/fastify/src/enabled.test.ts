@@ -1,32 +1,26 @@
 import type { PirschLogger } from '@pirsch-node/core';
-import { createPirschEmulator, type PirschEmulator } from '@pirsch-node/testing';
 import fastify5 from 'fastify';
 import fastify4 from 'fastify4';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import pirsch from './index.js';
+import { useEmulator } from '../../../test/support/emulator-suite.js';
+import { expectSentNothing } from '../../../test/support/tracking-options.js';
 
 const UA = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36';
 
-let emulator: PirschEmulator;
-beforeAll(async () => {
-  emulator = await createPirschEmulator();
-});
-afterAll(async () => {
-  await emulator.close();
-});
+const suite = useEmulator();
 
 describe.each([
   ['Fastify 5', fastify5],
   ['Fastify 4', fastify4 as unknown as typeof fastify5],
 ])('%s with enabled: false and no key', (_name, createFastify) => {
   it('serves the app with request.pirsch in place, counts what it would send, sends nothing and says so once', async () => {
-    emulator.reset();
     const info: string[] = [];
     const logger: PirschLogger = { info: (message) => info.push(message) };
     // As a developer's machine has it: PIRSCH_ACCESS_KEY unset.
     const accessKey: string | undefined = undefined;
     const app = createFastify();
-    await app.register(pirsch, { accessKey, enabled: Boolean(accessKey), baseUrl: emulator.url, logger });
+    await app.register(pirsch, { accessKey, enabled: Boolean(accessKey), baseUrl: suite.emulator.url, logger });
     app.get('/', async () => 'home');
     app.post('/signup', async (request, reply) => {
       request.pirsch.event('Signup', { meta: { plan: 'pro' } });
@@ -40,9 +34,6 @@ describe.each([
     await vi.waitFor(() => expect(app.pirsch.metrics.disabled).toBe(2), { timeout: 5000, interval: 5 });
     expect(app.pirsch.metrics).toMatchObject({ sent: 0, queued: 0 });
     await app.close();
-    expect(app.pirsch.closed).toBe(true);
-    expect(emulator.requests).toEqual([]);
-    expect(info).toHaveLength(1);
-    expect(info[0]).toContain('[pirsch] disabled (enabled: false)');
+    expectSentNothing(app.pirsch, suite.emulator, info);
   });
 });

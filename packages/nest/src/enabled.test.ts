@@ -8,10 +8,11 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Test } from '@nestjs/testing';
 import type { PirschLogger } from '@pirsch-node/core';
 import type { Tracker } from '@pirsch-node/core/adapter';
-import { createPirschEmulator, type PirschEmulator } from '@pirsch-node/testing';
 import request from 'supertest';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { PIRSCH_TRACKER, PirschModule, PirschService } from './index.js';
+import { useEmulator } from '../../../test/support/emulator-suite.js';
+import { expectSentNothing } from '../../../test/support/tracking-options.js';
 
 const UA = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36';
 
@@ -32,26 +33,19 @@ class SignupController {
   }
 }
 
-let emulator: PirschEmulator;
-beforeAll(async () => {
-  emulator = await createPirschEmulator();
-});
-afterAll(async () => {
-  await emulator.close();
-});
+const suite = useEmulator();
 
 describe.each([
   ['ExpressAdapter', () => new ExpressAdapter()],
   ['FastifyAdapter', () => new FastifyAdapter()],
 ])('PirschModule on %s with enabled: false and no key', (name, adapter) => {
   it('starts, keeps PirschService in place, counts what it would track, sends nothing and says so once', async () => {
-    emulator.reset();
     const info: string[] = [];
     const logger: PirschLogger = { info: (message) => info.push(message) };
     // As a developer's machine has it: PIRSCH_ACCESS_KEY unset.
     const accessKey: string | undefined = undefined;
     const moduleRef = await Test.createTestingModule({
-      imports: [PirschModule.forRoot({ accessKey, enabled: Boolean(accessKey), baseUrl: emulator.url, logger })],
+      imports: [PirschModule.forRoot({ accessKey, enabled: Boolean(accessKey), baseUrl: suite.emulator.url, logger })],
       controllers: [SignupController],
     }).compile();
     const app: INestApplication = moduleRef.createNestApplication(adapter(), { logger: false });
@@ -70,9 +64,6 @@ describe.each([
     } finally {
       await app.close();
     }
-    expect(service.client.closed).toBe(true);
-    expect(emulator.requests).toEqual([]);
-    expect(info).toHaveLength(1);
-    expect(info[0]).toContain('[pirsch] disabled (enabled: false)');
+    expectSentNothing(service.client, suite.emulator, info);
   });
 });

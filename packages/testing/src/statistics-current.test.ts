@@ -200,6 +200,26 @@ describe('channels, hostnames and tags', () => {
     expect(stats('options/channel')).toHaveLength(6);
   });
 
+  // The cases the dashboard's own classification was tested with, when it had one: it now reads
+  // this route.
+  it.each([
+    ['/', {}, 'Direct'],
+    ['/', { referrer: 'https://example.com/other' }, 'Direct'],
+    ['/', { referrer: 'https://www.google.de/' }, 'Organic Search'],
+    ['/?utm_source=google&utm_medium=cpc', {}, 'Paid Search'],
+    ['/', { referrer: 'https://t.co/abc' }, 'Organic Social'],
+    ['/?utm_source=facebook&utm_medium=paid_social', {}, 'Paid Social'],
+    ['/', { referrer: 'https://www.youtube.com/watch' }, 'Organic Video'],
+    ['/?utm_medium=email', {}, 'Email'],
+    ['/?utm_medium=affiliate&utm_source=partner', {}, 'Affiliates'],
+    ['/?utm_medium=banner&utm_source=ads', {}, 'Display'],
+    ['/?ref=news.example', {}, 'Referral'],
+    ['/', { referrer: 'https://blog.example/post' }, 'Referral'],
+  ] as const)('the channel of %s with %o is %s', (path, extra, channel) => {
+    hit('192.0.2.1', path, at(10), extra);
+    expect(stats<Array<{ channel: string }>>('channel').map((row) => row.channel)).toEqual([channel]);
+  });
+
   it("a session's channel is its first page's: clicks within the site, with no referrer, are no Direct visits", () => {
     hit('192.0.2.1', '/', at(10), { referrer: 'https://www.google.com/' });
     hit('192.0.2.1', '/pricing', at(10, 1), { referrer: 'https://example.com/' });

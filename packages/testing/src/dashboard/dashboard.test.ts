@@ -3,7 +3,6 @@ import { connect } from 'node:net';
 import { createClient, type PirschClient } from '@pirsch-node/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createPirschEmulator, type PirschEmulator, type PirschEmulatorOptions } from '../emulator.js';
-import { channelOf } from './channels.js';
 
 const chrome = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36';
 const firefox = 'Mozilla/5.0 (X11; Linux x86_64; rv:121.0) Gecko/20100101 Firefox/121.0';
@@ -334,25 +333,6 @@ describe('the dashboard (createPirschEmulator({ dashboard: true }))', () => {
 
   it('refuses a dashboard option that is not a boolean', async () => {
     await expect(createPirschEmulator({ dashboard: 'yes' as unknown as boolean })).rejects.toThrow(/option "dashboard" must be a boolean/);
-  });
-});
-
-describe('channelOf', () => {
-  it.each([
-    [{ url: 'https://a.example/' }, 'Direct'],
-    [{ url: 'https://a.example/', referrer: 'https://a.example/other' }, 'Direct'],
-    [{ url: 'https://a.example/', referrer: 'https://www.google.de/' }, 'Organic Search'],
-    [{ url: 'https://a.example/?utm_source=google&utm_medium=cpc' }, 'Paid Search'],
-    [{ url: 'https://a.example/', referrer: 'https://t.co/abc' }, 'Organic Social'],
-    [{ url: 'https://a.example/?utm_source=facebook&utm_medium=paid_social' }, 'Paid Social'],
-    [{ url: 'https://a.example/', referrer: 'https://www.youtube.com/watch' }, 'Organic Video'],
-    [{ url: 'https://a.example/?utm_medium=email' }, 'Email'],
-    [{ url: 'https://a.example/?utm_medium=affiliate&utm_source=partner' }, 'Affiliates'],
-    [{ url: 'https://a.example/?utm_medium=banner&utm_source=ads' }, 'Display'],
-    [{ url: 'https://a.example/?ref=news.example' }, 'Referral'],
-    [{ url: 'https://a.example/', referrer: 'https://blog.example/post' }, 'Referral'],
-  ])('%o is %s', (hit, channel) => {
-    expect(channelOf(hit)).toBe(channel);
   });
 });
 

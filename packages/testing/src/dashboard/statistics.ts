@@ -1,8 +1,7 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { DEFAULT_DOMAIN_ID } from '../management.js';
-import { handleStatisticsRoute, isStatisticsPath } from '../statistics.js';
+import { handleStatisticsRoute } from '../statistics.js';
 import type { EmulatorStore, ReceivedHit } from '../store.js';
-import { hitsByChannel, hitsByTag } from './channels.js';
 
 /** The periods the dashboard shows: today by hour (UTC), or the last 7 or 30 days by day. */
 export const DASHBOARD_RANGES = ['today', '7d', '30d'] as const;
@@ -105,7 +104,7 @@ export async function dashboardStatistics(store: EmulatorStore, range: Dashboard
     entryPages: await list('page/entry'),
     exitPages: await list('page/exit'),
     referrers: await list('referrer'),
-    channels: isStatisticsPath('/api/v1/statistics/channel') ? await list('channel') : channels(hits, from, to),
+    channels: await list('channel'),
     utm: {
       source: await list('utm/source'),
       medium: await list('utm/medium'),
@@ -119,7 +118,7 @@ export async function dashboardStatistics(store: EmulatorStore, range: Dashboard
     countries: await list('country'),
     languages: await list('language'),
     events,
-    tags: isStatisticsPath('/api/v1/statistics/tag/details') ? tagsFromApi(view, from, to) : tags(hits, from, to),
+    tags: tagsOf(view, from, to),
     received: { hits: store.hits.length, events: store.events.length, sessions: store.sessions.length },
   };
 }
@@ -143,32 +142,8 @@ function statistic(store: EmulatorStore, endpoint: string, params: Record<string
   return answer.body;
 }
 
-/** Visitors, views, sessions and bounces of a group of hits, counted by the statistics' `total`. */
-function totalOf(hits: ReceivedHit[], from: string, to: string): Row {
-  return record(statistic(viewOf(hits, []), 'total', { from, to }));
-}
-
-/** Visitors per channel (until the statistics have a channel route; then that is used). */
-function channels(hits: ReceivedHit[], from: string, to: string): Row[] {
-  const all = count(totalOf(hits, from, to).visitors);
-  const result = [...hitsByChannel(hits)].map(([channel, group]) => {
-    const total = totalOf(group, from, to);
-    return { channel, visitors: count(total.visitors), views: count(total.views), relative_visitors: all > 0 ? count(total.visitors) / all : 0 };
-  });
-  return ranked(result.filter((row) => row.visitors > 0), (row) => row.channel);
-}
-
-/** Visitors per tag key and value (until the statistics have a tag route; then that is used). */
-function tags(hits: ReceivedHit[], from: string, to: string): Row[] {
-  const all = count(totalOf(hits, from, to).visitors);
-  const result = [...hitsByTag(hits).values()].map(({ key, value, hits: group }) => {
-    const total = totalOf(group, from, to);
-    return { key, value, visitors: count(total.visitors), views: count(total.views), relative_visitors: all > 0 ? count(total.visitors) / all : 0 };
-  });
-  return ranked(result.filter((row) => row.visitors > 0), (row) => `${row.key}\n${row.value}`);
-}
-
-function tagsFromApi(view: EmulatorStore, from: string, to: string): Row[] {
+/** Visitors per tag key and value: the `tags` route's keys, each with its `tag/details`. */
+function tagsOf(view: EmulatorStore, from: string, to: string): Row[] {
   const keys = rows(statistic(view, 'tags', { from, to, limit: String(TABLE_ROWS) }));
   const details = keys.flatMap((key) => rows(statistic(view, 'tag/details', { from, to, tag: String(key.key), limit: String(TABLE_ROWS) })));
   return ranked(details, (row) => `${String(row.key)}\n${String(row.value)}`);
