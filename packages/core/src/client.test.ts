@@ -535,62 +535,97 @@ describe('items the API would refuse', () => {
   });
 });
 
-describe('bounded memory', () => {
-  it('keeps a waiting batch as its request body only: the item objects are collectable once it is cut', async () => {
-    setFlagsFromString('--expose-gc');
-    const gc = runInNewContext('gc') as () => void;
-    emulator.hangNext(1);
-    const pirsch = client({ batchSize: 2, concurrency: 1 });
-    const sink = pirsch as unknown as OwnedHitSink;
-    // Hits handed over as the tracker hands its own: the queue holds these very objects.
-    const handOver = (from: number) => {
-      const refs: WeakRef<Hit>[] = [];
-      for (const n of [from, from + 1]) {
-        const owned = hit(n);
-        refs.push(new WeakRef(owned));
-        sink[ENQUEUE_OWNED_HIT](owned);
-      }
-      return refs;
-    };
-    handOver(1); // the first batch: in a request that hangs
-    await emulator.waitFor((e) => e.requests.some((r) => r.path === '/api/v1/hit/batch'));
-    const waiting = handOver(3); // the second: cut, waiting for the one slot
-    expect(pirsch.metrics).toMatchObject({ queued: 2, inFlight: 2 });
-    for (let i = 0; i < 10 && waiting.some((ref) => ref.deref() !== undefined); i++) {
-      await new Promise((resolve) => setImmediate(resolve));
-      gc();
-    }
-    expect(waiting.map((ref) => ref.deref())).toEqual([undefined, undefined]);
+describe('batch size', () => {
+  const batchRequests = () => emulator.requests.filter((r) => r.path === '/api/v1/hit/batch');
+  const sizes = () => batchRequests().map((r) => (r.body as unknown[]).length);
 
-    // Nothing of them is lost: the hanging request is cut off, retried, and both batches arrive.
+  it('lets batches grow with the traffic: 500 items per request by default, a quiet site still sends within flushIntervalMs', async () => {
+    const busy = client();
+    for (let i = 0; i < 1200; i++) busy.hit(hit(i));
+    expect(await busy.flush(10_000)).toBe(true);
+    expect(sizes().sort((a, b) => b - a)).toEqual([500, 500, 200]);
+    expectEachOnce(1200);
+
     emulator.reset();
-    expect(await pirsch.flush(5000)).toBe(true);
-    expect(urls()).toEqual([1, 2, 3, 4].map((n) => hit(n).url).sort());
+    const quiet = client({ flushIntervalMs: 100 });
+    const started = Date.now();
+    quiet.hit(hit(1));
+    quiet.hit(hit(2));
+    await emulator.waitFor((e) => e.hits.length === 2, 2000);
+    expect(Date.now() - started).toBeLessThan(1000);
+    expect(sizes()).toEqual([2]);
   });
 
-  it('keeps waiting request bodies as bytes outside the JavaScript heap', async () => {
-    setFlagsFromString('--expose-gc');
-    const gc = runInNewContext('gc') as () => void;
-    emulator.hangNext(1_000);
-    const pirsch = client({ batchSize: 50, concurrency: 1 });
-    const settle = async () => {
-      for (let i = 0; i < 3; i++) {
-        await new Promise((resolve) => setImmediate(resolve));
-        gc();
-      }
-    };
-    await settle();
-    const before = process.memoryUsage();
-    // 2000 hits of about 2 kB each (a long referrer, within its limit): about 4 MB of request bodies waiting for a hanging API.
-    const referrer = `https://ref.example/${'x'.repeat(2000)}`;
-    for (let i = 0; i < 2000; i++) pirsch.hit({ ...hit(i), referrer: `${referrer}${i}` });
-    await settle();
-    const after = process.memoryUsage();
-    expect(pirsch.metrics.queued + pirsch.metrics.inFlight).toBe(2000);
-    expect(after.arrayBuffers - before.arrayBuffers).toBeGreaterThan(3.5 * 2 ** 20);
-    // As strings they would add those 4 MB to the heap the collector traces and copies.
-    expect(after.heapUsed - before.heapUsed).toBeLessThan(2 ** 20);
-    await pirsch.close(100);
+  it('cuts a batch before it would pass maxBatchBytes, and sends every item', async () => {
+    const pirsch = client({ maxBatchBytes: 8192 });
+    // About 1.2 kB of JSON each: six fit in 8 kB.
+    for (let i = 0; i < 60; i++) pirsch.hit({ ...hit(i), title: `${'t'.repeat(500)}${i}`, referrer: `https://ref.example/${'r'.repeat(500)}` });
+    expect(await pirsch.flush(10_000)).toBe(true);
+    expectEachOnce(60);
+    const bytes = batchRequests().map((r) => r.bodyBytes);
+    expect(Math.max(...bytes)).toBeLessThanOrEqual(8192);
+    // Full batches, not needlessly small ones.
+    expect(bytes.length).toBeLessThanOrEqual(12);
+    expect(sizes().filter((n) => n < 5).length).toBeLessThanOrEqual(1);
+  });
+
+  it('keeps to maxBatchBytes on the wire when multi-byte text makes the JSON longer than estimated', async () => {
+    const pirsch = client({ maxBatchBytes: 4096 });
+    // 400 characters of three UTF-8 bytes each: the estimate counts 400, the body carries 1200.
+    for (let i = 0; i < 40; i++) pirsch.hit({ ...hit(i), title: `${'日本語'.repeat(133)}${i}` });
+    expect(await pirsch.flush(10_000)).toBe(true);
+    expectEachOnce(40);
+    expect(emulator.hits.map((h) => h.title).sort()).toEqual(Array.from({ length: 40 }, (_, i) => `${'日本語'.repeat(133)}${i}`).sort());
+    const bytes = batchRequests().map((r) => r.bodyBytes);
+    expect(Math.max(...bytes)).toBeLessThanOrEqual(4096);
+    expect(pirsch.metrics).toMatchObject({ sent: 40, dropped: 0, failed: 0 });
+  });
+
+  it('sends an item larger than maxBatchBytes on its own', async () => {
+    const pirsch = client({ maxBatchBytes: 1024 });
+    pirsch.hit(hit(1));
+    pirsch.hit({ ...hit(2), referrer: `https://ref.example/${'r'.repeat(2000)}` });
+    pirsch.hit(hit(3));
+    expect(await pirsch.flush(5000)).toBe(true);
+    expectEachOnce(3);
+    expect(sizes()).toEqual([1, 1, 1]);
+    expect(batchRequests()[1]?.bodyBytes).toBeGreaterThan(1024);
+  });
+
+  it('refuses a batch bound it cannot keep, naming it, at configuration time', () => {
+    expect(() => client({ maxBatchBytes: 100 })).toThrow(PirschConfigError);
+    expect(() => client({ maxBatchBytes: 100 })).toThrow(/maxBatchBytes/);
+    expect(() => client({ maxBatchBytes: 'big' as unknown as number })).toThrow(/maxBatchBytes/);
+    expect(() => client({ batchSize: 0 })).toThrow(/batchSize/);
+  });
+});
+
+describe('bounded memory', () => {
+  it('never serialises a batch that waits out an outage and is evicted unsent', async () => {
+    emulator.setAvailable(false);
+    // A backoff of 1 to 2 s: longer than the turns below take, short enough to wait out at the end.
+    const pirsch = client({ batchSize: 5, maxQueueSize: 20, concurrency: 1, minRetryDelayMs: 2000, maxRetryDelayMs: 2000 });
+    const sink = pirsch as unknown as OwnedHitSink;
+    // Hits handed over as the tracker hands its own, each telling when JSON.stringify reads it.
+    const serialised = new Set<number>();
+    const owned = (n: number) => Object.assign(hit(n), { toJSON(this: Hit & { toJSON?: unknown }) { serialised.add(n); const { toJSON, ...rest } = this; void toJSON; return rest; } });
+    for (let n = 0; n < 5; n++) sink[ENQUEUE_OWNED_HIT](owned(n));
+    // The first batch is sent and refused: the gate closes.
+    await vi.waitFor(() => expect(pirsch.metrics.retried).toBe(1), { timeout: 5000 });
+    // 95 more, five per event-loop turn: 19 batches cut, 80 items evicted as the queue holds 20.
+    for (let n = 5; n < 100; n++) {
+      sink[ENQUEUE_OWNED_HIT](owned(n));
+      if (n % 5 === 4) await new Promise((resolve) => setImmediate(resolve));
+    }
+    expect(pirsch.metrics).toMatchObject({ dropped: 80, queued: 20, inFlight: 0 });
+    // Only the batch that was sent was ever serialised (before, every cut batch was, at once).
+    expect([...serialised].sort((a, b) => a - b)).toEqual([0, 1, 2, 3, 4]);
+
+    // What is kept (the newest 20: the refused batch waited, and went first) is serialised when it goes, and arrives.
+    emulator.setAvailable(true);
+    expect(await pirsch.flush(5000)).toBe(true);
+    expect(urls()).toEqual(Array.from({ length: 20 }, (_, i) => hit(80 + i).url).sort());
+    expect(serialised.size).toBe(25);
   });
 
   it('holds maxQueueSize with a dead API, drops the oldest, reports drops summed, and flush(500) returns false in time', async () => {

@@ -14,6 +14,7 @@ export interface ResolvedClientOptions {
   auth: ClientAuth | undefined;
   timeoutMs: number;
   batchSize: number;
+  maxBatchBytes: number;
   flushIntervalMs: number;
   concurrency: number;
   maxQueueSize: number;
@@ -35,7 +36,8 @@ export const CLIENT_ENABLED: unique symbol = Symbol('pirsch.enabled');
 export const CLIENT_DEFAULTS = Object.freeze({
   baseUrl: 'https://api.pirsch.io',
   timeoutMs: 5000,
-  batchSize: 50,
+  batchSize: 500,
+  maxBatchBytes: 262_144,
   flushIntervalMs: 1000,
   concurrency: 4,
   maxQueueSize: 10_000,
@@ -46,8 +48,8 @@ export const CLIENT_DEFAULTS = Object.freeze({
 
 /** The names `createClient` accepts. */
 export const CLIENT_OPTION_NAMES: ReadonlySet<string> = new Set<string>([
-  'enabled', 'baseUrl', 'accessKey', 'clientId', 'clientSecret', 'allowHttp', 'timeoutMs', 'batchSize', 'flushIntervalMs',
-  'concurrency', 'maxQueueSize', 'maxRetries', 'minRetryDelayMs', 'maxRetryDelayMs', 'onError', 'logger', 'debug',
+  'enabled', 'baseUrl', 'accessKey', 'clientId', 'clientSecret', 'allowHttp', 'timeoutMs', 'batchSize', 'maxBatchBytes',
+  'flushIntervalMs', 'concurrency', 'maxQueueSize', 'maxRetries', 'minRetryDelayMs', 'maxRetryDelayMs', 'onError', 'logger', 'debug',
 ]);
 
 /**
@@ -224,7 +226,8 @@ export function resolveClientOptions(options: PirschClientOptions): ResolvedClie
     baseUrl,
     auth,
     timeoutMs: integer(options.timeoutMs, 'timeoutMs', CLIENT_DEFAULTS.timeoutMs, 1, 600_000),
-    batchSize: integer(options.batchSize, 'batchSize', CLIENT_DEFAULTS.batchSize, 1, 1000),
+    batchSize: integer(options.batchSize, 'batchSize', CLIENT_DEFAULTS.batchSize, 1, 10_000),
+    maxBatchBytes: integer(options.maxBatchBytes, 'maxBatchBytes', CLIENT_DEFAULTS.maxBatchBytes, 1024, 16 * 1024 * 1024),
     flushIntervalMs: integer(options.flushIntervalMs, 'flushIntervalMs', CLIENT_DEFAULTS.flushIntervalMs, 0, 3_600_000),
     concurrency: integer(options.concurrency, 'concurrency', CLIENT_DEFAULTS.concurrency, 1, 256),
     maxQueueSize: integer(options.maxQueueSize, 'maxQueueSize', CLIENT_DEFAULTS.maxQueueSize, 1),

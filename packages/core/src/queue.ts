@@ -1,5 +1,5 @@
 import PQueue from 'p-queue';
-import { allowManyListeners, unrefTimer, utf8Bytes, utf8Text } from './runtime.js';
+import { allowManyListeners, unrefTimer, utf8Bytes, utf8LongerThan } from './runtime.js';
 import { PirschApiError, PirschNetworkError, type PirschError } from './errors.js';
 import type { ResolvedClientOptions } from './options.js';
 import type { ErrorReporter } from './reporter.js';
@@ -23,23 +23,22 @@ interface Item {
   /** When it happened (ms since epoch); sent as the batch item's `time`. */
   t: number;
   data: object;
+  /** About the bytes of its JSON in a batch (see `approxJsonBytes`). */
+  bytes: number;
 }
 
 /**
- * A cut batch. Its request body is serialised in a microtask right after the cut, off the
- * caller's stack, and held as UTF-8 bytes outside the JavaScript heap: what waits (for a slot, a
- * retry, the API to come back) is one small byte array (a Buffer on Node), not dozens of objects or a long string
- * the garbage collector must trace or copy, and the items' objects are garbage. The bytes are what
- * undici writes (a string body it would encode again on every attempt).
+ * A cut batch. Its request body is serialised only when a request slot takes it, once per
+ * attempt: a batch that waits (for a slot, the end of a backoff, the API to come back) holds its
+ * items, and one evicted unsent while the API is down was never serialised at all. Retries are
+ * rare enough that serialising again costs less than holding every waiting batch twice.
  */
 interface Batch {
   kind: ItemKind;
   /** The items' sequence numbers, oldest first, for flush waiters. */
   seqs: number[];
-  /** The items until the batch is serialised (or dropped), then undefined. */
-  items: Item[] | undefined;
-  /** The request body (JSON, UTF-8), once serialised. */
-  body: Uint8Array | undefined;
+  /** The items, oldest first (the same order as `seqs`). */
+  items: Item[];
   /** One item to a single endpoint (batchSize 1). */
   single: boolean;
   attempts: number;
@@ -56,7 +55,7 @@ interface FlushWaiter {
 
 /**
  * The bounded, batching, retrying delivery queue. Items wait in per-kind buffers until a batch
- * is full or `flushIntervalMs` passes, then wait as ready batches for one of `concurrency` request
+ * is full (`batchSize` items, or `maxBatchBytes` of JSON) or `flushIntervalMs` passes, then wait as ready batches for one of `concurrency` request
  * slots (p-queue). `maxQueueSize` bounds every item held (waiting, in flight, waiting to retry);
  * past it the oldest waiting items are dropped: the oldest waiting batch, or the oldest item not
  * yet in one.
@@ -83,14 +82,16 @@ export class DeliveryQueue {
   readonly #reporter: ErrorReporter;
   readonly #slots: PQueue;
   readonly #pending: Record<ItemKind, Item[]> = { hit: [], event: [], session: [] };
+  /** The estimated JSON bytes of each kind's waiting items. */
+  readonly #pendingBytes: Record<ItemKind, number> = { hit: 0, event: 0, session: 0 };
   /** Batches waiting for a request slot, oldest first. */
   readonly #ready: Batch[] = [];
   /** Batches in a request right now. */
   readonly #sending = new Set<Batch>();
   readonly #waiters = new Set<FlushWaiter>();
   #timer: NodeJS.Timeout | undefined;
-  /** Batches cut in this turn, to serialise in the microtask after it. */
-  #cutNow: Batch[] = [];
+  /** A batch was cut in this turn: the microtask after it offers the new batches to request slots. */
+  #pumpQueued = false;
   /** p-queue tasks added and not yet started: at most one per ready batch. */
   #tasks = 0;
   /** Consecutive rounds of retryable failures; 0 while the API answers. */
@@ -149,9 +150,15 @@ export class DeliveryQueue {
     if (this.#stopped) return this.drop('closed', 1);
     if (this.#held >= this.#options.maxQueueSize && !this.#evictOldest()) return this.drop('queue-full', 1);
     const pending = this.#pending[kind];
-    pending.push({ seq: ++this.#seq, t: Date.now(), data });
+    const bytes = approxJsonBytes(data);
+    const { batchSize, maxBatchBytes } = this.#options;
+    // A batch goes before this item would take it past maxBatchBytes: batches grow with the
+    // traffic up to either bound, and flushIntervalMs bounds how long the first item waits.
+    if (pending.length > 0 && this.#pendingBytes[kind] + bytes > maxBatchBytes) this.#cut(kind);
+    pending.push({ seq: ++this.#seq, t: Date.now(), data, bytes });
+    this.#pendingBytes[kind] += bytes;
     this.#held++;
-    if (pending.length >= this.#options.batchSize) this.#cut(kind);
+    if (pending.length >= batchSize || this.#pendingBytes[kind] >= maxBatchBytes) this.#cut(kind);
     else this.#timer ??= unrefTimer(setTimeout(this.#tick, this.#options.flushIntervalMs));
   }
 
@@ -308,9 +315,11 @@ export class DeliveryQueue {
     this.#gateTimer = undefined;
     this.#slots.clear();
     this.#tasks = 0;
-    this.#cutNow = [];
     const left: number[] = [];
-    for (const kind of KINDS) for (const item of this.#pending[kind].splice(0)) left.push(item.seq);
+    for (const kind of KINDS) {
+      for (const item of this.#pending[kind].splice(0)) left.push(item.seq);
+      this.#pendingBytes[kind] = 0;
+    }
     for (const batch of this.#ready.splice(0)) left.push(...batch.seqs);
     for (const batch of this.#sending) {
       batch.abandoned = true;
@@ -339,7 +348,11 @@ export class DeliveryQueue {
 
   /** Moves up to `batchSize` waiting items of a kind into a ready batch and asks for a slot. */
   #cut(kind: ItemKind): void {
-    const items = this.#pending[kind].splice(0, this.#options.batchSize);
+    const pending = this.#pending[kind];
+    const items = pending.splice(0, this.#options.batchSize);
+    let left = 0;
+    for (const item of pending) left += item.bytes;
+    this.#pendingBytes[kind] = left;
     // Nothing left waiting: the interval timer would only send a needlessly small batch later.
     if (this.#timer && this.#pending.hit.length === 0 && this.#pending.event.length === 0 && this.#pending.session.length === 0) {
       clearTimeout(this.#timer);
@@ -347,15 +360,18 @@ export class DeliveryQueue {
     }
     if (items.length === 0) return;
     const single = this.#options.batchSize === 1 && items.length === 1;
-    const batch: Batch = { kind, seqs: items.map((item) => item.seq), items, body: undefined, single, attempts: 0 };
+    const batch: Batch = { kind, seqs: items.map((item) => item.seq), items, single, attempts: 0 };
     this.#ready.push(batch);
-    // Serialised and offered to a request slot after the caller's code, in one microtask per turn:
-    // enqueue stays O(1), and no item's toJSON runs inside a hit() or event() call.
-    if (this.#cutNow.push(batch) === 1) queueMicrotask(this.#afterCut);
+    // Offered to a request slot after the caller's code, in one microtask per turn: enqueue stays
+    // O(1), and no request starts (nor any item's toJSON runs) inside a hit() or event() call.
+    if (!this.#pumpQueued) {
+      this.#pumpQueued = true;
+      queueMicrotask(this.#afterCut);
+    }
   }
 
   readonly #afterCut = (): void => {
-    for (const batch of this.#cutNow.splice(0)) this.#serialize(batch);
+    this.#pumpQueued = false;
     this.#pump();
   };
 
@@ -409,26 +425,28 @@ export class DeliveryQueue {
 
   /** Drops the oldest waiting items to make room. False when every held item is in flight. */
   #evictOldest(): boolean {
-    // The oldest waiting item heads the first ready batch (dropped whole: its body is one buffer)
+    // The oldest waiting item heads the first ready batch (dropped whole, never serialised)
     // or one kind's waiting list. No closure per call: while the API is down this runs for every
     // item the app adds.
     const batch = this.#ready[0];
-    let from: Item[] | undefined;
+    let from: ItemKind | undefined;
     let oldest = batch?.seqs[0] ?? Number.POSITIVE_INFINITY;
     for (const kind of KINDS) {
       const pending = this.#pending[kind];
       if (pending.length > 0 && (pending[0] as Item).seq < oldest) {
-        from = pending;
+        from = kind;
         oldest = (pending[0] as Item).seq;
       }
     }
     if (from !== undefined) {
-      this.#dropHeld([(from.shift() as Item).seq], 'queue-full');
+      const item = this.#pending[from].shift() as Item;
+      this.#pendingBytes[from] -= item.bytes;
+      this.#dropHeld([item.seq], 'queue-full');
       return true;
     }
     if (batch === undefined) return false;
+    // Dropped whole, never serialised.
     this.#ready.shift();
-    batch.items = undefined; // not to be serialised any more
     this.#dropHeld(batch.seqs, 'queue-full');
     return true;
   }
@@ -440,8 +458,10 @@ export class DeliveryQueue {
     if (this.#gateTimer || this.#stopped || (this.#credentialsRefused && this.#sending.size > 0)) return;
     const batch = this.#ready.shift();
     if (!batch) return;
-    this.#serialize(batch); // when this runs before the microtask after its cut
-    const { body } = batch;
+    const readyBefore = this.#ready.length;
+    const body = this.#bodyOf(batch);
+    // Split for its size: the newer part waits at the head of the line, and gets a task.
+    if (this.#ready.length > readyBefore) this.#pump();
     if (body === undefined) return; // every item was dropped as invalid
     const count = batch.seqs.length;
     this.#counts.inFlight += count;
@@ -475,38 +495,49 @@ export class DeliveryQueue {
   };
 
   /**
-   * Serialises a cut batch once. Single endpoints take the object itself; batch items carry the
-   * time they happened. An item JSON cannot carry (a BigInt, a cycle, a throwing getter) is
-   * dropped as invalid on its own instead of failing its batch; a batch left empty leaves the queue.
+   * The request body of a batch, serialised now. A batch whose JSON turns out longer than
+   * `maxBatchBytes` (the estimate at enqueue counts characters, and multi-byte text takes more)
+   * keeps its older half and puts the newer half back at the head of the ready batches, until it
+   * fits or holds one item.
    */
-  #serialize(batch: Batch): void {
+  #bodyOf(batch: Batch): Uint8Array | undefined {
+    for (;;) {
+      const text = this.#serialize(batch);
+      if (text === undefined) return undefined;
+      if (batch.items.length <= 1 || !utf8LongerThan(text, this.#options.maxBatchBytes)) return utf8Bytes(text);
+      const middle = Math.ceil(batch.items.length / 2);
+      this.#ready.unshift({ kind: batch.kind, seqs: batch.seqs.splice(middle), items: batch.items.splice(middle), single: false, attempts: batch.attempts });
+    }
+  }
+
+  /**
+   * A batch's JSON. Single endpoints take the object itself; batch items carry the time they
+   * happened. An item JSON cannot carry (a BigInt, a cycle, a throwing getter) is dropped as
+   * invalid on its own instead of failing its batch: undefined when none is left.
+   */
+  #serialize(batch: Batch): string | undefined {
     const { items } = batch;
-    if (items === undefined) return;
-    batch.items = undefined;
     try {
-      batch.body = utf8Bytes(JSON.stringify(batch.single ? (items[0] as Item).data : stampedWithTime(items)));
-      return;
+      return JSON.stringify(batch.single ? (items[0] as Item).data : stampedWithTime(items));
     } catch {
       // one of them cannot be serialised: found below
     }
     const parts: string[] = [];
-    const good: number[] = [];
+    const good: Item[] = [];
     const bad: number[] = [];
     for (const item of items) {
       try {
         parts.push(JSON.stringify(item.data));
-        good.push(item.seq);
+        good.push(item);
       } catch {
         bad.push(item.seq);
       }
     }
-    batch.seqs = good;
+    batch.items = good;
+    batch.seqs = good.map((item) => item.seq);
     this.#dropHeld(bad, 'invalid');
-    if (good.length > 0) batch.body = utf8Bytes(batch.single ? (parts[0] as string) : `[${parts.join(',')}]`);
-    else {
-      const at = this.#ready.indexOf(batch);
-      if (at !== -1) this.#ready.splice(at, 1);
-    }
+    if (good.length === 0) return undefined;
+    return batch.single ? (parts[0] as string) : `[${parts.join(',')}]`;
   }
 
   #failed(batch: Batch, error: PirschError): void {
@@ -555,8 +586,7 @@ export class DeliveryQueue {
   /**
    * The API refused the batch as invalid. Several items: split in halves and send each (not a
    * retry, and no backoff: the API answered, and will take the good half). One item: it is the
-   * refused one, dropped and reported with the API's message. Halves are cut from the body itself,
-   * parsed back on this rare path, so waiting batches stay a buffer of bytes.
+   * refused one, dropped and reported with the API's message.
    */
   #split(batch: Batch, error: PirschApiError): void {
     if (this.#credentialsRefused) {
@@ -566,22 +596,13 @@ export class DeliveryQueue {
       this.#closedUntil = 0;
       this.#reporter.authenticated();
     }
-    const { body, seqs } = batch;
-    let items: unknown[] | undefined;
+    const { items, seqs } = batch;
     // Bisecting one batch whose items are all bad takes 2n - 1 refusals; a run of bad items in a
     // good batch (a bot on one bad URL) takes fewer. Only more refusals than that without a single
     // success mean the API refuses every item (a rule this client does not know): splitting would
     // only double the requests, so batches go whole until one is accepted.
     const everythingRefused = ++this.#refusedInARow > 2 * this.#options.batchSize;
-    if (body !== undefined && !batch.single && seqs.length > 1 && !everythingRefused) {
-      try {
-        const parsed: unknown = JSON.parse(utf8Text(body));
-        if (Array.isArray(parsed) && parsed.length === seqs.length) items = parsed;
-      } catch {
-        // Not an array we sent: refused whole below.
-      }
-    }
-    if (items === undefined) {
+    if (batch.single || items.length <= 1 || everythingRefused) {
       this.#counts.dropped += seqs.length;
       this.#reporter.refused(seqs.length, error);
       this.#release(seqs, false);
@@ -590,14 +611,7 @@ export class DeliveryQueue {
     }
     const middle = Math.ceil(items.length / 2);
     for (const [from, to] of [[0, middle], [middle, items.length]] as const) {
-      const half: Batch = {
-        kind: batch.kind,
-        seqs: seqs.slice(from, to),
-        items: undefined,
-        body: utf8Bytes(JSON.stringify(items.slice(from, to))),
-        single: false,
-        attempts: batch.attempts,
-      };
+      const half: Batch = { kind: batch.kind, seqs: seqs.slice(from, to), items: items.slice(from, to), single: false, attempts: batch.attempts };
       this.#requeue(half);
     }
     if (this.#options.debug) this.#options.logger?.debug?.(`[pirsch] ${error.message}; sending the ${seqs.length} ${batch.kind}s in two halves to find the refused ones`);
@@ -660,6 +674,29 @@ function stampedWithTime(items: readonly Item[]): object[] {
     stamped.push(item.data);
   }
   return stamped;
+}
+
+/**
+ * About the bytes an item takes in a batch's JSON, without serialising it: its keys and string
+ * values by length (one level into an object: tags, meta), numbers and booleans as 8, plus the
+ * quotes, colons, commas and the batch's `time`. UTF-8 and escapes can make the real JSON longer;
+ * the serialised batch is checked against `maxBatchBytes` before it is sent.
+ */
+function approxJsonBytes(data: object): number {
+  let bytes = 40;
+  for (const key in data) {
+    const value: unknown = (data as Record<string, unknown>)[key];
+    if (value === undefined) continue;
+    bytes += key.length + 4;
+    if (typeof value === 'string') bytes += value.length;
+    else if (typeof value === 'object' && value !== null) {
+      for (const inner in value) {
+        const innerValue: unknown = (value as Record<string, unknown>)[inner];
+        bytes += inner.length + 6 + (typeof innerValue === 'string' ? innerValue.length : 8);
+      }
+    } else bytes += 8;
+  }
+  return bytes;
 }
 
 /** Codes of a connection that could not be made at all: the host or port is wrong, or there is no route. */

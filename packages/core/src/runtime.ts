@@ -67,6 +67,16 @@ export const utf8Bytes: (text: string) => Uint8Array = (() => {
   return (text: string) => encoder.encode(text);
 })();
 
+/**
+ * Whether a string's UTF-8 encoding has more than `limit` bytes, without encoding it when its
+ * length decides: UTF-8 takes at least one byte and at most three per UTF-16 unit.
+ */
+export const utf8LongerThan: (text: string, limit: number) => boolean = (() => {
+  const NodeBuffer = (globalThis as { Buffer?: { byteLength(text: string, encoding: 'utf8'): number } }).Buffer;
+  const byteLength = typeof NodeBuffer?.byteLength === 'function' ? (text: string) => NodeBuffer.byteLength(text, 'utf8') : (text: string) => new TextEncoder().encode(text).length;
+  return (text: string, limit: number) => text.length > limit || (text.length * 3 > limit && byteLength(text) > limit);
+})();
+
 const decoder = new TextDecoder();
 /** The string of UTF-8 bytes. */
 export function utf8Text(bytes: Uint8Array): string {

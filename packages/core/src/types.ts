@@ -94,8 +94,19 @@ export interface PirschClientOptions {
   clientSecret?: string;
   /** Timeout for response headers and for the body of every request, in ms. Default 5000. */
   timeoutMs?: number;
-  /** Items per batch request. Default 50. `1` sends each item to the single endpoints. */
+  /**
+   * Items per batch request at most (1..10000). Default 500. Batches grow with the traffic: one
+   * goes when it holds `batchSize` items or `maxBatchBytes`, or `flushIntervalMs` after its first
+   * item, whichever comes first; so a quiet site sends what it has every second and a busy one
+   * shares each request's cost among hundreds of hits. `1` sends each item to the single endpoints.
+   */
   batchSize?: number;
+  /**
+   * Bytes of one batch request's body at most (its JSON, UTF-8; 1024..16 MiB). Default 262144
+   * (256 KiB, about 500 page views). A batch is cut before it would pass this size; one item
+   * larger than it on its own is sent alone.
+   */
+  maxBatchBytes?: number;
   /** How long an incomplete batch waits before it is sent, in ms. Default 1000. */
   flushIntervalMs?: number;
   /** Concurrent requests to the API. Default 4. */
