@@ -55,7 +55,8 @@ const CLIENT_CASES: InvalidCase[] = [
   ...(
     [
       ['timeoutMs', [0, -1, 1.5, '5000', Number.NaN, Number.POSITIVE_INFINITY, 600_001, null]],
-      ['batchSize', [0, 1001, '50', 2.5]],
+      ['batchSize', [0, 10_001, '50', 2.5]],
+      ['maxBatchBytes', [0, 1023, 16 * 1024 * 1024 + 1, '262144', 1.5, Number.NaN]],
       ['flushIntervalMs', [-1, 1.5, 'soon']],
       ['concurrency', [0, 257, true]],
       ['maxQueueSize', [0, -5, 1.5, '10000']],
