@@ -1,5 +1,5 @@
 import PQueue from 'p-queue';
-import { allowManyListeners, unrefTimer, utf8Bytes, utf8LongerThan } from './runtime.js';
+import { allowManyListeners, boundedUtf8Encoder, unrefTimer, utf8Bytes } from './runtime.js';
 import { PirschApiError, PirschNetworkError, type PirschError } from './errors.js';
 import type { ResolvedClientOptions } from './options.js';
 import type { ErrorReporter } from './reporter.js';
@@ -81,6 +81,8 @@ export class DeliveryQueue {
   readonly #send: AuthorizedSend;
   readonly #reporter: ErrorReporter;
   readonly #slots: PQueue;
+  /** UTF-8 bytes of a batch's JSON, or undefined past `maxBatchBytes`. */
+  readonly #encode: (text: string) => Uint8Array | undefined;
   readonly #pending: Record<ItemKind, Item[]> = { hit: [], event: [], session: [] };
   /** The estimated JSON bytes of each kind's waiting items. */
   readonly #pendingBytes: Record<ItemKind, number> = { hit: 0, event: 0, session: 0 };
@@ -119,6 +121,7 @@ export class DeliveryQueue {
     this.#send = send;
     this.#reporter = reporter;
     this.#slots = new PQueue({ concurrency: options.concurrency });
+    this.#encode = boundedUtf8Encoder(options.maxBatchBytes);
   }
 
   /** A snapshot of the counters; `queued` is every held item not in a request. */
@@ -504,7 +507,9 @@ export class DeliveryQueue {
     for (;;) {
       const text = this.#serialize(batch);
       if (text === undefined) return undefined;
-      if (batch.items.length <= 1 || !utf8LongerThan(text, this.#options.maxBatchBytes)) return utf8Bytes(text);
+      const bytes = this.#encode(text);
+      if (bytes !== undefined) return bytes;
+      if (batch.items.length <= 1) return utf8Bytes(text); // one item larger than the bound goes alone
       const middle = Math.ceil(batch.items.length / 2);
       this.#ready.unshift({ kind: batch.kind, seqs: batch.seqs.splice(middle), items: batch.items.splice(middle), single: false, attempts: batch.attempts });
     }

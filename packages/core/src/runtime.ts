@@ -68,14 +68,28 @@ export const utf8Bytes: (text: string) => Uint8Array = (() => {
 })();
 
 /**
- * Whether a string's UTF-8 encoding has more than `limit` bytes, without encoding it when its
- * length decides: UTF-8 takes at least one byte and at most three per UTF-16 unit.
+ * A UTF-8 encoder for request bodies of at most `limit` bytes: `undefined` for a text whose
+ * bytes pass the limit. One pass over the text, into scratch memory of `limit` bytes kept
+ * between calls (allocated at the first), then copied into a buffer of the exact size (a Node
+ * `Buffer` where there is one, not zero-filled first): the byte count comes from the encoding
+ * itself, where `Buffer.from` and undici's string bodies each scan the text once more to count.
  */
-export const utf8LongerThan: (text: string, limit: number) => boolean = (() => {
-  const NodeBuffer = (globalThis as { Buffer?: { byteLength(text: string, encoding: 'utf8'): number } }).Buffer;
-  const byteLength = typeof NodeBuffer?.byteLength === 'function' ? (text: string) => NodeBuffer.byteLength(text, 'utf8') : (text: string) => new TextEncoder().encode(text).length;
-  return (text: string, limit: number) => text.length > limit || (text.length * 3 > limit && byteLength(text) > limit);
-})();
+export function boundedUtf8Encoder(limit: number): (text: string) => Uint8Array | undefined {
+  const encoder = new TextEncoder();
+  const NodeBuffer = (globalThis as { Buffer?: { allocUnsafeSlow(size: number): Uint8Array } }).Buffer;
+  const allocate = typeof NodeBuffer?.allocUnsafeSlow === 'function' ? (size: number) => NodeBuffer.allocUnsafeSlow(size) : (size: number) => new Uint8Array(size);
+  let scratch: Uint8Array | undefined;
+  return (text: string) => {
+    // UTF-8 takes at least a byte per UTF-16 unit.
+    if (text.length > limit) return undefined;
+    scratch ??= allocate(limit);
+    const { read, written } = encoder.encodeInto(text, scratch);
+    if (read < text.length) return undefined;
+    const bytes = allocate(written);
+    bytes.set(scratch.subarray(0, written));
+    return bytes;
+  };
+}
 
 const decoder = new TextDecoder();
 /** The string of UTF-8 bytes. */

@@ -15,6 +15,14 @@ export class RecordedBudget {
 
   /** Appends `items`, then drops the oldest entries past either limit; the newest entry always stays. */
   append<T>(list: T[], items: readonly T[], sizeOf: (item: T) => number = estimateBytes): void {
+    // More new items than entries kept: the older ones and the whole list go at once, neither
+    // kept nor measured (a batch of 500 into the bench's 100 entries measures 100).
+    const skip = items.length - this.#maxEntries;
+    if (skip > 0) {
+      list.length = 0;
+      this.#sizes.set(list, { list: [], total: 0 });
+      items = items.slice(skip);
+    }
     let sizes = this.#sizes.get(list);
     if (!sizes || sizes.list.length !== list.length) {
       const measured = list.map((item) => sizeOf(item));
