@@ -472,6 +472,61 @@ describe.each(versions)('$name', ({ express }) => {
       expect(emulator.hits[0]?.url).toMatch(/^https:\/\//);
     });
 
+    it('off (the default): the socket\'s address and protocol, without calling req.ip or req.protocol', async () => {
+      const read: string[] = [];
+      const { app, delivered } = setup({}, (app) => {
+        // The getters of this app's requests, watched: proxy-addr's parsing is what is saved.
+        for (const name of ['ip', 'protocol'] as const) {
+          const getter = Object.getOwnPropertyDescriptor(Object.getPrototypeOf(app.request), name)?.get;
+          Object.defineProperty(app.request, name, { configurable: true, get() { read.push(name); return getter?.call(this); } });
+        }
+      });
+      await request(app).get('/').set('User-Agent', UA).set('X-Forwarded-For', '203.0.113.9').set('X-Forwarded-Proto', 'https').expect(200);
+      await delivered();
+      expect(emulator.hits[0]).toMatchObject({ ip: '127.0.0.1', x_forwarded_for: '203.0.113.9' });
+      expect(emulator.hits[0]?.url).toMatch(/^http:\/\//);
+      expect(read).toEqual([]);
+    });
+
+    it('expressTrustsNoProxy: only for Express\'s own "trust none", also in a mounted sub-app', async () => {
+      const { expressTrustsNoProxy } = await import('@pirsch-node/core/adapter');
+      const seen: Record<string, boolean> = {};
+      const probeApp = (label: string, configure: (app: Express) => void) => {
+        const app = express();
+        configure(app);
+        app.get('/', (req, res) => void ((seen[label] = expressTrustsNoProxy(req)), res.send('ok')));
+        return app;
+      };
+      const cases: Record<string, (app: Express) => void> = {
+        default: () => {},
+        'set false': (app) => app.set('trust proxy', false),
+        'set true': (app) => app.set('trust proxy', true),
+        'set 0': (app) => app.set('trust proxy', 0),
+        'set loopback': (app) => app.set('trust proxy', 'loopback'),
+        'set a function': (app) => app.set('trust proxy', () => false),
+      };
+      for (const [label, configure] of Object.entries(cases)) await request(probeApp(label, configure)).get('/').expect(200);
+      // A sub-app inherits its parent's trust proxy unless it sets its own.
+      const trusting = express();
+      trusting.set('trust proxy', true);
+      trusting.use('/sub', probeApp('sub of a trusting app', () => {}));
+      await request(trusting).get('/sub/').expect(200);
+      const plain = express();
+      plain.use('/sub', probeApp('sub of a default app', () => {}));
+      await request(plain).get('/sub/').expect(200);
+      expect(seen).toEqual({
+        default: true,
+        'set false': true,
+        'set true': false,
+        'set 0': false,
+        'set loopback': false,
+        'set a function': false,
+        'sub of a trusting app': false,
+        'sub of a default app': true,
+      });
+      expect([null, undefined, {}, { app: {} }, { app: { settings: { 'trust proxy': false } } }].map(expressTrustsNoProxy)).toEqual([false, false, false, false, false]);
+    });
+
     it('off: the X-Forwarded-Proto of an untrusted client is ignored', async () => {
       const { app, delivered } = setup();
       await request(app).get('/').set('User-Agent', UA).set('X-Forwarded-Proto', 'https').expect(200);

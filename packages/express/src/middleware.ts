@@ -1,5 +1,5 @@
 import type { PirschClient, PirschClientOptions, PirschDelivery, TrackingOptions } from '@pirsch-node/core';
-import { createTracker, exposeTracker } from '@pirsch-node/core/adapter';
+import { createTracker, exposeTracker, expressTrustsNoProxy } from '@pirsch-node/core/adapter';
 import type { RequestContext } from '@pirsch-node/core/adapter';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Request, Response } from 'express';
@@ -94,12 +94,13 @@ class ExpressRequestContext implements RequestContext<Request, Response> {
     this.path = req.originalUrl;
   }
 
+  /** Undefined (the socket's, in core) while the app trusts no proxy: the same as `req.ip` then, without its parsing. */
   get ip(): string | undefined {
-    return ipOf(this.req);
+    return expressTrustsNoProxy(this.req) ? undefined : ipOf(this.req);
   }
 
   /** Reads X-Forwarded-Proto when 'trust proxy' is set. (Host stays the Host header: Express 4's req.hostname drops the port.) */
-  get protocol(): string {
-    return this.req.protocol;
+  get protocol(): string | undefined {
+    return expressTrustsNoProxy(this.req) ? undefined : this.req.protocol;
   }
 }

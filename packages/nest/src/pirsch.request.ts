@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { RequestContext } from '@pirsch-node/core/adapter';
+import { expressTrustsNoProxy, type RequestContext } from '@pirsch-node/core/adapter';
 import type { PirschMiddlewareRequest, PirschRequest } from './pirsch.types.js';
 
 /**
@@ -31,12 +31,13 @@ class NestRequestContext implements Omit<RequestContext<PirschMiddlewareRequest,
     this.#source = source;
   }
 
+  /** On Express with no proxy trusted: undefined, the socket's in core (what `req.ip` gives then, without its parsing). */
   get ip(): string | undefined {
-    return stringOf(this.#source, 'ip');
+    return expressTrustsNoProxy(this.#source) ? undefined : stringOf(this.#source, 'ip');
   }
 
   get protocol(): string | undefined {
-    return stringOf(this.#source, 'protocol');
+    return expressTrustsNoProxy(this.#source) ? undefined : stringOf(this.#source, 'protocol');
   }
 }
 
