@@ -8,13 +8,48 @@
 //            middleware costs the framework itself, which no adapter can avoid
 //   decide   our adapter with `filter: () => false`: its per-request work and the decision only
 //   extract  our adapter tracking into a client that discards each hit: everything but the queue and delivery
-//   naive    our adapter tracking into the least a sender can do: every 50 hits serialised in a
-//            microtask and POSTed with undici alone, no queue, no retries, no bounds, no timer. What
-//            in-process delivery costs in this app at the least; `ours` minus this is our queue's share.
+//   naive    our adapter tracking into the least a sender can do: every `batchSize` hits (the
+//            client's default, see clientBatchSize) serialised in a microtask and POSTed with undici
+//            alone, no queue, no retries, no bounds, no timer. What in-process delivery costs in this
+//            app at the least; `ours` minus this is our queue's share.
 // Every variant counts the requests its handler served, so the run can check that each was delivered.
 import 'reflect-metadata';
 import { createServer } from 'node:http';
 import { createClient } from '@pirsch-node/core';
+
+/** Where run.mjs leaves the probed batch size for the processes it starts (apps, micro-benchmarks). */
+const BATCH_SIZE_ENV = 'PIRSCH_BENCH_BATCH_SIZE';
+
+/**
+ * The client's `batchSize` at its defaults, as the client behaves (packages/core does not export
+ * its defaults, and a number copied here would go stale): 5000 small hits into a default client
+ * in one synchronous loop, delivered to a throwaway server in this process; the largest batch
+ * POSTed. The hits are small, so `maxBatchBytes` does not cut them first. Probed once by run.mjs
+ * (`inherited: false`), which hands the answer to the processes it starts in the environment.
+ */
+export async function clientBatchSize({ inherited = true } = {}) {
+  const known = Number(process.env[BATCH_SIZE_ENV]);
+  if (inherited && Number.isInteger(known) && known > 0) return known;
+  let largest = 0;
+  const server = createServer((req, res) => {
+    const chunks = [];
+    req.on('data', (chunk) => chunks.push(chunk));
+    req.on('end', () => {
+      const body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+      largest = Math.max(largest, Array.isArray(body) ? body.length : 1);
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end('{}');
+    });
+  });
+  const baseUrl = await listenHttp(server);
+  const client = createClient({ baseUrl, accessKey: 'probe' });
+  for (let i = 0; i < 5000; i++) client.hit({ url: `https://shop.example.com/p/${i}`, ip: '203.0.113.1', user_agent: 'probe' });
+  const delivered = await client.close(10_000);
+  await closeHttp(server);
+  if (!delivered || largest === 0) throw new Error("bench: could not probe the client's batch size");
+  process.env[BATCH_SIZE_ENV] = String(largest);
+  return largest;
+}
 
 export const FRAMEWORKS = ['express', 'koa', 'fastify', 'nest'];
 export const VARIANTS = ['bare', 'ours', 'sdk', 'hanging'];
@@ -57,7 +92,7 @@ export async function startApp({ framework, variant, apiUrl, accessKey }) {
 /** Our client or the official SDK, and how to finish delivering when the app stops. */
 async function createDelivery(variant, apiUrl, accessKey) {
   if (variant === 'empty') return { empty: true, finish: async () => ({}) };
-  if (variant === 'naive') return naiveDelivery(apiUrl, accessKey);
+  if (variant === 'naive') return naiveDelivery(apiUrl, accessKey, await clientBatchSize());
   if (variant === 'decide') return { client: DISCARD, options: { filter: () => false }, finish: async () => ({}) };
   if (variant === 'extract') return { client: DISCARD, finish: async () => ({}) };
   if (variant === 'ours' || variant === 'hanging') {
@@ -98,8 +133,8 @@ async function createDelivery(variant, apiUrl, accessKey) {
   return { finish: async () => ({}) };
 }
 
-/** The `naive` variant's client: batches of 50 straight to undici (see the top of this file). */
-async function naiveDelivery(apiUrl, accessKey) {
+/** The `naive` variant's client: batches of `batchSize` straight to undici (see the top of this file). */
+async function naiveDelivery(apiUrl, accessKey, batchSize) {
   const { Pool } = await import('undici');
   const url = new URL(apiUrl);
   const pool = new Pool(url.origin, { connections: 6 });
@@ -120,7 +155,7 @@ async function naiveDelivery(apiUrl, accessKey) {
     ...DISCARD,
     hit(hit) {
       batch.push(hit);
-      if (batch.length < 50) return;
+      if (batch.length < batchSize) return;
       const items = batch;
       batch = [];
       queueMicrotask(() => send(items));

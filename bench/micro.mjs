@@ -1,8 +1,8 @@
 // Micro-benchmarks, in their own process (pinned, with --expose-gc):
 //  1. the work on a request's path, per request: the skip decision, hit extraction, enqueue, and
 //     all three together as an adapter runs them (tracker.track), in ns/op;
-//  2. the floor of in-process delivery: serialising a batch of 50 hits, and one POST of it with
-//     undici alone (no queue, no client), in CPU time per hit;
+//  2. the floor of in-process delivery at the client's old batch size (50) and at its default now:
+//     serialising a batch, and one POST of it with undici alone (no queue, no client), in CPU time per hit;
 //  3. the delivery queue under a burst of 100k hits: POSTs per 1000 hits, delivered, dropped, peak memory.
 // argv: <apiUrl> <accessKey>. Sends { type: 'ready' }, then { type: 'result', ... } and exits.
 import { IncomingMessage } from 'node:http';
@@ -10,11 +10,14 @@ import { setImmediate as turn } from 'node:timers/promises';
 import { createClient, hitFromRequest } from '@pirsch-node/core';
 import { createTracker } from '@pirsch-node/core/adapter';
 import { Pool } from 'undici';
+import { clientBatchSize } from './apps.mjs';
 import { BROWSER_HEADERS } from './http.mjs';
 import { LOAD_CORE, exited, startChild } from './processes.mjs';
 
 const [apiUrl, accessKey] = process.argv.slice(2);
 const CHUNK = 1000;
+/** The client's default batch size before batches grew with the traffic: the floor is measured at it too. */
+const OLD_BATCH_SIZE = 50;
 
 /** A real IncomingMessage as Node's parser leaves it, for a page view with browser headers. */
 function pageRequest(i, path = `/products/${i % 100}?utm_source=newsletter`) {
@@ -71,60 +74,100 @@ async function requestPath() {
 }
 
 /**
- * What any in-process delivery of these hits costs at least, without our queue: JSON.stringify
- * of a 50-hit batch (each with its `time`) into UTF-8 bytes, and one POST of those bytes with
- * undici alone (4 connections, 4 in flight, keep-alive, response body read) to a server that
- * answers at once (sink-process.mjs, on the other core), as this process's CPU time (all
- * threads, kernel included) per hit. Every POST's answer is checked.
+ * What any in-process delivery of these hits costs at least, without our queue, at each batch size
+ * of `sizes` (the client's old default of 50 and its default now), in this one process: JSON.stringify
+ * of a batch (each hit with its `time`) into UTF-8 bytes, as the queue does
+ * (`Buffer.from(JSON.stringify(batch))`), and one POST of those bytes with undici alone (4
+ * connections, 4 in flight, keep-alive, response body read) to a server that answers at once
+ * (sink-process.mjs, on the other core); both as this process's CPU time (all threads, kernel
+ * included), per hit and per POST. Every size serialises and POSTs the same number of hits (`hits`,
+ * after `warmupHits` untimed), the sizes taking turns in `passes` passes so neither gets the
+ * warmer or quieter machine. Every POST's answer is checked.
  */
-async function deliveryFloor({ posts = 4000, warmup = 500, batch = 50 } = {}) {
-  const hits = Array.from({ length: batch * 20 }, (_, i) => hitFromRequest(pageRequest(i)));
+async function deliveryFloors(sizes, { hits = 200_000, warmupHits = 25_000, serialiseHits = 500_000, passes = 2 } = {}) {
+  const distinct = 10_000; // hits built, each batch size cutting them into its own batches
   const time = new Date().toISOString();
-  const stamped = hits.map((hit) => ({ ...hit, time }));
-  const batches = Array.from({ length: 20 }, (_, b) => stamped.slice(b * batch, (b + 1) * batch));
+  const stamped = Array.from({ length: distinct }, (_, i) => ({ ...hitFromRequest(pageRequest(i)), time }));
   const serialised = (items) => Buffer.from(JSON.stringify(items));
-  const bodies = batches.map(serialised);
-  // Serialising: the same batches over and over, timed over many rounds after a warm-up.
-  const serialise = (rounds) => {
-    for (let r = 0; r < rounds; r++) for (const items of batches) serialised(items);
+  const floors = sizes.map((batch) => {
+    const batches = [];
+    for (let at = 0; at + batch <= distinct; at += batch) batches.push(stamped.slice(at, at + batch));
+    const bodies = batches.map(serialised);
+    return {
+      batch,
+      batches,
+      bodies,
+      bytesPerHit: bodies.reduce((sum, body) => sum + body.length, 0) / (batches.length * batch),
+      serialiseNsTotal: 0,
+      serialised: 0,
+      cpuUs: 0,
+      posts: 0,
+      failed: 0,
+    };
+  });
+  // Serialising: the same batches over and over, `n` hits' worth.
+  const serialise = (floor, n) => {
+    let done = 0;
+    while (done < n) {
+      for (const items of floor.batches) {
+        serialised(items);
+        done += items.length;
+      }
+    }
+    return done;
   };
-  serialise(50);
-  const serialiseStart = process.hrtime.bigint();
-  serialise(500);
-  const serialiseNs = Number(process.hrtime.bigint() - serialiseStart) / (500 * batches.length * batch);
+  for (const floor of floors) serialise(floor, warmupHits);
+  // As CPU time, like the POSTs: a slice the scheduler gives another process (the machine is
+  // shared) is not counted; the garbage the bodies leave is.
+  for (let pass = 0; pass < passes; pass++) {
+    for (const floor of floors) {
+      const cpu = process.cpuUsage();
+      floor.serialised += serialise(floor, serialiseHits / passes);
+      const used = process.cpuUsage(cpu);
+      floor.serialiseNsTotal += (used.user + used.system) * 1000;
+    }
+  }
 
   const { child: sink, ready } = await startChild('sink-process.mjs', [], { core: LOAD_CORE });
   const pool = new Pool(ready.url, { connections: 4 });
   const headers = { 'content-type': 'application/json', accept: 'application/json', authorization: `Bearer ${accessKey}` };
-  let failed = 0;
-  const send = async (n) => {
+  const send = async (floor, n) => {
     let next = 0;
     await Promise.all(
       Array.from({ length: 4 }, async () => {
         while (next < n) {
-          const body = bodies[next++ % bodies.length];
+          const body = floor.bodies[next++ % floor.bodies.length];
           const response = await pool.request({ method: 'POST', path: '/api/v1/hit/batch', headers, body });
           await response.body.text();
-          if (response.statusCode !== 200) failed++;
+          if (response.statusCode !== 200) floor.failed++;
         }
       }),
     );
   };
-  await send(warmup);
-  const cpu = process.cpuUsage();
-  await send(posts);
-  const used = process.cpuUsage(cpu);
+  for (const floor of floors) await send(floor, Math.round(warmupHits / floor.batch));
+  for (let pass = 0; pass < passes; pass++) {
+    for (const floor of floors) {
+      const posts = Math.round(hits / passes / floor.batch);
+      const cpu = process.cpuUsage();
+      await send(floor, posts);
+      const used = process.cpuUsage(cpu);
+      floor.cpuUs += used.user + used.system;
+      floor.posts += posts;
+    }
+  }
   await pool.close();
   sink.disconnect();
   await exited(sink);
-  return {
-    serialiseNs,
-    bytesPerHit: bodies.reduce((sum, body) => sum + body.length, 0) / hits.length,
-    postNsPerHit: ((used.user + used.system) * 1000) / (posts * batch),
-    postUs: (used.user + used.system) / posts,
-    posts,
-    failed,
-  };
+  return floors.map((floor) => ({
+    batch: floor.batch,
+    serialiseNs: floor.serialiseNsTotal / floor.serialised,
+    bytesPerHit: floor.bytesPerHit,
+    postUs: floor.cpuUs / floor.posts,
+    postNsPerHit: (floor.cpuUs * 1000) / (floor.posts * floor.batch),
+    posts: floor.posts,
+    hits: floor.posts * floor.batch,
+    failed: floor.failed,
+  }));
 }
 
 /** Samples memory on every event-loop turn while `work` runs; returns its result and the peaks over the baseline. */
@@ -196,8 +239,9 @@ const counts = async () => {
 };
 void message;
 
+const batchSize = await clientBatchSize();
 const perRequest = await requestPath();
-const floor = await deliveryFloor();
+const floors = await deliveryFloors([...new Set([OLD_BATCH_SIZE, batchSize])]);
 const bursts = [];
 for (const shape of [
   { perTurn: CHUNK }, // as fast as the loop can go, the event loop turning every 1000 hits
@@ -209,4 +253,4 @@ for (const shape of [
   const received = await counts();
   bursts.push({ ...result, posts: received.ingestPosts, received: received.hits });
 }
-process.send({ type: 'result', perRequest, floor, bursts }, () => process.exit(0));
+process.send({ type: 'result', batchSize, oldBatchSize: OLD_BATCH_SIZE, perRequest, floors, bursts }, () => process.exit(0));

@@ -11,7 +11,7 @@ import { writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { BREAKDOWN_VARIANTS, FRAMEWORKS, VARIANTS } from './apps.mjs';
+import { BREAKDOWN_VARIANTS, FRAMEWORKS, VARIANTS, clientBatchSize } from './apps.mjs';
 import { runHttp } from './http.mjs';
 import { APP_CORE, CAN_PIN, LOAD_CORE, exited, ipcCaller, nextMessage, pinProcess, startChild } from './processes.mjs';
 import { checkTargets, environment, renderMarkdown, summarize } from './report.mjs';
@@ -135,6 +135,9 @@ async function main() {
         `${options.latencyDuration} s at ${options.rate} req/s${options.micro ? ', then the micro-benchmarks' : ''}`,
   );
 
+  // The client's default batch size, probed once here; the apps (`naive`) and the micro-benchmarks
+  // read it from the environment they inherit, the report from the settings.
+  const batchSize = await clientBatchSize({ inherited: false });
   const { child: emulatorChild, ready } = await startChild('emulator-process.mjs', [], { core: LOAD_CORE });
   const emulator = { url: ready.url, accessKey: ready.accessKey, call: ipcCaller(emulatorChild) };
   let runs;
@@ -151,10 +154,10 @@ async function main() {
   }
 
   const table = runs ? summarize(runs, options.frameworks, [...options.variants, ...(options.breakdown ? BREAKDOWN_VARIANTS : [])]) : undefined;
-  const checks = checkTargets(table ?? {}, micro);
+  const checks = checkTargets(table ?? {}, micro, { batchSize });
   const markdown = renderMarkdown({
     env,
-    settings: { ...options, pinned: CAN_PIN },
+    settings: { ...options, pinned: CAN_PIN, batchSize },
     table,
     checks,
     micro,
