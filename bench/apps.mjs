@@ -1,8 +1,9 @@
 // The app under test: one page (GET /) per framework, in four variants.
 //   bare     the framework alone
-//   ours     with our adapter, delivering to the emulator (in another process)
+//   ours     with our adapter, delivering to the bench's API (api-process.mjs, in another process)
 //   sdk      with the official pirsch-sdk: hit(hitFromRequest(req)) per request, not awaited
-//   hanging  ours, while the emulator never answers an ingest request
+//   before   ours at the --baseline checkout (its client and adapter), for the change side by side
+//   hanging  ours, while the API never answers an ingest request
 // and three that show where the time of `ours` goes:
 //   empty    an empty middleware of the kind our adapter is (no analytics): what one more
 //            middleware costs the framework itself, which no adapter can avoid
@@ -15,7 +16,22 @@
 // Every variant counts the requests its handler served, so the run can check that each was delivered.
 import 'reflect-metadata';
 import { createServer } from 'node:http';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { createClient } from '@pirsch-node/core';
+
+/**
+ * Where run.mjs leaves `--baseline`: a checkout of an earlier commit with its packages built. The
+ * `before` variant is `ours` with that checkout's client and adapter, so one run measures the
+ * change side by side (the adapter there resolves its own `@pirsch-node/core`, the checkout's).
+ */
+const BASELINE_ENV = 'PIRSCH_BENCH_BASELINE';
+
+/** The module of a package: this workspace's, or the baseline checkout's build of it for `before`. */
+function packageModule(delivery, name) {
+  if (!delivery.baseline) return import(`@pirsch-node/${name}`);
+  return import(pathToFileURL(join(delivery.baseline, 'packages', name, 'dist', 'index.js')).href);
+}
 
 /** Where run.mjs leaves the probed batch size for the processes it starts (apps, micro-benchmarks). */
 const BATCH_SIZE_ENV = 'PIRSCH_BENCH_BATCH_SIZE';
@@ -52,7 +68,7 @@ export async function clientBatchSize({ inherited = true } = {}) {
 }
 
 export const FRAMEWORKS = ['express', 'koa', 'fastify', 'nest'];
-export const VARIANTS = ['bare', 'ours', 'sdk', 'hanging'];
+export const VARIANTS = ['bare', 'ours', 'before', 'sdk', 'hanging'];
 export const BREAKDOWN_VARIANTS = ['empty', 'decide', 'extract', 'naive'];
 
 /** A client that takes every item and does nothing with it. */
@@ -95,10 +111,14 @@ async function createDelivery(variant, apiUrl, accessKey) {
   if (variant === 'naive') return naiveDelivery(apiUrl, accessKey, await clientBatchSize());
   if (variant === 'decide') return { client: DISCARD, options: { filter: () => false }, finish: async () => ({}) };
   if (variant === 'extract') return { client: DISCARD, finish: async () => ({}) };
-  if (variant === 'ours' || variant === 'hanging') {
-    const client = createClient({ baseUrl: apiUrl, accessKey });
+  if (variant === 'ours' || variant === 'hanging' || variant === 'before') {
+    const baseline = variant === 'before' ? process.env[BASELINE_ENV] : undefined;
+    if (variant === 'before' && !baseline) throw new Error(`the before variant needs --baseline (${BASELINE_ENV})`);
+    const make = baseline ? (await packageModule({ baseline }, 'core')).createClient : createClient;
+    const client = make({ baseUrl: apiUrl, accessKey });
     return {
       client,
+      baseline,
       async finish() {
         // Healthy: wait until every hit is delivered. Hanging: nothing can be, so do not wait long.
         const delivered = await client.close(variant === 'hanging' ? 1000 : 30_000);
@@ -192,7 +212,7 @@ const BUILDERS = {
     const app = express();
     app.disable('x-powered-by');
     if (delivery.client) {
-      const { pirsch } = await import('@pirsch-node/express');
+      const { pirsch } = await packageModule(delivery, 'express');
       app.use(pirsch({ client: delivery.client, ...delivery.options }));
     } else if (delivery.track) {
       app.use((req, res, next) => {
@@ -214,7 +234,7 @@ const BUILDERS = {
     const { default: Koa } = await import('koa');
     const app = new Koa();
     if (delivery.client) {
-      const { pirsch } = await import('@pirsch-node/koa');
+      const { pirsch } = await packageModule(delivery, 'koa');
       app.use(pirsch({ client: delivery.client, ...delivery.options }));
     } else if (delivery.track) {
       app.use((ctx, next) => {
@@ -238,7 +258,7 @@ const BUILDERS = {
     const { default: Fastify } = await import('fastify');
     const app = Fastify({ logger: false });
     if (delivery.client) {
-      const { pirsch } = await import('@pirsch-node/fastify');
+      const { pirsch } = await packageModule(delivery, 'fastify');
       await app.register(pirsch, { client: delivery.client, ...delivery.options });
     } else if (delivery.track) {
       app.addHook('onRequest', (request, reply, done) => {
@@ -290,7 +310,7 @@ const BUILDERS = {
     const { NestFactory } = await import('@nestjs/core');
     const imports = [];
     if (delivery.client) {
-      const { PirschModule } = await import('@pirsch-node/nest');
+      const { PirschModule } = await packageModule(delivery, 'nest');
       imports.push(PirschModule.forRoot({ client: delivery.client, ...delivery.options }));
     }
     class PageController {

@@ -1,5 +1,5 @@
 // Throughput and latency: every framework in every variant, interleaved over rounds, with
-// autocannon in this process, the app in its own (pinned) process and the emulator in a third.
+// autocannon in this process, the app in its own (pinned) process and the API in a third.
 import { Agent, get } from 'node:http';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import autocannon from 'autocannon';
@@ -78,12 +78,12 @@ export async function fixedRateLatency({ url, rate, duration, connections = 10 }
 /**
  * Runs one measurement: a fresh app process for (framework, variant), a warm-up, the measured
  * run, then a stop that delivers what is left. Resolves with autocannon's numbers, the app's
- * counters and what the emulator received.
+ * counters and what the API received.
  */
-export async function measure({ framework, variant, emulator, duration, warmup, connections, rate, latencyDuration }) {
-  await emulator.call('reset');
-  if (variant === 'hanging') await emulator.call('hang');
-  const { child, ready } = await startChild('app-process.mjs', [framework, variant, emulator.url, emulator.accessKey], { core: APP_CORE });
+export async function measure({ framework, variant, api, duration, warmup, connections, rate, latencyDuration }) {
+  await api.call('reset');
+  if (variant === 'hanging') await api.call('hang');
+  const { child, ready } = await startChild('app-process.mjs', [framework, variant, api.url, api.accessKey], { core: APP_CORE });
   const mark = async () => {
     const answer = nextMessage(child, 'mark');
     child.send({ cmd: 'mark' });
@@ -102,7 +102,7 @@ export async function measure({ framework, variant, emulator, duration, warmup, 
     child.send({ cmd: 'stop' });
     const app = await stopped;
     await exited(child);
-    const received = await emulator.call('counts');
+    const received = await api.call('counts');
     const servedInRun = after.served - before.served;
     return {
       framework,
@@ -137,7 +137,7 @@ export async function measure({ framework, variant, emulator, duration, warmup, 
  * where the time goes (throughput only). Within a round the order of the variants rotates, so no
  * variant always runs first (on a cold machine) or last.
  */
-export async function runHttp({ frameworks, variants, rounds, duration, warmup, connections, rate, latencyDuration, breakdown, emulator, log }) {
+export async function runHttp({ frameworks, variants, rounds, duration, warmup, connections, rate, latencyDuration, breakdown, api, log }) {
   const runs = [];
   const all = breakdown ? [...variants, ...BREAKDOWN_VARIANTS] : variants;
   const total = frameworks.length * rounds * all.length;
@@ -155,7 +155,7 @@ export async function runHttp({ frameworks, variants, rounds, duration, warmup, 
       const order = all.map((_, i) => all[(i + round) % all.length]);
       for (const variant of order) {
         const partial = BREAKDOWN_VARIANTS.includes(variant);
-        const run = await measure({ framework, variant, emulator, duration, warmup, connections, rate, latencyDuration: partial ? 0 : latencyDuration });
+        const run = await measure({ framework, variant, api, duration, warmup, connections, rate, latencyDuration: partial ? 0 : latencyDuration });
         record({ ...run, round: round + 1 });
       }
     }

@@ -199,7 +199,7 @@ async function withPeakMemory(client, work) {
 
 /**
  * 100k distinct hits into one client with default options, CHUNK per event-loop turn (`perTurn`)
- * or all in one synchronous loop; then flush. `postsBefore`/`postsAfter` read the emulator's count.
+ * or all in one synchronous loop; then flush. `postsBefore`/`postsAfter` read the API's count.
  */
 async function burst({ total = 100_000, perTurn, spacingMs = 0 }) {
   const client = createClient({ baseUrl: apiUrl, accessKey });

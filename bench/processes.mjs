@@ -8,7 +8,7 @@ const here = (file) => fileURLToPath(new URL(file, import.meta.url));
 /** True when `taskset` exists and there are at least two cores to split the work over. */
 export const CAN_PIN = process.platform === 'linux' && availableParallelism() >= 2 && spawnSync('taskset', ['-V']).status === 0;
 
-/** The core the app under test runs on; the load generator and the emulator share the other. */
+/** The core the app under test runs on; the load generator and the API share the other. */
 export const APP_CORE = 0;
 export const LOAD_CORE = 1;
 

@@ -24,8 +24,8 @@ const [framework = 'koa', variant = 'ours'] = positionals;
 mkdirSync(values.dir, { recursive: true });
 pinProcess(LOAD_CORE);
 
-const { child: emulatorChild, ready: api } = await startChild('emulator-process.mjs', [], { core: LOAD_CORE });
-const call = ipcCaller(emulatorChild);
+const { child: apiChild, ready: api } = await startChild('api-process.mjs', [], { core: LOAD_CORE });
+const call = ipcCaller(apiChild);
 if (variant === 'hanging') await call('hang');
 const { child, ready } = await startChild('app-process.mjs', [framework, variant, api.url, api.accessKey], {
   core: APP_CORE,
@@ -36,8 +36,8 @@ const stopped = nextMessage(child, 'stopped');
 child.send({ cmd: 'stop' });
 const app = await stopped;
 await exited(child);
-emulatorChild.disconnect();
-await exited(emulatorChild);
+apiChild.disconnect();
+await exited(apiChild);
 
 const file = readdirSync(values.dir).filter((name) => name.endsWith('.cpuprofile')).sort().at(-1);
 const profile = JSON.parse(readFileSync(join(values.dir, file), 'utf8'));

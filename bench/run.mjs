@@ -5,9 +5,10 @@
 //
 //   node bench/run.mjs [--rounds 3] [--duration 4] [--warmup 5] [--connections 50] [--rate 1000] [--latency-duration 6]
 //                      [--frameworks express,koa,fastify,nest] [--variants bare,ours,sdk,hanging]
-//                      [--skip-http] [--skip-micro] [--out BENCHMARKS.md | --no-write]
+//                      [--baseline <checkout>] [--skip-http] [--skip-micro] [--out BENCHMARKS.md | --no-write]
 import { execFileSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -26,6 +27,8 @@ const USAGE = `Usage: node bench/run.mjs [options]
   --frameworks <list>  comma-separated, of ${FRAMEWORKS.join(', ')} (default all)
   --variants <list>    comma-separated, of ${VARIANTS.join(', ')} (default all)
   --no-breakdown       skip the ${BREAKDOWN_VARIANTS.join(', ')} variants (throughput only, every round) that show where the time goes
+  --baseline <dir>     a checkout of an earlier commit with its packages built (pnpm install, npm run build):
+                       adds the variant "before", ours with that checkout's client and adapter, to compare in one run
   --skip-http          only the micro-benchmarks
   --skip-micro         only the HTTP benchmarks
   --out <file>         where to write the report (default BENCHMARKS.md at the repository root)
@@ -61,6 +64,7 @@ function parseOptions(argv) {
       variants: { type: 'string', default: VARIANTS.join(',') },
       'no-breakdown': { type: 'boolean', default: false },
       'skip-http': { type: 'boolean', default: false },
+      baseline: { type: 'string' },
       'skip-micro': { type: 'boolean', default: false },
       out: { type: 'string', default: `${root}BENCHMARKS.md` },
       'no-write': { type: 'boolean', default: false },
@@ -78,19 +82,20 @@ function parseOptions(argv) {
     frameworks: parseList(values.frameworks, FRAMEWORKS, 'frameworks'),
     variants: parseList(values.variants, VARIANTS, 'variants'),
     breakdown: !values['no-breakdown'],
+    baseline: values.baseline,
     http: !values['skip-http'],
     micro: !values['skip-micro'],
     out: values['no-write'] ? undefined : values.out,
   };
 }
 
-/** The micro-benchmarks in their own pinned process; it asks this one to reset or count the emulator. */
-async function runMicro(emulator) {
-  const { child } = await startChild('micro.mjs', [emulator.url, emulator.accessKey], { core: APP_CORE, execArgv: ['--expose-gc'] });
+/** The micro-benchmarks in their own pinned process; it asks this one to reset or count the API. */
+async function runMicro(api) {
+  const { child } = await startChild('micro.mjs', [api.url, api.accessKey], { core: APP_CORE, execArgv: ['--expose-gc'] });
   const result = nextMessage(child, 'result', 300_000);
   child.on('message', async (message) => {
-    if (message.type === 'reset') child.send(await emulator.call('reset'));
-    if (message.type === 'counts') child.send(await emulator.call('counts'));
+    if (message.type === 'reset') child.send(await api.call('reset'));
+    if (message.type === 'counts') child.send(await api.call('counts'));
   });
   child.send({ cmd: 'start' });
   const micro = await result;
@@ -125,12 +130,13 @@ async function main() {
     return 0;
   }
   const log = (line) => process.stderr.write(`${line}\n`);
+  let baselineCommit;
   const startedAt = new Date();
   const env = environment();
   pinProcess(LOAD_CORE);
   const runCount = options.http ? options.frameworks.length * options.rounds * (options.variants.length + (options.breakdown ? BREAKDOWN_VARIANTS.length : 0)) : 0;
   log(
-    `bench: ${env.cpu}, ${env.node}, load ${env.loadAtStart}${CAN_PIN ? '; app pinned to core 0, load generator and emulator to core 1' : ''}\n` +
+    `bench: ${env.cpu}, ${env.node}, load ${env.loadAtStart}${CAN_PIN ? '; app pinned to core 0, load generator and API to core 1' : ''}\n` +
       `bench: ${runCount} HTTP runs of ${options.warmup} s warm-up + ${options.duration} s at ${options.connections} connections + ` +
         `${options.latencyDuration} s at ${options.rate} req/s${options.micro ? ', then the micro-benchmarks' : ''}`,
   );
@@ -138,26 +144,37 @@ async function main() {
   // The client's default batch size, probed once here; the apps (`naive`) and the micro-benchmarks
   // read it from the environment they inherit, the report from the settings.
   const batchSize = await clientBatchSize({ inherited: false });
-  const { child: emulatorChild, ready } = await startChild('emulator-process.mjs', [], { core: LOAD_CORE });
-  const emulator = { url: ready.url, accessKey: ready.accessKey, call: ipcCaller(emulatorChild) };
+  if (options.baseline) {
+    const core = join(resolve(options.baseline), 'packages', 'core', 'dist', 'index.js');
+    if (!existsSync(core)) {
+      console.error(`bench: --baseline ${options.baseline}: no built packages there (${core}); run pnpm install and npm run build in it`);
+      return 2;
+    }
+    process.env.PIRSCH_BENCH_BASELINE = resolve(options.baseline);
+    baselineCommit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: options.baseline, encoding: 'utf8' }).trim();
+  } else {
+    options.variants = options.variants.filter((variant) => variant !== 'before');
+  }
+  const { child: apiChild, ready } = await startChild('api-process.mjs', [], { core: LOAD_CORE });
+  const api = { url: ready.url, accessKey: ready.accessKey, call: ipcCaller(apiChild) };
   let runs;
   let micro;
   try {
-    if (options.http) runs = await runHttp({ ...options, emulator, log });
+    if (options.http) runs = await runHttp({ ...options, api, log });
     if (options.micro) {
       log('bench: micro-benchmarks (per-request cost, queue burst)');
-      micro = await runMicro(emulator);
+      micro = await runMicro(api);
     }
   } finally {
-    emulatorChild.disconnect();
-    await exited(emulatorChild);
+    apiChild.disconnect();
+    await exited(apiChild);
   }
 
   const table = runs ? summarize(runs, options.frameworks, [...options.variants, ...(options.breakdown ? BREAKDOWN_VARIANTS : [])]) : undefined;
-  const checks = checkTargets(table ?? {}, micro, { batchSize });
+  const checks = checkTargets(table ?? {}, micro, { batchSize, baselineCommit });
   const markdown = renderMarkdown({
     env,
-    settings: { ...options, pinned: CAN_PIN, batchSize },
+    settings: { ...options, pinned: CAN_PIN, batchSize, baselineCommit },
     table,
     checks,
     micro,
