@@ -1,11 +1,13 @@
 /**
- * True for a request of an Express app that trusts no proxy: its `trust proxy` setting is
- * `false`, the default, compiled to Express's own "trust none" (proxy-addr's `trustNone`). Then
- * `req.ip` is the socket's address and `req.protocol` the socket's, and an adapter need not call
- * those getters: `req.ip` parses `X-Forwarded-For` through proxy-addr on every call, about a
- * microsecond of an Express app's request. Reads the settings of `req.app` (the app, or the
- * mounted sub-app, whose request this is, as the getters do). False for anything else (another
- * `trust proxy`, a custom `trust proxy fn`, a request of no Express app), and never throws.
+ * True for a request of an Express app that trusts no proxy and leaves `req.ip` and
+ * `req.protocol` to Express: its `trust proxy` setting is `false` (the default, compiled to
+ * proxy-addr's `trustNone`), and both getters are Express's own (the request defines neither
+ * itself, nor does the app's `app.request`). Then `req.ip` is the socket's address and
+ * `req.protocol` the socket's, and an adapter need not call those getters: `req.ip` parses
+ * `X-Forwarded-For` through proxy-addr on every call, about a microsecond of an Express app's
+ * request. Reads `req.app` (the app, or the mounted sub-app, whose request this is, as the getters
+ * do). False for anything else (another `trust proxy`, a custom `trust proxy fn`, an `ip` or
+ * `protocol` the app defines, a request of no Express app), and never throws.
  *
  * @example
  * ```ts
@@ -17,8 +19,42 @@ export function expressTrustsNoProxy(req: unknown): boolean {
     const settings = (req as { app?: { settings?: Record<string, unknown> } } | null)?.app?.settings;
     if (settings == null || settings['trust proxy'] !== false) return false;
     const compiled = settings['trust proxy fn'];
-    return typeof compiled === 'function' && compiled.name === 'trustNone';
+    if (typeof compiled !== 'function' || compiled.name !== 'trustNone') return false;
+    return hasExpressGetters(req as object);
   } catch {
     return false;
   }
+}
+
+/** Per request prototype: whether `ip` and `protocol` are the getters of Express's own request. */
+const stockPrototypes = new WeakMap<object, boolean>();
+
+/**
+ * `ip` and `protocol` are neither the request's own properties nor defined anywhere but on
+ * Express's request object: the one that also defines Express's `accepts`, `is` and `xhr` (an
+ * app's `app.request`, and a mounted sub-app's, only add `app` on top of it; an override of `ip`
+ * there, or on the request, is the app's).
+ */
+function hasExpressGetters(req: object): boolean {
+  if (Object.prototype.hasOwnProperty.call(req, 'ip') || Object.prototype.hasOwnProperty.call(req, 'protocol')) return false;
+  const prototype = Object.getPrototypeOf(req) as object | null;
+  if (prototype === null) return false;
+  let stock = stockPrototypes.get(prototype);
+  if (stock === undefined) {
+    const express = definedOn(prototype, 'ip');
+    stock =
+      express !== null &&
+      definedOn(prototype, 'protocol') === express &&
+      ['accepts', 'is', 'xhr'].every((key) => Object.prototype.hasOwnProperty.call(express, key));
+    stockPrototypes.set(prototype, stock);
+  }
+  return stock;
+}
+
+/** The object on `start`'s prototype chain (itself included) that defines `key`. */
+function definedOn(start: object, key: string): object | null {
+  for (let at: object | null = start; at !== null; at = Object.getPrototypeOf(at) as object | null) {
+    if (Object.prototype.hasOwnProperty.call(at, key)) return at;
+  }
+  return null;
 }

@@ -57,8 +57,8 @@ interface FlushWaiter {
  * The bounded, batching, retrying delivery queue. Items wait in per-kind buffers until a batch
  * is full (`batchSize` items, or `maxBatchBytes` of JSON) or `flushIntervalMs` passes, then wait as ready batches for one of `concurrency` request
  * slots (p-queue). `maxQueueSize` bounds every item held (waiting, in flight, waiting to retry);
- * past it the oldest waiting items are dropped: the oldest waiting batch, or the oldest item not
- * yet in one.
+ * past it the oldest waiting item is dropped for each new one, whether in a ready batch or not yet
+ * in one.
  *
  * A request that fails in a way worth retrying (network, timeout, 408, 429, 5xx) closes a gate
  * for the whole queue, not just its batch: the batch goes back among the ready ones in time order,
@@ -81,8 +81,8 @@ export class DeliveryQueue {
   readonly #send: AuthorizedSend;
   readonly #reporter: ErrorReporter;
   readonly #slots: PQueue;
-  /** UTF-8 bytes of a batch's JSON, or undefined past `maxBatchBytes`. */
-  readonly #encode: (text: string) => Uint8Array | undefined;
+  /** UTF-8 bytes of a batch's JSON or, past `maxBatchBytes`, how many of its characters fit. */
+  readonly #encode: (text: string) => Uint8Array | number;
   readonly #pending: Record<ItemKind, Item[]> = { hit: [], event: [], session: [] };
   /** The estimated JSON bytes of each kind's waiting items. */
   readonly #pendingBytes: Record<ItemKind, number> = { hit: 0, event: 0, session: 0 };
@@ -428,7 +428,7 @@ export class DeliveryQueue {
 
   /** Drops the oldest waiting items to make room. False when every held item is in flight. */
   #evictOldest(): boolean {
-    // The oldest waiting item heads the first ready batch (dropped whole, never serialised)
+    // The oldest waiting item heads the first ready batch
     // or one kind's waiting list. No closure per call: while the API is down this runs for every
     // item the app adds.
     const batch = this.#ready[0];
@@ -448,9 +448,12 @@ export class DeliveryQueue {
       return true;
     }
     if (batch === undefined) return false;
-    // Dropped whole, never serialised.
-    this.#ready.shift();
-    this.#dropHeld(batch.seqs, 'queue-full');
+    // Its oldest item only (a batch holds up to batchSize: dropping it whole would lose hundreds
+    // to admit one); an emptied batch leaves the line. Never serialised.
+    const seq = batch.seqs.shift() as number;
+    batch.items.shift();
+    if (batch.seqs.length === 0) this.#ready.shift();
+    this.#dropHeld([seq], 'queue-full');
     return true;
   }
 
@@ -463,9 +466,13 @@ export class DeliveryQueue {
     if (!batch) return;
     const readyBefore = this.#ready.length;
     const body = this.#bodyOf(batch);
-    // Split for its size: the newer part waits at the head of the line, and gets a task.
-    if (this.#ready.length > readyBefore) this.#pump();
-    if (body === undefined) return; // every item was dropped as invalid
+    // Split for its size: the newer part waits at the head of the line, and gets a task once this
+    // batch's request has started (oldest first, and one probe while credentials are refused).
+    const split = this.#ready.length > readyBefore;
+    if (body === undefined) {
+      if (split) this.#pump();
+      return; // every item was dropped as invalid
+    }
     const count = batch.seqs.length;
     this.#counts.inFlight += count;
     const { kind } = batch;
@@ -473,7 +480,9 @@ export class DeliveryQueue {
     const started = Date.now();
     this.#sending.add(batch);
     try {
-      await this.#send({ method: 'POST', path, json: body, signal: this.#abort.signal });
+      const request = this.#send({ method: 'POST', path, json: body, signal: this.#abort.signal });
+      if (split) this.#pump();
+      await request;
       if (batch.abandoned) return;
       this.#sending.delete(batch);
       this.#counts.inFlight -= count;
@@ -500,17 +509,20 @@ export class DeliveryQueue {
   /**
    * The request body of a batch, serialised now. A batch whose JSON turns out longer than
    * `maxBatchBytes` (the estimate at enqueue counts characters, and multi-byte text takes more)
-   * keeps its older half and puts the newer half back at the head of the ready batches, until it
-   * fits or holds one item.
+   * keeps the older items that fit and puts the newer ones back at the head of the ready batches,
+   * until it fits or holds one item.
    */
   #bodyOf(batch: Batch): Uint8Array | undefined {
     for (;;) {
       const text = this.#serialize(batch);
       if (text === undefined) return undefined;
       const bytes = this.#encode(text);
-      if (bytes !== undefined) return bytes;
+      if (typeof bytes !== 'number') return bytes;
       if (batch.items.length <= 1) return utf8Bytes(text); // one item larger than the bound goes alone
-      const middle = Math.ceil(batch.items.length / 2);
+      // Cut where the bytes ran out (items are about the same size), a little before: most batches
+      // then fit at the second try, where halving took several for text of 3 bytes a character.
+      const fits = Math.floor((batch.items.length * bytes * 0.95) / text.length);
+      const middle = Math.min(batch.items.length - 1, Math.max(1, fits));
       this.#ready.unshift({ kind: batch.kind, seqs: batch.seqs.splice(middle), items: batch.items.splice(middle), single: false, attempts: batch.attempts });
     }
   }
@@ -688,6 +700,16 @@ function stampedWithTime(items: readonly Item[]): object[] {
  * the serialised batch is checked against `maxBatchBytes` before it is sent.
  */
 function approxJsonBytes(data: object): number {
+  try {
+    return jsonBytesOf(data);
+  } catch {
+    // A getter or Proxy inside an unknown field threw: the item goes alone, and serialising it
+    // finds it invalid (dropped and counted as such, never lost in silence).
+    return Number.MAX_SAFE_INTEGER;
+  }
+}
+
+function jsonBytesOf(data: object): number {
   let bytes = 40;
   for (const key in data) {
     const value: unknown = (data as Record<string, unknown>)[key];

@@ -68,23 +68,24 @@ export const utf8Bytes: (text: string) => Uint8Array = (() => {
 })();
 
 /**
- * A UTF-8 encoder for request bodies of at most `limit` bytes: `undefined` for a text whose
- * bytes pass the limit. One pass over the text, into scratch memory of `limit` bytes kept
+ * A UTF-8 encoder for request bodies of at most `limit` bytes. For a text whose bytes pass the
+ * limit it returns, instead of bytes, the number of the text's UTF-16 units that fit (what to
+ * split it by). One pass over the text, into scratch memory of `limit` bytes kept
  * between calls (allocated at the first), then copied into a buffer of the exact size (a Node
  * `Buffer` where there is one, not zero-filled first): the byte count comes from the encoding
  * itself, where `Buffer.from` and undici's string bodies each scan the text once more to count.
  */
-export function boundedUtf8Encoder(limit: number): (text: string) => Uint8Array | undefined {
+export function boundedUtf8Encoder(limit: number): (text: string) => Uint8Array | number {
   const encoder = new TextEncoder();
   const NodeBuffer = (globalThis as { Buffer?: { allocUnsafeSlow(size: number): Uint8Array } }).Buffer;
   const allocate = typeof NodeBuffer?.allocUnsafeSlow === 'function' ? (size: number) => NodeBuffer.allocUnsafeSlow(size) : (size: number) => new Uint8Array(size);
   let scratch: Uint8Array | undefined;
   return (text: string) => {
     // UTF-8 takes at least a byte per UTF-16 unit.
-    if (text.length > limit) return undefined;
+    if (text.length > limit) return limit;
     scratch ??= allocate(limit);
     const { read, written } = encoder.encodeInto(text, scratch);
-    if (read < text.length) return undefined;
+    if (read < text.length) return read;
     const bytes = allocate(written);
     bytes.set(scratch.subarray(0, written));
     return bytes;

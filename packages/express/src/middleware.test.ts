@@ -474,18 +474,40 @@ describe.each(versions)('$name', ({ express }) => {
 
     it('off (the default): the socket\'s address and protocol, without calling req.ip or req.protocol', async () => {
       const read: string[] = [];
-      const { app, delivered } = setup({}, (app) => {
-        // The getters of this app's requests, watched: proxy-addr's parsing is what is saved.
-        for (const name of ['ip', 'protocol'] as const) {
-          const getter = Object.getOwnPropertyDescriptor(Object.getPrototypeOf(app.request), name)?.get;
-          Object.defineProperty(app.request, name, { configurable: true, get() { read.push(name); return getter?.call(this); } });
-        }
-      });
-      await request(app).get('/').set('User-Agent', UA).set('X-Forwarded-For', '203.0.113.9').set('X-Forwarded-Proto', 'https').expect(200);
-      await delivered();
+      const { app, delivered } = setup();
+      // Express's own getters, watched for this test: proxy-addr's parsing is what is saved.
+      const base = Object.getPrototypeOf(app.request) as object;
+      const originals = (['ip', 'protocol'] as const).map((name) => [name, Object.getOwnPropertyDescriptor(base, name) as PropertyDescriptor] as const);
+      for (const [name, original] of originals) {
+        Object.defineProperty(base, name, { ...original, get() { read.push(name); return original.get?.call(this); } });
+      }
+      try {
+        await request(app).get('/').set('User-Agent', UA).set('X-Forwarded-For', '203.0.113.9').set('X-Forwarded-Proto', 'https').expect(200);
+        await delivered();
+      } finally {
+        for (const [name, original] of originals) Object.defineProperty(base, name, original);
+      }
       expect(emulator.hits[0]).toMatchObject({ ip: '127.0.0.1', x_forwarded_for: '203.0.113.9' });
       expect(emulator.hits[0]?.url).toMatch(/^http:\/\//);
       expect(read).toEqual([]);
+    });
+
+    it('off, with an ip and protocol the app defines itself (on the request or on app.request): those are tracked', async () => {
+      for (const where of ['request', 'app.request'] as const) {
+        emulator.reset();
+        const { app, delivered } = setup({}, (app) => {
+          const define = (target: object) => {
+            Object.defineProperty(target, 'ip', { configurable: true, get(this: { get(name: string): string | undefined }) { return this.get('cf-connecting-ip'); } });
+            Object.defineProperty(target, 'protocol', { configurable: true, value: 'https' });
+          };
+          if (where === 'app.request') define(app.request);
+          else app.use((req, _res, next) => (define(req), next()));
+        });
+        await request(app).get('/').set('User-Agent', UA).set('CF-Connecting-IP', '203.0.113.9').expect(200);
+        await delivered();
+        expect(emulator.hits[0], where).toMatchObject({ ip: '203.0.113.9' });
+        expect(emulator.hits[0]?.url, where).toMatch(/^https:\/\//);
+      }
     });
 
     it('expressTrustsNoProxy: only for Express\'s own "trust none", also in a mounted sub-app', async () => {
