@@ -92,12 +92,6 @@ export function boundedUtf8Encoder(limit: number): (text: string) => Uint8Array 
   };
 }
 
-const decoder = new TextDecoder();
-/** The string of UTF-8 bytes. */
-export function utf8Text(bytes: Uint8Array): string {
-  return decoder.decode(bytes);
-}
-
 /**
  * Whether `signal` has aborted. On workerd a signal belongs to the request that created it, and
  * another request's code may not even read it (it throws "Cannot perform I/O on behalf of a
