@@ -13,6 +13,8 @@
 //            client's default, see clientBatchSize) serialised in a microtask and POSTed with undici
 //            alone, no queue, no retries, no bounds, no timer. What in-process delivery costs in this
 //            app at the least; `ours` minus this is our queue's share.
+//   serialise the same as naive without the POST: each batch serialised (JSON and UTF-8), then
+//            thrown away, so naive minus this is what POSTing from the app's process costs.
 // Every variant counts the requests its handler served, so the run can check that each was delivered.
 import 'reflect-metadata';
 import { createServer } from 'node:http';
@@ -69,7 +71,7 @@ export async function clientBatchSize({ inherited = true } = {}) {
 
 export const FRAMEWORKS = ['express', 'koa', 'fastify', 'nest'];
 export const VARIANTS = ['bare', 'ours', 'before', 'sdk', 'hanging'];
-export const BREAKDOWN_VARIANTS = ['empty', 'decide', 'extract', 'naive'];
+export const BREAKDOWN_VARIANTS = ['empty', 'decide', 'extract', 'serialise', 'naive'];
 
 /** A client that takes every item and does nothing with it. */
 const DISCARD = Object.freeze({
@@ -108,7 +110,7 @@ export async function startApp({ framework, variant, apiUrl, accessKey }) {
 /** Our client or the official SDK, and how to finish delivering when the app stops. */
 async function createDelivery(variant, apiUrl, accessKey) {
   if (variant === 'empty') return { empty: true, finish: async () => ({}) };
-  if (variant === 'naive') return naiveDelivery(apiUrl, accessKey, await clientBatchSize());
+  if (variant === 'naive' || variant === 'serialise') return naiveDelivery(apiUrl, accessKey, await clientBatchSize(), { post: variant === 'naive' });
   if (variant === 'decide') return { client: DISCARD, options: { filter: () => false }, finish: async () => ({}) };
   if (variant === 'extract') return { client: DISCARD, finish: async () => ({}) };
   if (variant === 'ours' || variant === 'hanging' || variant === 'before') {
@@ -153,18 +155,27 @@ async function createDelivery(variant, apiUrl, accessKey) {
   return { finish: async () => ({}) };
 }
 
-/** The `naive` variant's client: batches of `batchSize` straight to undici (see the top of this file). */
-async function naiveDelivery(apiUrl, accessKey, batchSize) {
+/**
+ * The `naive` variant's client: batches of `batchSize` straight to undici (see the top of this file);
+ * with `post: false` (the `serialise` variant) each body is built and thrown away.
+ */
+async function naiveDelivery(apiUrl, accessKey, batchSize, { post }) {
   const { Pool } = await import('undici');
   const url = new URL(apiUrl);
   const pool = new Pool(url.origin, { connections: 6 });
   const headers = { 'content-type': 'application/json', accept: 'application/json', authorization: `Bearer ${accessKey}` };
   const pending = new Set();
   let batch = [];
+  let serialisedBytes = 0;
   const send = (items) => {
     const time = new Date().toISOString();
     for (const item of items) item.time = time;
-    const request = pool.request({ method: 'POST', path: '/api/v1/hit/batch', headers, body: Buffer.from(JSON.stringify(items)) }).then(
+    const body = Buffer.from(JSON.stringify(items));
+    if (!post) {
+      serialisedBytes += body.length;
+      return;
+    }
+    const request = pool.request({ method: 'POST', path: '/api/v1/hit/batch', headers, body }).then(
       (response) => response.body.text(),
       () => {},
     );
@@ -187,7 +198,7 @@ async function naiveDelivery(apiUrl, accessKey, batchSize) {
       if (batch.length > 0) send(batch);
       await Promise.all(pending);
       await pool.close();
-      return {};
+      return post ? {} : { serialisedBytes };
     },
   };
 }

@@ -337,21 +337,27 @@ export function renderMarkdown({ env, settings, table, checks, micro, runs, comm
           `can (every ${batchSize ?? 'n/a'}, the client's default batch size, serialised in a microtask and POSTed with undici alone: ` +
           'no queue, no retries, no bounds), so `naive delivery` ' +
           'is what delivering from the app\'s process costs in this app at the least; `ours` sends them through our client, and ' +
-          '`our queue over naive` is what the queue (bounds, retries, backoff, flush, metrics) adds to that. ' +
+          '`our queue over naive` is what the queue (bounds, retries, backoff, flush, metrics) adds to that. `serialise` is `naive` ' +
+          'without the POST (each batch serialised, then thrown away), which splits naive delivery into serialising (with holding ' +
+          'the hits until their batch is full) and POSTing. ' +
           'These variants run in every round, throughput only. Steps of a microsecond or two are within the noise of one run here.',
         '',
       );
-      push('| Framework | bare | empty | decide | extract | naive | ours | one more middleware | adapter + decision | extraction | naive delivery | our queue over naive | API hanging |');
-      push('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+      push(
+        '| Framework | bare | empty | decide | extract | serialise | naive | ours | one more middleware | adapter + decision | extraction | ' +
+          'naive delivery | of it serialising | of it POSTing | our queue over naive | API hanging |',
+      );
+      push('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
       for (const [framework, rows] of Object.entries(table)) {
-        const { bare, empty, decide, extract, naive, ours, hanging } = rows;
+        const { bare, empty, decide, extract, serialise, naive, ours, hanging } = rows;
         if (!bare || !decide || !extract || !ours) continue;
         const base = empty ?? bare;
         const cell = (row) => (row ? fmt(row.cpu, 1) : 'n/a');
         const step = (to, from) => (to && from ? signed(to.cpu - from.cpu, 1) : 'n/a');
         push(
-          `| ${framework} | ${cell(bare)} | ${cell(empty)} | ${cell(decide)} | ${cell(extract)} | ${cell(naive)} | ${cell(ours)} | ` +
-            `${step(empty, bare)} | ${step(decide, base)} | ${step(extract, decide)} | ${step(naive, extract)} | ${step(ours, naive)} | ${cell(hanging)} |`,
+          `| ${framework} | ${cell(bare)} | ${cell(empty)} | ${cell(decide)} | ${cell(extract)} | ${cell(serialise)} | ${cell(naive)} | ${cell(ours)} | ` +
+            `${step(empty, bare)} | ${step(decide, base)} | ${step(extract, decide)} | ${step(naive, extract)} | ${step(serialise, extract)} | ` +
+            `${step(naive, serialise)} | ${step(ours, naive)} | ${cell(hanging)} |`,
         );
       }
       push('');
@@ -419,6 +425,7 @@ export function renderMarkdown({ env, settings, table, checks, micro, runs, comm
         ['empty', 'one more middleware'],
         ['decide', 'adapter + decision'],
         ['extract', 'extraction'],
+        ['serialise', 'serialising'],
         ['naive', 'naive delivery'],
         ['ours', 'our queue over naive'],
       ];
@@ -431,7 +438,9 @@ export function renderMarkdown({ env, settings, table, checks, micro, runs, comm
           const to = rows[variant];
           if (!to) continue;
           // Without the naive variant, ours follows extract (or whichever ran): its step is all of delivery.
-          const name = variant === 'ours' && !rows.naive ? 'delivery through our queue' : label;
+          // After serialise, naive's step is only the POSTing.
+          const name =
+            variant === 'ours' && !rows.naive ? 'delivery through our queue' : variant === 'naive' && rows.serialise ? 'POSTing' : label;
           steps.push({ name, us: to.cpu - from.cpu });
           from = to;
         }
@@ -449,7 +458,8 @@ export function renderMarkdown({ env, settings, table, checks, micro, runs, comm
         push(
           `- **${framework}**: ours − bare = ${fmt(added, 1)} µs` +
             (steps.length > 1 ? `: ${steps.map((step) => `${step.name} ${signed(step.us, 1)}`).join(', ')}.` : '.') +
-            verdict,
+            verdict +
+            leastInProcess(rows, TARGETS.capacityRatio[framework], floorNow ? allowed : undefined),
         );
       }
       push('');
@@ -555,4 +565,34 @@ export function renderMarkdown({ env, settings, table, checks, micro, runs, comm
     push('', '</details>', '');
   }
   return lines.join('\n');
+}
+
+/**
+ * What any SDK delivering from this app's process pays here at the least, in this run: one more
+ * middleware (the framework's own cost of a hook) and naive delivery (the hits serialised and
+ * POSTed with nothing around it), as if deciding and extracting cost nothing; and the best capacity
+ * ratio that leaves, against the target. Empty when the steps did not run.
+ */
+function leastInProcess(rows, target, allowed) {
+  const { bare, empty, extract, naive } = rows;
+  if (!bare || !empty || !extract || !naive) return '';
+  const hook = Math.max(0, empty.cpu - bare.cpu);
+  const delivery = Math.max(0, naive.cpu - extract.cpu);
+  const best = bare.cpu / (bare.cpu + hook + delivery);
+  const verdict =
+    target === undefined
+      ? ''
+      : best < target
+        ? `, below the target of ${target}: no in-process design reaches it in this app`
+        : `, which leaves ${fmt(bare.cpu / target - bare.cpu - hook - delivery, 1)} µs for deciding and extracting under the target of ${target}`;
+  const floorVerdict =
+    allowed === undefined
+      ? ''
+      : delivery > allowed
+        ? ` Naive delivery alone (${fmt(delivery, 1)} µs) is more than the ${fmt(allowed, 2)} µs the floor target allows for everything.`
+        : '';
+  return (
+    ` The least an in-process SDK pays in this app, one more middleware (${fmt(hook, 1)}) and naive delivery (${fmt(delivery, 1)}) ` +
+    `with deciding and extracting free, allows at most ${fmt(best, 2)} of bare${verdict}.${floorVerdict}`
+  );
 }
