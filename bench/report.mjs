@@ -1,6 +1,7 @@
 // Turns the runs into numbers per framework and variant, checks the targets, and writes BENCHMARKS.md.
 import { createRequire } from 'node:module';
 import { cpus, loadavg, platform, release, totalmem } from 'node:os';
+import { DISTURBED_CALIBRATION, MAX_REPEATS } from './http.mjs';
 
 const require = createRequire(import.meta.url);
 
@@ -30,7 +31,9 @@ export function summarize(runs, frameworks, variants) {
     table[framework] = {};
     const bareOf = new Map(runs.filter((run) => run.framework === framework && run.variant === 'bare').map((run) => [run.round, run]));
     for (const variant of variants) {
-      const mine = runs.filter((run) => run.framework === framework && run.variant === variant);
+      const every = runs.filter((run) => run.framework === framework && run.variant === variant);
+      // A run measured again because a neighbour disturbed it counts only for lost hits.
+      const mine = every.filter((run) => !run.repeated);
       if (mine.length === 0) continue;
       const sum = (pick) => mine.reduce((total, run) => total + pick(run), 0);
       table[framework][variant] = {
@@ -52,7 +55,7 @@ export function summarize(runs, frameworks, variants) {
         dropped: sum((run) => run.app.metrics?.dropped ?? 0),
         errors: sum((run) => run.errors + run.non2xx),
         // Every run on its own: what its app served, the API received.
-        lossless: mine.every((run) => run.received.hits === run.served),
+        lossless: every.every((run) => run.received.hits === run.served),
       };
     }
   }
@@ -553,11 +556,23 @@ export function renderMarkdown({ env, settings, table, checks, micro, runs, comm
   }
   if (runs?.length) {
     push('<details><summary>Every run</summary>', '');
-    push('| Round | Framework | Variant | req/s | app CPU µs/req | loop busy | p50 ms | p99 ms | p99 at full load ms | served | received | POSTs | client dropped |');
-    push('| ---: | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+    const repeated = runs.filter((run) => run.repeated).length;
+    push(
+      `Each run's calibration is the CPU time of a fixed piece of work (100 times \`JSON.stringify\` of 500 hit-like objects and its UTF-8 ` +
+        'encoding) in the app process just before and just after its throughput run, the slower of the two; a run whose ' +
+        `calibration took more than ${DISTURBED_CALIBRATION} times the fastest seen was measured while a neighbour on this shared ` +
+        `machine slowed the app's core, and was measured again (at most ${MAX_REPEATS} times, the least disturbed kept). ` +
+        (repeated > 0
+          ? `${plural(repeated, 'run')} marked "repeated" below ${repeated === 1 ? 'was' : 'were'} set aside that way: not in any median, but in the check that every hit arrived.`
+          : 'No run had to be measured again.'),
+      '',
+    );
+    push('| Round | Framework | Variant | req/s | app CPU µs/req | calibration ms | loop busy | p50 ms | p99 ms | p99 at full load ms | served | received | POSTs | client dropped |');
+    push('| ---: | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
     for (const run of runs) {
       push(
-        `| ${run.round} | ${run.framework} | ${run.variant} | ${int(run.rps)} | ${fmt(run.cpuUsPerRequest, 1)} | ${fmt(run.elu * 100)} % | ` +
+        `| ${run.round} | ${run.framework} | ${run.variant}${run.repeated ? ' (repeated)' : ''} | ${int(run.rps)} | ${fmt(run.cpuUsPerRequest, 1)} | ` +
+          `${fmt(run.calibrationMs, 1)} | ${fmt(run.elu * 100)} % | ` +
           `${fmt(run.p50, 2)} | ${fmt(run.p99, 2)} | ${fmt(run.loadedP99)} | ${int(run.served)} | ` +
           `${int(run.received.hits)} | ${int(run.received.ingestPosts)} | ${int(run.app.metrics?.dropped ?? 0)} |`,
       );
