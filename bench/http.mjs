@@ -141,7 +141,7 @@ export async function measure({ framework, variant, api, duration, warmup, conne
   }
 }
 
-/** A run whose calibration took longer than this many times the fastest seen is measured again. */
+/** A run whose calibration took longer than this many times the lower quartile of the calibrations so far is measured again. */
 export const DISTURBED_CALIBRATION = 1.25;
 /** How many times a disturbed run is measured again at most; the least disturbed of them is kept. */
 export const MAX_REPEATS = 2;
@@ -164,17 +164,22 @@ export async function runHttp({ frameworks, variants, rounds, duration, warmup, 
         `${latency}  served ${run.served}  received ${run.received.hits}`,
     );
   };
-  // The fastest calibration seen so far: a run measured while a neighbour slowed the app's core
-  // (its calibration more than DISTURBED_CALIBRATION times that) is measured again, now and, for
-  // runs before a faster calibration was seen, once more after the rounds.
-  let fastest = Number.POSITIVE_INFINITY;
-  const disturbed = (run) => run.calibrationMs > fastest * DISTURBED_CALIBRATION;
+  // The reference calibration: the lower quartile of those seen so far (at least 4), robust to one
+  // unusually fast measurement. A run measured while a neighbour slowed the app's core (its
+  // calibration more than DISTURBED_CALIBRATION times the reference) is measured again.
+  const calibrations = [];
+  const reference = () => {
+    if (calibrations.length < 4) return Number.POSITIVE_INFINITY;
+    const sorted = [...calibrations].sort((x, y) => x - y);
+    return sorted[Math.floor((sorted.length - 1) / 4)];
+  };
+  const disturbed = (run) => run.calibrationMs > reference() * DISTURBED_CALIBRATION;
   /** Measures `kept`'s settings again while it looks disturbed; returns the least disturbed run. */
   const steady = async (kept, settings, round) => {
     while (disturbed(kept) && (kept.repeats ?? 0) < MAX_REPEATS) {
-      log(`  disturbed: ${kept.framework} ${kept.variant} calibration ${kept.calibrationMs.toFixed(1)} ms vs fastest ${fastest.toFixed(1)} ms; measuring again`);
+      log(`  disturbed: ${kept.framework} ${kept.variant} calibration ${kept.calibrationMs.toFixed(1)} ms vs reference ${reference().toFixed(1)} ms; measuring again`);
       const again = { ...(await measure(settings)), round, settings };
-      fastest = Math.min(fastest, again.calibrationMs);
+      calibrations.push(again.calibrationMs);
       const repeats = (kept.repeats ?? 0) + 1;
       // The least disturbed is kept; the other stays in the record (every hit of every run must arrive).
       const [better, worse] = again.calibrationMs < kept.calibrationMs ? [again, kept] : [kept, again];
@@ -190,17 +195,11 @@ export async function runHttp({ frameworks, variants, rounds, duration, warmup, 
         const partial = BREAKDOWN_VARIANTS.includes(variant);
         const settings = { framework, variant, api, duration, warmup, connections, rate, latencyDuration: partial ? 0 : latencyDuration };
         const first = { ...(await measure(settings)), round: round + 1, settings };
-        fastest = Math.min(fastest, first.calibrationMs);
+        calibrations.push(first.calibrationMs);
         const run = await steady(first, settings, round + 1);
         record(run);
       }
     }
-  }
-  // Runs measured before a faster calibration was seen: measured again if they now look disturbed.
-  for (const run of [...runs]) {
-    if (run.repeated || !disturbed(run) || (run.repeats ?? 0) >= MAX_REPEATS) continue;
-    const kept = await steady(run, run.settings, run.round);
-    if (kept !== run) runs[runs.indexOf(run)] = kept;
   }
   for (const run of runs) delete run.settings;
   return runs;

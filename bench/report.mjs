@@ -560,7 +560,7 @@ export function renderMarkdown({ env, settings, table, checks, micro, runs, comm
     push(
       `Each run's calibration is the CPU time of a fixed piece of work (100 times \`JSON.stringify\` of 500 hit-like objects and its UTF-8 ` +
         'encoding) in the app process just before and just after its throughput run, the slower of the two; a run whose ' +
-        `calibration took more than ${DISTURBED_CALIBRATION} times the fastest seen was measured while a neighbour on this shared ` +
+        `calibration took more than ${DISTURBED_CALIBRATION} times the lower quartile of the calibrations so far was measured while a neighbour on this shared ` +
         `machine slowed the app's core, and was measured again (at most ${MAX_REPEATS} times, the least disturbed kept). ` +
         (repeated > 0
           ? `${plural(repeated, 'run')} marked "repeated" below ${repeated === 1 ? 'was' : 'were'} set aside that way: not in any median, but in the check that every hit arrived.`
