@@ -84,16 +84,14 @@ export async function measure({ framework, variant, api, duration, warmup, conne
   await api.call('reset');
   if (variant === 'hanging') await api.call('hang');
   const { child, ready } = await startChild('app-process.mjs', [framework, variant, api.url, api.accessKey], { core: APP_CORE });
-  const mark = async () => {
-    const answer = nextMessage(child, 'mark');
-    child.send({ cmd: 'mark' });
+  /** Sends the app `cmd` and resolves with its answer of `type`. */
+  const ask = (cmd, type) => {
+    const answer = nextMessage(child, type);
+    child.send({ cmd });
     return answer;
   };
-  const calibrate = async () => {
-    const answer = nextMessage(child, 'calibration');
-    child.send({ cmd: 'calibrate' });
-    return (await answer).ms;
-  };
+  const mark = () => ask('mark', 'mark');
+  const calibrate = async () => (await ask('calibrate', 'calibration')).ms;
   try {
     const load = { url: ready.url, headers: BROWSER_HEADERS };
     if (warmup > 0) await cannon({ ...load, connections, duration: warmup });
@@ -174,11 +172,11 @@ export async function runHttp({ frameworks, variants, rounds, duration, warmup, 
     return sorted[Math.floor((sorted.length - 1) / 4)];
   };
   const disturbed = (run) => run.calibrationMs > reference() * DISTURBED_CALIBRATION;
-  /** Measures `kept`'s settings again while it looks disturbed; returns the least disturbed run. */
+  /** Measures `settings` again while `kept` looks disturbed; returns the least disturbed run. */
   const steady = async (kept, settings, round) => {
     while (disturbed(kept) && (kept.repeats ?? 0) < MAX_REPEATS) {
       log(`  disturbed: ${kept.framework} ${kept.variant} calibration ${kept.calibrationMs.toFixed(1)} ms vs reference ${reference().toFixed(1)} ms; measuring again`);
-      const again = { ...(await measure(settings)), round, settings };
+      const again = { ...(await measure(settings)), round };
       calibrations.push(again.calibrationMs);
       const repeats = (kept.repeats ?? 0) + 1;
       // The least disturbed is kept; the other stays in the record (every hit of every run must arrive).
@@ -194,13 +192,12 @@ export async function runHttp({ frameworks, variants, rounds, duration, warmup, 
       for (const variant of order) {
         const partial = BREAKDOWN_VARIANTS.includes(variant);
         const settings = { framework, variant, api, duration, warmup, connections, rate, latencyDuration: partial ? 0 : latencyDuration };
-        const first = { ...(await measure(settings)), round: round + 1, settings };
+        const first = { ...(await measure(settings)), round: round + 1 };
         calibrations.push(first.calibrationMs);
         const run = await steady(first, settings, round + 1);
         record(run);
       }
     }
   }
-  for (const run of runs) delete run.settings;
   return runs;
 }

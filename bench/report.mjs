@@ -29,7 +29,9 @@ export function summarize(runs, frameworks, variants) {
   const table = {};
   for (const framework of frameworks) {
     table[framework] = {};
-    const bareOf = new Map(runs.filter((run) => run.framework === framework && run.variant === 'bare').map((run) => [run.round, run]));
+    const bareOf = new Map(
+      runs.filter((run) => run.framework === framework && run.variant === 'bare' && !run.repeated).map((run) => [run.round, run]),
+    );
     for (const variant of variants) {
       const every = runs.filter((run) => run.framework === framework && run.variant === variant);
       // A run measured again because a neighbour disturbed it counts only for lost hits.
@@ -563,7 +565,7 @@ export function renderMarkdown({ env, settings, table, checks, micro, runs, comm
         `calibration took more than ${DISTURBED_CALIBRATION} times the lower quartile of the calibrations so far was measured while a neighbour on this shared ` +
         `machine slowed the app's core, and was measured again (at most ${MAX_REPEATS} times, the least disturbed kept). ` +
         (repeated > 0
-          ? `${plural(repeated, 'run')} marked "repeated" below ${repeated === 1 ? 'was' : 'were'} set aside that way: not in any median, but in the check that every hit arrived.`
+          ? `${plural(repeated, 'run')} marked "set aside" below ${repeated === 1 ? 'was' : 'were'} set aside that way: not in any median, but in the check that every hit arrived.`
           : 'No run had to be measured again.'),
       '',
     );
@@ -571,7 +573,7 @@ export function renderMarkdown({ env, settings, table, checks, micro, runs, comm
     push('| ---: | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
     for (const run of runs) {
       push(
-        `| ${run.round} | ${run.framework} | ${run.variant}${run.repeated ? ' (repeated)' : ''} | ${int(run.rps)} | ${fmt(run.cpuUsPerRequest, 1)} | ` +
+        `| ${run.round} | ${run.framework} | ${run.variant}${run.repeated ? ' (set aside)' : ''} | ${int(run.rps)} | ${fmt(run.cpuUsPerRequest, 1)} | ` +
           `${fmt(run.calibrationMs, 1)} | ${fmt(run.elu * 100)} % | ` +
           `${fmt(run.p50, 2)} | ${fmt(run.p99, 2)} | ${fmt(run.loadedP99)} | ${int(run.served)} | ` +
           `${int(run.received.hits)} | ${int(run.received.ingestPosts)} | ${int(run.app.metrics?.dropped ?? 0)} |`,
