@@ -1,0 +1,85 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+// The README's benchmark table and the figures under it are copied by hand from BENCHMARKS.md
+// (written by `npm run bench`): this keeps the copy true to the report it cites.
+
+const root = fileURLToPath(new URL('../', import.meta.url));
+const readme = readFileSync(`${root}README.md`, 'utf8');
+const report = readFileSync(`${root}BENCHMARKS.md`, 'utf8');
+
+const VARIANTS = ['bare', 'ours', 'sdk', 'hanging'] as const;
+type Variant = (typeof VARIANTS)[number];
+interface Figures {
+  rps: string;
+  ratio: string;
+  us: string;
+}
+
+const cells = (line: string): string[] => line.split('|').slice(1, -1).map((cell) => cell.trim());
+
+/** The report's main table: framework -> variant -> req/s, its ratio to bare and app CPU µs/req (rounded as the README shows it). */
+function reportFigures(): Map<string, Map<string, Figures>> {
+  const table = new Map<string, Map<string, Figures>>();
+  const header = '| Framework | Variant | req/s | vs bare | app CPU µs/req |';
+  const start = report.indexOf(header);
+  if (start === -1) throw new Error('BENCHMARKS.md: no main table');
+  for (const line of report.slice(start).split('\n').slice(2)) {
+    if (!line.startsWith('|')) break;
+    const [framework = '', variant = '', rps = '', ratio = '', us = ''] = cells(line);
+    if (!table.has(framework)) table.set(framework, new Map());
+    table.get(framework)!.set(variant, { rps, ratio, us: String(Math.round(Number(us))) });
+  }
+  return table;
+}
+
+/** The README's table: framework -> variant -> what its cell says. */
+function readmeFigures(): Map<string, Map<Variant, Figures>> {
+  const table = new Map<string, Map<Variant, Figures>>();
+  const start = readme.indexOf('| Framework | bare | with pirsch-node | with pirsch-sdk | API hanging (pirsch-node) |');
+  if (start === -1) throw new Error('README.md: no benchmark table');
+  for (const line of readme.slice(start).split('\n').slice(2)) {
+    if (!line.startsWith('|')) break;
+    const [name = '', ...row] = cells(line);
+    const framework = (name.split(' ')[0] ?? '').toLowerCase().replace(/js$/, '');
+    const figures = new Map<Variant, Figures>();
+    row.forEach((cell, index) => {
+      const match = /^([\d,]+) req\/s(?: \(([\d.]+)\))?, (\d+) µs$/.exec(cell);
+      if (!match) throw new Error(`README.md: benchmark cell "${cell}" not understood`);
+      figures.set(VARIANTS[index]!, { rps: match[1]!, ratio: match[2] ?? '', us: match[3]! });
+    });
+    table.set(framework, figures);
+  }
+  return table;
+}
+
+describe("the README's benchmark figures", () => {
+  it('match BENCHMARKS.md, framework by framework', () => {
+    const measured = reportFigures();
+    const copied = readmeFigures();
+    expect([...copied.keys()].sort()).toEqual([...measured.keys()].sort());
+    for (const [framework, figures] of copied) {
+      for (const variant of VARIANTS) {
+        const expected = measured.get(framework)?.get(variant);
+        expect(expected, `${framework} ${variant} in BENCHMARKS.md`).toBeDefined();
+        const cell = figures.get(variant)!;
+        expect({ framework, variant, rps: cell.rps, us: cell.us }).toEqual({ framework, variant, rps: expected!.rps, us: expected!.us });
+        // The ratio to bare is shown for ours and the SDK.
+        if (variant === 'ours' || variant === 'sdk') expect(`${framework} ${variant} ${cell.ratio}`).toBe(`${framework} ${variant} ${expected!.ratio}`);
+      }
+    }
+  });
+
+  it("state the hits delivered and tracker.track()'s cost as the report does", () => {
+    const delivered = [...report.matchAll(/hits lost \(each run: served = received after close\) \| 0 \| 0 of ([\d,]+) \|/g)].map((match) =>
+      Number(match[1]!.replace(/,/g, '')),
+    );
+    expect(delivered.length).toBe(4);
+    const total = delivered.reduce((sum, count) => sum + count, 0).toLocaleString('en-US');
+    expect(/delivered every one of its ([\d,]+) hits/.exec(readme)?.[1]).toBe(total);
+    const track = /`tracker\.track\(\)`, (\d+) ns here/.exec(report)?.[1];
+    expect(track).toBeDefined();
+    expect(/`tracker\.track\(\)` \(decision,\s+extraction and enqueue\) takes (\d+) ns per request/.exec(readme)?.[1]).toBe(track);
+  });
+});
