@@ -5,8 +5,9 @@
 //   before   ours at the --baseline checkout (its client and adapter), for the change side by side
 //   hanging  ours, while the API never answers an ingest request
 // and three that show where the time of `ours` goes:
-//   empty    an empty middleware of the kind our adapter is (no analytics): what one more
-//            middleware costs the framework itself, which no adapter can avoid
+//   empty    an adapter that does nothing (no analytics): one more middleware of the kind ours is,
+//            told when the response has gone out (see hearEnd), which any adapter that tracks only
+//            the responses that succeeded needs: what the framework itself charges for an adapter
 //   decide   our adapter with `filter: () => false`: its per-request work and the decision only
 //   extract  our adapter tracking into a client that discards each hit: everything but the queue and delivery
 //   naive    our adapter tracking into the least a sender can do: every `batchSize` hits (the
@@ -217,6 +218,15 @@ function closeHttp(server) {
   });
 }
 
+/**
+ * The least an adapter must do to learn the status that went out, so it tracks only responses that
+ * succeeded: hear the response's end, once ('finish', as our Node adapters do), then let go.
+ */
+function hearEnd(res) {
+  const ended = () => res.removeListener('finish', ended);
+  res.on('finish', ended);
+}
+
 const BUILDERS = {
   async express(variant, delivery, counter) {
     const { default: express } = await import('express');
@@ -231,7 +241,10 @@ const BUILDERS = {
         next();
       });
     } else if (delivery.empty) {
-      app.use((req, res, next) => next());
+      app.use((req, res, next) => {
+        hearEnd(res);
+        next();
+      });
     }
     app.get('/', (req, res) => {
       counter.served++;
@@ -253,7 +266,10 @@ const BUILDERS = {
         return next();
       });
     } else if (delivery.empty) {
-      app.use((ctx, next) => next());
+      app.use((ctx, next) => {
+        hearEnd(ctx.res);
+        return next();
+      });
     }
     app.use((ctx) => {
       if (ctx.method !== 'GET' || ctx.path !== '/') return;
@@ -277,7 +293,7 @@ const BUILDERS = {
         done();
       });
     } else if (delivery.empty) {
-      // Our plugin's two hooks, doing nothing.
+      // Our plugin's two hooks, doing nothing (onResponse is how Fastify tells a plugin the response went out).
       app.addHook('onRequest', (request, reply, done) => done());
       app.addHook('onResponse', (request, reply, done) => done());
     }
@@ -336,9 +352,11 @@ const BUILDERS = {
     Controller()(PageController);
     class AppModule {}
     if (delivery.empty) {
-      // A middleware applied to every route ('{*path}'), as PirschModule applies ours, doing nothing.
+      // A middleware applied to every route ('{*path}'), as PirschModule applies ours, doing nothing
+      // but hearing the response's end.
       class EmptyMiddleware {
         use(req, res, next) {
+          hearEnd(res);
           next();
         }
       }

@@ -336,8 +336,10 @@ export function renderMarkdown({ env, settings, table, checks, micro, runs, comm
       push('### Where the time goes', '');
       push(
         "The app's CPU per request (µs), medians over the rounds, as our adapter's work is added step by step: `empty` is an " +
-          'empty middleware of the kind our adapter is (the framework\'s own cost of one more middleware, which no adapter can ' +
-          'avoid); `decide` runs our adapter with `filter: () => false` (its per-request work and the skip decision); `extract` ' +
+          'adapter that does nothing: one more middleware of the kind ours is, told when the response has gone out (a `finish` ' +
+          "listener; in Fastify the `onResponse` hook), which any adapter that tracks only the responses that succeeded needs " +
+          "(the framework's own cost of an adapter, which no adapter can avoid); " +
+          '`decide` runs our adapter with `filter: () => false` (its per-request work and the skip decision); `extract` ' +
           'tracks into a client that discards every hit (adds extraction and the call); `naive` sends the hits the least way a sender ' +
           `can (every ${batchSize ?? 'n/a'}, the client's default batch size, serialised in a microtask and POSTed with undici alone: ` +
           'no queue, no retries, no bounds), so `naive delivery` ' +
@@ -349,7 +351,7 @@ export function renderMarkdown({ env, settings, table, checks, micro, runs, comm
         '',
       );
       push(
-        '| Framework | bare | empty | decide | extract | serialise | naive | ours | one more middleware | adapter + decision | extraction | ' +
+        '| Framework | bare | empty | decide | extract | serialise | naive | ours | an empty adapter | adapter + decision | extraction | ' +
           'naive delivery | of it serialising | of it POSTing | our queue over naive | API hanging |',
       );
       push('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
@@ -427,7 +429,7 @@ export function renderMarkdown({ env, settings, table, checks, micro, runs, comm
         '',
       );
       const STEPS = [
-        ['empty', 'one more middleware'],
+        ['empty', 'an empty adapter'],
         ['decide', 'adapter + decision'],
         ['extract', 'extraction'],
         ['serialise', 'serialising'],
@@ -585,8 +587,8 @@ export function renderMarkdown({ env, settings, table, checks, micro, runs, comm
 }
 
 /**
- * What any SDK delivering from this app's process pays here at the least, in this run: one more
- * middleware (the framework's own cost of a hook) and naive delivery (the hits serialised and
+ * What any SDK delivering from this app's process pays here at the least, in this run: an empty
+ * adapter (the framework's own cost of a middleware that hears the response's end) and naive delivery (the hits serialised and
  * POSTed with nothing around it), as if deciding and extracting cost nothing; and the best capacity
  * ratio that leaves, against the target. Empty when the steps did not run.
  */
@@ -609,7 +611,7 @@ function leastInProcess(rows, target, allowed) {
         ? ` Naive delivery alone (${fmt(delivery, 1)} µs) is more than the ${fmt(allowed, 2)} µs the floor target allows for everything.`
         : '';
   return (
-    ` The least an in-process SDK pays in this app, one more middleware (${fmt(hook, 1)}) and naive delivery (${fmt(delivery, 1)}) ` +
+    ` The least an in-process SDK pays in this app, an empty adapter (${fmt(hook, 1)}) and naive delivery (${fmt(delivery, 1)}) ` +
     `with deciding and extracting free, allows at most ${fmt(best, 2)} of bare${verdict}.${floorVerdict}`
   );
 }
