@@ -588,9 +588,10 @@ export function renderMarkdown({ env, settings, table, checks, micro, runs, comm
 
 /**
  * What any SDK delivering from this app's process pays here at the least, in this run: an empty
- * adapter (the framework's own cost of a middleware that hears the response's end) and naive delivery (the hits serialised and
- * POSTed with nothing around it), as if deciding and extracting cost nothing; and the best capacity
- * ratio that leaves, against the target. Empty when the steps did not run.
+ * adapter (the framework's own cost of a middleware that hears the response's end) and naive
+ * delivery (the hits serialised and POSTed with nothing around it), as if deciding and extracting
+ * cost nothing; and the best capacity ratio that leaves, against the target. Empty when the steps
+ * did not run.
  */
 function leastInProcess(rows, target, allowed) {
   const { bare, empty, extract, naive } = rows;
