@@ -48,6 +48,8 @@ export function summarize(runs, frameworks, variants) {
           .filter((run) => bareOf.has(run.round))
           .map((run) => bareOf.get(run.round).cpuUsPerRequest / run.cpuUsPerRequest)
           .filter((ratio) => Number.isFinite(ratio)),
+        // Each round's app CPU per request, by round: the steps of one round, for bounds per round.
+        cpuByRound: Object.fromEntries(mine.map((run) => [run.round, run.cpuUsPerRequest])),
         elu: median(mine.map((run) => run.elu)),
         p50: median(mine.map((run) => run.p50)),
         p99: median(mine.map((run) => run.p99)),
@@ -473,7 +475,8 @@ export function renderMarkdown({ env, settings, table, checks, micro, runs, comm
       if (stepped) {
         push(
           'Each step is the difference of two medians over the rounds, so the steps add up to ours − bare; a step of a microsecond ' +
-            'or two is within the run-to-run spread (see "capacity per round").',
+            'or two is within the run-to-run spread (see "capacity per round"). The least in-process bound "per round" takes each ' +
+            "round's own bare, empty, extract and naive runs instead of the medians: how often the verdict holds round by round.",
           '',
         );
       }
@@ -590,21 +593,43 @@ export function renderMarkdown({ env, settings, table, checks, micro, runs, comm
  * What any SDK delivering from this app's process pays here at the least, in this run: an empty
  * adapter (the framework's own cost of a middleware that hears the response's end) and naive
  * delivery (the hits serialised and POSTed with nothing around it), as if deciding and extracting
- * cost nothing; and the best capacity ratio that leaves, against the target. Empty when the steps
- * did not run.
+ * cost nothing; and the best capacity ratio that leaves. From the medians over the rounds, and
+ * from each round's own four runs (`perRound`, in round order), which shows how far the verdict
+ * is from the run-to-run spread. Undefined when the steps did not run.
  */
-function leastInProcess(rows, target, allowed) {
+export function inProcessBound(rows) {
   const { bare, empty, extract, naive } = rows;
-  if (!bare || !empty || !extract || !naive) return '';
-  const hook = Math.max(0, empty.cpu - bare.cpu);
-  const delivery = Math.max(0, naive.cpu - extract.cpu);
-  const best = bare.cpu / (bare.cpu + hook + delivery);
+  if (!bare || !empty || !extract || !naive) return undefined;
+  const bound = (bareUs, emptyUs, extractUs, naiveUs) => {
+    const hook = Math.max(0, emptyUs - bareUs);
+    const delivery = Math.max(0, naiveUs - extractUs);
+    return { hook, delivery, best: bareUs / (bareUs + hook + delivery) };
+  };
+  const perRound = Object.keys(bare.cpuByRound ?? {})
+    .map(Number)
+    .sort((x, y) => x - y)
+    .map((round) => [bare, empty, extract, naive].map((row) => row.cpuByRound?.[round]))
+    .filter((cpus) => cpus.every((cpu) => Number.isFinite(cpu)))
+    .map((cpus) => bound(...cpus).best);
+  return { ...bound(bare.cpu, empty.cpu, extract.cpu, naive.cpu), perRound };
+}
+
+/** `inProcessBound` as a sentence against the target (and the floor's allowance): empty when the steps did not run. */
+export function leastInProcess(rows, target, allowed) {
+  const bound = inProcessBound(rows);
+  if (bound === undefined) return '';
+  const { hook, delivery, best, perRound } = bound;
+  const below = perRound.filter((ratio) => ratio < target).length;
+  const rounds =
+    perRound.length < 2 || target === undefined
+      ? ''
+      : ` (per round ${fmt(Math.min(...perRound), 2)}–${fmt(Math.max(...perRound), 2)}, below the target in ${below} of ${plural(perRound.length, 'round')})`;
   const verdict =
     target === undefined
       ? ''
       : best < target
-        ? `, below the target of ${target}: no in-process design reaches it in this app`
-        : `, which leaves ${fmt(bare.cpu / target - bare.cpu - hook - delivery, 1)} µs for deciding and extracting under the target of ${target}`;
+        ? `, below the target of ${target}${rounds}: no in-process design reaches it in this app`
+        : `${rounds}, which leaves ${fmt(rows.bare.cpu / target - rows.bare.cpu - hook - delivery, 1)} µs for deciding and extracting under the target of ${target}`;
   const floorVerdict =
     allowed === undefined
       ? ''

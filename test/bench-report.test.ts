@@ -1,0 +1,75 @@
+import { describe, expect, it } from 'vitest';
+// @ts-expect-error: the bench's report module is plain JavaScript without types
+import { inProcessBound, leastInProcess, summarize } from '../bench/report.mjs';
+
+/** One run as bench/http.mjs records it, with only what summarize() reads. */
+function run(round: number, variant: string, cpuUsPerRequest: number, repeated = false) {
+  return {
+    framework: 'express',
+    variant,
+    round,
+    repeated,
+    cpuUsPerRequest,
+    rps: 1_000_000 / cpuUsPerRequest,
+    elu: 1,
+    p50: Number.NaN,
+    p99: Number.NaN,
+    served: 10,
+    received: { hits: 0, ingestPosts: 0 },
+    app: { metrics: {} },
+    errors: 0,
+    non2xx: 0,
+  };
+}
+
+describe('bench report: the least in-process bound', () => {
+  // Round by round: bare, empty (the end hook), extract, naive (the least delivery).
+  const rounds = [
+    [100, 102, 106, 110], // hook 2, delivery 4: 100 / 106
+    [100, 99, 108, 109], // hook -1 (counted as 0), delivery 1: 100 / 101
+    [110, 114, 118, 128], // hook 4, delivery 10: 110 / 124
+  ];
+  const runs = rounds.flatMap(([bare, empty, extract, naive], i) => [
+    run(i + 1, 'bare', bare as number),
+    run(i + 1, 'empty', empty as number),
+    run(i + 1, 'extract', extract as number),
+    run(i + 1, 'naive', naive as number),
+  ]);
+
+  it('is computed from the medians and from each round on its own', () => {
+    const table = summarize(runs, ['express'], ['bare', 'empty', 'extract', 'naive']);
+    const bound = inProcessBound(table.express);
+    // Medians: bare 100, empty 102, extract 108, naive 110: hook 2, delivery 2.
+    expect(bound.hook).toBe(2);
+    expect(bound.delivery).toBe(2);
+    expect(bound.best).toBeCloseTo(100 / 104, 10);
+    expect(bound.perRound).toHaveLength(3);
+    expect(bound.perRound[0]).toBeCloseTo(100 / 106, 10);
+    expect(bound.perRound[1]).toBeCloseTo(100 / 101, 10);
+    expect(bound.perRound[2]).toBeCloseTo(110 / 124, 10);
+  });
+
+  it('says how many rounds the verdict holds in', () => {
+    const table = summarize(runs, ['express'], ['bare', 'empty', 'extract', 'naive']);
+    // Medians allow 0.96; the rounds 0.94, 0.99 and 0.89.
+    expect(leastInProcess(table.express, 0.95)).toBe(
+      ' The least an in-process SDK pays in this app, an empty adapter (2.0) and naive delivery (2.0) with deciding and extracting free,' +
+        ' allows at most 0.96 of bare (per round 0.89–0.99, below the target in 2 of 3 rounds), which leaves 1.3 µs for deciding and' +
+        ' extracting under the target of 0.95.',
+    );
+    expect(leastInProcess(table.express, 0.97)).toContain('allows at most 0.96 of bare, below the target of 0.97 (per round 0.89–0.99, below the target in 2 of 3 rounds): no in-process design reaches it in this app.');
+  });
+
+  it('leaves out a run set aside as disturbed, and a round that lacks one of the four runs', () => {
+    const more = [...runs, run(2, 'naive', 500, true), run(4, 'bare', 100), run(4, 'empty', 100), run(4, 'naive', 100)];
+    const table = summarize(more, ['express'], ['bare', 'empty', 'extract', 'naive']);
+    const bound = inProcessBound(table.express);
+    expect(bound.perRound).toHaveLength(3);
+    expect(bound.perRound[1]).toBeCloseTo(100 / 101, 10);
+  });
+
+  it('is undefined when the steps did not run', () => {
+    const table = summarize(runs.filter((r) => r.variant !== 'naive'), ['express'], ['bare', 'empty', 'extract', 'naive']);
+    expect(inProcessBound(table.express)).toBeUndefined();
+  });
+});
