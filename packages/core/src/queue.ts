@@ -516,9 +516,10 @@ export class DeliveryQueue {
     for (;;) {
       const text = this.#serialize(batch);
       if (text === undefined) return undefined;
+      // One item goes alone whatever its size (one larger than the bound too): encoded once.
+      if (batch.items.length <= 1) return utf8Bytes(text);
       const bytes = this.#encode(text);
       if (typeof bytes !== 'number') return bytes;
-      if (batch.items.length <= 1) return utf8Bytes(text); // one item larger than the bound goes alone
       // Cut where the bytes ran out (items are about the same size), a little before: most batches
       // then fit at the second try, where halving took several for text of 3 bytes a character.
       const fits = Math.floor((batch.items.length * bytes * 0.95) / text.length);

@@ -59,10 +59,13 @@ export function allowManyListeners(signal: AbortSignal): void {
   }
 }
 
+/** Node's `Buffer` (also Bun's and Deno's), where the runtime has one. */
+const NodeBuffer = (globalThis as { Buffer?: { from(text: string, encoding: 'utf8'): Uint8Array; allocUnsafeSlow(size: number): Uint8Array } }).Buffer;
+const hasBuffer = typeof NodeBuffer?.from === 'function' && typeof NodeBuffer.allocUnsafeSlow === 'function';
+
 /** UTF-8 bytes of a string: a Node `Buffer` where there is one (undici writes it as is), else a `Uint8Array`. */
 export const utf8Bytes: (text: string) => Uint8Array = (() => {
-  const NodeBuffer = (globalThis as { Buffer?: { from(text: string, encoding: 'utf8'): Uint8Array } }).Buffer;
-  if (typeof NodeBuffer?.from === 'function') return (text: string) => NodeBuffer.from(text, 'utf8');
+  if (hasBuffer) return (text: string) => (NodeBuffer as NonNullable<typeof NodeBuffer>).from(text, 'utf8');
   const encoder = new TextEncoder();
   return (text: string) => encoder.encode(text);
 })();
@@ -77,8 +80,7 @@ export const utf8Bytes: (text: string) => Uint8Array = (() => {
  */
 export function boundedUtf8Encoder(limit: number): (text: string) => Uint8Array | number {
   const encoder = new TextEncoder();
-  const NodeBuffer = (globalThis as { Buffer?: { allocUnsafeSlow(size: number): Uint8Array } }).Buffer;
-  const allocate = typeof NodeBuffer?.allocUnsafeSlow === 'function' ? (size: number) => NodeBuffer.allocUnsafeSlow(size) : (size: number) => new Uint8Array(size);
+  const allocate = hasBuffer ? (size: number) => (NodeBuffer as NonNullable<typeof NodeBuffer>).allocUnsafeSlow(size) : (size: number) => new Uint8Array(size);
   let scratch: Uint8Array | undefined;
   return (text: string) => {
     // UTF-8 takes at least a byte per UTF-16 unit.
