@@ -620,10 +620,16 @@ export function leastInProcess(rows, target, allowed) {
   if (bound === undefined) return '';
   const { hook, delivery, best, perRound } = bound;
   const below = perRound.filter((ratio) => ratio < target).length;
+  // Two digits, or as many as it takes (up to four) not to read as the target itself: 0.9297 is below 0.93.
+  const ratio = (value) => {
+    let digits = 2;
+    while (target !== undefined && digits < 4 && fmt(value, digits) === fmt(target, digits)) digits++;
+    return fmt(value, digits);
+  };
   const rounds =
     perRound.length < 2 || target === undefined
       ? ''
-      : ` (per round ${fmt(Math.min(...perRound), 2)}–${fmt(Math.max(...perRound), 2)}, below the target in ${below} of ${plural(perRound.length, 'round')})`;
+      : ` (per round ${[...new Set([ratio(Math.min(...perRound)), ratio(Math.max(...perRound))])].join('–')}, below the target in ${below} of ${plural(perRound.length, 'round')})`;
   const verdict =
     target === undefined
       ? ''
@@ -638,6 +644,6 @@ export function leastInProcess(rows, target, allowed) {
         : '';
   return (
     ` The least an in-process SDK pays in this app, an empty adapter (${fmt(hook, 1)}) and naive delivery (${fmt(delivery, 1)}) ` +
-    `with deciding and extracting free, allows at most ${fmt(best, 2)} of bare${verdict}.${floorVerdict}`
+    `with deciding and extracting free, allows at most ${ratio(best)} of bare${verdict}.${floorVerdict}`
   );
 }

@@ -60,6 +60,17 @@ describe('bench report: the least in-process bound', () => {
     expect(leastInProcess(table.express, 0.97)).toContain('allows at most 0.96 of bare, below the target of 0.97 (per round 0.89–0.99, below the target in 2 of 3 rounds): no in-process design reaches it in this app.');
   });
 
+  it('shows a ratio that rounds to the target with the digits that tell them apart', () => {
+    // bare 100, hook 0, delivery 7.56: 0.9297, below 0.93.
+    const close = [1, 2, 3].flatMap((round) => [run(round, 'bare', 100), run(round, 'empty', 100), run(round, 'extract', 110), run(round, 'naive', 117.56)]);
+    const table = summarize(close, ['express'], ['bare', 'empty', 'extract', 'naive']);
+    expect(leastInProcess(table.express, 0.93)).toContain(
+      'allows at most 0.9297 of bare, below the target of 0.93 (per round 0.9297, below the target in 3 of 3 rounds)',
+    );
+    // Far from the target: two digits.
+    expect(leastInProcess(table.express, 0.85)).toContain('allows at most 0.93 of bare (per round 0.93, below the target in 0 of 3 rounds)');
+  });
+
   it('leaves out a run set aside as disturbed, and a round that lacks one of the four runs', () => {
     const more = [...runs, run(2, 'naive', 500, true), run(4, 'bare', 100), run(4, 'empty', 100), run(4, 'naive', 100)];
     const table = summarize(more, ['express'], ['bare', 'empty', 'extract', 'naive']);
