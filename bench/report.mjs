@@ -76,13 +76,17 @@ const signed = (value, digits) => {
 const mark = (ok) => (ok ? 'met' : '**missed**');
 const plural = (count, word) => `${count} ${word}${count === 1 ? '' : 's'}`;
 
+/** "low–high" of `values` as `format` writes them, one value when both read the same, n/a when there are none. */
+function range(values, format) {
+  if (values.length === 0) return 'n/a';
+  const low = format(Math.min(...values));
+  const high = format(Math.max(...values));
+  return low === high ? low : `${low}–${high}`;
+}
+
 /** min–max of a row's per-round capacity ratios ("0.71–0.75"), or the one value, or n/a. */
 function spread(row) {
-  const values = row?.capacityPerRound ?? [];
-  if (values.length === 0) return 'n/a';
-  const low = Math.min(...values);
-  const high = Math.max(...values);
-  return values.length === 1 || fmt(low, 2) === fmt(high, 2) ? fmt(low, 2) : `${fmt(low, 2)}–${fmt(high, 2)}`;
+  return range(row?.capacityPerRound ?? [], (value) => fmt(value, 2));
 }
 
 /** The client's default batch size of the run: probed by run.mjs, or as the micro-benchmarks saw it. */
@@ -629,7 +633,7 @@ export function leastInProcess(rows, target, allowed) {
   const rounds =
     perRound.length < 2 || target === undefined
       ? ''
-      : ` (per round ${[...new Set([ratio(Math.min(...perRound)), ratio(Math.max(...perRound))])].join('–')}, below the target in ${below} of ${plural(perRound.length, 'round')})`;
+      : ` (per round ${range(perRound, ratio)}, below the target in ${below} of ${plural(perRound.length, 'round')})`;
   const verdict =
     target === undefined
       ? ''

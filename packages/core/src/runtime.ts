@@ -59,13 +59,19 @@ export function allowManyListeners(signal: AbortSignal): void {
   }
 }
 
+interface BufferLike {
+  from(text: string, encoding: 'utf8'): Uint8Array;
+  allocUnsafeSlow(size: number): Uint8Array;
+}
 /** Node's `Buffer` (also Bun's and Deno's), where the runtime has one. */
-const NodeBuffer = (globalThis as { Buffer?: { from(text: string, encoding: 'utf8'): Uint8Array; allocUnsafeSlow(size: number): Uint8Array } }).Buffer;
-const hasBuffer = typeof NodeBuffer?.from === 'function' && typeof NodeBuffer.allocUnsafeSlow === 'function';
+const NodeBuffer = (() => {
+  const found = (globalThis as { Buffer?: Partial<BufferLike> }).Buffer;
+  return typeof found?.from === 'function' && typeof found.allocUnsafeSlow === 'function' ? (found as BufferLike) : undefined;
+})();
 
 /** UTF-8 bytes of a string: a Node `Buffer` where there is one (undici writes it as is), else a `Uint8Array`. */
 export const utf8Bytes: (text: string) => Uint8Array = (() => {
-  if (hasBuffer) return (text: string) => (NodeBuffer as NonNullable<typeof NodeBuffer>).from(text, 'utf8');
+  if (NodeBuffer !== undefined) return (text: string) => NodeBuffer.from(text, 'utf8');
   const encoder = new TextEncoder();
   return (text: string) => encoder.encode(text);
 })();
@@ -80,7 +86,7 @@ export const utf8Bytes: (text: string) => Uint8Array = (() => {
  */
 export function boundedUtf8Encoder(limit: number): (text: string) => Uint8Array | number {
   const encoder = new TextEncoder();
-  const allocate = hasBuffer ? (size: number) => (NodeBuffer as NonNullable<typeof NodeBuffer>).allocUnsafeSlow(size) : (size: number) => new Uint8Array(size);
+  const allocate = NodeBuffer !== undefined ? (size: number) => NodeBuffer.allocUnsafeSlow(size) : (size: number) => new Uint8Array(size);
   let scratch: Uint8Array | undefined;
   return (text: string) => {
     // UTF-8 takes at least a byte per UTF-16 unit.
