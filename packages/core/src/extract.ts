@@ -73,6 +73,8 @@ export function hitFromRequest(req: IncomingMessage, options?: HitOptions): Hit 
       const address = req.socket?.remoteAddress;
       ip = typeof address === 'string' ? address : '';
     }
+    // `req.headers`, not `rawHeaders`: Node's server has built that object before any handler
+    // runs, so reading it builds nothing (test/headers-premise.test.ts keeps that checked).
     return buildHit(req.headers ?? {}, protocol, undefined, path, ip, options);
   } catch {
     return { url: `http://${FALLBACK_HOST}/`, ip: '', user_agent: '' };
