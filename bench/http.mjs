@@ -145,13 +145,13 @@ export const DISTURBED_CALIBRATION = 1.25;
 export const MAX_REPEATS = 2;
 
 /**
- * Every framework and variant, `rounds` times, and with `breakdown` the partial variants that show
- * where the time goes (throughput only). Within a round the order of the variants rotates, so no
+ * Every framework and variant, `rounds` times, and the `breakdown` variants (partial ones that show
+ * where the time goes; throughput only). Within a round the order of the variants rotates, so no
  * variant always runs first (on a cold machine) or last.
  */
 export async function runHttp({ frameworks, variants, rounds, duration, warmup, connections, rate, latencyDuration, breakdown, api, log }) {
   const runs = [];
-  const all = breakdown ? [...variants, ...BREAKDOWN_VARIANTS] : variants;
+  const all = [...variants, ...breakdown];
   const total = frameworks.length * rounds * all.length;
   const record = (run) => {
     runs.push(run);

@@ -5,6 +5,7 @@
 //
 //   node bench/run.mjs [--rounds 3] [--duration 4] [--warmup 5] [--connections 50] [--rate 1000] [--latency-duration 6]
 //                      [--frameworks express,koa,fastify,nest] [--variants bare,ours,sdk,hanging]
+//                      [--breakdown empty,extract,naive | --no-breakdown]
 //                      [--baseline <checkout>] [--skip-http] [--skip-micro] [--out BENCHMARKS.md | --no-write]
 import { execFileSync } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
@@ -26,7 +27,9 @@ const USAGE = `Usage: node bench/run.mjs [options]
   --latency-duration <s>  seconds of the latency run at that fixed rate (default 6; 0 skips it)
   --frameworks <list>  comma-separated, of ${FRAMEWORKS.join(', ')} (default all)
   --variants <list>    comma-separated, of ${VARIANTS.join(', ')} (default all)
-  --no-breakdown       skip the ${BREAKDOWN_VARIANTS.join(', ')} variants (throughput only, every round) that show where the time goes
+  --breakdown <list>   comma-separated, of the variants (throughput only, every round) that show where the time goes:
+                       ${BREAKDOWN_VARIANTS.join(', ')} (default all; empty,extract,naive give the least in-process bound)
+  --no-breakdown       none of them
   --baseline <dir>     a checkout of an earlier commit with its packages built (pnpm install, npm run build):
                        adds the variant "before", ours with that checkout's client and adapter, to compare in one run
   --skip-http          only the micro-benchmarks
@@ -62,6 +65,7 @@ function parseOptions(argv) {
       connections: { type: 'string', default: '50' },
       frameworks: { type: 'string', default: FRAMEWORKS.join(',') },
       variants: { type: 'string', default: VARIANTS.join(',') },
+      breakdown: { type: 'string', default: BREAKDOWN_VARIANTS.join(',') },
       'no-breakdown': { type: 'boolean', default: false },
       'skip-http': { type: 'boolean', default: false },
       baseline: { type: 'string' },
@@ -81,7 +85,7 @@ function parseOptions(argv) {
     latencyDuration: parsePositive(values['latency-duration'], 'latency-duration'),
     frameworks: parseList(values.frameworks, FRAMEWORKS, 'frameworks'),
     variants: parseList(values.variants, VARIANTS, 'variants'),
-    breakdown: !values['no-breakdown'],
+    breakdown: values['no-breakdown'] ? [] : parseList(values.breakdown, BREAKDOWN_VARIANTS, 'breakdown'),
     baseline: values.baseline,
     http: !values['skip-http'],
     micro: !values['skip-micro'],
@@ -134,7 +138,7 @@ async function main() {
   const startedAt = new Date();
   const env = environment();
   pinProcess(LOAD_CORE);
-  const runCount = options.http ? options.frameworks.length * options.rounds * (options.variants.length + (options.breakdown ? BREAKDOWN_VARIANTS.length : 0)) : 0;
+  const runCount = options.http ? options.frameworks.length * options.rounds * (options.variants.length + options.breakdown.length) : 0;
   log(
     `bench: ${env.cpu}, ${env.node}, load ${env.loadAtStart}${CAN_PIN ? '; app pinned to core 0, load generator and API to core 1' : ''}\n` +
       `bench: ${runCount} HTTP runs of ${options.warmup} s warm-up + ${options.duration} s at ${options.connections} connections + ` +
@@ -170,7 +174,7 @@ async function main() {
     await exited(apiChild);
   }
 
-  const table = runs ? summarize(runs, options.frameworks, [...options.variants, ...(options.breakdown ? BREAKDOWN_VARIANTS : [])]) : undefined;
+  const table = runs ? summarize(runs, options.frameworks, [...options.variants, ...options.breakdown]) : undefined;
   const checks = checkTargets(table ?? {}, micro, { batchSize, baselineCommit });
   const markdown = renderMarkdown({
     env,
