@@ -87,25 +87,50 @@ const DISCARD = Object.freeze({
 
 const PAGE = '<!doctype html><html><head><title>Shop</title></head><body><h1>Welcome to the shop</h1><p>Fresh products every day.</p></body></html>';
 
+/** One app with its delivery, not yet serving: `finish()` delivers what is left and resolves with the counters. */
+async function buildApp({ framework, variant, apiUrl, accessKey }) {
+  const counter = { served: 0 };
+  const delivery = await createDelivery(variant, apiUrl, accessKey);
+  const app = await BUILDERS[framework](variant, delivery, counter);
+  return {
+    app,
+    /** Requests the handler has served so far. */
+    served: () => counter.served,
+    finish: async () => ({ served: counter.served, ...(await delivery.finish()) }),
+  };
+}
+
 /**
  * Builds and starts one app. Resolves with its URL and a `stop()` that closes the server, then
  * delivers what is left and resolves with the counters.
  */
-export async function startApp({ framework, variant, apiUrl, accessKey }) {
-  const counter = { served: 0 };
-  const delivery = await createDelivery(variant, apiUrl, accessKey);
-  const app = await BUILDERS[framework](variant, delivery, counter);
+export async function startApp(settings) {
+  const { app, served, finish } = await buildApp(settings);
   const url = await app.listen();
   return {
     url,
-    /** Requests the handler has served so far. */
-    served: () => counter.served,
+    served,
     async stop() {
       await app.close();
-      const delivered = await delivery.finish();
-      return { served: counter.served, ...delivered };
+      return finish();
     },
   };
+}
+
+/** The frameworks whose app can also be served as a plain request listener (`startHandler`). */
+export const HANDLER_FRAMEWORKS = ['express', 'koa', 'nest'];
+
+/**
+ * Builds one app as a `node:http` request listener, not listening itself, so one server can pass
+ * each request to one of several apps (bench/toggled-app.mjs). Resolves with the listener, the
+ * count of requests its handler served, and `stop()` that finishes delivering.
+ */
+export async function startHandler(settings) {
+  if (!HANDLER_FRAMEWORKS.includes(settings.framework)) {
+    throw new Error(`${settings.framework}: served only by its own server (use one of ${HANDLER_FRAMEWORKS.join(', ')})`);
+  }
+  const { app, served, finish } = await buildApp(settings);
+  return { handler: await app.handler(), served, stop: finish };
 }
 
 /** Our client or the official SDK, and how to finish delivering when the app stops. */
@@ -251,7 +276,7 @@ const BUILDERS = {
       res.type('html').send(PAGE);
     });
     const server = createServer(app);
-    return { listen: () => listenHttp(server), close: () => closeHttp(server) };
+    return { listen: () => listenHttp(server), close: () => closeHttp(server), handler: async () => app };
   },
 
   async koa(variant, delivery, counter) {
@@ -277,8 +302,9 @@ const BUILDERS = {
       ctx.type = 'html';
       ctx.body = PAGE;
     });
-    const server = createServer(app.callback());
-    return { listen: () => listenHttp(server), close: () => closeHttp(server) };
+    const handler = app.callback();
+    const server = createServer(handler);
+    return { listen: () => listenHttp(server), close: () => closeHttp(server), handler: async () => handler };
   },
 
   async fastify(variant, delivery, counter) {
@@ -380,6 +406,11 @@ const BUILDERS = {
       close: async () => {
         app.getHttpServer().closeAllConnections?.();
         await app.close();
+      },
+      // Nest on Express: the Express instance it serves with, once the app is initialised.
+      handler: async () => {
+        await app.init();
+        return app.getHttpAdapter().getInstance();
       },
     };
   },

@@ -17,7 +17,8 @@ export const BROWSER_HEADERS = {
   'sec-ch-ua-platform': '"Windows"',
 };
 
-function cannon(options) {
+/** One autocannon run; resolves with its result. */
+export function cannon(options) {
   return new Promise((resolve, reject) => {
     autocannon(options, (error, result) => (error ? reject(error) : resolve(result)));
   });

@@ -594,6 +594,17 @@ export function renderMarkdown({ env, settings, table, checks, micro, runs, comm
 }
 
 /**
+ * The least in-process bound of one set of measurements (app CPU per request, µs, of bare, empty,
+ * extract and naive): the hook (empty over bare) and the delivery (naive over extract), each at
+ * least 0, and `best`, the capacity ratio bare / (bare + hook + delivery) they leave.
+ */
+export function boundOf(bareUs, emptyUs, extractUs, naiveUs) {
+  const hook = Math.max(0, emptyUs - bareUs);
+  const delivery = Math.max(0, naiveUs - extractUs);
+  return { hook, delivery, best: bareUs / (bareUs + hook + delivery) };
+}
+
+/**
  * What any SDK delivering from this app's process pays here at the least, in this run: an empty
  * adapter (the framework's own cost of a middleware that hears the response's end) and naive
  * delivery (the hits serialised and POSTed with nothing around it), as if deciding and extracting
@@ -604,18 +615,13 @@ export function renderMarkdown({ env, settings, table, checks, micro, runs, comm
 export function inProcessBound(rows) {
   const { bare, empty, extract, naive } = rows;
   if (!bare || !empty || !extract || !naive) return undefined;
-  const bound = (bareUs, emptyUs, extractUs, naiveUs) => {
-    const hook = Math.max(0, emptyUs - bareUs);
-    const delivery = Math.max(0, naiveUs - extractUs);
-    return { hook, delivery, best: bareUs / (bareUs + hook + delivery) };
-  };
   const perRound = Object.keys(bare.cpuByRound ?? {})
     .map(Number)
     .sort((x, y) => x - y)
     .map((round) => [bare, empty, extract, naive].map((row) => row.cpuByRound?.[round]))
     .filter((cpus) => cpus.every((cpu) => Number.isFinite(cpu)))
-    .map((cpus) => bound(...cpus).best);
-  return { ...bound(bare.cpu, empty.cpu, extract.cpu, naive.cpu), perRound };
+    .map((cpus) => boundOf(...cpus).best);
+  return { ...boundOf(bare.cpu, empty.cpu, extract.cpu, naive.cpu), perRound };
 }
 
 /** `inProcessBound` as a sentence against the target (and the floor's allowance): empty when the steps did not run. */

@@ -1,0 +1,238 @@
+#!/usr/bin/env node
+// The least in-process bound with the variants side by side in time, not one after another
+// (bench/run.mjs), in two ways:
+//   processes    every variant in its own app process, all up at once and pinned to the same core
+//                (bare twice, for an A/A check); the load moves from one to the next every phase
+//   one-process  every variant in one process behind one server that switches between them every
+//                phase under one continuous load (bench/toggled-app.mjs); the variants share the JIT
+// Phases are 1 s, in a shuffled order per cycle. A neighbour that slows the machine for seconds
+// slows every variant of the cycles it spans alike, so the differences paired within a cycle keep
+// far less of the machine's noise than separate runs do, where a slow minute falls on one variant.
+// Writes BENCHMARKS-TOGGLED.md. Loopback only; never part of the tests.
+//
+//   node bench/toggled.mjs [--frameworks express,nest] [--modes processes,one-process]
+//                          [--variants bare,bare,empty,extract,naive] [--cycles 60] [--phase-ms 1000] [--settle-ms 150]
+//                          [--warmup 5] [--connections 50] [--seed 1]
+//                          [--out BENCHMARKS-TOGGLED.md | --no-write] [--phases bench/toggled-phases.json: every phase as measured]
+import { execFileSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import autocannon from 'autocannon';
+import { BREAKDOWN_VARIANTS, FRAMEWORKS, HANDLER_FRAMEWORKS, clientBatchSize } from './apps.mjs';
+import { BROWSER_HEADERS, cannon } from './http.mjs';
+import { APP_CORE, CAN_PIN, LOAD_CORE, exited, ipcCaller, nextMessage, pinProcess, startChild } from './processes.mjs';
+import { TARGETS } from './report.mjs';
+import { random, renderToggled, shuffled, summarizeToggled } from './toggled-stats.mjs';
+
+const ALLOWED = ['bare', 'ours', ...BREAKDOWN_VARIANTS];
+const { values } = parseArgs({
+  options: {
+    frameworks: { type: 'string', default: 'express,nest' },
+    modes: { type: 'string', default: 'processes,one-process' },
+    variants: { type: 'string', default: 'bare,bare,empty,extract,naive' },
+    cycles: { type: 'string', default: '60' },
+    'phase-ms': { type: 'string', default: '1000' },
+    'settle-ms': { type: 'string', default: '150' },
+    warmup: { type: 'string', default: '5' },
+    connections: { type: 'string', default: '50' },
+    seed: { type: 'string', default: '1' },
+    out: { type: 'string', default: fileURLToPath(new URL('../BENCHMARKS-TOGGLED.md', import.meta.url)) },
+    phases: { type: 'string', default: fileURLToPath(new URL('./toggled-phases.json', import.meta.url)) },
+    'no-write': { type: 'boolean', default: false },
+  },
+});
+const whole = (name) => {
+  const number = Number(values[name]);
+  if (!Number.isInteger(number) || number < 0) throw new Error(`--${name}: expected a whole number >= 0, got "${values[name]}"`);
+  return number;
+};
+const settings = {
+  cycles: Math.max(1, whole('cycles')),
+  phaseMs: Math.max(100, whole('phase-ms')),
+  settleMs: whole('settle-ms'),
+  warmupS: whole('warmup'),
+  connections: Math.max(1, whole('connections')),
+  seed: whole('seed'),
+};
+if (settings.settleMs >= settings.phaseMs) throw new Error('--settle-ms must be shorter than --phase-ms');
+const frameworks = values.frameworks.split(',').filter(Boolean);
+const MODES = ['processes', 'one-process'];
+const modes = values.modes.split(',').filter(Boolean);
+for (const mode of modes) if (!MODES.includes(mode)) throw new Error(`--modes: expected some of ${MODES.join(', ')}, got "${mode}"`);
+if (modes.includes('one-process')) {
+  for (const framework of frameworks) {
+    if (!HANDLER_FRAMEWORKS.includes(framework)) throw new Error(`--modes one-process: ${framework} cannot be served that way (only ${HANDLER_FRAMEWORKS.join(', ')})`);
+  }
+}
+const variants = values.variants.split(',').filter(Boolean);
+for (const framework of frameworks) {
+  if (!FRAMEWORKS.includes(framework)) throw new Error(`--frameworks: expected some of ${FRAMEWORKS.join(', ')}, got "${framework}"`);
+}
+for (const variant of variants) {
+  if (!ALLOWED.includes(variant)) throw new Error(`--variants: expected some of ${ALLOWED.join(', ')}, got "${variant}"`);
+}
+
+const log = (line) => process.stderr.write(`${line}\n`);
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Sends the app `cmd` and resolves with its answer of `type`. */
+function ask(child, cmd, type) {
+  const answer = nextMessage(child, type);
+  child.send({ cmd });
+  return answer;
+}
+
+/**
+ * One phase: load on one app for `phaseMs`; its CPU time and requests served from `settleMs`
+ * after the load started (its connections are open by then) to just before the load stops.
+ */
+async function phase(app, { phaseMs, settleMs, connections }) {
+  // autocannon ends a stopped run at its next sample: every 50 ms, not every second, so the load
+  // leaves this app soon after the phase.
+  const load = autocannon({ url: app.url, headers: BROWSER_HEADERS, connections, duration: Math.ceil(phaseMs / 1000) + 60, sampleInt: 50 }, () => {});
+  const done = new Promise((resolve) => load.once('done', resolve));
+  await sleep(settleMs);
+  const before = await ask(app.child, 'mark', 'mark');
+  const started = performance.now();
+  await sleep(phaseMs - settleMs);
+  const after = await ask(app.child, 'mark', 'mark');
+  const ms = performance.now() - started;
+  load.stop();
+  await done;
+  return { cpuUs: after.cpuUs - before.cpuUs, served: after.served - before.served, ms };
+}
+
+pinProcess(LOAD_CORE);
+await clientBatchSize({ inherited: false }); // the naive variant's batch size, handed to the apps in their environment
+const { child: apiChild, ready: apiReady } = await startChild('api-process.mjs', [], { core: LOAD_CORE });
+const api = { call: ipcCaller(apiChild) };
+const seconds = modes.length * variants.length * (settings.warmupS + (settings.cycles * settings.phaseMs) / 1000);
+log(
+  `toggled: ${cpus()[0]?.model ?? 'unknown CPU'}, ${process.version}${CAN_PIN ? '; every app pinned to core 0, load and API to core 1' : ''}; ` +
+    `${frameworks.join(', ')}: ${variants.join(', ')}, ${modes.join(' and ')}; about ${Math.round(seconds)} s each`,
+);
+
+/** Every variant in its own process on the app core; the load moves between them. Resolves with the phases and what each delivered. */
+async function measureProcesses(framework) {
+  const apps = [];
+  try {
+    for (const variant of variants) {
+      const { child, ready } = await startChild('app-process.mjs', [framework, variant, apiReady.url, apiReady.accessKey], { core: APP_CORE });
+      apps.push({ child, url: ready.url });
+    }
+    // Each app warms up on its own first: the JIT needs seconds of load to settle.
+    for (const app of apps) if (settings.warmupS > 0) await cannon({ url: app.url, headers: BROWSER_HEADERS, connections: settings.connections, duration: settings.warmupS });
+    const next = random(settings.seed);
+    const recorded = [];
+    for (let cycle = 0; cycle < settings.cycles; cycle++) {
+      for (const slot of shuffled(apps.length, next)) recorded.push({ cycle, slot, ...(await phase(apps[slot], settings)) });
+    }
+    const delivered = [];
+    for (const app of apps) {
+      const stopped = nextMessage(app.child, 'stopped', 60_000);
+      app.child.send({ cmd: 'stop' });
+      delivered.push(await stopped);
+      await exited(app.child);
+    }
+    return { recorded, delivered };
+  } finally {
+    for (const app of apps) if (app.child.exitCode === null) app.child.kill();
+  }
+}
+
+/** Every variant in one process behind one server, switched by the process itself under one continuous load. */
+async function measureOneProcess(framework) {
+  const { child, ready } = await startChild('toggled-app.mjs', [framework, variants.join(','), apiReady.url, apiReady.accessKey], { core: APP_CORE });
+  try {
+    const seconds = (variants.length * (settings.warmupS * 1000 + settings.cycles * settings.phaseMs)) / 1000;
+    const phases = nextMessage(child, 'phases', (seconds + 120) * 1000);
+    child.send({ cmd: 'run', ...settings });
+    // The load runs a little past the last phase; requests after it are not counted.
+    const load = cannon({ url: ready.url, headers: BROWSER_HEADERS, connections: settings.connections, duration: Math.ceil(seconds) + 2 });
+    const { phases: recorded } = await phases;
+    await load;
+    const stopped = nextMessage(child, 'stopped', 60_000);
+    child.send({ cmd: 'stop' });
+    const { variants: delivered } = await stopped;
+    await exited(child);
+    return { recorded, delivered };
+  } finally {
+    if (child.exitCode === null) child.kill();
+  }
+}
+
+const sections = [];
+const raw = { settings, variants, cpu: cpus()[0]?.model, node: process.version, phases: {} };
+try {
+  for (const framework of frameworks) {
+    for (const mode of modes) {
+      await api.call('reset');
+      const { recorded, delivered } = mode === 'processes' ? await measureProcesses(framework) : await measureOneProcess(framework);
+      const received = await api.call('counts');
+      raw.phases[`${framework} ${mode}`] = recorded;
+      const target = TARGETS.capacityRatio[framework];
+      const summary = summarizeToggled(recorded, variants, target);
+      const lines = renderToggled({ framework, mode, summary, target, settings });
+      const sending = variants.map((variant, slot) => (variant === 'naive' || variant === 'ours' ? delivered[slot].served : 0)).reduce((a, b) => a + b, 0);
+      if (sending > 0) {
+        lines.push(
+          '',
+          `Hits: the API received ${received.hits.toLocaleString('en-US')} from the variants that deliver, which served ${sending.toLocaleString('en-US')} requests ` +
+            '(a response cut off when the load generator closes its connections, at the end of each phase in the processes mode, is not tracked, by design; ' +
+            '`npm run bench` checks every run for lost hits).',
+        );
+      }
+      if (summary.bound) lines.push('', `Bound per cycle, in order: ${summary.bound.values.map((value) => value.toFixed(3)).join(' ')}`);
+      sections.push(lines.join('\n'));
+      log(lines.join('\n'));
+    }
+  }
+} finally {
+  apiChild.disconnect();
+  await exited(apiChild);
+}
+
+/** The commit measured, marked when code (anything but the reports) had uncommitted changes. */
+function commitMeasured() {
+  try {
+    const git = (...args) => execFileSync('git', args, { cwd: fileURLToPath(new URL('..', import.meta.url)), encoding: 'utf8' }).trim();
+    const changed = git('status', '--porcelain', '--untracked-files=no')
+      .split('\n')
+      .filter((line) => line !== '' && !/(BENCHMARKS[\w-]*\.md|toggled-phases\.json)$/.test(line));
+    return `\`${git('rev-parse', '--short', 'HEAD')}\`${changed.length > 0 ? ` plus uncommitted changes to ${changed.length} files` : ''}`;
+  } catch {
+    return 'an unknown commit';
+  }
+}
+
+const report = [
+  '# The least in-process bound, measured side by side',
+  '',
+  `Written by \`node bench/toggled.mjs\` on ${new Date().toISOString().slice(0, 10)} at commit ${commitMeasured()}, on ${raw.cpu ?? 'an unknown CPU'} ` +
+    `(${cpus().length} cores), Node ${process.version}. Loopback only; every number below is from that one run.`,
+  '',
+  'Two ways, each with phases of 1 s in a shuffled order per cycle, so every variant is measured in every cycle, seconds apart. ' +
+    '**Processes:** every variant runs in its own app process (the same apps as `npm run bench`, BENCHMARKS.md), all up at once ' +
+    'and pinned to the same core, and the load moves from one process to the next (it reconnects each phase). ' +
+    '**One process:** every variant is its own app inside one process, behind one server that hands each request to the ' +
+    "variant of the phase, under one continuous load; the variants share the process's JIT, so a framework's code sees all " +
+    'of them at once. The load generator and the API share the other core. A neighbour that slows the shared machine for a ' +
+    'while slows the variants of the cycles it spans alike, and each difference is taken within a cycle: where separate runs ' +
+    '(BENCHMARKS.md) put a slow minute on one variant, these pairs keep less of it. `bare (2)` is a second bare app, so its ' +
+    'difference from `bare` shows what is left of the noise (an A/A check).',
+  '',
+  '`empty` is an adapter that only hears the response end, `extract` our adapter tracking into a client that discards each ' +
+    'hit, `naive` the same into the least a sender can do (every batch of hits serialised and POSTed with undici alone), ' +
+    '`ours` our adapter and client. The least in-process bound is the capacity (bare / variant, app CPU per request) left to ' +
+    'an SDK that decides and extracts for free and delivers as cheaply as `naive`: bare / (bare + (empty − bare) + (naive − extract)).',
+  '',
+  sections.join('\n\n'),
+].join('\n');
+if (values['no-write']) console.log(report);
+else {
+  writeFileSync(values.out, `${report}\n`);
+  writeFileSync(values.phases, `${JSON.stringify(raw)}\n`);
+  log(`toggled: wrote ${values.out} and ${values.phases}`);
+}

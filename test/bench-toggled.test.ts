@@ -1,0 +1,96 @@
+import { describe, expect, it } from 'vitest';
+// @ts-expect-error: the bench's modules are plain JavaScript without types
+import { cycleBound, cyclesOf, median, medianInterval, renderToggled, signTestP, slotLabels, summarizeToggled } from '../bench/toggled-stats.mjs';
+
+const VARIANTS = ['bare', 'bare', 'empty', 'extract', 'naive'];
+
+/** Phases as bench/toggled-app.mjs records them: per cycle, each slot's CPU (µs) over 1000 requests. */
+function phases(cycles: number[][]) {
+  return cycles.flatMap((costs, cycle) => costs.map((cost, slot) => ({ cycle, slot, cpuUs: cost * 1000, served: 1000, ms: 850 })));
+}
+
+describe('bench toggled: the statistics of variants measured side by side in time', () => {
+  it('labels a variant named twice as the A/A pair', () => {
+    expect(slotLabels(VARIANTS)).toEqual(['bare', 'bare (2)', 'empty', 'extract', 'naive']);
+  });
+
+  it('pairs the slots of a cycle and leaves out a cycle with a phase that served nothing', () => {
+    const recorded = phases([
+      [100, 101, 103, 110, 112],
+      [120, 119, 124, 130, 134],
+    ]);
+    recorded.push({ cycle: 2, slot: 0, cpuUs: 1000, served: 10, ms: 850 }, { cycle: 2, slot: 1, cpuUs: 1000, served: 0, ms: 850 });
+    const cycles = cyclesOf(recorded, VARIANTS);
+    expect(cycles).toEqual([
+      { bare: 100, 'bare (2)': 101, empty: 103, extract: 110, naive: 112 },
+      { bare: 120, 'bare (2)': 119, empty: 124, extract: 130, naive: 134 },
+    ]);
+  });
+
+  it('computes the bound of a cycle as the report does, each step at least 0', () => {
+    // hook 3, delivery 2: 100 / 105
+    expect(cycleBound({ bare: 100, empty: 103, extract: 110, naive: 112 })).toBeCloseTo(100 / 105, 10);
+    // hook -2 counts as 0, delivery -1 counts as 0: the bound is 1
+    expect(cycleBound({ bare: 100, empty: 98, extract: 110, naive: 109 })).toBe(1);
+    expect(cycleBound({ bare: 100, empty: 98, extract: 110 })).toBeNaN();
+  });
+
+  it('medians, a bootstrap interval that holds the median, and the one-sided sign test', () => {
+    expect(median([3, 1, 2])).toBe(2);
+    expect(median([4, 1, 3, 2])).toBe(2.5);
+    expect(median([])).toBeNaN();
+    const values = Array.from({ length: 41 }, (_, i) => i);
+    const [low, high] = medianInterval(values);
+    expect(low).toBeLessThan(20);
+    expect(high).toBeGreaterThan(20);
+    expect(low).toBeGreaterThan(10);
+    expect(high).toBeLessThan(30);
+    expect(medianInterval(values)).toEqual([low, high]); // seeded: the same interval each time
+    expect(signTestP(10, 10)).toBeCloseTo(1 / 1024, 12);
+    expect(signTestP(0, 10)).toBeCloseTo(1, 12);
+    expect(signTestP(9, 10)).toBeCloseTo(11 / 1024, 12);
+  });
+
+  it('summarises a run: each variant over bare paired per cycle, the A/A check, the bound per cycle against the target', () => {
+    // Every cycle slower or faster as a whole (the machine's noise); the steps stay the same.
+    const cycles = Array.from({ length: 20 }, (_, i) => {
+      const machine = 1 + (i % 5) * 0.1;
+      return [100, 100, 103, 110, 112].map((cost) => cost * machine);
+    });
+    const summary = summarizeToggled(phases(cycles), VARIANTS, 0.93);
+    expect(summary.cycles).toBe(20);
+    const row = (label: string) => summary.rows.find((r: { label: string }) => r.label === label);
+    expect(row('bare (2)').overBare).toBeCloseTo(0, 10);
+    expect(row('empty').overBare).toBeCloseTo(3 * 1.2, 10); // the median machine factor is 1.2
+    expect(summary.bound.median).toBeCloseTo(100 / 105, 10);
+    expect(summary.bound.below).toBe(0);
+    expect(summary.bound.of).toBe(20);
+    expect(summary.bound.p).toBeCloseTo(1, 10);
+
+    const lines = renderToggled({ framework: 'express', summary, target: 0.93, settings: { phaseMs: 1000, settleMs: 150, connections: 50, seed: 1 } }).join('\n');
+    expect(lines).toContain('| bare (2) | 120.0 | 0.0 |');
+    expect(lines).toContain('median 0.952');
+    expect(lines).toContain('below the target of 0.93 in 0 of 20 cycles');
+  });
+
+  it("gives our own capacity per cycle when ours ran, and none when it did not", () => {
+    const withOurs = [...VARIANTS, 'ours'];
+    const cycles = Array.from({ length: 10 }, (_, i) => [100, 100, 103, 110, 112, i < 4 ? 105 : 125].map((cost) => cost * (1 + i * 0.05)));
+    const summary = summarizeToggled(phases(cycles), withOurs, 0.93);
+    expect(summary.capacity.median).toBeCloseTo(100 / 125, 10);
+    expect(summary.capacity.atTarget).toBe(4);
+    expect(summary.capacity.of).toBe(10);
+    const lines = renderToggled({ framework: 'nest', summary, target: 0.93, settings: { phaseMs: 1000, settleMs: 150, connections: 50, seed: 1 } }).join('\n');
+    expect(lines).toContain('bare / ours per cycle: median 0.800');
+    expect(lines).toContain('at or above the target of 0.93 in 4 of 10 cycles');
+    expect(summarizeToggled(phases(cycles.map((costs) => costs.slice(0, 5))), VARIANTS, 0.93).capacity).toBeUndefined();
+  });
+
+  it('counts the cycles below the target when delivery costs more than the target allows', () => {
+    const cycles = Array.from({ length: 12 }, (_, i) => [100 + i, 100 + i, 105 + i, 110 + i, 114 + i]);
+    const summary = summarizeToggled(phases(cycles), VARIANTS, 0.93);
+    // hook 5, delivery 4: about 100 / 109 < 0.93 in every cycle
+    expect(summary.bound.below).toBe(12);
+    expect(summary.bound.p).toBeCloseTo(1 / 4096, 12);
+  });
+});
