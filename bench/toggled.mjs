@@ -149,8 +149,9 @@ async function measureOneProcess(framework) {
     const seconds = (variants.length * (settings.warmupS * 1000 + settings.cycles * settings.phaseMs)) / 1000;
     const phases = nextMessage(child, 'phases', (seconds + 120) * 1000);
     child.send({ cmd: 'run', ...settings });
-    // The load runs a little past the last phase; requests after it are not counted.
-    const load = cannon({ url: ready.url, headers: BROWSER_HEADERS, connections: settings.connections, duration: Math.ceil(seconds) + 2 });
+    // The load runs past the last phase (timers fire late under load, so the app's clock runs
+    // behind): a phase without load would drop its cycle. Requests after the last phase are not counted.
+    const load = cannon({ url: ready.url, headers: BROWSER_HEADERS, connections: settings.connections, duration: Math.ceil(seconds * 1.1) + 5 });
     const { phases: recorded } = await phases;
     await load;
     const stopped = nextMessage(child, 'stopped', 60_000);
@@ -194,13 +195,14 @@ try {
   await exited(apiChild);
 }
 
-/** The commit measured, marked when code (anything but the reports) had uncommitted changes. */
+/** The commit measured, marked when the code it ran (bench/, packages/) had uncommitted changes. */
 function commitMeasured() {
   try {
     const git = (...args) => execFileSync('git', args, { cwd: fileURLToPath(new URL('..', import.meta.url)), encoding: 'utf8' }).trim();
-    const changed = git('status', '--porcelain', '--untracked-files=no')
+    // Only what runs in the measurement: the bench and the packages.
+    const changed = git('status', '--porcelain', '--untracked-files=no', '--', 'bench', 'packages')
       .split('\n')
-      .filter((line) => line !== '' && !/(BENCHMARKS[\w-]*\.md|toggled-phases\.json)$/.test(line));
+      .filter((line) => line !== '' && !line.endsWith('toggled-phases.json'));
     return `\`${git('rev-parse', '--short', 'HEAD')}\`${changed.length > 0 ? ` plus uncommitted changes to ${changed.length} files` : ''}`;
   } catch {
     return 'an unknown commit';

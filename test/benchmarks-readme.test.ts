@@ -92,3 +92,49 @@ describe("the README's benchmark figures", () => {
     expect(/`tracker\.track\(\)` \(decision,\s+extraction and enqueue\) takes (\d+) ns per request/.exec(readme)?.[1]).toBe(track);
   });
 });
+
+// The README's side-by-side table is copied by hand from BENCHMARKS-TOGGLED.md (written by
+// `node bench/toggled.mjs`).
+const toggled = readFileSync(`${root}BENCHMARKS-TOGGLED.md`, 'utf8');
+const MODES = { 'each variant in its own process': 'processes', 'every variant in one process': 'one process' } as const;
+
+/** The report's figures, as the README's cells write them: "framework mode bound|capacity" -> cell. */
+function toggledFigures(): Map<string, string> {
+  const figures = new Map<string, string>();
+  for (const section of toggled.split('\n### ').slice(1)) {
+    const heading = /^(\w+): (each variant in its own process|every variant in one process)/.exec(section);
+    if (!heading) continue;
+    const key = `${heading[1]} ${MODES[heading[2] as keyof typeof MODES]}`;
+    const bound = /median ([\d.]+) \(95 % interval ([\d.]+) to ([\d.]+)\); below the target of ([\d.]+) in (\d+) of (\d+) cycles \(sign test, one-sided, p = ([\d.e-]+)\)/.exec(section);
+    if (bound) figures.set(`${key} bound`, `${bound[1]} (${bound[2]} to ${bound[3]}), below ${bound[4]} in ${bound[5]} of ${bound[6]} cycles, p = ${bound[7]}`);
+    const capacity = /bare \/ ours per cycle: median ([\d.]+) \(95 % interval ([\d.]+) to ([\d.]+)\); at or above the target of ([\d.]+) in (\d+) of (\d+) cycles/.exec(section);
+    if (capacity) figures.set(`${key} capacity`, `${capacity[1]} (${capacity[2]} to ${capacity[3]}), at or above ${capacity[4]} in ${capacity[5]} of ${capacity[6]} cycles`);
+  }
+  return figures;
+}
+
+describe("the README's side-by-side figures", () => {
+  it('match BENCHMARKS-TOGGLED.md, framework by framework and mode by mode', () => {
+    const measured = toggledFigures();
+    const rows = tableAfter(readme, '| Side by side (BENCHMARKS-TOGGLED.md) | each variant in its own process | every variant in one process |', 'README.md');
+    expect(rows.length).toBeGreaterThan(0);
+    let compared = 0;
+    for (const row of rows) {
+      const label = row['Side by side (BENCHMARKS-TOGGLED.md)'] ?? '';
+      const match = /^(Express|Nest): (least in-process bound|with pirsch-node)$/.exec(label);
+      expect(match, `README row "${label}"`).not.toBeNull();
+      const framework = match![1]!.toLowerCase();
+      const what = match![2] === 'least in-process bound' ? 'bound' : 'capacity';
+      for (const [column, mode] of [
+        ['each variant in its own process', 'processes'],
+        ['every variant in one process', 'one process'],
+      ] as const) {
+        const expected = measured.get(`${framework} ${mode} ${what}`);
+        expect(expected, `${framework} ${mode} ${what} in BENCHMARKS-TOGGLED.md`).toBeDefined();
+        expect(row[column], `${label}, ${column}`).toBe(expected);
+        compared++;
+      }
+    }
+    expect(compared).toBe(8);
+  });
+});
