@@ -1,7 +1,7 @@
 // bench/toggled.mjs --modes one-process: several variants of one framework's app in one process,
 // behind one server that hands each request to the variant of the current phase. The load never
-// stops or reconnects; the variants share the process's JIT, so a framework's code sees every
-// variant at once (Nest's more than Express's: see BENCHMARKS-TOGGLED.md).
+// stops or reconnects; the variants share the process's JIT, so a framework's code (and ours)
+// sees every variant at once, which separate processes do not.
 // argv: <framework> <variants, comma-separated, repeats allowed> <apiUrl> <accessKey>. Sends { type: 'ready', url }.
 // On { cmd: 'run', warmupS, phaseMs, settleMs, cycles, seed } it switches on its own clock: a
 // warm-up (every variant in turn, not recorded), then `cycles` cycles of every variant once for

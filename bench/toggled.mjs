@@ -11,7 +11,7 @@
 // Writes BENCHMARKS-TOGGLED.md. Loopback only; never part of the tests.
 //
 //   node bench/toggled.mjs [--frameworks express,nest] [--modes processes,one-process]
-//                          [--variants bare,bare,empty,extract,naive] [--cycles 60] [--phase-ms 1000] [--settle-ms 150]
+//                          [--variants bare,bare,empty,extract,naive,ours] [--cycles 60] [--phase-ms 1000] [--settle-ms 150]
 //                          [--warmup 5] [--connections 50] [--seed 1]
 //                          [--out BENCHMARKS-TOGGLED.md | --no-write] [--phases bench/toggled-phases.json: every phase as measured]
 import { execFileSync } from 'node:child_process';
@@ -31,7 +31,7 @@ const { values } = parseArgs({
   options: {
     frameworks: { type: 'string', default: 'express,nest' },
     modes: { type: 'string', default: 'processes,one-process' },
-    variants: { type: 'string', default: 'bare,bare,empty,extract,naive' },
+    variants: { type: 'string', default: 'bare,bare,empty,extract,naive,ours' },
     cycles: { type: 'string', default: '60' },
     'phase-ms': { type: 'string', default: '1000' },
     'settle-ms': { type: 'string', default: '150' },
