@@ -134,7 +134,8 @@ export function renderToggled({ framework, mode = 'processes', summary, target, 
     mode === 'processes' ? `### ${framework}: each variant in its own process, the load moved between them` : `### ${framework}: every variant in one process, switched under one load`,
     '',
     `${summary.cycles} cycles of ${settings.phaseMs} ms per variant (the first ${settings.settleMs} ms of each phase not counted), ` +
-      `${settings.connections} connections, phase order shuffled per cycle (seed ${settings.seed}).`,
+      `${settings.connections} connections, phase order shuffled per cycle (seed ${settings.seed})` +
+      `${mode === 'processes' && settings.replicas > 1 ? `; ${settings.replicas} processes per variant, one drawn for each cycle` : ''}.`,
     '',
     '| variant | app CPU per request, median (µs) | over bare, paired per cycle (µs) | 95 % interval |',
     '| --- | ---: | ---: | --- |',

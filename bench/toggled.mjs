@@ -12,7 +12,7 @@
 //
 //   node bench/toggled.mjs [--frameworks express,nest] [--modes processes,one-process]
 //                          [--variants bare,bare,empty,extract,naive,ours] [--cycles 60] [--phase-ms 1000] [--settle-ms 150]
-//                          [--warmup 5] [--connections 50] [--seed 1]
+//                          [--warmup 5] [--connections 50] [--seed 1] [--replicas 1: processes per variant, processes mode]
 //                          [--out BENCHMARKS-TOGGLED.md | --no-write] [--phases bench/toggled-phases.json: every phase as measured]
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
@@ -38,6 +38,7 @@ const { values } = parseArgs({
     warmup: { type: 'string', default: '5' },
     connections: { type: 'string', default: '50' },
     seed: { type: 'string', default: '1' },
+    replicas: { type: 'string', default: '1' },
     out: { type: 'string', default: fileURLToPath(new URL('../BENCHMARKS-TOGGLED.md', import.meta.url)) },
     phases: { type: 'string', default: fileURLToPath(new URL('./toggled-phases.json', import.meta.url)) },
     'no-write': { type: 'boolean', default: false },
@@ -55,6 +56,7 @@ const settings = {
   warmupS: whole('warmup'),
   connections: Math.max(1, whole('connections')),
   seed: whole('seed'),
+  replicas: Math.max(1, whole('replicas')),
 };
 if (settings.settleMs >= settings.phaseMs) throw new Error('--settle-ms must be shorter than --phase-ms');
 const frameworks = values.frameworks.split(',').filter(Boolean);
@@ -116,29 +118,43 @@ log(
 
 /** Every variant in its own process on the app core; the load moves between them. Resolves with the phases and what each delivered. */
 async function measureProcesses(framework) {
+  // apps[slot][replica]: with --replicas above 1, each cycle draws which of a variant's processes
+  // serves it, so one process's own luck (its memory layout, say) spreads over the cycles instead
+  // of staying with its variant for the whole run.
   const apps = [];
   try {
     for (const variant of variants) {
-      const { child, ready } = await startChild('app-process.mjs', [framework, variant, apiReady.url, apiReady.accessKey], { core: APP_CORE });
-      apps.push({ child, url: ready.url });
+      const replicas = [];
+      for (let replica = 0; replica < settings.replicas; replica++) {
+        const { child, ready } = await startChild('app-process.mjs', [framework, variant, apiReady.url, apiReady.accessKey], { core: APP_CORE });
+        replicas.push({ child, url: ready.url });
+      }
+      apps.push(replicas);
     }
     // Each app warms up on its own first: the JIT needs seconds of load to settle.
-    for (const app of apps) if (settings.warmupS > 0) await cannon({ url: app.url, headers: BROWSER_HEADERS, connections: settings.connections, duration: settings.warmupS });
+    for (const app of apps.flat()) if (settings.warmupS > 0) await cannon({ url: app.url, headers: BROWSER_HEADERS, connections: settings.connections, duration: settings.warmupS });
     const next = random(settings.seed);
     const recorded = [];
     for (let cycle = 0; cycle < settings.cycles; cycle++) {
-      for (const slot of shuffled(apps.length, next)) recorded.push({ cycle, slot, ...(await phase(apps[slot], settings)) });
+      for (const slot of shuffled(apps.length, next)) {
+        const replica = Math.floor(next() * settings.replicas);
+        recorded.push({ cycle, slot, replica, ...(await phase(apps[slot][replica], settings)) });
+      }
     }
     const delivered = [];
-    for (const app of apps) {
-      const stopped = nextMessage(app.child, 'stopped', 60_000);
-      app.child.send({ cmd: 'stop' });
-      delivered.push(await stopped);
-      await exited(app.child);
+    for (const replicas of apps) {
+      let served = 0;
+      for (const app of replicas) {
+        const stopped = nextMessage(app.child, 'stopped', 60_000);
+        app.child.send({ cmd: 'stop' });
+        served += (await stopped).served;
+        await exited(app.child);
+      }
+      delivered.push({ served });
     }
     return { recorded, delivered };
   } finally {
-    for (const app of apps) if (app.child.exitCode === null) app.child.kill();
+    for (const app of apps.flat()) if (app.child.exitCode === null) app.child.kill();
   }
 }
 

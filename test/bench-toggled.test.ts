@@ -71,6 +71,12 @@ describe('bench toggled: the statistics of variants measured side by side in tim
     expect(lines).toContain('| bare (2) | 120.0 | 0.0 |');
     expect(lines).toContain('median 0.952');
     expect(lines).toContain('below the target of 0.93 in 0 of 20 cycles');
+    expect(lines).not.toContain('processes per variant');
+
+    const settings = { phaseMs: 1000, settleMs: 150, connections: 50, seed: 1, replicas: 2 };
+    expect(renderToggled({ framework: 'express', summary, target: 0.93, settings }).join('\n')).toContain('; 2 processes per variant, one drawn for each cycle.');
+    // One process has no replicas to draw from.
+    expect(renderToggled({ framework: 'express', mode: 'one-process', summary, target: 0.93, settings }).join('\n')).not.toContain('processes per variant');
   });
 
   it("gives our own capacity per cycle when ours ran, and none when it did not", () => {
