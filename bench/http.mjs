@@ -4,7 +4,7 @@ import { Agent, get } from 'node:http';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import autocannon from 'autocannon';
 import { BREAKDOWN_VARIANTS } from './apps.mjs';
-import { APP_CORE, exited, nextMessage, startChild } from './processes.mjs';
+import { APP_CORE, ask, exited, nextMessage, startChild } from './processes.mjs';
 
 /** Headers a browser sends, so extraction does its real work. */
 export const BROWSER_HEADERS = {
@@ -85,14 +85,8 @@ export async function measure({ framework, variant, api, duration, warmup, conne
   await api.call('reset');
   if (variant === 'hanging') await api.call('hang');
   const { child, ready } = await startChild('app-process.mjs', [framework, variant, api.url, api.accessKey], { core: APP_CORE });
-  /** Sends the app `cmd` and resolves with its answer of `type`. */
-  const ask = (cmd, type) => {
-    const answer = nextMessage(child, type);
-    child.send({ cmd });
-    return answer;
-  };
-  const mark = () => ask('mark', 'mark');
-  const calibrate = async () => (await ask('calibrate', 'calibration')).ms;
+  const mark = () => ask(child, 'mark', 'mark');
+  const calibrate = async () => (await ask(child, 'calibrate', 'calibration')).ms;
   try {
     const load = { url: ready.url, headers: BROWSER_HEADERS };
     if (warmup > 0) await cannon({ ...load, connections, duration: warmup });

@@ -42,6 +42,13 @@ export function startChild(file, args, { core, execArgv = [] } = {}) {
   });
 }
 
+/** Sends a child `{ cmd }` and resolves with its next message of `type`. */
+export function ask(child, cmd, type) {
+  const answer = nextMessage(child, type);
+  child.send({ cmd });
+  return answer;
+}
+
 /** Waits for the next message of `type` from a child (or any message when no type is given). */
 export function nextMessage(child, type, timeoutMs = 60_000) {
   return new Promise((resolve, reject) => {

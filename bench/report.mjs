@@ -17,7 +17,8 @@ export const TARGETS = {
   hangingRatio: 0.95,
 };
 
-const median = (values) => {
+/** The median of the finite numbers among `values` (NaN for none). */
+export const median = (values) => {
   const sorted = values.filter((v) => Number.isFinite(v)).sort((a, b) => a - b);
   if (sorted.length === 0) return Number.NaN;
   const mid = Math.floor(sorted.length / 2);

@@ -10,6 +10,7 @@
 // { type: 'phases', phases: [{ cycle, slot, cpuUs, served, ms }] } after the last one.
 // On { cmd: 'stop' } it finishes delivering and sends { type: 'stopped', variants: [{ served, ...metrics }] }.
 import { createServer } from 'node:http';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { startHandler } from './apps.mjs';
 import { random, shuffled } from './toggled-stats.mjs';
 
@@ -23,7 +24,6 @@ const server = createServer((req, res) => current(req, res));
 await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
 process.send({ type: 'ready', url: `http://127.0.0.1:${server.address().port}` });
 
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 const cpuNow = () => {
   const { user, system } = process.cpuUsage();
   return user + system;

@@ -1,15 +1,7 @@
 // The statistics of bench/toggled.mjs: per cycle, each variant's app CPU per request; paired
 // differences against bare within a cycle; the least in-process bound per cycle; medians with
 // bootstrap intervals and a sign test against the target.
-import { boundOf } from './report.mjs';
-
-/** The median of numbers (NaN for none). */
-export function median(values) {
-  if (values.length === 0) return Number.NaN;
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
-}
+import { boundOf, median } from './report.mjs';
 
 /** A seeded generator (mulberry32): the same seed gives the same phase order and the same interval. */
 export function random(seed) {

@@ -18,11 +18,12 @@ import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import { BREAKDOWN_VARIANTS, FRAMEWORKS, HANDLER_FRAMEWORKS, clientBatchSize } from './apps.mjs';
 import { BROWSER_HEADERS, cannon } from './http.mjs';
-import { APP_CORE, CAN_PIN, LOAD_CORE, exited, ipcCaller, nextMessage, pinProcess, startChild } from './processes.mjs';
+import { APP_CORE, CAN_PIN, LOAD_CORE, ask, exited, ipcCaller, nextMessage, pinProcess, startChild } from './processes.mjs';
 import { TARGETS } from './report.mjs';
 import { random, renderToggled, shuffled, summarizeToggled } from './toggled-stats.mjs';
 
@@ -77,14 +78,6 @@ for (const variant of variants) {
 }
 
 const log = (line) => process.stderr.write(`${line}\n`);
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** Sends the app `cmd` and resolves with its answer of `type`. */
-function ask(child, cmd, type) {
-  const answer = nextMessage(child, type);
-  child.send({ cmd });
-  return answer;
-}
 
 /**
  * One phase: load on one app for `phaseMs`; its CPU time and requests served from `settleMs`
