@@ -6,11 +6,15 @@
 // autocannon that starved the load generator in the variants that deliver, the app's loop then
 // idled between requests, and its CPU per request rose for a reason of the bench's own.
 // Controlled over IPC: { id, cmd: 'reset' | 'hang' | 'counts' } -> { id, ...counts }.
+// An ingest request with the hanging key (in the ready message) is never answered, whatever the
+// IPC said: one app can meet an API that hangs while others, at the same time, meet one that answers.
 import { createServer } from 'node:http';
 /** The official SDK checks that an access key is `pa_` plus 45 characters. */
 const BENCH_ACCESS_KEY = `pa_${'b'.repeat(45)}`;
 
 const AUTHORIZATION = `Bearer ${BENCH_ACCESS_KEY}`;
+const HANGING_ACCESS_KEY = `pa_${'h'.repeat(45)}`;
+const HANGING_AUTHORIZATION = `Bearer ${HANGING_ACCESS_KEY}`;
 const counts = { hits: 0, events: 0, ingestPosts: 0, refused: 0 };
 let hanging = false;
 const held = new Set();
@@ -40,7 +44,7 @@ const server = createServer((req, res) => {
     const route = ROUTES[req.url];
     if (req.method !== 'POST' || route === undefined) return answer(res, 404);
     counts.ingestPosts++;
-    if (hanging) {
+    if (hanging || req.headers.authorization === HANGING_AUTHORIZATION) {
       held.add(res);
       res.on('close', () => held.delete(res));
       return undefined;
@@ -81,5 +85,5 @@ process.on('message', ({ id, cmd }) => {
 });
 process.on('disconnect', () => process.exit(0));
 server.listen(0, '127.0.0.1', () => {
-  process.send({ type: 'ready', url: `http://127.0.0.1:${server.address().port}`, accessKey: BENCH_ACCESS_KEY });
+  process.send({ type: 'ready', url: `http://127.0.0.1:${server.address().port}`, accessKey: BENCH_ACCESS_KEY, hangingKey: HANGING_ACCESS_KEY });
 });

@@ -33,9 +33,10 @@ function percentile(sorted, p) {
  * Latency at a fixed request rate, with microsecond resolution (autocannon reports whole
  * milliseconds): `rate` GETs per second for `duration` s over `connections` keep-alive
  * connections, each timed from the moment it was issued (a request waiting for a free connection
- * counts that wait) to the end of its answer.
+ * counts that wait) to the end of its answer. Requests issued in the first `settleMs` (while the
+ * connections open) are sent and awaited but not timed.
  */
-export async function fixedRateLatency({ url, rate, duration, connections = 10 }) {
+export async function fixedRateLatency({ url, rate, duration, connections = 10, settleMs = 0 }) {
   const agent = new Agent({ keepAlive: true, maxSockets: connections });
   const total = Math.max(1, Math.round(rate * duration));
   const interval = 1000 / rate;
@@ -55,10 +56,11 @@ export async function fixedRateLatency({ url, rate, duration, connections = 10 }
       while (issued < due) {
         issued++;
         const sent = performance.now();
+        const timed = sent - started >= settleMs;
         get(url, { agent, headers: BROWSER_HEADERS }, (res) => {
           res.resume();
           res.once('end', () => {
-            times.push(performance.now() - sent);
+            if (timed) times.push(performance.now() - sent);
             done();
           });
         }).once('error', () => {

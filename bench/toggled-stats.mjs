@@ -62,16 +62,23 @@ export function slotLabels(variants) {
   });
 }
 
+/** A phase's app CPU per request (µs); NaN when it served nothing. */
+export const cpuPerRequest = (phase) => (phase.served > 0 ? phase.cpuUs / phase.served : Number.NaN);
+
+/** A latency phase's p99 (ms); NaN when no request was timed. */
+export const p99Of = (phase) => (phase.count > 0 ? phase.p99 : Number.NaN);
+
 /**
- * Per cycle, each slot's app CPU per request (µs): `{ [label]: number }[]`. A cycle with a phase
- * that served nothing is left out whole (its pairs would not be pairs).
+ * Per cycle, each slot's value (`valueOf` of its phase, by default app CPU per request in µs):
+ * `{ [label]: number }[]`. A cycle with a phase without a value is left out whole (its pairs would
+ * not be pairs).
  */
-export function cyclesOf(phases, variants) {
+export function cyclesOf(phases, variants, valueOf = cpuPerRequest) {
   const labels = slotLabels(variants);
   const byCycle = new Map();
   for (const phase of phases) {
     const cycle = byCycle.get(phase.cycle) ?? {};
-    cycle[labels[phase.slot]] = phase.served > 0 ? phase.cpuUs / phase.served : Number.NaN;
+    cycle[labels[phase.slot]] = valueOf(phase);
     byCycle.set(phase.cycle, cycle);
   }
   return [...byCycle.values()].filter((cycle) => labels.every((label) => Number.isFinite(cycle[label])));
@@ -87,31 +94,40 @@ export function cycleBound(cycle) {
   return boundOf(bare, empty, extract, naive).best;
 }
 
+/** Each label's median value, and but for bare its median difference from bare paired per cycle with a 95 % interval. */
+function rowsOf(cycles, labels) {
+  return labels.map((label) => {
+    const overBare = label === 'bare' ? [] : cycles.map((cycle) => cycle[label] - cycle.bare);
+    return { label, median: median(cycles.map((cycle) => cycle[label])), overBare: median(overBare), overBareInterval: medianInterval(overBare), overBareValues: overBare };
+  });
+}
+
+/** A ratio per cycle summarised: median, 95 % interval, and how many cycles reach `target`. */
+function ratioSummary(ratios, target) {
+  if (ratios.length === 0) return undefined;
+  return { median: median(ratios), interval: medianInterval(ratios), atTarget: ratios.filter((ratio) => ratio >= target).length, of: ratios.length, target };
+}
+
 /**
  * The summary of a toggled run: for each slot but bare, its median cost over bare (µs, paired
  * within cycles) with a 95 % interval; the A/A check when bare ran twice; the bound per cycle,
- * its median, interval, and how many cycles fell below `target` with the sign test's p.
+ * its median, interval, and how many cycles fell below `target` with the sign test's p; our
+ * capacity (bare / ours) per cycle when ours ran, and while its API hangs (ours / hanging,
+ * against `hangingTarget`) when hanging ran too.
  */
-export function summarizeToggled(phases, variants, target) {
+export function summarizeToggled(phases, variants, target, hangingTarget = 0.95) {
   const cycles = cyclesOf(phases, variants);
   const labels = slotLabels(variants);
-  const rows = [];
-  for (const label of labels) {
-    const costs = cycles.map((cycle) => cycle[label]);
-    const overBare = label === 'bare' ? [] : cycles.map((cycle) => cycle[label] - cycle.bare);
-    rows.push({ label, median: median(costs), overBare: median(overBare), overBareInterval: medianInterval(overBare) });
-  }
+  const rows = rowsOf(cycles, labels);
   const bounds = cycles.map(cycleBound).filter(Number.isFinite);
   const below = bounds.filter((bound) => bound < target).length;
-  // Our own capacity, bare / ours within each cycle.
-  const capacities = labels.includes('ours') ? cycles.map((cycle) => cycle.bare / cycle.ours) : [];
   return {
     cycles: cycles.length,
     rows,
-    capacity:
-      capacities.length === 0
-        ? undefined
-        : { median: median(capacities), interval: medianInterval(capacities), atTarget: capacities.filter((ratio) => ratio >= target).length, of: capacities.length },
+    // Our own capacity, bare / ours within each cycle.
+    capacity: labels.includes('ours') ? ratioSummary(cycles.map((cycle) => cycle.bare / cycle.ours), target) : undefined,
+    // While the API hangs: healthy / hanging within each cycle.
+    hanging: labels.includes('ours') && labels.includes('hanging') ? ratioSummary(cycles.map((cycle) => cycle.ours / cycle.hanging), hangingTarget) : undefined,
     bound:
       bounds.length === 0
         ? undefined
@@ -136,14 +152,10 @@ export function renderToggled({ framework, mode = 'processes', summary, target, 
     const interval = row.label === 'bare' ? '' : `${us(row.overBareInterval[0])} to ${us(row.overBareInterval[1])}`;
     lines.push(`| ${row.label} | ${us(row.median)} | ${row.label === 'bare' ? '' : us(row.overBare)} | ${interval} |`);
   }
-  if (summary.capacity) {
-    const { median: middle, interval, atTarget, of } = summary.capacity;
-    lines.push(
-      '',
-      `Capacity with pirsch-node, bare / ours per cycle: median ${middle.toFixed(3)} (95 % interval ${interval[0].toFixed(3)} to ${interval[1].toFixed(3)}); ` +
-        `at or above the target of ${target} in ${atTarget} of ${of} cycles.`,
-    );
-  }
+  const ratioLine = (what, { median: middle, interval, atTarget, of, target: wanted }) =>
+    `${what}: median ${middle.toFixed(3)} (95 % interval ${interval[0].toFixed(3)} to ${interval[1].toFixed(3)}); at or above the target of ${wanted} in ${atTarget} of ${of} cycles.`;
+  if (summary.capacity) lines.push('', ratioLine('Capacity with pirsch-node, bare / ours per cycle', summary.capacity));
+  if (summary.hanging) lines.push('', ratioLine('While the API hangs (for the hanging variant only), healthy / hanging per cycle, app CPU per request of ours / hanging', summary.hanging));
   if (summary.bound) {
     const { median: middle, interval, below, of, p } = summary.bound;
     lines.push(
@@ -151,6 +163,57 @@ export function renderToggled({ framework, mode = 'processes', summary, target, 
       `Least in-process bound, bare / (bare + hook + delivery) per cycle, hook = empty − bare and delivery = naive − extract, each at least 0: median ${middle.toFixed(3)} ` +
         `(95 % interval ${interval[0].toFixed(3)} to ${interval[1].toFixed(3)}); below the target of ${target} in ${below} of ${of} cycles ` +
         `(sign test, one-sided, p = ${p < 0.001 ? p.toExponential(1) : p.toFixed(3)}).`,
+    );
+  }
+  return lines;
+}
+
+/**
+ * The summary of a latency run (`--latency <rate>`): per cycle each slot's p99 (ms) at the fixed
+ * rate; for each slot its median p99 and p50, and but for bare its p99 over bare paired per cycle
+ * with a 95 % interval and how many cycles it stayed within `allowanceMs`; for hanging the same
+ * over ours (healthy), when both ran.
+ */
+export function summarizeLatency(phases, variants, allowanceMs = 1) {
+  const cycles = cyclesOf(phases, variants, p99Of);
+  const labels = slotLabels(variants);
+  const p50s = cyclesOf(phases, variants, (phase) => (phase.count > 0 ? phase.p50 : Number.NaN));
+  const within = (values) => values.filter((value) => value <= allowanceMs).length;
+  const rows = rowsOf(cycles, labels).map((row) => ({ ...row, p50: median(p50s.map((cycle) => cycle[row.label])), within: within(row.overBareValues) }));
+  let hanging;
+  if (labels.includes('ours') && labels.includes('hanging')) {
+    const overOurs = cycles.map((cycle) => cycle.hanging - cycle.ours);
+    hanging = { overOurs: median(overOurs), interval: medianInterval(overOurs), within: within(overOurs) };
+  }
+  return { cycles: cycles.length, rows, hanging, allowanceMs };
+}
+
+/** The latency summary as Markdown lines. */
+export function renderLatency({ framework, summary, settings }) {
+  const ms = (value) => (Number.isFinite(value) ? value.toFixed(2) : 'n/a');
+  const lines = [
+    `### ${framework}: latency at ${settings.latency} requests per second, each variant in its own process`,
+    '',
+    `${summary.cycles} cycles of ${settings.phaseMs} ms per variant at a fixed ${settings.latency} requests per second over 10 keep-alive connections ` +
+      `(requests issued in the first ${settings.settleMs} ms of each phase not timed), phase order shuffled per cycle (seed ${settings.seed})` +
+      `${settings.replicas > 1 ? `; ${settings.replicas} processes per variant, one drawn for each cycle` : ''}. Each phase's p99 and p50 are its own; ` +
+      `the differences are paired within a cycle.`,
+    '',
+    `| variant | p50, median (ms) | p99, median (ms) | p99 over bare, paired per cycle (ms) | 95 % interval | cycles within ${summary.allowanceMs} ms of bare |`,
+    '| --- | ---: | ---: | ---: | --- | ---: |',
+  ];
+  for (const row of summary.rows) {
+    const bare = row.label === 'bare';
+    lines.push(
+      `| ${row.label} | ${ms(row.p50)} | ${ms(row.median)} | ${bare ? '' : ms(row.overBare)} | ${bare ? '' : `${ms(row.overBareInterval[0])} to ${ms(row.overBareInterval[1])}`} | ${bare ? '' : `${row.within} of ${summary.cycles}`} |`,
+    );
+  }
+  if (summary.hanging) {
+    const { overOurs, interval, within } = summary.hanging;
+    lines.push(
+      '',
+      `While the API hangs (for the hanging variant only), p99 of hanging over ours (healthy), paired per cycle: median ${ms(overOurs)} ms ` +
+        `(95 % interval ${ms(interval[0])} to ${ms(interval[1])}); within ${summary.allowanceMs} ms in ${within} of ${summary.cycles} cycles.`,
     );
   }
   return lines;

@@ -8,12 +8,18 @@
 // Phases are 1 s, in a shuffled order per cycle. A neighbour that slows the machine for seconds
 // slows every variant of the cycles it spans alike, so the differences paired within a cycle keep
 // far less of the machine's noise than separate runs do, where a slow minute falls on one variant.
+// With --latency <rate>, each phase is a fixed rate of requests instead of as many as the app
+// answers, timed one by one: p99 paired within a cycle (processes mode), for the targets "p99
+// within 1 ms of bare" and, with the variant hanging (ours against an API that never answers it,
+// while the others' API answers), "p99 within 1 ms of healthy".
 // Writes BENCHMARKS-TOGGLED.md. Loopback only; never part of the tests.
 //
 //   node bench/toggled.mjs [--frameworks express,nest] [--modes processes,one-process]
 //                          [--variants bare,bare,empty,extract,naive,ours] [--cycles 60] [--phase-ms 1000] [--settle-ms 150]
 //                          [--warmup 5] [--connections 50] [--seed 1] [--replicas 1: processes per variant, processes mode]
+//                          [--latency <requests per second>: p99 at that rate, processes mode (variants bare,bare,ours,hanging, say)]
 //                          [--out BENCHMARKS-TOGGLED.md | --no-write] [--phases bench/toggled-phases.json: every phase as measured]
+//                          (a latency run's defaults: BENCHMARKS-LATENCY.md, bench/latency-phases.json)
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
@@ -22,12 +28,12 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import { BREAKDOWN_VARIANTS, FRAMEWORKS, HANDLER_FRAMEWORKS, clientBatchSize } from './apps.mjs';
-import { BROWSER_HEADERS, cannon } from './http.mjs';
+import { BROWSER_HEADERS, cannon, fixedRateLatency } from './http.mjs';
 import { APP_CORE, CAN_PIN, LOAD_CORE, ask, exited, ipcCaller, nextMessage, pinProcess, startChild } from './processes.mjs';
 import { TARGETS } from './report.mjs';
-import { random, renderToggled, shuffled, summarizeToggled } from './toggled-stats.mjs';
+import { random, renderLatency, renderToggled, shuffled, summarizeLatency, summarizeToggled } from './toggled-stats.mjs';
 
-const ALLOWED = ['bare', 'ours', ...BREAKDOWN_VARIANTS];
+const ALLOWED = ['bare', 'ours', 'hanging', ...BREAKDOWN_VARIANTS];
 const { values } = parseArgs({
   options: {
     frameworks: { type: 'string', default: 'express,nest' },
@@ -40,8 +46,9 @@ const { values } = parseArgs({
     connections: { type: 'string', default: '50' },
     seed: { type: 'string', default: '1' },
     replicas: { type: 'string', default: '1' },
-    out: { type: 'string', default: fileURLToPath(new URL('../BENCHMARKS-TOGGLED.md', import.meta.url)) },
-    phases: { type: 'string', default: fileURLToPath(new URL('./toggled-phases.json', import.meta.url)) },
+    latency: { type: 'string', default: '0' },
+    out: { type: 'string' },
+    phases: { type: 'string' },
     'no-write': { type: 'boolean', default: false },
   },
 });
@@ -58,7 +65,11 @@ const settings = {
   connections: Math.max(1, whole('connections')),
   seed: whole('seed'),
   replicas: Math.max(1, whole('replicas')),
+  latency: whole('latency'),
 };
+// A latency run has its own report, so it never overwrites the throughput run's.
+const outFile = values.out ?? fileURLToPath(new URL(settings.latency > 0 ? '../BENCHMARKS-LATENCY.md' : '../BENCHMARKS-TOGGLED.md', import.meta.url));
+const phasesFile = values.phases ?? fileURLToPath(new URL(settings.latency > 0 ? './latency-phases.json' : './toggled-phases.json', import.meta.url));
 if (settings.settleMs >= settings.phaseMs) throw new Error('--settle-ms must be shorter than --phase-ms');
 const frameworks = values.frameworks.split(',').filter(Boolean);
 const MODES = ['processes', 'one-process'];
@@ -76,6 +87,11 @@ for (const framework of frameworks) {
 for (const variant of variants) {
   if (!ALLOWED.includes(variant)) throw new Error(`--variants: expected some of ${ALLOWED.join(', ')}, got "${variant}"`);
 }
+// In one process every variant delivers to the same API with the same key, so none can meet a
+// hanging API on its own; a fixed rate's latency needs the load to move between processes.
+if (modes.includes('one-process') && variants.includes('hanging')) throw new Error('--variants hanging: only with --modes processes');
+if (modes.includes('one-process') && settings.latency > 0) throw new Error('--latency: only with --modes processes');
+if (!variants.includes('bare')) throw new Error('--variants: bare is needed, every difference is taken from it');
 
 const log = (line) => process.stderr.write(`${line}\n`);
 
@@ -99,6 +115,14 @@ async function phase(app, { phaseMs, settleMs, connections }) {
   return { cpuUs: after.cpuUs - before.cpuUs, served: after.served - before.served, ms };
 }
 
+/** One latency phase: `latency` requests per second on one app for `phaseMs`, each timed but those issued in the first `settleMs`. */
+async function latencyPhase(app, { phaseMs, settleMs, latency }) {
+  const before = await ask(app.child, 'mark', 'mark');
+  const timed = await fixedRateLatency({ url: app.url, rate: latency, duration: phaseMs / 1000, settleMs });
+  const after = await ask(app.child, 'mark', 'mark');
+  return { cpuUs: after.cpuUs - before.cpuUs, served: after.served - before.served, p50: timed.p50, p99: timed.p99, count: timed.count, errors: timed.errors };
+}
+
 pinProcess(LOAD_CORE);
 await clientBatchSize({ inherited: false }); // the naive variant's batch size, handed to the apps in their environment
 const { child: apiChild, ready: apiReady } = await startChild('api-process.mjs', [], { core: LOAD_CORE });
@@ -119,7 +143,9 @@ async function measureProcesses(framework) {
     for (const variant of variants) {
       const replicas = [];
       for (let replica = 0; replica < settings.replicas; replica++) {
-        const { child, ready } = await startChild('app-process.mjs', [framework, variant, apiReady.url, apiReady.accessKey], { core: APP_CORE });
+        // The hanging variant's key is one the API never answers; the others' API answers.
+        const key = variant === 'hanging' ? apiReady.hangingKey : apiReady.accessKey;
+        const { child, ready } = await startChild('app-process.mjs', [framework, variant, apiReady.url, key], { core: APP_CORE });
         replicas.push({ child, url: ready.url });
       }
       apps.push(replicas);
@@ -131,7 +157,8 @@ async function measureProcesses(framework) {
     for (let cycle = 0; cycle < settings.cycles; cycle++) {
       for (const slot of shuffled(apps.length, next)) {
         const replica = Math.floor(next() * settings.replicas);
-        recorded.push({ cycle, slot, replica, ...(await phase(apps[slot][replica], settings)) });
+        const app = apps[slot][replica];
+        recorded.push({ cycle, slot, replica, ...(await (settings.latency > 0 ? latencyPhase(app, settings) : phase(app, settings))) });
       }
     }
     const delivered = [];
@@ -183,8 +210,8 @@ try {
       const received = await api.call('counts');
       raw.phases[`${framework} ${mode}`] = recorded;
       const target = TARGETS.capacityRatio[framework];
-      const summary = summarizeToggled(recorded, variants, target);
-      const lines = renderToggled({ framework, mode, summary, target, settings });
+      const summary = settings.latency > 0 ? summarizeLatency(recorded, variants, TARGETS.p99DeltaMs) : summarizeToggled(recorded, variants, target, TARGETS.hangingRatio);
+      const lines = settings.latency > 0 ? renderLatency({ framework, summary, settings }) : renderToggled({ framework, mode, summary, target, settings });
       const sending = variants.map((variant, slot) => (variant === 'naive' || variant === 'ours' ? delivered[slot].served : 0)).reduce((a, b) => a + b, 0);
       if (sending > 0) {
         lines.push(
@@ -194,7 +221,7 @@ try {
             '`npm run bench` checks every run for lost hits).',
         );
       }
-      if (summary.bound) lines.push('', `Bound per cycle, in order: ${summary.bound.values.map((value) => value.toFixed(3)).join(' ')}`);
+      if (summary.bound && settings.latency === 0) lines.push('', `Bound per cycle, in order: ${summary.bound.values.map((value) => value.toFixed(3)).join(' ')}`);
       sections.push(lines.join('\n'));
       log(lines.join('\n'));
     }
@@ -211,7 +238,7 @@ function commitMeasured() {
     // Only what runs in the measurement: the bench and the packages.
     const changed = git('status', '--porcelain', '--untracked-files=no', '--', 'bench', 'packages')
       .split('\n')
-      .filter((line) => line !== '' && !line.endsWith('toggled-phases.json'));
+      .filter((line) => line !== '' && !line.endsWith('-phases.json'));
     return `\`${git('rev-parse', '--short', 'HEAD')}\`${changed.length > 0 ? ` plus uncommitted changes to ${changed.length} files` : ''}`;
   } catch {
     return 'an unknown commit';
@@ -236,14 +263,22 @@ const report = [
   '',
   '`empty` is an adapter that only hears the response end, `extract` our adapter tracking into a client that discards each ' +
     'hit, `naive` the same into the least a sender can do (every batch of hits serialised and POSTed with undici alone), ' +
-    '`ours` our adapter and client. The least in-process bound is the capacity (bare / variant, app CPU per request) left to ' +
+    '`ours` our adapter and client, `hanging` ours delivering to an API that never answers it (the others\' API answers at the same time). The least in-process bound is the capacity (bare / variant, app CPU per request) left to ' +
     'an SDK that decides and extracts for free and delivers as cheaply as `naive`: bare / (bare + (empty − bare) + (naive − extract)).',
   '',
+  ...(settings.latency > 0
+    ? [
+        `This run measured latency: each phase sends a fixed ${settings.latency} requests per second, well below what the apps can serve, and times each ` +
+          'request from its issue to the end of its answer, so the percentiles show the time a request takes rather than time spent queueing ' +
+          '(as the latency run of `npm run bench` does). The targets: p99 within 1 ms of bare, and while the API hangs within 1 ms of healthy.',
+        '',
+      ]
+    : []),
   sections.join('\n\n'),
 ].join('\n');
 if (values['no-write']) console.log(report);
 else {
-  writeFileSync(values.out, `${report}\n`);
-  writeFileSync(values.phases, `${JSON.stringify(raw)}\n`);
-  log(`toggled: wrote ${values.out} and ${values.phases}`);
+  writeFileSync(outFile, `${report}\n`);
+  writeFileSync(phasesFile, `${JSON.stringify(raw)}\n`);
+  log(`toggled: wrote ${outFile} and ${phasesFile}`);
 }

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 // @ts-expect-error: the bench's modules are plain JavaScript without types
 import { median } from '../bench/report.mjs';
 // @ts-expect-error: the bench's modules are plain JavaScript without types
-import { cycleBound, cyclesOf, medianInterval, renderToggled, signTestP, slotLabels, summarizeToggled } from '../bench/toggled-stats.mjs';
+import { cycleBound, cyclesOf, medianInterval, renderLatency, renderToggled, signTestP, slotLabels, summarizeLatency, summarizeToggled } from '../bench/toggled-stats.mjs';
 
 const VARIANTS = ['bare', 'bare', 'empty', 'extract', 'naive'];
 
@@ -100,5 +100,48 @@ describe('bench toggled: the statistics of variants measured side by side in tim
     // hook 5, delivery 4: about 100 / 109 < 0.93 in every cycle
     expect(summary.bound.below).toBe(12);
     expect(summary.bound.p).toBeCloseTo(1 / 4096, 12);
+  });
+
+  it('gives the capacity while the API hangs, healthy / hanging per cycle, against its own target, when ours and hanging ran', () => {
+    const variants = ['bare', 'ours', 'hanging'];
+    // ours 110; hanging 112 (0.982) in 7 cycles, 120 (0.917) in 3: the target of 0.95 is reached in 7 of 10.
+    const cycles = Array.from({ length: 10 }, (_, i) => [100, 110, i < 3 ? 120 : 112].map((cost) => cost * (1 + i * 0.03)));
+    const summary = summarizeToggled(phases(cycles), variants, 0.93, 0.95);
+    expect(summary.hanging.median).toBeCloseTo(110 / 112, 10);
+    expect(summary.hanging.atTarget).toBe(7);
+    expect(summary.hanging.of).toBe(10);
+    const lines = renderToggled({ framework: 'express', summary, target: 0.93, settings: { phaseMs: 1000, settleMs: 150, connections: 50, seed: 1 } }).join('\n');
+    expect(lines).toContain('healthy / hanging per cycle, app CPU per request of ours / hanging: median 0.982');
+    expect(lines).toContain('at or above the target of 0.95 in 7 of 10 cycles');
+    expect(summarizeToggled(phases(cycles.map((costs) => costs.slice(0, 2))), ['bare', 'ours'], 0.93).hanging).toBeUndefined();
+  });
+
+  it("summarises a latency run: each phase's p99 paired within its cycle, the cycles within 1 ms, hanging against healthy", () => {
+    const variants = ['bare', 'bare', 'ours', 'hanging'];
+    // Every cycle's p99 moves with the machine (a slow cycle adds to all); ours adds 0.4 ms, hanging 1.5 ms more in 8 of 12 cycles.
+    const recorded = Array.from({ length: 12 }, (_, cycle) => {
+      const machine = (cycle % 4) * 2;
+      const p99s = [3 + machine, 3.1 + machine, 3.4 + machine, 3.4 + machine + (cycle < 8 ? 1.5 : 0.2)];
+      return p99s.map((p99, slot) => ({ cycle, slot, cpuUs: 1e5, served: 600, p50: 0.25 + slot / 100, p99, count: 600, errors: 0 }));
+    }).flat();
+    // A phase that timed nothing leaves its cycle out.
+    recorded.push(...[3, 3, 3, 3].map((p99, slot) => ({ cycle: 12, slot, cpuUs: 1e5, served: 600, p50: 0.2, p99, count: slot === 2 ? 0 : 600, errors: 0 })));
+    const summary = summarizeLatency(recorded, variants, 1);
+    expect(summary.cycles).toBe(12);
+    const row = (label: string) => summary.rows.find((r: { label: string }) => r.label === label);
+    expect(row('bare (2)').overBare).toBeCloseTo(0.1, 10);
+    expect(row('ours').overBare).toBeCloseTo(0.4, 10);
+    expect(row('ours').within).toBe(12);
+    expect(row('hanging').within).toBe(4);
+    expect(row('ours').p50).toBeCloseTo(0.27, 10);
+    expect(summary.hanging.overOurs).toBeCloseTo(1.5, 10);
+    expect(summary.hanging.within).toBe(4);
+    const lines = renderLatency({ framework: 'express', summary, settings: { phaseMs: 1000, settleMs: 150, seed: 1, replicas: 2, latency: 1000 } }).join('\n');
+    expect(lines).toContain('### express: latency at 1000 requests per second');
+    expect(lines).toContain('; 2 processes per variant, one drawn for each cycle');
+    expect(lines).toMatch(/\| ours \| 0\.27 \| [\d.]+ \| 0\.40 \| [-\d.]+ to [-\d.]+ \| 12 of 12 \|/);
+    expect(lines).toContain('p99 of hanging over ours (healthy), paired per cycle: median 1.50 ms');
+    expect(lines).toContain('within 1 ms in 4 of 12 cycles');
+    expect(summarizeLatency(recorded, ['bare', 'bare', 'ours', 'naive'], 1).hanging).toBeUndefined();
   });
 });
