@@ -596,13 +596,19 @@ export function renderMarkdown({ env, settings, table, checks, micro, runs, comm
 
 /**
  * The least in-process bound of one set of measurements (app CPU per request, µs, of bare, empty,
- * extract and naive): the hook (empty over bare) and the delivery (naive over extract), each at
- * least 0, and `best`, the capacity ratio bare / (bare + hook + delivery) they leave.
+ * extract and naive): the hook (empty over bare) and the delivery (naive over extract), as
+ * measured, and `best`, the capacity ratio bare / (bare + hook + delivery) they leave, their sum
+ * held at 0 or more. Not each step at 0 or more: a step measured below 0 is noise, and zeroing it
+ * alone keeps the noise that raised the other step but drops the noise that lowered this one, which
+ * biases the cost up and the bound down; a bound per round or per cycle then falls below a target
+ * more often than the true cost would have it, and a count of those (or a sign test) says
+ * "unreachable" too readily. With the sum held at 0 the bound falls below a target (< 1) exactly
+ * when the two measured steps add up to more than it allows.
  */
 export function boundOf(bareUs, emptyUs, extractUs, naiveUs) {
-  const hook = Math.max(0, emptyUs - bareUs);
-  const delivery = Math.max(0, naiveUs - extractUs);
-  return { hook, delivery, best: bareUs / (bareUs + hook + delivery) };
+  const hook = emptyUs - bareUs;
+  const delivery = naiveUs - extractUs;
+  return { hook, delivery, best: bareUs / (bareUs + Math.max(0, hook + delivery)) };
 }
 
 /**
@@ -646,7 +652,7 @@ export function leastInProcess(rows, target, allowed) {
       ? ''
       : best < target
         ? `, below the target of ${target}${rounds}: no in-process design reaches it in this app`
-        : `${rounds}, which leaves ${fmt(rows.bare.cpu / target - rows.bare.cpu - hook - delivery, 1)} µs for deciding and extracting under the target of ${target}`;
+        : `${rounds}, which leaves ${fmt(rows.bare.cpu / target - rows.bare.cpu - Math.max(0, hook + delivery), 1)} µs for deciding and extracting under the target of ${target}`;
   const floorVerdict =
     allowed === undefined
       ? ''

@@ -86,7 +86,7 @@ export function cyclesOf(phases, variants, valueOf = cpuPerRequest) {
 
 /**
  * The least in-process bound of one cycle, as bench/report.mjs computes it from separate runs
- * (`boundOf`: bare / (bare + empty's hook + naive delivery alone), each step at least 0).
+ * (`boundOf`: bare / (bare + empty's hook + naive delivery alone), their sum at least 0).
  */
 export function cycleBound(cycle) {
   const { bare, empty, extract, naive } = cycle;
@@ -160,7 +160,7 @@ export function renderToggled({ framework, mode = 'processes', summary, target, 
     const { median: middle, interval, below, of, p } = summary.bound;
     lines.push(
       '',
-      `Least in-process bound, bare / (bare + hook + delivery) per cycle, hook = empty − bare and delivery = naive − extract, each at least 0: median ${middle.toFixed(3)} ` +
+      `Least in-process bound, bare / (bare + hook + delivery) per cycle, hook = empty − bare and delivery = naive − extract, their sum at least 0: median ${middle.toFixed(3)} ` +
         `(95 % interval ${interval[0].toFixed(3)} to ${interval[1].toFixed(3)}); below the target of ${target} in ${below} of ${of} cycles ` +
         `(sign test, one-sided, p = ${p < 0.001 ? p.toExponential(1) : p.toFixed(3)}).`,
     );

@@ -20,8 +20,9 @@
 //                          [--latency <requests per second>: p99 at that rate, processes mode (variants bare,bare,ours,hanging, say)]
 //                          [--out BENCHMARKS-TOGGLED.md | --no-write] [--phases bench/toggled-phases.json: every phase as measured]
 //                          (a latency run's defaults: BENCHMARKS-LATENCY.md, bench/latency-phases.json)
+//   node bench/toggled.mjs --from-phases bench/toggled-phases.json [--out ... | --no-write]: renders a saved run again
 import { execFileSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -30,8 +31,8 @@ import autocannon from 'autocannon';
 import { BREAKDOWN_VARIANTS, FRAMEWORKS, HANDLER_FRAMEWORKS, clientBatchSize } from './apps.mjs';
 import { BROWSER_HEADERS, cannon, fixedRateLatency } from './http.mjs';
 import { APP_CORE, CAN_PIN, LOAD_CORE, ask, exited, ipcCaller, nextMessage, pinProcess, startChild } from './processes.mjs';
-import { TARGETS } from './report.mjs';
-import { random, renderLatency, renderToggled, shuffled, summarizeLatency, summarizeToggled } from './toggled-stats.mjs';
+import { renderReport, sectionOf } from './toggled-report.mjs';
+import { random, shuffled } from './toggled-stats.mjs';
 
 const ALLOWED = ['bare', 'ours', 'hanging', ...BREAKDOWN_VARIANTS];
 const { values } = parseArgs({
@@ -50,8 +51,23 @@ const { values } = parseArgs({
     out: { type: 'string' },
     phases: { type: 'string' },
     'no-write': { type: 'boolean', default: false },
+    'from-phases': { type: 'string' },
   },
 });
+const log = (line) => process.stderr.write(`${line}\n`);
+
+// Renders a saved run's report again (with this commit's statistics) and measures nothing.
+if (values['from-phases'] !== undefined) {
+  const raw = JSON.parse(readFileSync(values['from-phases'], 'utf8'));
+  const report = renderReport(raw, { rerendered: { date: new Date().toISOString().slice(0, 10), commit: commitMeasured() } });
+  const out = values.out ?? fileURLToPath(new URL(raw.settings.latency > 0 ? '../BENCHMARKS-LATENCY.md' : '../BENCHMARKS-TOGGLED.md', import.meta.url));
+  if (values['no-write']) console.log(report);
+  else {
+    writeFileSync(out, `${report}\n`);
+    log(`toggled: rendered ${values['from-phases']} again into ${out}`);
+  }
+  process.exit(0);
+}
 const whole = (name) => {
   const number = Number(values[name]);
   if (!Number.isInteger(number) || number < 0) throw new Error(`--${name}: expected a whole number >= 0, got "${values[name]}"`);
@@ -93,7 +109,6 @@ if (modes.includes('one-process') && variants.includes('hanging')) throw new Err
 if (modes.includes('one-process') && settings.latency > 0) throw new Error('--latency: only with --modes processes');
 if (!variants.includes('bare')) throw new Error('--variants: bare is needed, every difference is taken from it');
 
-const log = (line) => process.stderr.write(`${line}\n`);
 
 /**
  * One phase: load on one app for `phaseMs`; its CPU time and requests served from `settleMs`
@@ -200,30 +215,28 @@ async function measureOneProcess(framework) {
   }
 }
 
-const sections = [];
-const raw = { settings, variants, cpu: cpus()[0]?.model, node: process.version, phases: {} };
+const raw = {
+  settings,
+  variants,
+  cpu: cpus()[0]?.model,
+  cpuCount: cpus().length,
+  node: process.version,
+  date: new Date().toISOString().slice(0, 10),
+  commit: commitMeasured(),
+  phases: {},
+  hits: {},
+};
 try {
   for (const framework of frameworks) {
     for (const mode of modes) {
       await api.call('reset');
       const { recorded, delivered } = mode === 'processes' ? await measureProcesses(framework) : await measureOneProcess(framework);
       const received = await api.call('counts');
-      raw.phases[`${framework} ${mode}`] = recorded;
-      const target = TARGETS.capacityRatio[framework];
-      const summary = settings.latency > 0 ? summarizeLatency(recorded, variants, TARGETS.p99DeltaMs) : summarizeToggled(recorded, variants, target, TARGETS.hangingRatio);
-      const lines = settings.latency > 0 ? renderLatency({ framework, summary, settings }) : renderToggled({ framework, mode, summary, target, settings });
+      const key = `${framework} ${mode}`;
+      raw.phases[key] = recorded;
       const sending = variants.map((variant, slot) => (variant === 'naive' || variant === 'ours' ? delivered[slot].served : 0)).reduce((a, b) => a + b, 0);
-      if (sending > 0) {
-        lines.push(
-          '',
-          `Hits: the API received ${received.hits.toLocaleString('en-US')} from the variants that deliver, which served ${sending.toLocaleString('en-US')} requests ` +
-            '(a response cut off when the load generator closes its connections, at the end of each phase in the processes mode, is not tracked, by design; ' +
-            '`npm run bench` checks every run for lost hits).',
-        );
-      }
-      if (summary.bound && settings.latency === 0) lines.push('', `Bound per cycle, in order: ${summary.bound.values.map((value) => value.toFixed(3)).join(' ')}`);
-      sections.push(lines.join('\n'));
-      log(lines.join('\n'));
+      raw.hits[key] = { received: received.hits, sending };
+      log(sectionOf(raw, key).join('\n'));
     }
   }
 } finally {
@@ -245,37 +258,7 @@ function commitMeasured() {
   }
 }
 
-const report = [
-  '# The least in-process bound, measured side by side',
-  '',
-  `Written by \`node bench/toggled.mjs\` on ${new Date().toISOString().slice(0, 10)} at commit ${commitMeasured()}, on ${raw.cpu ?? 'an unknown CPU'} ` +
-    `(${cpus().length} cores), Node ${process.version}. Loopback only; every number below is from that one run.`,
-  '',
-  'Two ways, each with phases of 1 s in a shuffled order per cycle, so every variant is measured in every cycle, seconds apart. ' +
-    '**Processes:** every variant runs in its own app process (the same apps as `npm run bench`, BENCHMARKS.md), all up at once ' +
-    'and pinned to the same core, and the load moves from one process to the next (it reconnects each phase). ' +
-    '**One process:** every variant is its own app inside one process, behind one server that hands each request to the ' +
-    "variant of the phase, under one continuous load; the variants share the process's JIT, so a framework's code sees all " +
-    'of them at once. The load generator and the API share the other core. A neighbour that slows the shared machine for a ' +
-    'while slows the variants of the cycles it spans alike, and each difference is taken within a cycle: where separate runs ' +
-    '(BENCHMARKS.md) put a slow minute on one variant, these pairs keep less of it. `bare (2)` is a second bare app, so its ' +
-    'difference from `bare` shows what is left of the noise (an A/A check).',
-  '',
-  '`empty` is an adapter that only hears the response end, `extract` our adapter tracking into a client that discards each ' +
-    'hit, `naive` the same into the least a sender can do (every batch of hits serialised and POSTed with undici alone), ' +
-    '`ours` our adapter and client, `hanging` ours delivering to an API that never answers it (the others\' API answers at the same time). The least in-process bound is the capacity (bare / variant, app CPU per request) left to ' +
-    'an SDK that decides and extracts for free and delivers as cheaply as `naive`: bare / (bare + (empty − bare) + (naive − extract)).',
-  '',
-  ...(settings.latency > 0
-    ? [
-        `This run measured latency: each phase sends a fixed ${settings.latency} requests per second, well below what the apps can serve, and times each ` +
-          'request from its issue to the end of its answer, so the percentiles show the time a request takes rather than time spent queueing ' +
-          '(as the latency run of `npm run bench` does). The targets: p99 within 1 ms of bare, and while the API hangs within 1 ms of healthy.',
-        '',
-      ]
-    : []),
-  sections.join('\n\n'),
-].join('\n');
+const report = renderReport(raw);
 if (values['no-write']) console.log(report);
 else {
   writeFileSync(outFile, `${report}\n`);
