@@ -28,7 +28,7 @@ import { createClient } from '@pirsch-node/core';
  * `before` variant is `ours` with that checkout's client and adapter, so one run measures the
  * change side by side (the adapter there resolves its own `@pirsch-node/core`, the checkout's).
  */
-const BASELINE_ENV = 'PIRSCH_BENCH_BASELINE';
+export const BASELINE_ENV = 'PIRSCH_BENCH_BASELINE';
 
 /** The module of a package: this workspace's, or the baseline checkout's build of it for `before`. */
 function packageModule(delivery, name) {

@@ -13,7 +13,7 @@ import { join, resolve } from 'node:path';
 import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { BREAKDOWN_VARIANTS, FRAMEWORKS, VARIANTS, clientBatchSize } from './apps.mjs';
+import { BASELINE_ENV, BREAKDOWN_VARIANTS, FRAMEWORKS, VARIANTS, clientBatchSize } from './apps.mjs';
 import { runHttp } from './http.mjs';
 import { APP_CORE, CAN_PIN, LOAD_CORE, exited, ipcCaller, nextMessage, pinProcess, startChild } from './processes.mjs';
 import { checkTargets, environment, renderMarkdown, summarize } from './report.mjs';
@@ -154,7 +154,7 @@ async function main() {
       console.error(`bench: --baseline ${options.baseline}: no built packages there (${core}); run pnpm install and npm run build in it`);
       return 2;
     }
-    process.env.PIRSCH_BENCH_BASELINE = resolve(options.baseline);
+    process.env[BASELINE_ENV] = resolve(options.baseline);
     baselineCommit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: options.baseline, encoding: 'utf8' }).trim();
   } else {
     options.variants = options.variants.filter((variant) => variant !== 'before');

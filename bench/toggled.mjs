@@ -18,23 +18,25 @@
 //                          [--variants bare,bare,empty,extract,naive,ours] [--cycles 60] [--phase-ms 1000] [--settle-ms 150]
 //                          [--warmup 5] [--connections 50] [--seed 1] [--replicas 1: processes per variant, processes mode]
 //                          [--latency <requests per second>: p99 at that rate, processes mode (variants bare,bare,ours,hanging, say)]
+//                          [--baseline <checkout>: for the before variant, our packages as built there]
 //                          [--out BENCHMARKS-TOGGLED.md | --no-write] [--phases bench/toggled-phases.json: every phase as measured]
 //                          (a latency run's defaults: BENCHMARKS-LATENCY.md, bench/latency-phases.json)
 //   node bench/toggled.mjs --from-phases bench/toggled-phases.json [--out ... | --no-write]: renders a saved run again
 import { execFileSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
-import { BREAKDOWN_VARIANTS, FRAMEWORKS, HANDLER_FRAMEWORKS, clientBatchSize } from './apps.mjs';
+import { BASELINE_ENV, BREAKDOWN_VARIANTS, FRAMEWORKS, HANDLER_FRAMEWORKS, clientBatchSize } from './apps.mjs';
 import { BROWSER_HEADERS, cannon, fixedRateLatency } from './http.mjs';
 import { APP_CORE, CAN_PIN, LOAD_CORE, ask, exited, ipcCaller, nextMessage, pinProcess, startChild } from './processes.mjs';
 import { renderReport, sectionOf } from './toggled-report.mjs';
 import { random, shuffled } from './toggled-stats.mjs';
 
-const ALLOWED = ['bare', 'ours', 'hanging', ...BREAKDOWN_VARIANTS];
+const ALLOWED = ['bare', 'ours', 'hanging', 'before', ...BREAKDOWN_VARIANTS];
 const { values } = parseArgs({
   options: {
     frameworks: { type: 'string', default: 'express,nest' },
@@ -48,6 +50,7 @@ const { values } = parseArgs({
     seed: { type: 'string', default: '1' },
     replicas: { type: 'string', default: '1' },
     latency: { type: 'string', default: '0' },
+    baseline: { type: 'string' },
     out: { type: 'string' },
     phases: { type: 'string' },
     'no-write': { type: 'boolean', default: false },
@@ -108,6 +111,13 @@ for (const variant of variants) {
 if (modes.includes('one-process') && variants.includes('hanging')) throw new Error('--variants hanging: only with --modes processes');
 if (modes.includes('one-process') && settings.latency > 0) throw new Error('--latency: only with --modes processes');
 if (!variants.includes('bare')) throw new Error('--variants: bare is needed, every difference is taken from it');
+// The before variant: our adapter and client as built in another checkout (as in `npm run bench -- --baseline`).
+if (variants.includes('before')) {
+  if (values.baseline === undefined) throw new Error('--variants before: needs --baseline <a checkout with its packages built>');
+  const core = join(resolve(values.baseline), 'packages', 'core', 'dist', 'index.js');
+  if (!existsSync(core)) throw new Error(`--baseline ${values.baseline}: no built packages there (${core})`);
+  process.env[BASELINE_ENV] = resolve(values.baseline);
+}
 
 
 /**

@@ -216,6 +216,42 @@ describe.each(versions)('$name', ({ express }) => {
     expect(emulator.hits.map((hit) => hit.url)).toEqual(['http://shop.example.com/shop/cart?step=1']);
   });
 
+  it('keeps req.pirsch off the request object itself (a property added to an Express request costs microseconds)', async () => {
+    const { app } = setup();
+    app.get('/own', (req, res) => {
+      res.json({ own: Object.prototype.hasOwnProperty.call(req, 'pirsch'), event: typeof req.pirsch.event, enumerable: Object.keys(req).includes('pirsch') });
+    });
+    const response = await request(app).get('/own').expect(200);
+    expect(response.body).toEqual({ own: false, event: 'function', enumerable: false });
+  });
+
+  it('keeps req.pirsch in a sub-app and after it, with the middleware in either, each request its own helper', async () => {
+    const client = newClient();
+    for (const placement of ['parent', 'sub-app'] as const) {
+      const app = express();
+      const shop = express();
+      const tracking = pirsch({ client });
+      if (placement === 'parent') app.use(tracking);
+      else shop.use(tracking);
+      const seen: Array<{ where: string; helper: unknown }> = [];
+      shop.get('/cart', (req, _res, next) => {
+        seen.push({ where: 'sub-app', helper: req.pirsch });
+        next();
+      });
+      app.use('/shop', shop);
+      app.get('/shop/cart', (req, res) => {
+        seen.push({ where: 'after', helper: req.pirsch });
+        res.send(typeof req.pirsch?.event);
+      });
+      await request(app).get('/shop/cart').set('User-Agent', UA).expect(200, 'function');
+      await request(app).get('/shop/cart').set('User-Agent', UA).expect(200, 'function');
+      expect(seen.map((entry) => entry.where)).toEqual(['sub-app', 'after', 'sub-app', 'after']);
+      expect(seen[0]?.helper).toBeDefined();
+      expect(seen[1]?.helper).toBe(seen[0]?.helper);
+      expect(seen[2]?.helper).not.toBe(seen[0]?.helper);
+    }
+  });
+
   it('counts a request once when the same middleware is mounted on the app and on a router', async () => {
     const client = newClient();
     const app = express();
