@@ -71,14 +71,30 @@ function accessorFor(prototype: object): boolean {
   return own.get === slot.get;
 }
 
+/** Whether requests with this prototype keep their helper in the WeakMap, the accessor defined if needed. */
+function viaAccessor(req: object): boolean {
+  const prototype = Object.getPrototypeOf(req) as object | null;
+  if (prototype === null) return false;
+  let accessor = throughAccessor.get(prototype);
+  if (accessor === undefined) {
+    accessor = accessorFor(prototype);
+    throughAccessor.set(prototype, accessor);
+  }
+  return accessor;
+}
+
 /** Puts the helper on the request as `req.pirsch`; never throws. */
 export function attachHelper(req: object, helper: RequestHelper): void {
-  const prototype = Object.getPrototypeOf(req) as object | null;
-  let accessor = prototype === null ? false : throughAccessor.get(prototype);
-  if (accessor === undefined) {
-    accessor = accessorFor(prototype as object);
-    throughAccessor.set(prototype as object, accessor);
-  }
-  if (accessor && !Object.prototype.hasOwnProperty.call(req, 'pirsch')) slot.helpers.set(req, helper);
+  if (viaAccessor(req) && !Object.prototype.hasOwnProperty.call(req, 'pirsch')) slot.helpers.set(req, helper);
   else (req as { pirsch?: RequestHelper }).pirsch = helper;
+}
+
+/**
+ * `req.pirsch` as the middleware finds it when the request arrives, read from the WeakMap where
+ * it lives there, without a property read on the request (each costs a cache miss, see
+ * ExpressRawView in middleware.ts).
+ */
+export function helperOf(req: object): unknown {
+  if (viaAccessor(req) && !Object.prototype.hasOwnProperty.call(req, 'pirsch')) return slot.helpers.get(req);
+  return (req as { pirsch?: unknown }).pirsch;
 }
