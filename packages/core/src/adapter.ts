@@ -7,3 +7,4 @@ export { ASSET_EXTENSIONS, resolveTrackingOptions, skipReason } from './filter.j
 export type { ResolvedTrackingOptions, SkipReason } from './filter.js';
 export { fastifyTrustProxyProblem } from './fastify-trust-proxy.js';
 export { expressTrustsNoProxy } from './express-trust-proxy.js';
+export { readOnceView } from './request-view.js';

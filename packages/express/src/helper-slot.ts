@@ -92,7 +92,7 @@ export function attachHelper(req: object, helper: RequestHelper): void {
 /**
  * `req.pirsch` as the middleware finds it when the request arrives, read from the WeakMap where
  * it lives there, without a property read on the request (each costs a cache miss, see
- * ExpressRawView in middleware.ts).
+ * `readOnceView` in core).
  */
 export function helperOf(req: object): unknown {
   if (viaAccessor(req) && !Object.prototype.hasOwnProperty.call(req, 'pirsch')) return slot.helpers.get(req);

@@ -247,6 +247,39 @@ it('PirschService takes the request types @Req() gives on both platforms (checke
   expectTypeOf<{ headers: Record<string, string> }>().not.toExtend<PirschRequest>();
 });
 
+it('on platform-express reads headers and socket of the request once each however often core needs them (each read of it misses V8\'s caches)', async () => {
+  const client = testClient();
+  const moduleRef = await compile(PirschModule.forRoot({ client }));
+  const app = moduleRef.createNestApplication<NestExpressApplication>(new ExpressAdapter(), { logger: false });
+  cleanups.push(() => app.close());
+  const reads = { headers: 0, socket: 0 };
+  /** The direct caller of a getter, when it is our packages' code (not a test, not Express or Nest, not Node). */
+  const fromOurCode = () => /packages[\\/](core|nest)[\\/]src[\\/](?!.*\.test\.)/.test((new Error().stack ?? '').split('\n')[3] ?? '');
+  // Registered before init(), so before the module's middleware.
+  app.use((req: IncomingMessage, _res: unknown, next: () => void) => {
+    for (const key of ['headers', 'socket'] as const) {
+      const value: unknown = req[key];
+      Object.defineProperty(req, key, {
+        configurable: true,
+        get() {
+          if (fromOurCode()) reads[key]++;
+          return value;
+        },
+      });
+    }
+    next();
+  });
+  app.setGlobalPrefix('api');
+  await app.init();
+  await request(app.getHttpServer()).get('/api/products/7').set('User-Agent', UA).set('Referer', 'https://www.google.com/').expect(200);
+  await decided(app, 1);
+  await client.flush();
+  expect(emulator.hits).toHaveLength(1);
+  expect(emulator.hits[0]).toMatchObject({ referrer: 'https://www.google.com/', user_agent: UA });
+  expect(new URL(emulator.hits[0]?.url ?? '').pathname).toBe('/api/products/7');
+  expect(reads).toEqual({ headers: 1, socket: 1 });
+});
+
 describe.each(platforms)('PirschModule on $name', (platform) => {
   async function start(options: PirschModuleOptions, appOptions?: AppOptions) {
     const app = await platform.create(PirschModule.forRoot(options), appOptions);

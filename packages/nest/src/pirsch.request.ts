@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { expressTrustsNoProxy, type RequestContext } from '@pirsch-node/core/adapter';
+import { expressTrustsNoProxy, readOnceView, type RequestContext } from '@pirsch-node/core/adapter';
 import type { PirschMiddlewareRequest, PirschRequest } from './pirsch.types.js';
 
 /**
@@ -15,34 +15,52 @@ export function requestContextOf(req: PirschRequest): Omit<RequestContext<Pirsch
   if (req === null || typeof req !== 'object') return undefined;
   const fastifyRaw = (req as { raw?: unknown }).raw;
   const raw = (isNodeRequest(fastifyRaw) ? fastifyRaw : req) as PirschMiddlewareRequest;
-  if (!isNodeRequest(raw)) return undefined;
-  return new NestRequestContext(raw, req);
+  const headers = headersOf(raw);
+  if (headers === undefined) return undefined;
+  return new NestRequestContext(raw, req, headers);
 }
 
-/** A class with prototype getters: one small object per request; ip and protocol read only when a hit is built. */
+/**
+ * A class with prototype getters: one small object per request; ip and protocol read only when a
+ * hit is built. Core reads the request through `readOnceView`: on platform-express every property
+ * read on the request misses V8's caches (see there).
+ */
 class NestRequestContext implements Omit<RequestContext<PirschMiddlewareRequest, ServerResponse>, 'res'> {
   readonly raw: PirschMiddlewareRequest;
   readonly req: PirschMiddlewareRequest;
   readonly #source: object;
+  /** expressTrustsNoProxy(source), asked once for ip and protocol together (it reads `req.app`). */
+  #trustsNoProxy: boolean | undefined;
 
-  constructor(raw: PirschMiddlewareRequest, source: object) {
-    this.raw = raw;
+  constructor(raw: PirschMiddlewareRequest, source: object, headers: IncomingMessage['headers']) {
+    this.raw = readOnceView(raw, headers) as PirschMiddlewareRequest;
     this.req = raw;
     this.#source = source;
   }
 
+  #noProxy(): boolean {
+    return (this.#trustsNoProxy ??= expressTrustsNoProxy(this.#source));
+  }
+
   /** On Express with no proxy trusted: undefined, the socket's in core (what `req.ip` gives then, without its parsing). */
   get ip(): string | undefined {
-    return expressTrustsNoProxy(this.#source) ? undefined : stringOf(this.#source, 'ip');
+    return this.#noProxy() ? undefined : stringOf(this.#source, 'ip');
   }
 
   get protocol(): string | undefined {
-    return expressTrustsNoProxy(this.#source) ? undefined : stringOf(this.#source, 'protocol');
+    return this.#noProxy() ? undefined : stringOf(this.#source, 'protocol');
   }
 }
 
 function isNodeRequest(value: unknown): value is IncomingMessage {
-  return typeof value === 'object' && value !== null && typeof (value as IncomingMessage).headers === 'object';
+  return headersOf(value) !== undefined;
+}
+
+/** A Node request's headers object (read once: see readOnceView), or undefined for anything not a request. */
+function headersOf(value: unknown): IncomingMessage['headers'] | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const headers = (value as IncomingMessage).headers as unknown;
+  return typeof headers === 'object' && headers !== null ? (headers as IncomingMessage['headers']) : undefined;
 }
 
 /** A non-empty string property (Express computes `ip` and `protocol` in getters); undefined if reading it fails. */
