@@ -5,8 +5,8 @@
  * itself, nor does the app's `app.request`). Then `req.ip` is the socket's address and
  * `req.protocol` the socket's, and an adapter need not call those getters: `req.ip` parses
  * `X-Forwarded-For` through proxy-addr on every call, about a microsecond of an Express app's
- * request. Reads `req.app` (the app, or the mounted sub-app, whose request this is, as the getters
- * do). False for anything else (another `trust proxy`, a custom `trust proxy fn`, an `ip` or
+ * request. Reads `app` where Express defines it, on the request's prototype (the app, or the
+ * mounted sub-app, whose request this is, as the getters find it). False for anything else (another `trust proxy`, a custom `trust proxy fn`, an `ip` or
  * `protocol` the app defines, a request of no Express app), and never throws.
  *
  * @example
@@ -16,7 +16,12 @@
  */
 export function expressTrustsNoProxy(req: unknown): boolean {
   try {
-    const settings = (req as { app?: { settings?: Record<string, unknown> } } | null)?.app?.settings;
+    // `app` from the request's prototype (the app's `app.request`, where Express defines it), not
+    // `req.app`: every Express request has a hidden class of its own, and a read through it misses
+    // V8's caches (about 0.55 µs against 0.08 through the prototype, which is the same object for
+    // every request of the app).
+    const prototype = req !== null && typeof req === 'object' ? (Object.getPrototypeOf(req) as { app?: { settings?: Record<string, unknown> } } | null) : null;
+    const settings = prototype?.app?.settings;
     if (settings == null || settings['trust proxy'] !== false) return false;
     const compiled = settings['trust proxy fn'];
     if (typeof compiled !== 'function' || compiled.name !== 'trustNone') return false;
