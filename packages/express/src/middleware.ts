@@ -88,7 +88,7 @@ class ExpressRequestContext implements RequestContext<Request, Response> {
   readonly res: Response;
   /** A router mounted with app.use('/shop', router) sees req.url without '/shop'. */
   readonly path: string;
-  /** expressTrustsNoProxy(req), asked once for ip and protocol together (it reads `req.app`). */
+  /** expressTrustsNoProxy(req), asked once for ip and protocol together (each call asks the request twice for an own property). */
   #trustsNoProxy: boolean | undefined;
 
   constructor(req: Request, res: Response) {

@@ -577,6 +577,26 @@ describe.each(platforms)('PirschModule on $name', (platform) => {
   });
 
   describe('PirschService', () => {
+    it('builds the page of a request once for all its events and sessions, from the platform request or the Node one', async () => {
+      const client = testClient();
+      let pages = 0;
+      const { app, http } = await start({
+        client,
+        beforeSend: (hit) => {
+          pages++;
+          return hit;
+        },
+      });
+      await http.post('/api/signup').set('User-Agent', UA).send({ plan: 'pro' }).expect(201);
+      await http.get('/api/raw-event').set('User-Agent', UA).expect(200);
+      await decided(app, 2);
+      await client.flush();
+      expect(emulator.events.map((event) => event.event_name)).toEqual(['Signup', 'Platform', 'Raw']);
+      expect(emulator.sessions).toHaveLength(1);
+      // The signup's page once, the raw-event request's page view once and its events' page once.
+      expect(pages).toBe(3);
+    });
+
     it('sends an event with meta from a POST controller, for the page of the request', async () => {
       const client = testClient();
       const { app, http } = await start({ client });

@@ -29,7 +29,7 @@ class NestRequestContext implements Omit<RequestContext<PirschMiddlewareRequest,
   readonly raw: PirschMiddlewareRequest;
   readonly req: PirschMiddlewareRequest;
   readonly #source: object;
-  /** expressTrustsNoProxy(source), asked once for ip and protocol together (it reads `req.app`). */
+  /** expressTrustsNoProxy(source), asked once for ip and protocol together (each call asks the request twice for an own property). */
   #trustsNoProxy: boolean | undefined;
 
   constructor(raw: PirschMiddlewareRequest, source: object, headers: IncomingMessage['headers']) {

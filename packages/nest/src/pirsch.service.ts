@@ -74,10 +74,12 @@ export class PirschService {
     try {
       const ctx = requestContextOf(req);
       if (ctx === undefined) return undefined;
-      let helper = this.#helpers.get(ctx.raw);
+      // Keyed by the Node request (ctx.req), the same for the platform's request and the one under
+      // it; ctx.raw is a fresh view each call.
+      let helper = this.#helpers.get(ctx.req);
       if (helper === undefined) {
         helper = this.tracker.helper(ctx);
-        this.#helpers.set(ctx.raw, helper);
+        this.#helpers.set(ctx.req, helper);
       }
       return helper;
     } catch {
