@@ -244,7 +244,7 @@ try {
       const received = await api.call('counts');
       const key = `${framework} ${mode}`;
       raw.phases[key] = recorded;
-      const sending = variants.map((variant, slot) => (variant === 'naive' || variant === 'ours' ? delivered[slot].served : 0)).reduce((a, b) => a + b, 0);
+      const sending = variants.map((variant, slot) => (variant === 'naive' || variant === 'ours' || variant === 'before' ? delivered[slot].served : 0)).reduce((a, b) => a + b, 0);
       raw.hits[key] = { received: received.hits, sending };
       log(sectionOf(raw, key).join('\n'));
     }
