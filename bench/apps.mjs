@@ -18,8 +18,9 @@
 //            thrown away, so naive minus this is what POSTing from the app's process costs.
 // Every variant counts the requests its handler served, so the run can check that each was delivered.
 import 'reflect-metadata';
+import { existsSync } from 'node:fs';
 import { createServer } from 'node:http';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { createClient } from '@pirsch-node/core';
 
@@ -28,7 +29,18 @@ import { createClient } from '@pirsch-node/core';
  * `before` variant is `ours` with that checkout's client and adapter, so one run measures the
  * change side by side (the adapter there resolves its own `@pirsch-node/core`, the checkout's).
  */
-export const BASELINE_ENV = 'PIRSCH_BENCH_BASELINE';
+const BASELINE_ENV = 'PIRSCH_BENCH_BASELINE';
+
+/**
+ * Hands the apps started from now on (`before`) the checkout at `dir`. Undefined when done; what
+ * is wrong otherwise (no built packages there).
+ */
+export function useBaseline(dir) {
+  const core = join(resolve(dir), 'packages', 'core', 'dist', 'index.js');
+  if (!existsSync(core)) return `--baseline ${dir}: no built packages there (${core}); run pnpm install and npm run build in it`;
+  process.env[BASELINE_ENV] = resolve(dir);
+  return undefined;
+}
 
 /** The module of a package: this workspace's, or the baseline checkout's build of it for `before`. */
 function packageModule(delivery, name) {

@@ -8,12 +8,11 @@
 //                      [--breakdown empty,extract,naive | --no-breakdown]
 //                      [--baseline <checkout>] [--skip-http] [--skip-micro] [--out BENCHMARKS.md | --no-write]
 import { execFileSync } from 'node:child_process';
-import { existsSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { BASELINE_ENV, BREAKDOWN_VARIANTS, FRAMEWORKS, VARIANTS, clientBatchSize } from './apps.mjs';
+import { BREAKDOWN_VARIANTS, FRAMEWORKS, VARIANTS, clientBatchSize, useBaseline } from './apps.mjs';
 import { runHttp } from './http.mjs';
 import { APP_CORE, CAN_PIN, LOAD_CORE, exited, ipcCaller, nextMessage, pinProcess, startChild } from './processes.mjs';
 import { checkTargets, environment, renderMarkdown, summarize } from './report.mjs';
@@ -149,12 +148,11 @@ async function main() {
   // read it from the environment they inherit, the report from the settings.
   const batchSize = await clientBatchSize({ inherited: false });
   if (options.baseline) {
-    const core = join(resolve(options.baseline), 'packages', 'core', 'dist', 'index.js');
-    if (!existsSync(core)) {
-      console.error(`bench: --baseline ${options.baseline}: no built packages there (${core}); run pnpm install and npm run build in it`);
+    const problem = useBaseline(options.baseline);
+    if (problem !== undefined) {
+      console.error(`bench: ${problem}`);
       return 2;
     }
-    process.env[BASELINE_ENV] = resolve(options.baseline);
     baselineCommit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: options.baseline, encoding: 'utf8' }).trim();
   } else {
     options.variants = options.variants.filter((variant) => variant !== 'before');

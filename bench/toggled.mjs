@@ -23,14 +23,13 @@
 //                          (a latency run's defaults: BENCHMARKS-LATENCY.md, bench/latency-phases.json)
 //   node bench/toggled.mjs --from-phases bench/toggled-phases.json [--out ... | --no-write]: renders a saved run again
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
-import { BASELINE_ENV, BREAKDOWN_VARIANTS, FRAMEWORKS, HANDLER_FRAMEWORKS, clientBatchSize } from './apps.mjs';
+import { BREAKDOWN_VARIANTS, FRAMEWORKS, HANDLER_FRAMEWORKS, clientBatchSize, useBaseline } from './apps.mjs';
 import { BROWSER_HEADERS, cannon, fixedRateLatency } from './http.mjs';
 import { APP_CORE, CAN_PIN, LOAD_CORE, ask, exited, ipcCaller, nextMessage, pinProcess, startChild } from './processes.mjs';
 import { renderReport, sectionOf } from './toggled-report.mjs';
@@ -58,12 +57,14 @@ const { values } = parseArgs({
   },
 });
 const log = (line) => process.stderr.write(`${line}\n`);
+/** Where a run's report goes unless --out says: a latency run has its own, so it never overwrites the throughput run's. */
+const defaultReport = (latency) => fileURLToPath(new URL(latency > 0 ? '../BENCHMARKS-LATENCY.md' : '../BENCHMARKS-TOGGLED.md', import.meta.url));
 
 // Renders a saved run's report again (with this commit's statistics) and measures nothing.
 if (values['from-phases'] !== undefined) {
   const raw = JSON.parse(readFileSync(values['from-phases'], 'utf8'));
   const report = renderReport(raw, { rerendered: { date: new Date().toISOString().slice(0, 10), commit: commitMeasured() } });
-  const out = values.out ?? fileURLToPath(new URL(raw.settings.latency > 0 ? '../BENCHMARKS-LATENCY.md' : '../BENCHMARKS-TOGGLED.md', import.meta.url));
+  const out = values.out ?? defaultReport(raw.settings.latency);
   if (values['no-write']) console.log(report);
   else {
     writeFileSync(out, `${report}\n`);
@@ -86,8 +87,7 @@ const settings = {
   replicas: Math.max(1, whole('replicas')),
   latency: whole('latency'),
 };
-// A latency run has its own report, so it never overwrites the throughput run's.
-const outFile = values.out ?? fileURLToPath(new URL(settings.latency > 0 ? '../BENCHMARKS-LATENCY.md' : '../BENCHMARKS-TOGGLED.md', import.meta.url));
+const outFile = values.out ?? defaultReport(settings.latency);
 const phasesFile = values.phases ?? fileURLToPath(new URL(settings.latency > 0 ? './latency-phases.json' : './toggled-phases.json', import.meta.url));
 if (settings.settleMs >= settings.phaseMs) throw new Error('--settle-ms must be shorter than --phase-ms');
 const frameworks = values.frameworks.split(',').filter(Boolean);
@@ -114,11 +114,9 @@ if (!variants.includes('bare')) throw new Error('--variants: bare is needed, eve
 // The before variant: our adapter and client as built in another checkout (as in `npm run bench -- --baseline`).
 if (variants.includes('before')) {
   if (values.baseline === undefined) throw new Error('--variants before: needs --baseline <a checkout with its packages built>');
-  const core = join(resolve(values.baseline), 'packages', 'core', 'dist', 'index.js');
-  if (!existsSync(core)) throw new Error(`--baseline ${values.baseline}: no built packages there (${core})`);
-  process.env[BASELINE_ENV] = resolve(values.baseline);
+  const problem = useBaseline(values.baseline);
+  if (problem !== undefined) throw new Error(problem);
 }
-
 
 /**
  * One phase: load on one app for `phaseMs`; its CPU time and requests served from `settleMs`

@@ -1,25 +1,14 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+// @ts-expect-error: the bench's modules are plain JavaScript without types
+import { ipcCaller } from '../bench/processes.mjs';
 
 // bench/api-process.mjs, the API the HTTP benchmarks deliver to: the hanging key lets one app of
 // bench/toggled.mjs meet an API that never answers while the others, at the same time, meet one that does.
 let child: ChildProcess;
 let ready: { url: string; accessKey: string; hangingKey: string };
-let nextId = 0;
-
-function call(cmd: string): Promise<Record<string, number>> {
-  const id = ++nextId;
-  return new Promise((resolve) => {
-    const onMessage = (message: { id?: number }) => {
-      if (message.id !== id) return;
-      child.off('message', onMessage);
-      resolve(message as Record<string, number>);
-    };
-    child.on('message', onMessage);
-    child.send({ id, cmd });
-  });
-}
+let call: (cmd: string) => Promise<Record<string, number>>;
 
 const hit = { url: 'https://example.com/', ip: '203.0.113.7', user_agent: 'Mozilla/5.0', time: '2026-12-02T10:00:00.000Z' };
 const post = (key: string, signal?: AbortSignal) =>
@@ -28,6 +17,7 @@ const post = (key: string, signal?: AbortSignal) =>
 beforeAll(async () => {
   child = fork(fileURLToPath(new URL('../bench/api-process.mjs', import.meta.url)), [], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
   ready = await new Promise((resolve) => child.once('message', resolve));
+  call = ipcCaller(child);
 });
 afterAll(() => {
   child.kill();

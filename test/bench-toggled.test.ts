@@ -5,6 +5,8 @@ import { median } from '../bench/report.mjs';
 import { cycleBound, cyclesOf, medianInterval, random, renderLatency, renderToggled, signTestP, slotLabels, summarizeLatency, summarizeToggled } from '../bench/toggled-stats.mjs';
 
 const VARIANTS = ['bare', 'bare', 'empty', 'extract', 'naive'];
+/** What renderToggled reads of a run's settings. */
+const SETTINGS = { phaseMs: 1000, settleMs: 150, connections: 50, seed: 1 };
 
 /** Phases as bench/toggled-app.mjs records them: per cycle, each slot's CPU (µs) over 1000 requests. */
 function phases(cycles: number[][]) {
@@ -71,13 +73,13 @@ describe('bench toggled: the statistics of variants measured side by side in tim
     expect(summary.bound.of).toBe(20);
     expect(summary.bound.p).toBeCloseTo(1, 10);
 
-    const lines = renderToggled({ framework: 'express', summary, target: 0.93, settings: { phaseMs: 1000, settleMs: 150, connections: 50, seed: 1 } }).join('\n');
+    const lines = renderToggled({ framework: 'express', summary, target: 0.93, settings: SETTINGS }).join('\n');
     expect(lines).toContain('| bare (2) | 120.0 | 0.0 |');
     expect(lines).toContain('median 0.952');
     expect(lines).toContain('below the target of 0.93 in 0 of 20 cycles');
     expect(lines).not.toContain('processes per variant');
 
-    const settings = { phaseMs: 1000, settleMs: 150, connections: 50, seed: 1, replicas: 2 };
+    const settings = { ...SETTINGS, replicas: 2 };
     expect(renderToggled({ framework: 'express', summary, target: 0.93, settings }).join('\n')).toContain('; 2 processes per variant, one drawn for each cycle.');
     // One process has no replicas to draw from.
     expect(renderToggled({ framework: 'express', mode: 'one-process', summary, target: 0.93, settings }).join('\n')).not.toContain('processes per variant');
@@ -90,7 +92,7 @@ describe('bench toggled: the statistics of variants measured side by side in tim
     expect(summary.capacity.median).toBeCloseTo(100 / 125, 10);
     expect(summary.capacity.atTarget).toBe(4);
     expect(summary.capacity.of).toBe(10);
-    const lines = renderToggled({ framework: 'nest', summary, target: 0.93, settings: { phaseMs: 1000, settleMs: 150, connections: 50, seed: 1 } }).join('\n');
+    const lines = renderToggled({ framework: 'nest', summary, target: 0.93, settings: SETTINGS }).join('\n');
     expect(lines).toContain('bare / ours per cycle: median 0.800');
     expect(lines).toContain('at or above the target of 0.93 in 4 of 10 cycles');
     expect(summarizeToggled(phases(cycles.map((costs) => costs.slice(0, 5))), VARIANTS, 0.93).capacity).toBeUndefined();
@@ -127,7 +129,7 @@ describe('bench toggled: the statistics of variants measured side by side in tim
     expect(summary.hanging.median).toBeCloseTo(110 / 112, 10);
     expect(summary.hanging.atTarget).toBe(7);
     expect(summary.hanging.of).toBe(10);
-    const lines = renderToggled({ framework: 'express', summary, target: 0.93, settings: { phaseMs: 1000, settleMs: 150, connections: 50, seed: 1 } }).join('\n');
+    const lines = renderToggled({ framework: 'express', summary, target: 0.93, settings: SETTINGS }).join('\n');
     expect(lines).toContain('healthy / hanging per cycle, app CPU per request of ours / hanging: median 0.982');
     expect(lines).toContain('at or above the target of 0.95 in 7 of 10 cycles');
     expect(summarizeToggled(phases(cycles.map((costs) => costs.slice(0, 2))), ['bare', 'ours'], 0.93).hanging).toBeUndefined();
@@ -153,7 +155,7 @@ describe('bench toggled: the statistics of variants measured side by side in tim
     expect(row('ours').p50).toBeCloseTo(0.27, 10);
     expect(summary.hanging.overOurs).toBeCloseTo(1.5, 10);
     expect(summary.hanging.within).toBe(4);
-    const lines = renderLatency({ framework: 'express', summary, settings: { phaseMs: 1000, settleMs: 150, seed: 1, replicas: 2, latency: 1000 } }).join('\n');
+    const lines = renderLatency({ framework: 'express', summary, settings: { ...SETTINGS, replicas: 2, latency: 1000 } }).join('\n');
     expect(lines).toContain('### express: latency at 1000 requests per second');
     expect(lines).toContain('; 2 processes per variant, one drawn for each cycle');
     expect(lines).toMatch(/\| ours \| 0\.27 \| [\d.]+ \| 0\.40 \| [-\d.]+ to [-\d.]+ \| 12 of 12 \|/);

@@ -13,6 +13,7 @@ import request from 'supertest';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { listenOnLoopback } from '../../../test/support/listen.js';
 import { startForwardingProxy } from '../../../test/support/proxy.js';
+import { countOurReads } from '../../../test/support/reads.js';
 
 const UA = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36';
 
@@ -227,20 +228,9 @@ describe.each(versions)('$name', ({ express }) => {
 
   it('reads headers and socket of the Express request once each however often core needs them (each read of it misses V8\'s caches)', async () => {
     const reads = { headers: 0, socket: 0 };
-    /** The direct caller of a getter, when it is our packages' code (not a test, not Express, not Node). */
-    const fromOurCode = () => /packages[\\/](core|express)[\\/]src[\\/](?!.*\.test\.)/.test((new Error().stack ?? '').split('\n')[3] ?? '');
     const { app, delivered } = setup({}, (app) =>
       app.use((req, _res, next) => {
-        for (const key of ['headers', 'socket'] as const) {
-          const value: unknown = req[key];
-          Object.defineProperty(req, key, {
-            configurable: true,
-            get() {
-              if (fromOurCode()) reads[key]++;
-              return value;
-            },
-          });
-        }
+        countOurReads(req, ['headers', 'socket'], ['core', 'express'], reads);
         next();
       }),
     );

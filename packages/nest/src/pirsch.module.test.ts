@@ -29,6 +29,7 @@ import type { FastifyRequest } from 'fastify';
 import request from 'supertest';
 import { afterAll, afterEach, beforeAll, describe, expect, expectTypeOf, it, vi } from 'vitest';
 import { startForwardingProxy } from '../../../test/support/proxy.js';
+import { countOurReads } from '../../../test/support/reads.js';
 import { PIRSCH_TRACKER, PirschModule, PirschService } from './index.js';
 import type { PirschModuleOptions, PirschRequest } from './index.js';
 
@@ -253,20 +254,9 @@ it('on platform-express reads headers and socket of the request once each howeve
   const app = moduleRef.createNestApplication<NestExpressApplication>(new ExpressAdapter(), { logger: false });
   cleanups.push(() => app.close());
   const reads = { headers: 0, socket: 0 };
-  /** The direct caller of a getter, when it is our packages' code (not a test, not Express or Nest, not Node). */
-  const fromOurCode = () => /packages[\\/](core|nest)[\\/]src[\\/](?!.*\.test\.)/.test((new Error().stack ?? '').split('\n')[3] ?? '');
   // Registered before init(), so before the module's middleware.
   app.use((req: IncomingMessage, _res: unknown, next: () => void) => {
-    for (const key of ['headers', 'socket'] as const) {
-      const value: unknown = req[key];
-      Object.defineProperty(req, key, {
-        configurable: true,
-        get() {
-          if (fromOurCode()) reads[key]++;
-          return value;
-        },
-      });
-    }
+    countOurReads(req, ['headers', 'socket'], ['core', 'nest'], reads);
     next();
   });
   app.setGlobalPrefix('api');
