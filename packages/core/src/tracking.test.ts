@@ -654,6 +654,46 @@ describe('trackWhenDone', () => {
     expect(listeners).toEqual(baseline);
   });
 
+  it('tracks a response handed over once it finished, at once; one handed over ended but not yet written when it finishes; a destroyed one never', async () => {
+    const rec = recorder();
+    const tracker = createTracker({ client: rec });
+    const seen: Array<{ path: string; finished: boolean; writableFinished: boolean; hitsAtOnce: number }> = [];
+    const app = createServer((req, res) => {
+      const hand = () => {
+        const before = rec.hits.length;
+        tracker.trackWhenDone({ raw: req, req, res }, res);
+        seen.push({ path: req.url ?? '', finished: res.finished, writableFinished: res.writableFinished, hitsAtOnce: rec.hits.length - before });
+      };
+      if (req.url === '/late') {
+        res.end('ok', () => setImmediate(hand)); // e.g. a middleware mounted after the handler
+      } else if (req.url === '/ending') {
+        res.write('x'.repeat(4 << 20)); // more than the socket takes at once: still being written
+        res.end();
+        hand();
+      } else {
+        res.write('partial');
+        res.destroy();
+        hand();
+      }
+    });
+    app.listen(0, '127.0.0.1');
+    await once(app, 'listening');
+    const { port } = app.address() as AddressInfo;
+    for (const path of ['/late', '/ending']) await (await request(`http://127.0.0.1:${port}${path}`, { headers: UA })).body.text();
+    await request(`http://127.0.0.1:${port}/destroyed`, { headers: UA }).then(
+      (response) => response.body.text().catch(() => ''),
+      () => '',
+    );
+    await new Promise((resolve) => app.close(resolve));
+    expect(seen).toEqual([
+      { path: '/late', finished: true, writableFinished: true, hitsAtOnce: 1 },
+      { path: '/ending', finished: true, writableFinished: false, hitsAtOnce: 0 },
+      { path: '/destroyed', finished: false, writableFinished: false, hitsAtOnce: 0 },
+    ]);
+    // '/ending' was tracked when it finished; the destroyed response never was.
+    expect(rec.hits.map((hit) => new URL(hit.url).pathname)).toEqual(['/late', '/ending']);
+  });
+
   it('does not track a response the client abandoned; it keeps one finish listener, on itself only, and is collected with it', async () => {
     setFlagsFromString('--expose-gc');
     const gc = runInNewContext('gc') as () => void;

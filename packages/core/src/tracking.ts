@@ -422,14 +422,21 @@ export function createTrackerWith<Req, Res>(options: PirschAdapterOptions<Req, R
 
     trackWhenDone(ctx, res, status) {
       try {
-        if (res.writableFinished) return this.track(ctx, status ? status() : res.statusCode);
-        if (res.destroyed) return;
-        // Only 'finish': a response that never finishes (the client went away) is never tracked,
-        // and its listener goes with it. The listener takes itself off when it fires; node:http
-        // keeps one of its own on 'finish', so the emitter's table stays as it was.
+        // `finished` (set once `end()` is called) is a plain field, read first: `writableFinished`
+        // and `destroyed` are getters, and on an Express response (a hidden class of its own, see
+        // readOnceView) each getter read misses V8's caches twice. Almost every response is not
+        // ended yet when an adapter gets it.
+        if ((res as { finished?: unknown }).finished === true) {
+          if (res.writableFinished) return this.track(ctx, status ? status() : res.statusCode);
+          if (res.destroyed) return;
+        }
+        // Only 'finish' (emitted once the whole response was handed to the OS): a response that
+        // never finishes (the client went away, or it was destroyed) is never tracked, and its
+        // listener goes with it. The listener takes itself off when it fires; node:http keeps one
+        // of its own on 'finish', so the emitter's table stays as it was.
         const onFinish = (): void => {
           res.removeListener('finish', onFinish);
-          if (res.writableFinished) this.track(ctx, status ? status() : res.statusCode);
+          this.track(ctx, status ? status() : res.statusCode);
         };
         res.on('finish', onFinish);
       } catch {
