@@ -6,5 +6,5 @@ export type { PirschAdapterOptions, RequestContext, RequestHelper, Tracker, Trac
 export { ASSET_EXTENSIONS, resolveTrackingOptions, skipReason } from './filter.js';
 export type { ResolvedTrackingOptions, SkipReason } from './filter.js';
 export { fastifyTrustProxyProblem } from './fastify-trust-proxy.js';
-export { expressTrustsNoProxy } from './express-trust-proxy.js';
+export { ResolvedAddressContext, expressTrustsNoProxy } from './express-trust-proxy.js';
 export { readOnceView } from './request-view.js';

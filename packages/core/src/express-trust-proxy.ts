@@ -63,3 +63,42 @@ function definedOn(start: object, key: string): object | null {
   }
   return null;
 }
+
+/**
+ * A base for an adapter's request context whose `ip` and `protocol` are the ones the framework
+ * resolved with its trust-proxy setting (`source.ip`, `source.protocol`: Express's request, a
+ * `FastifyRequest`), read only when a hit is built. While the Express app trusts no proxy
+ * (`expressTrustsNoProxy`, asked once for both) they are undefined, so core takes the socket's,
+ * which is what Express's getters would give, without their parsing. A getter that throws or
+ * gives no string also counts as undefined. Used by the Express adapter and the Nest module.
+ */
+export class ResolvedAddressContext {
+  readonly #source: object;
+  #trustsNoProxy: boolean | undefined;
+
+  constructor(source: object) {
+    this.#source = source;
+  }
+
+  #noProxy(): boolean {
+    return (this.#trustsNoProxy ??= expressTrustsNoProxy(this.#source));
+  }
+
+  get ip(): string | undefined {
+    return this.#noProxy() ? undefined : resolvedString(this.#source, 'ip');
+  }
+
+  get protocol(): string | undefined {
+    return this.#noProxy() ? undefined : resolvedString(this.#source, 'protocol');
+  }
+}
+
+/** A non-empty string the framework computed (Express's `ip` and `protocol` are getters); undefined if reading it fails. */
+function resolvedString(source: object, key: 'ip' | 'protocol'): string | undefined {
+  try {
+    const value: unknown = (source as Record<string, unknown>)[key];
+    return typeof value === 'string' && value !== '' ? value : undefined;
+  } catch {
+    return undefined;
+  }
+}

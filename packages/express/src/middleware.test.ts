@@ -601,6 +601,26 @@ describe.each(versions)('$name', ({ express }) => {
       expect([null, undefined, {}, { app: {} }, { app: { settings: { 'trust proxy': false } } }].map(expressTrustsNoProxy)).toEqual([false, false, false, false, false]);
     });
 
+    it("ResolvedAddressContext: Express's ip and protocol behind a trusted proxy, none while it trusts none, a source's own otherwise", async () => {
+      const { ResolvedAddressContext } = await import('@pirsch-node/core/adapter');
+      const seen: Record<string, [string | undefined, string | undefined]> = {};
+      for (const trust of [false, true]) {
+        const app = express();
+        app.set('trust proxy', trust);
+        app.get('/', (req, res) => {
+          const ctx = new ResolvedAddressContext(req);
+          seen[`trust proxy ${trust}`] = [ctx.ip, ctx.protocol];
+          res.send('ok');
+        });
+        await request(app).get('/').set('X-Forwarded-For', '198.51.100.7').set('X-Forwarded-Proto', 'https').expect(200);
+      }
+      const throwing = { get ip(): string { throw new Error('no'); }, protocol: '' };
+      const read = (source: object) => { const ctx = new ResolvedAddressContext(source); return [ctx.ip, ctx.protocol]; };
+      expect(seen).toEqual({ 'trust proxy false': [undefined, undefined], 'trust proxy true': ['198.51.100.7', 'https'] });
+      expect(read({ ip: '203.0.113.9', protocol: 'https' })).toEqual(['203.0.113.9', 'https']); // e.g. a FastifyRequest
+      expect(read(throwing)).toEqual([undefined, undefined]);
+    });
+
     it('off: the X-Forwarded-Proto of an untrusted client is ignored', async () => {
       const { app, delivered } = setup();
       await request(app).get('/').set('User-Agent', UA).set('X-Forwarded-Proto', 'https').expect(200);

@@ -1,5 +1,5 @@
 import type { PirschClient, PirschClientOptions, PirschDelivery, TrackingOptions } from '@pirsch-node/core';
-import { createTracker, exposeTracker, expressTrustsNoProxy, readOnceView } from '@pirsch-node/core/adapter';
+import { ResolvedAddressContext, createTracker, exposeTracker, readOnceView } from '@pirsch-node/core/adapter';
 import type { RequestContext } from '@pirsch-node/core/adapter';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Request, Response } from 'express';
@@ -68,48 +68,23 @@ export function pirsch(options: PirschExpressOptions): PirschMiddleware {
   return exposeTracker(pirschMiddleware, tracker) as PirschMiddleware;
 }
 
-/** `req.ip` (Express resolves it with the app's `trust proxy` setting); undefined if that fails. */
-function ipOf(req: Request): string | undefined {
-  try {
-    const ip: unknown = req.ip;
-    return typeof ip === 'string' && ip !== '' ? ip : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 /**
- * What core needs of an Express request. A class with prototype getters: one small object per
- * request, and ip and protocol (which honour `trust proxy`) are read only when a hit is built.
+ * What core needs of an Express request: one small object per request. `ip` and `protocol` (which
+ * honour `trust proxy`) are Express's, read only when a hit is built (ResolvedAddressContext).
  */
-class ExpressRequestContext implements RequestContext<Request, Response> {
+class ExpressRequestContext extends ResolvedAddressContext implements RequestContext<Request, Response> {
   readonly raw: IncomingMessage;
   readonly req: Request;
   readonly res: Response;
   /** A router mounted with app.use('/shop', router) sees req.url without '/shop'. */
   readonly path: string;
-  /** expressTrustsNoProxy(req), asked once for ip and protocol together (each call asks the request twice for an own property). */
-  #trustsNoProxy: boolean | undefined;
 
   constructor(req: Request, res: Response) {
+    super(req);
     // Each property read on an Express request misses V8's caches: core reads it through a view.
     this.raw = readOnceView(req);
     this.req = req;
     this.res = res;
     this.path = req.originalUrl;
-  }
-
-  #noProxy(): boolean {
-    return (this.#trustsNoProxy ??= expressTrustsNoProxy(this.req));
-  }
-
-  /** Undefined (the socket's, in core) while the app trusts no proxy: the same as `req.ip` then, without its parsing. */
-  get ip(): string | undefined {
-    return this.#noProxy() ? undefined : ipOf(this.req);
-  }
-
-  /** Reads X-Forwarded-Proto when 'trust proxy' is set. (Host stays the Host header: Express 4's req.hostname drops the port.) */
-  get protocol(): string | undefined {
-    return this.#noProxy() ? undefined : this.req.protocol;
   }
 }

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { expressTrustsNoProxy, readOnceView, type RequestContext } from '@pirsch-node/core/adapter';
+import { ResolvedAddressContext, readOnceView, type RequestContext } from '@pirsch-node/core/adapter';
 import type { PirschMiddlewareRequest, PirschRequest } from './pirsch.types.js';
 
 /**
@@ -13,47 +13,29 @@ import type { PirschMiddlewareRequest, PirschRequest } from './pirsch.types.js';
  */
 export function requestContextOf(req: PirschRequest): Omit<RequestContext<PirschMiddlewareRequest, ServerResponse>, 'res'> | undefined {
   if (req === null || typeof req !== 'object') return undefined;
+  // A FastifyRequest's Node request, or the request itself; its headers read once.
   const fastifyRaw = (req as { raw?: unknown }).raw;
-  const raw = (isNodeRequest(fastifyRaw) ? fastifyRaw : req) as PirschMiddlewareRequest;
-  const headers = headersOf(raw);
+  const fastifyHeaders = headersOf(fastifyRaw);
+  const raw = (fastifyHeaders !== undefined ? fastifyRaw : req) as PirschMiddlewareRequest;
+  const headers = fastifyHeaders ?? headersOf(raw);
   if (headers === undefined) return undefined;
   return new NestRequestContext(raw, req, headers);
 }
 
 /**
- * A class with prototype getters: one small object per request; ip and protocol read only when a
- * hit is built. Core reads the request through `readOnceView`: on platform-express every property
- * read on the request misses V8's caches (see there).
+ * One small object per request; ip and protocol are the platform's, read only when a hit is built
+ * (ResolvedAddressContext). Core reads the request through `readOnceView`: on platform-express
+ * every property read on the request misses V8's caches (see there).
  */
-class NestRequestContext implements Omit<RequestContext<PirschMiddlewareRequest, ServerResponse>, 'res'> {
+class NestRequestContext extends ResolvedAddressContext implements Omit<RequestContext<PirschMiddlewareRequest, ServerResponse>, 'res'> {
   readonly raw: PirschMiddlewareRequest;
   readonly req: PirschMiddlewareRequest;
-  readonly #source: object;
-  /** expressTrustsNoProxy(source), asked once for ip and protocol together (each call asks the request twice for an own property). */
-  #trustsNoProxy: boolean | undefined;
 
   constructor(raw: PirschMiddlewareRequest, source: object, headers: IncomingMessage['headers']) {
+    super(source);
     this.raw = readOnceView(raw, headers) as PirschMiddlewareRequest;
     this.req = raw;
-    this.#source = source;
   }
-
-  #noProxy(): boolean {
-    return (this.#trustsNoProxy ??= expressTrustsNoProxy(this.#source));
-  }
-
-  /** On Express with no proxy trusted: undefined, the socket's in core (what `req.ip` gives then, without its parsing). */
-  get ip(): string | undefined {
-    return this.#noProxy() ? undefined : stringOf(this.#source, 'ip');
-  }
-
-  get protocol(): string | undefined {
-    return this.#noProxy() ? undefined : stringOf(this.#source, 'protocol');
-  }
-}
-
-function isNodeRequest(value: unknown): value is IncomingMessage {
-  return headersOf(value) !== undefined;
 }
 
 /** A Node request's headers object (read once: see readOnceView), or undefined for anything not a request. */
@@ -61,14 +43,4 @@ function headersOf(value: unknown): IncomingMessage['headers'] | undefined {
   if (typeof value !== 'object' || value === null) return undefined;
   const headers = (value as IncomingMessage).headers as unknown;
   return typeof headers === 'object' && headers !== null ? (headers as IncomingMessage['headers']) : undefined;
-}
-
-/** A non-empty string property (Express computes `ip` and `protocol` in getters); undefined if reading it fails. */
-function stringOf(source: object, key: 'ip' | 'protocol'): string | undefined {
-  try {
-    const value: unknown = (source as Record<string, unknown>)[key];
-    return typeof value === 'string' && value !== '' ? value : undefined;
-  } catch {
-    return undefined;
-  }
 }
