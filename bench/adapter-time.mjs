@@ -11,13 +11,11 @@
 // Loopback free; never part of the tests.
 //
 //   node bench/adapter-time.mjs --baseline <a checkout with its packages built> [--requests 30000] [--runs 3]
-import { IncomingMessage, ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
-import { Duplex } from 'node:stream';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { BROWSER_HEADERS } from './http.mjs';
+import { socketlessRequest } from './socketless.mjs';
 import { median } from './report.mjs';
 
 const { values } = parseArgs({ options: { baseline: { type: 'string' }, requests: { type: 'string', default: '30000' }, runs: { type: 'string', default: '3' } } });
@@ -27,7 +25,6 @@ const adapterAt = async (root) => (await import(pathToFileURL(join(resolve(root)
 const before = await adapterAt(values.baseline);
 const now = await adapterAt(new URL('..', import.meta.url).pathname);
 const DISCARD = { hit() {}, event() {}, session() {}, flush: async () => true, close: async () => true, metrics: {}, closed: false };
-const HEADERS = Object.fromEntries(Object.entries({ ...BROWSER_HEADERS, host: 'shop.example.com' }).map(([key, value]) => [key.toLowerCase(), value]));
 
 /** An Express app whose first middleware is `middleware`, timed into `times` (ns per request). */
 function app(middleware, times) {
@@ -45,22 +42,6 @@ function app(middleware, times) {
   return application;
 }
 
-/** One GET / through `handler`, resolved after its response finished and its listeners ran. */
-function request(handler) {
-  return new Promise((done) => {
-    const socket = new Duplex({ read() {}, write: (_chunk, _encoding, callback) => callback(), writev: (_chunks, callback) => callback() });
-    socket.remoteAddress = '203.0.113.7';
-    const req = new IncomingMessage(socket);
-    Object.assign(req, { method: 'GET', url: '/', httpVersion: '1.1', httpVersionMajor: 1, httpVersionMinor: 1, complete: true });
-    req.headers = { ...HEADERS };
-    req.push(null);
-    const res = new ServerResponse(req);
-    res.assignSocket(socket);
-    res.once('finish', () => setImmediate(done));
-    handler(req, res);
-  });
-}
-
 const emptyAdapter = (_req, res, next) => {
   const onFinish = () => res.removeListener('finish', onFinish);
   res.on('finish', onFinish);
@@ -73,9 +54,9 @@ console.log('| run | empty | before | now | now − before |\n| ---: | ---: | --
 for (let run = 1; run <= Number(values.runs); run++) {
   const times = Object.fromEntries(Object.keys(variants).map((name) => [name, []]));
   const apps = Object.entries(variants).map(([name, middleware]) => app(middleware, times[name]));
-  for (let i = 0; i < 3000; i++) await request(apps[i % apps.length]); // warm-up
+  for (let i = 0; i < 3000; i++) await socketlessRequest(apps[i % apps.length]); // warm-up
   for (const name of Object.keys(times)) times[name].length = 0;
-  for (let i = 0; i < Number(values.requests); i++) await request(apps[i % apps.length]);
+  for (let i = 0; i < Number(values.requests); i++) await socketlessRequest(apps[i % apps.length]);
   const [empty, was, is] = ['empty', 'before', 'now'].map((name) => median(times[name]));
   console.log(`| ${run} | ${us(empty)} | ${us(was)} | ${us(is)} | ${us(is - was)} |`);
 }

@@ -16,6 +16,8 @@
 //            app at the least; `ours` minus this is our queue's share.
 //   serialise the same as naive without the POST: each batch serialised (JSON and UTF-8), then
 //            thrown away, so naive minus this is what POSTing from the app's process costs.
+// and, for bench/request-time.mjs (no delivery at all):
+//   before-extract  extract at the --baseline checkout (its adapter, the same discarding client)
 // Every variant counts the requests its handler served, so the run can check that each was delivered.
 import 'reflect-metadata';
 import { existsSync } from 'node:fs';
@@ -145,12 +147,26 @@ export async function startHandler(settings) {
   return { handler: await app.handler(), served, stop: finish };
 }
 
+/**
+ * Any framework's app as a request listener that needs no server of its own (Fastify's too), for
+ * requests made without a socket (bench/request-time.mjs). Resolves with the listener.
+ */
+export async function buildListener(settings) {
+  const { app } = await buildApp(settings);
+  return app.handler();
+}
+
 /** Our client or the official SDK, and how to finish delivering when the app stops. */
 async function createDelivery(variant, apiUrl, accessKey) {
   if (variant === 'empty') return { empty: true, finish: async () => ({}) };
   if (variant === 'naive' || variant === 'serialise') return naiveDelivery(apiUrl, accessKey, await clientBatchSize(), { post: variant === 'naive' });
   if (variant === 'decide') return { client: DISCARD, options: { filter: () => false }, finish: async () => ({}) };
   if (variant === 'extract') return { client: DISCARD, finish: async () => ({}) };
+  if (variant === 'before-extract') {
+    const baseline = process.env[BASELINE_ENV];
+    if (!baseline) throw new Error(`the before-extract variant needs --baseline (${BASELINE_ENV})`);
+    return { client: DISCARD, baseline, finish: async () => ({}) };
+  }
   if (variant === 'ours' || variant === 'hanging' || variant === 'before') {
     const baseline = variant === 'before' ? process.env[BASELINE_ENV] : undefined;
     if (variant === 'before' && !baseline) throw new Error(`the before variant needs --baseline (${BASELINE_ENV})`);
@@ -342,6 +358,11 @@ const BUILDERS = {
     return {
       listen: () => app.listen({ port: 0, host: '127.0.0.1' }),
       close: () => app.close(),
+      // Fastify's own request listener, as its server calls it, once the plugins are loaded.
+      handler: async () => {
+        await app.ready();
+        return app.routing;
+      },
     };
   },
 

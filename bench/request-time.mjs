@@ -1,0 +1,87 @@
+#!/usr/bin/env node
+// What each framework charges per request for the app alone and with our adapter, step by step,
+// robust to a shared machine's noise: every request runs without a socket (bench/socketless.mjs),
+// the variants take turns request by request, and each is timed from the listener's call to the
+// end of its 'finish' listeners. Per-variant medians of many requests, in several runs, so a
+// neighbour's burst moves a few requests, not the figures (CPU per request over seconds, as
+// bench/run.mjs measures it, moves with the whole machine). No delivery: the adapter's client
+// discards each hit (what delivering costs is the floor of `npm run bench`'s micro-benchmarks,
+// and its `naive` variant in the running app).
+//
+//   bare     the framework alone
+//   empty    plus an adapter that only hears the response's end (bench/apps.mjs)
+//   decide   plus our adapter, every request skipped by `filter`
+//   extract  plus our adapter, tracking into a client that discards every hit
+//   before-extract  extract at --baseline, when given
+//
+// Never part of the tests; no network, not even loopback.
+//
+//   node bench/request-time.mjs [--frameworks express,koa,fastify,nest] [--requests 20000] [--runs 3] [--baseline <checkout>] [--out <file.md>]
+import { writeFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { FRAMEWORKS, buildListener, useBaseline } from './apps.mjs';
+import { median } from './report.mjs';
+import { socketlessRequest } from './socketless.mjs';
+
+const { values } = parseArgs({
+  options: {
+    frameworks: { type: 'string', default: FRAMEWORKS.join(',') },
+    requests: { type: 'string', default: '20000' },
+    runs: { type: 'string', default: '3' },
+    baseline: { type: 'string' },
+    out: { type: 'string' },
+  },
+});
+if (values.baseline !== undefined) {
+  const problem = useBaseline(values.baseline);
+  if (problem) throw new Error(problem);
+}
+const VARIANTS = ['bare', 'empty', 'decide', 'extract', ...(values.baseline === undefined ? [] : ['before-extract'])];
+
+/** Per run, the median ns per request of each variant of one framework, the variants taking turns. */
+async function measure(framework, requests) {
+  const listeners = [];
+  for (const variant of VARIANTS) listeners.push(await buildListener({ framework, variant }));
+  const times = VARIANTS.map(() => []);
+  for (let i = 0; i < 2000 * VARIANTS.length; i++) await socketlessRequest(listeners[i % VARIANTS.length]); // warm-up
+  for (let i = 0; i < requests * VARIANTS.length; i++) {
+    const k = i % VARIANTS.length;
+    times[k].push(await socketlessRequest(listeners[k]));
+  }
+  return Object.fromEntries(VARIANTS.map((variant, k) => [variant, median(times[k]) / 1000]));
+}
+
+const us = (x) => x.toFixed(2);
+const signed = (x) => `${x >= 0 ? '+' : ''}${x.toFixed(2)}`;
+const spread = (xs) => `${us(Math.min(...xs))}–${us(Math.max(...xs))}`;
+const signedSpread = (xs) => `${signed(Math.min(...xs))} to ${signed(Math.max(...xs))}`;
+const STEPS = [
+  ['the hook (empty − bare)', (m) => m.empty - m.bare],
+  ['adapter + decision (decide − empty)', (m) => m.decide - m.empty],
+  ['extraction (extract − decide)', (m) => m.extract - m.decide],
+  ['ours without delivery (extract − bare)', (m) => m.extract - m.bare],
+  ['of it our adapter (extract − empty)', (m) => m.extract - m.empty],
+  ...(VARIANTS.includes('before-extract') ? [['before − now (before-extract − extract)', (m) => m['before-extract'] - m.extract]] : []),
+];
+
+const lines = [];
+const say = (line) => {
+  lines.push(line);
+  console.log(line);
+};
+say(`# Per request, without sockets (bench/request-time.mjs)`);
+say('');
+say(`${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC, Node ${process.version}, ${values.requests} requests per variant a run, ${values.runs} runs${values.baseline ? `, baseline ${values.baseline}` : ''}. µs per request: the median over a run's requests; then the median over the runs, and the lowest–highest run.`);
+for (const framework of values.frameworks.split(',')) {
+  const runs = [];
+  for (let run = 0; run < Number(values.runs); run++) runs.push(await measure(framework, Number(values.requests)));
+  say('');
+  say(`## ${framework}`);
+  say('');
+  say(`| | µs per request | runs |`);
+  say(`| --- | ---: | --- |`);
+  for (const variant of VARIANTS) say(`| ${variant} | ${us(median(runs.map((m) => m[variant])))} | ${spread(runs.map((m) => m[variant]))} |`);
+  for (const [label, step] of STEPS) say(`| ${label} | ${signed(median(runs.map(step)))} | ${signedSpread(runs.map(step))} |`);
+}
+if (values.out) writeFileSync(values.out, `${lines.join('\n')}\n`);
+process.exit(0);
