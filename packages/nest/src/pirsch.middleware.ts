@@ -21,9 +21,8 @@ export class PirschMiddleware implements NestMiddleware<PirschMiddlewareRequest,
   use(req: PirschMiddlewareRequest, res: ServerResponse, next: (error?: unknown) => void): void {
     try {
       this.tracker.prepareResponse(res);
-      const ctx = requestContextOf(req);
-      // Object.assign keeps the context's lazy getters (a spread would read them now).
-      if (ctx !== undefined) this.tracker.trackWhenDone(Object.assign(ctx, { res }), res);
+      const ctx = requestContextOf(req, res);
+      if (ctx !== undefined) this.tracker.trackWhenDone(ctx, res);
     } catch {
       // never into the app: a request must not fail because of analytics
     }
