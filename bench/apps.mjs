@@ -16,8 +16,12 @@
 //            app at the least; `ours` minus this is our queue's share.
 //   serialise the same as naive without the POST: each batch serialised (JSON and UTF-8), then
 //            thrown away, so naive minus this is what POSTing from the app's process costs.
+// Express only: our adapter in front of the app instead of as its middleware (withPirsch from
+// @pirsch-node/express, given to the server):
+//   wrapped  as ours, delivering to the bench's API
 // and, for bench/request-time.mjs (no delivery at all):
-//   before-extract  extract at the --baseline checkout (its adapter, the same discarding client)
+//   before-extract   extract at the --baseline checkout (its adapter, the same discarding client)
+//   wrapped-extract  wrapped, tracking into the discarding client
 // Every variant counts the requests its handler served, so the run can check that each was delivered.
 import 'reflect-metadata';
 import { existsSync } from 'node:fs';
@@ -162,12 +166,13 @@ async function createDelivery(variant, apiUrl, accessKey) {
   if (variant === 'naive' || variant === 'serialise') return naiveDelivery(apiUrl, accessKey, await clientBatchSize(), { post: variant === 'naive' });
   if (variant === 'decide') return { client: DISCARD, options: { filter: () => false }, finish: async () => ({}) };
   if (variant === 'extract') return { client: DISCARD, finish: async () => ({}) };
+  if (variant === 'wrapped-extract') return { client: DISCARD, wrapped: true, finish: async () => ({}) };
   if (variant === 'before-extract') {
     const baseline = process.env[BASELINE_ENV];
     if (!baseline) throw new Error(`the before-extract variant needs --baseline (${BASELINE_ENV})`);
     return { client: DISCARD, baseline, finish: async () => ({}) };
   }
-  if (variant === 'ours' || variant === 'hanging' || variant === 'before') {
+  if (variant === 'ours' || variant === 'hanging' || variant === 'before' || variant === 'wrapped') {
     const baseline = variant === 'before' ? process.env[BASELINE_ENV] : undefined;
     if (variant === 'before' && !baseline) throw new Error(`the before variant needs --baseline (${BASELINE_ENV})`);
     const make = baseline ? (await packageModule({ baseline }, 'core')).createClient : createClient;
@@ -175,6 +180,7 @@ async function createDelivery(variant, apiUrl, accessKey) {
     return {
       client,
       baseline,
+      wrapped: variant === 'wrapped',
       async finish() {
         // Healthy: wait until every hit is delivered. Hanging: nothing can be, so do not wait long.
         const delivered = await client.close(variant === 'hanging' ? 1000 : 30_000);
@@ -285,7 +291,9 @@ const BUILDERS = {
     const { default: express } = await import('express');
     const app = express();
     app.disable('x-powered-by');
-    if (delivery.client) {
+    if (delivery.wrapped) {
+      // in front of the app: see below
+    } else if (delivery.client) {
       const { pirsch } = await packageModule(delivery, 'express');
       app.use(pirsch({ client: delivery.client, ...delivery.options }));
     } else if (delivery.track) {
@@ -303,8 +311,9 @@ const BUILDERS = {
       counter.served++;
       res.type('html').send(PAGE);
     });
-    const server = createServer(app);
-    return { listen: () => listenHttp(server), close: () => closeHttp(server), handler: async () => app };
+    const listener = delivery.wrapped ? (await packageModule(delivery, 'express')).withPirsch(app, { client: delivery.client, ...delivery.options }) : app;
+    const server = createServer(listener);
+    return { listen: () => listenHttp(server), close: () => closeHttp(server), handler: async () => listener };
   },
 
   async koa(variant, delivery, counter) {

@@ -13,6 +13,7 @@
 //   decide   plus our adapter, every request skipped by `filter`
 //   extract  plus our adapter, tracking into a client that discards every hit
 //   before-extract  extract at --baseline, when given
+//   wrapped-extract Express only: our adapter in front of the app (withPirsch), tracking into that client
 //
 // Never part of the tests; no network, not even loopback.
 //
@@ -36,10 +37,13 @@ if (values.baseline !== undefined) {
   const problem = useBaseline(values.baseline);
   if (problem) throw new Error(problem);
 }
-const VARIANTS = ['bare', 'empty', 'decide', 'extract', ...(values.baseline === undefined ? [] : ['before-extract'])];
+const COMMON = ['bare', 'empty', 'decide', 'extract', ...(values.baseline === undefined ? [] : ['before-extract'])];
+/** Express is also measured with our adapter in front of the app (withPirsch). */
+const variantsOf = (framework) => (framework === 'express' ? [...COMMON, 'wrapped-extract'] : COMMON);
 
 /** Per run, the median ns per request of each variant of one framework, the variants taking turns. */
 async function measure(framework, requests) {
+  const VARIANTS = variantsOf(framework);
   const listeners = [];
   for (const variant of VARIANTS) listeners.push(await buildListener({ framework, variant }));
   const times = VARIANTS.map(() => []);
@@ -61,7 +65,8 @@ const STEPS = [
   ['extraction (extract − decide)', (m) => m.extract - m.decide],
   ['ours without delivery (extract − bare)', (m) => m.extract - m.bare],
   ['of it our adapter (extract − empty)', (m) => m.extract - m.empty],
-  ...(VARIANTS.includes('before-extract') ? [['before − now (before-extract − extract)', (m) => m['before-extract'] - m.extract]] : []),
+  ['before − now (before-extract − extract)', (m) => m['before-extract'] - m.extract],
+  ['in front of the app (wrapped-extract − bare)', (m) => m['wrapped-extract'] - m.bare],
 ];
 
 const lines = [];
@@ -80,8 +85,8 @@ for (const framework of values.frameworks.split(',')) {
   say('');
   say(`| | µs per request | runs |`);
   say(`| --- | ---: | --- |`);
-  for (const variant of VARIANTS) say(`| ${variant} | ${us(median(runs.map((m) => m[variant])))} | ${spread(runs.map((m) => m[variant]))} |`);
-  for (const [label, step] of STEPS) say(`| ${label} | ${signed(median(runs.map(step)))} | ${signedSpread(runs.map(step))} |`);
+  for (const variant of variantsOf(framework)) say(`| ${variant} | ${us(median(runs.map((m) => m[variant])))} | ${spread(runs.map((m) => m[variant]))} |`);
+  for (const [label, step] of STEPS.filter(([, step]) => !Number.isNaN(step(runs[0])))) say(`| ${label} | ${signed(median(runs.map(step)))} | ${signedSpread(runs.map(step))} |`);
 }
 if (values.out) writeFileSync(values.out, `${lines.join('\n')}\n`);
 process.exit(0);

@@ -112,8 +112,8 @@ function ratioSummary(ratios, target) {
  * The summary of a toggled run: for each slot but bare, its median cost over bare (µs, paired
  * within cycles) with a 95 % interval; the A/A check when bare ran twice; the bound per cycle,
  * its median, interval, and how many cycles fell below `target` with the sign test's p; our
- * capacity (bare / ours) per cycle when ours ran, and while its API hangs (ours / hanging,
- * against `hangingTarget`) when hanging ran too.
+ * capacity (bare / ours) per cycle when ours ran, bare / wrapped when wrapped ran (Express), and
+ * while its API hangs (ours / hanging, against `hangingTarget`) when hanging ran too.
  */
 export function summarizeToggled(phases, variants, target, hangingTarget = 0.95) {
   const cycles = cyclesOf(phases, variants);
@@ -126,6 +126,8 @@ export function summarizeToggled(phases, variants, target, hangingTarget = 0.95)
     rows,
     // Our own capacity, bare / ours within each cycle.
     capacity: labels.includes('ours') ? ratioSummary(cycles.map((cycle) => cycle.bare / cycle.ours), target) : undefined,
+    // Express: ours in front of the app (withPirsch), bare / wrapped within each cycle.
+    wrapped: labels.includes('wrapped') ? ratioSummary(cycles.map((cycle) => cycle.bare / cycle.wrapped), target) : undefined,
     // While the API hangs: healthy / hanging within each cycle.
     hanging: labels.includes('ours') && labels.includes('hanging') ? ratioSummary(cycles.map((cycle) => cycle.ours / cycle.hanging), hangingTarget) : undefined,
     bound:
@@ -155,6 +157,7 @@ export function renderToggled({ framework, mode = 'processes', summary, target, 
   const ratioLine = (what, { median: middle, interval, atTarget, of, target: wanted }) =>
     `${what}: median ${middle.toFixed(3)} (95 % interval ${interval[0].toFixed(3)} to ${interval[1].toFixed(3)}); at or above the target of ${wanted} in ${atTarget} of ${of} cycles.`;
   if (summary.capacity) lines.push('', ratioLine('Capacity with pirsch-node, bare / ours per cycle', summary.capacity));
+  if (summary.wrapped) lines.push('', ratioLine('Capacity with pirsch-node in front of the app (withPirsch), bare / wrapped per cycle', summary.wrapped));
   if (summary.hanging) lines.push('', ratioLine('While the API hangs (for the hanging variant only), healthy / hanging per cycle, app CPU per request of ours / hanging', summary.hanging));
   if (summary.bound) {
     const { median: middle, interval, below, of, p } = summary.bound;

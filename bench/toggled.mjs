@@ -35,7 +35,7 @@ import { APP_CORE, CAN_PIN, LOAD_CORE, ask, exited, ipcCaller, nextMessage, pinP
 import { renderReport, sectionOf } from './toggled-report.mjs';
 import { random, shuffled } from './toggled-stats.mjs';
 
-const ALLOWED = ['bare', 'ours', 'hanging', 'before', ...BREAKDOWN_VARIANTS];
+const ALLOWED = ['bare', 'ours', 'hanging', 'before', 'wrapped', ...BREAKDOWN_VARIANTS];
 const { values } = parseArgs({
   options: {
     frameworks: { type: 'string', default: 'express,nest' },
@@ -242,7 +242,7 @@ try {
       const received = await api.call('counts');
       const key = `${framework} ${mode}`;
       raw.phases[key] = recorded;
-      const sending = variants.map((variant, slot) => (variant === 'naive' || variant === 'ours' || variant === 'before' ? delivered[slot].served : 0)).reduce((a, b) => a + b, 0);
+      const sending = variants.map((variant, slot) => (['naive', 'ours', 'before', 'wrapped'].includes(variant) ? delivered[slot].served : 0)).reduce((a, b) => a + b, 0);
       raw.hits[key] = { received: received.hits, sending };
       log(sectionOf(raw, key).join('\n'));
     }

@@ -98,6 +98,19 @@ describe('bench toggled: the statistics of variants measured side by side in tim
     expect(summarizeToggled(phases(cycles.map((costs) => costs.slice(0, 5))), VARIANTS, 0.93).capacity).toBeUndefined();
   });
 
+  it('gives the capacity of ours in front of the app (wrapped, Express) per cycle when it ran, beside ours', () => {
+    const variants = ['bare', 'ours', 'wrapped'];
+    // ours 125 every cycle; wrapped 105 (0.952) in 6 cycles, 110 (0.909) in 4.
+    const cycles = Array.from({ length: 10 }, (_, i) => [100, 125, i < 6 ? 105 : 110].map((cost) => cost * (1 + i * 0.04)));
+    const summary = summarizeToggled(phases(cycles), variants, 0.93);
+    expect(summary.wrapped.median).toBeCloseTo(100 / 105, 10);
+    expect(summary.wrapped.atTarget).toBe(6);
+    expect(summary.capacity.atTarget).toBe(0);
+    const lines = renderToggled({ framework: 'express', summary, target: 0.93, settings: SETTINGS }).join('\n');
+    expect(lines).toContain('in front of the app (withPirsch), bare / wrapped per cycle: median 0.952');
+    expect(summarizeToggled(phases(cycles.map((costs) => costs.slice(0, 2))), ['bare', 'ours'], 0.93).wrapped).toBeUndefined();
+  });
+
   it('counts cycles below the target fairly under noise: about half when the true bound is at the target', () => {
     // True costs: bare 100, hook 3, delivery 4.5, so the bound is 100 / 107.5 = 0.9302, at the
     // target of 0.93. Each phase gets its own noise (sd 4 µs). A bound that zeroed each step below 0

@@ -93,6 +93,7 @@ export function withPirsch<R>(handler: PirschRequestHandler<R>, options: PirschN
     );
   }
   const tracker = createTracker<IncomingMessage, ServerResponse>(options);
+  (globalThis as Record<symbol, unknown>)[WRAPPER_IN_USE] = true;
 
   function pirschRequestListener(this: unknown, req: IncomingMessage, res: ServerResponse): R {
     startRequest(tracker, req, res);
@@ -105,8 +106,9 @@ export function withPirsch<R>(handler: PirschRequestHandler<R>, options: PirschN
 /** Sets `req.pirsch` and records the response when it is done; never throws into the app. */
 function startRequest(tracker: Tracker<IncomingMessage, ServerResponse>, req: IncomingMessage, res: ServerResponse): void {
   try {
-    // An outer withPirsch got here first: its helper stays, and it alone counts the request.
-    if ((req as Partial<PirschRequest>).pirsch instanceof NodeRequestHelper) return;
+    // An outer withPirsch (this one, or @pirsch-node/express's) got here first: its helper stays,
+    // and it alone counts the request.
+    if (isWrapperHelper((req as Partial<PirschRequest>).pirsch)) return;
     tracker.prepareResponse(res);
     const ctx = new NodeRequestContext(req, res);
     (req as PirschRequest).pirsch = new NodeRequestHelper(tracker.helper(ctx));
@@ -117,9 +119,19 @@ function startRequest(tracker: Tracker<IncomingMessage, ServerResponse>, req: In
 }
 
 /**
- * `req.pirsch` of every `withPirsch`: one class for all of them, so a nested one recognises an
- * outer one's helper whatever its tracker.
+ * The marks the request listeners that track in front of an app share across packages and their
+ * copies (core's `withPirsch`, @pirsch-node/express's): a global flag set once one exists, and a
+ * brand on the prototype of their `req.pirsch`. A wrapper steps aside for a request an outer one
+ * tracks, and the Express middleware for one a wrapper tracks (it looks only while the flag is set).
  */
+const WRAPPER_IN_USE = Symbol.for('@pirsch-node: a withPirsch exists');
+const WRAPPER_HELPER = Symbol.for('@pirsch-node: withPirsch helper');
+
+function isWrapperHelper(value: unknown): boolean {
+  return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[WRAPPER_HELPER] === true;
+}
+
+/** `req.pirsch` of every `withPirsch`: one class for all of them, branded (see WRAPPER_HELPER). */
 class NodeRequestHelper implements RequestHelper {
   readonly #helper: RequestHelper;
 
@@ -135,6 +147,7 @@ class NodeRequestHelper implements RequestHelper {
     this.#helper.session();
   }
 }
+Object.defineProperty(NodeRequestHelper.prototype, WRAPPER_HELPER, { value: true });
 
 /** What core needs of a plain Node request; the IP, host and protocol come from the request itself. */
 class NodeRequestContext implements RequestContext<IncomingMessage, ServerResponse> {

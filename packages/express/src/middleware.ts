@@ -3,7 +3,7 @@ import { ResolvedAddressContext, createTracker, exposeTracker, readOnceView } fr
 import type { RequestContext } from '@pirsch-node/core/adapter';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Request, Response } from 'express';
-import { attachHelper, helperOf } from './helper-slot.js';
+import { attachHelper, helperOf, trackedByWrapper } from './helper-slot.js';
 import type { PirschExpressOptions, PirschMiddleware } from './types.js';
 
 /**
@@ -47,8 +47,9 @@ export function pirsch(options: PirschExpressOptions): PirschMiddleware {
     try {
       // Express set up both before any middleware runs.
       const req = incoming as Request;
-      // The same middleware met again (mounted on the app and on a router): counted once already.
-      if (tracker.isHelper(helperOf(req))) {
+      // The same middleware met again (mounted on the app and on a router), or a request withPirsch
+      // tracks in front of the app: counted once already.
+      if (tracker.isHelper(helperOf(req)) || trackedByWrapper(req)) {
         next();
         return;
       }

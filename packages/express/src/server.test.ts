@@ -1,0 +1,168 @@
+import { createServer, IncomingMessage } from 'node:http';
+import { createClient, PirschConfigError, withPirsch as coreWithPirsch } from '@pirsch-node/core';
+import type { PirschClient } from '@pirsch-node/core';
+import { pirsch, withPirsch } from '@pirsch-node/express';
+import { createPirschEmulator } from '@pirsch-node/testing';
+import type { PirschEmulator } from '@pirsch-node/testing';
+import express5 from 'express';
+import type { Express } from 'express';
+import express4 from 'express4';
+import request from 'supertest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { listenOnLoopback } from '../../../test/support/listen.js';
+import { startForwardingProxy } from '../../../test/support/proxy.js';
+import { countOurReads } from '../../../test/support/reads.js';
+
+const UA = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36';
+const versions = [
+  { name: 'Express 5', express: express5 },
+  { name: 'Express 4', express: express4 as unknown as typeof express5 },
+];
+
+let emulator: PirschEmulator;
+const cleanups: Array<() => Promise<unknown>> = [];
+
+beforeAll(async () => {
+  emulator = await createPirschEmulator();
+});
+afterEach(async () => {
+  emulator.reset();
+  while (cleanups.length > 0) await cleanups.pop()?.();
+  emulator.reset();
+});
+afterAll(async () => {
+  await emulator.close();
+});
+
+function newClient(): PirschClient {
+  const client = createClient({ baseUrl: emulator.url, accessKey: emulator.accessKey, onError: () => {} });
+  cleanups.push(() => client.close(1000));
+  return client;
+}
+
+describe.each(versions)('withPirsch in front of an $name app', ({ express }) => {
+  /** A shop: pages, a mounted router, a signup that sends an event, and a page that fails. */
+  function shop(configure?: (app: Express) => void): Express {
+    const app = express();
+    configure?.(app);
+    app.get('/', (_req, res) => void res.send('home'));
+    const products = express.Router();
+    products.get('/:id', (req, res) => void res.send(`product ${req.params.id}`));
+    app.use('/products', products);
+    app.post('/signup', (req, res) => {
+      req.pirsch.event('Signup', { meta: { plan: 'pro' } });
+      res.redirect(303, '/');
+    });
+    app.get('/boom', () => {
+      throw new Error('handler failed');
+    });
+    return app;
+  }
+
+  it('tracks the pages the app serves, with the URL as it arrived, and req.pirsch sends events', async () => {
+    const client = newClient();
+    const tracked = withPirsch(shop(), { client, hostname: 'shop.example' });
+    const server = createServer(tracked);
+    await request(server).get('/').set('User-Agent', UA).expect(200, 'home');
+    await request(server).get('/products/7?ref=mail').set('User-Agent', UA).expect(200, 'product 7');
+    await request(server).post('/signup').set('User-Agent', UA).expect(303);
+    await request(server).get('/missing').set('User-Agent', UA).expect(404);
+    await request(server).get('/boom').set('User-Agent', UA).expect(500); // Express's error handling, unchanged
+    await request(server).get('/style.css').set('User-Agent', UA).expect(404);
+    expect(await client.flush()).toBe(true);
+    expect(emulator.hits.map((hit) => hit.url)).toEqual(['http://shop.example/', 'http://shop.example/products/7?ref=mail']);
+    expect(emulator.hits[0]).toMatchObject({ ip: '127.0.0.1', user_agent: UA });
+    expect(emulator.events.map((event) => [event.event_name, event.url, event.event_meta])).toEqual([['Signup', 'http://shop.example/signup', { plan: 'pro' }]]);
+    expect([tracked.tracked, tracked.skipped.method, tracked.skipped.status]).toEqual([2, 1, 3]);
+    expect([tracked.client, tracked.ownsClient]).toEqual([client, false]);
+  });
+
+  it("takes the IP and protocol Express resolves with 'trust proxy', after Express has the request", async () => {
+    const VISITOR = '198.51.100.7';
+    const FORGED = '203.0.113.66';
+    const hits = [];
+    for (const trust of [false, 1]) {
+      const client = newClient();
+      const served = await listenOnLoopback(withPirsch(shop((app) => app.set('trust proxy', trust)), { client }));
+      cleanups.push(() => served.close());
+      const proxy = await startForwardingProxy(served.url, VISITOR);
+      cleanups.push(() => proxy.close());
+      await request(proxy.url).get('/').set('User-Agent', UA).set('X-Forwarded-For', FORGED).set('X-Forwarded-Proto', 'https').expect(200);
+      expect(await client.flush()).toBe(true);
+      hits.push(emulator.hits.at(-1));
+    }
+    expect(hits.map((hit) => [hit?.ip, new URL(hit?.url ?? '').protocol])).toEqual([
+      ['127.0.0.1', 'http:'], // no proxy trusted: the socket's, the forged header ignored
+      [VISITOR, 'https:'], // one hop trusted: the entry the proxy appended, and its X-Forwarded-Proto
+    ]);
+  });
+
+  it('counts a request once with the pirsch() middleware or another withPirsch on the same app, and req.pirsch is the outer one', async () => {
+    const client = newClient();
+    const inner = pirsch({ client });
+    const seen: unknown[] = [];
+    const app = express();
+    app.use(inner);
+    app.get('/', (req, res) => {
+      seen.push(req.pirsch);
+      res.send('home');
+    });
+    const outer = withPirsch(withPirsch(app, { client }), { client });
+    await request(createServer(outer)).get('/').set('User-Agent', UA).expect(200);
+    await request(createServer(coreWithPirsch(outer, { client }))).get('/').set('User-Agent', UA).expect(200);
+    expect(await client.flush()).toBe(true);
+    expect(emulator.hits).toHaveLength(2);
+    expect([outer.tracked, inner.tracked]).toEqual([1, 0]);
+    expect(seen[0]).not.toBe(seen[1]);
+    expect(seen.every((helper) => typeof (helper as { event?: unknown }).event === 'function')).toBe(true);
+  });
+
+  it('reads headers and socket before Express has the request, never after (each read of an Express request misses V8\'s caches)', async () => {
+    const client = newClient();
+    const reads = { headers: 0, socket: 0, method: 0 };
+    const app = shop((app) =>
+      app.use((req, _res, next) => {
+        expect(Object.getPrototypeOf(req)).not.toBe(IncomingMessage.prototype); // Express's now
+        countOurReads(req, ['headers', 'socket', 'method'], ['core', 'express'], reads);
+        next();
+      }),
+    );
+    await request(createServer(withPirsch(app, { client }))).get('/').set('User-Agent', UA).expect(200);
+    expect(await client.flush()).toBe(true);
+    expect(emulator.hits).toHaveLength(1);
+    expect(reads).toEqual({ headers: 0, socket: 0, method: 1 });
+  });
+
+  it('never throws into the app: a filter that throws leaves the page untracked and the response as it was', async () => {
+    const client = newClient();
+    const tracked = withPirsch(shop(), {
+      client,
+      filter: () => {
+        throw new Error('filter failed');
+      },
+    });
+    await request(createServer(tracked)).get('/').set('User-Agent', UA).expect(200, 'home');
+    expect(await client.flush()).toBe(true);
+    expect(emulator.hits).toHaveLength(0);
+    expect(tracked.skipped.filter).toBe(1);
+  });
+});
+
+describe('withPirsch options', () => {
+  it('rejects a bad option or a missing app at start-up with a PirschConfigError naming it', () => {
+    const app = express5();
+    expect(() => withPirsch(app, { client: newClient(), exclude: [42 as unknown as string] })).toThrow(PirschConfigError);
+    const swapped = () => withPirsch({ client: newClient() } as never, app as never);
+    expect(swapped).toThrow(/the app comes first/);
+    expect(() => withPirsch(undefined as never, { client: newClient() })).toThrow(expect.objectContaining({ option: 'app' }));
+  });
+
+  it('creates and closes its own client from the options, delivering what is queued', async () => {
+    const tracked = withPirsch(express5().get('/', (_req, res) => void res.send('ok')), { baseUrl: emulator.url, accessKey: emulator.accessKey });
+    expect(tracked.ownsClient).toBe(true);
+    await request(createServer(tracked)).get('/').set('User-Agent', UA).expect(200);
+    await tracked.shutdown(2000);
+    expect(tracked.client.closed).toBe(true);
+    expect(emulator.hits).toHaveLength(1);
+  });
+});
