@@ -7,17 +7,23 @@
 // bench/run.mjs measures it, moves with the whole machine). No delivery: the adapter's client
 // discards each hit (what delivering costs is the floor of `npm run bench`'s micro-benchmarks,
 // and its `naive` variant in the running app).
+// All variants run in this one process: they share the JIT, so a framework's code sees every
+// variant's requests (in Express, requests with and without our own property, for one), and its
+// inline caches are as polymorphic for bare as for ours; bench/toggled.mjs --modes processes gives
+// each variant a process of its own, with sockets, at the price of far more noise. (A process per
+// variant without sockets was tried: each process's own luck, its heap and JIT state, moved a
+// variant by several µs for the whole run, more than the steps measured.)
 //
 //   bare     the framework alone
 //   empty    plus an adapter that only hears the response's end (bench/apps.mjs)
 //   decide   plus our adapter, every request skipped by `filter`
 //   extract  plus our adapter, tracking into a client that discards every hit
-//   before-extract  extract at --baseline, when given
+//   before-extract  extract at --baseline, when given (not for Nest: see variantsOf)
 //   wrapped-extract Express only: our adapter in front of the app (withPirsch), tracking into that client
 //
 // Never part of the tests; no network, not even loopback.
 //
-//   node bench/request-time.mjs [--frameworks express,koa,fastify,nest] [--requests 20000] [--runs 3] [--baseline <checkout>] [--out <file.md>]
+//   node bench/request-time.mjs [--frameworks express,koa,fastify,nest] [--requests 20000] [--runs 3] [--baseline <checkout>] [--out BENCHMARKS-REQUEST.md]
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { FRAMEWORKS, buildListener, useBaseline } from './apps.mjs';
@@ -37,9 +43,17 @@ if (values.baseline !== undefined) {
   const problem = useBaseline(values.baseline);
   if (problem) throw new Error(problem);
 }
-const COMMON = ['bare', 'empty', 'decide', 'extract', ...(values.baseline === undefined ? [] : ['before-extract'])];
-/** Express is also measured with our adapter in front of the app (withPirsch). */
-const variantsOf = (framework) => (framework === 'express' ? [...COMMON, 'wrapped-extract'] : COMMON);
+const COMMON = ['bare', 'empty', 'decide', 'extract'];
+/**
+ * Express is also measured with our adapter in front of the app (withPirsch). Nest has no
+ * before-extract: the baseline's module would bring its own copy of @nestjs/* into the app, which
+ * alone changes what a request costs (by several µs), so the difference would not be our change's.
+ */
+const variantsOf = (framework) => [
+  ...COMMON,
+  ...(values.baseline !== undefined && framework !== 'nest' ? ['before-extract'] : []),
+  ...(framework === 'express' ? ['wrapped-extract'] : []),
+];
 
 /** Per run, the median ns per request of each variant of one framework, the variants taking turns. */
 async function measure(framework, requests) {

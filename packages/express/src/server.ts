@@ -17,7 +17,7 @@ export type ExpressRequestListener = (req: IncomingMessage, res: ServerResponse)
  * before Express does, so it is no middleware Express has to run and it reads each request before
  * Express has made it slow to read (every Express request gets a hidden class of its own in V8:
  * see `readOnceView` in core). It costs an Express app about a third of what the middleware does
- * per request (bench/request-time.mjs), for when the last few percent of a busy app's CPU matter.
+ * per request (BENCHMARKS-WRAPPED.md), for when the last few percent of a busy app's CPU matter.
  *
  * What differs from the middleware: it sees every request of the app, so the URL is the one that
  * arrived (mount paths included, as the middleware's `req.originalUrl`), and a router cannot
