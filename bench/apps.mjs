@@ -89,7 +89,14 @@ export async function clientBatchSize({ inherited = true } = {}) {
 }
 
 export const FRAMEWORKS = ['express', 'koa', 'fastify', 'nest'];
-export const VARIANTS = ['bare', 'ours', 'before', 'sdk', 'hanging'];
+export const VARIANTS = ['bare', 'ours', 'before', 'sdk', 'hanging', 'wrapped'];
+/** Variants only some frameworks have (a run of the others skips them). */
+const ONLY_FOR = { wrapped: ['express'], 'wrapped-extract': ['express'] };
+
+/** Whether `framework` has `variant` (wrapped is Express's alone). */
+export function variantFits(framework, variant) {
+  return ONLY_FOR[variant] === undefined || ONLY_FOR[variant].includes(framework);
+}
 export const BREAKDOWN_VARIANTS = ['empty', 'decide', 'extract', 'serialise', 'naive'];
 
 /** A client that takes every item and does nothing with it. */

@@ -3,7 +3,7 @@
 import { Agent, get } from 'node:http';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import autocannon from 'autocannon';
-import { BREAKDOWN_VARIANTS } from './apps.mjs';
+import { BREAKDOWN_VARIANTS, variantFits } from './apps.mjs';
 import { APP_CORE, ask, exited, nextMessage, startChild } from './processes.mjs';
 
 /** Headers a browser sends, so extraction does its real work. */
@@ -149,7 +149,8 @@ export const MAX_REPEATS = 2;
 export async function runHttp({ frameworks, variants, rounds, duration, warmup, connections, rate, latencyDuration, breakdown, api, log }) {
   const runs = [];
   const all = [...variants, ...breakdown];
-  const total = frameworks.length * rounds * all.length;
+  const allFor = (framework) => all.filter((variant) => variantFits(framework, variant));
+  const total = rounds * frameworks.reduce((sum, framework) => sum + allFor(framework).length, 0);
   const record = (run) => {
     runs.push(run);
     const latency = Number.isNaN(run.p99) ? 'throughput only' : `p50 ${run.p50.toFixed(2)} ms  p99 ${run.p99.toFixed(2)} ms @ ${rate}/s (load lag p99 ${run.lagP99.toFixed(1)} max ${run.lagMax.toFixed(1)} ms)`;
@@ -185,7 +186,8 @@ export async function runHttp({ frameworks, variants, rounds, duration, warmup, 
   };
   for (let round = 0; round < rounds; round++) {
     for (const framework of frameworks) {
-      const order = all.map((_, i) => all[(i + round) % all.length]);
+      const mine = allFor(framework);
+      const order = mine.map((_, i) => mine[(i + round) % mine.length]);
       for (const variant of order) {
         const partial = BREAKDOWN_VARIANTS.includes(variant);
         const settings = { framework, variant, api, duration, warmup, connections, rate, latencyDuration: partial ? 0 : latencyDuration };

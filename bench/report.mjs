@@ -139,6 +139,16 @@ export function checkTargets(table, micro, options = {}) {
         (ours.runs < 3 ? '; fewer than 3 rounds, indicative only' : ''),
       ok: target === undefined ? undefined : capacity >= target,
     });
+    const { wrapped } = rows;
+    if (wrapped) {
+      const wrappedCapacity = bare.cpu / wrapped.cpu;
+      checks.push({
+        what: `${framework}: capacity with ours in front of the app (withPirsch, bare / wrapped app CPU per request, median of ${plural(wrapped.runs, 'round')})`,
+        target: target === undefined ? 'none set (reported)' : `>= ${target} of bare`,
+        actual: `${fmt(wrappedCapacity, 2)} (${fmt(wrapped.cpu, 1)} vs ${fmt(bare.cpu, 1)} µs; per round ${spread(wrapped)})` + (wrapped.runs < 3 ? '; fewer than 3 rounds, indicative only' : ''),
+        ok: target === undefined ? undefined : wrappedCapacity >= target,
+      });
+    }
     const { before } = rows;
     if (before) {
       checks.push({
@@ -261,6 +271,7 @@ const VARIANT_TEXT = {
   ours: 'with our middleware (given a client), delivering to the bench\'s API in another process (bench/api-process.mjs: a counting server that checks every item as Pirsch does)',
   sdk: 'with the official `pirsch-sdk`: `hit(hitFromRequest(req))` per request in a middleware, not awaited',
   hanging: 'ours, while the API never answers an ingest request',
+  wrapped: 'Express only: ours in front of the app (`withPirsch(app)` from @pirsch-node/express, given to the server) instead of as its middleware',
 };
 
 /** The Markdown of BENCHMARKS.md. */

@@ -24,6 +24,7 @@
 // Never part of the tests; no network, not even loopback.
 //
 //   node bench/request-time.mjs [--frameworks express,koa,fastify,nest] [--requests 20000] [--runs 3] [--baseline <checkout>] [--out BENCHMARKS-REQUEST.md]
+import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { FRAMEWORKS, buildListener, useBaseline } from './apps.mjs';
@@ -90,7 +91,20 @@ const say = (line) => {
 };
 say(`# Per request, without sockets (bench/request-time.mjs)`);
 say('');
-say(`${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC, Node ${process.version}, ${values.requests} requests per variant a run, ${values.runs} runs${values.baseline ? `, baseline ${values.baseline}` : ''}. µs per request: the median over a run's requests; then the median over the runs, and the lowest–highest run.`);
+/** The short commit of a checkout, or undefined. */
+const commitOf = (dir) => {
+  try {
+    return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: dir, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+  } catch {
+    return undefined;
+  }
+};
+const here = commitOf(new URL('..', import.meta.url).pathname);
+const baselineCommit = values.baseline === undefined ? undefined : (commitOf(values.baseline) ?? values.baseline);
+say(
+  `${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC, at commit \`${here ?? 'unknown'}\`, Node ${process.version}, ${values.requests} requests per variant a run, ${values.runs} runs` +
+    `${baselineCommit ? `, before-extract at \`${baselineCommit}\`` : ''}. µs per request: the median over a run's requests; then the median over the runs, and the lowest–highest run.`,
+);
 for (const framework of values.frameworks.split(',')) {
   const runs = [];
   for (let run = 0; run < Number(values.runs); run++) runs.push(await measure(framework, Number(values.requests)));

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 // @ts-expect-error: the bench's report module is plain JavaScript without types
-import { inProcessBound, leastInProcess, summarize } from '../bench/report.mjs';
+import { checkTargets, inProcessBound, leastInProcess, summarize } from '../bench/report.mjs';
+// @ts-expect-error: the bench's modules are plain JavaScript without types
+import { variantFits } from '../bench/apps.mjs';
 
 /** One run as bench/http.mjs records it, with only what summarize() reads. */
 function run(round: number, variant: string, cpuUsPerRequest: number, repeated = false) {
@@ -92,5 +94,19 @@ describe('bench report: the least in-process bound', () => {
   it('is undefined when the steps did not run', () => {
     const table = summarize(runs.filter((r) => r.variant !== 'naive'), ['express'], ['bare', 'empty', 'extract', 'naive']);
     expect(inProcessBound(table.express)).toBeUndefined();
+  });
+});
+
+describe('bench report: Express in front of the app (wrapped)', () => {
+  it('checks the capacity of wrapped against the same target as ours, and only Express has it', () => {
+    const runs = [1, 2, 3].flatMap((round) => [run(round, 'bare', 100), run(round, 'ours', 118), run(round, 'wrapped', round === 2 ? 109 : 106)]);
+    const checks = checkTargets(summarize(runs, ['express'], ['bare', 'ours', 'wrapped']), undefined);
+    const wrapped = checks.find((check: { what: string }) => check.what.includes('in front of the app'));
+    expect(wrapped).toMatchObject({ target: '>= 0.93 of bare', ok: true });
+    expect(wrapped.actual).toMatch(/^0\.94 \(106\.0 vs 100\.0 µs; per round 0\.92–0\.94\)/);
+    expect(checks.find((check: { what: string }) => check.what.includes('with our middleware'))).toMatchObject({ ok: false });
+    expect(checkTargets(summarize(runs.filter((r) => r.variant !== 'wrapped'), ['express'], ['bare', 'ours', 'wrapped']), undefined).some((check: { what: string }) => check.what.includes('in front of the app'))).toBe(false);
+    expect(['express', 'koa', 'fastify', 'nest'].map((framework) => variantFits(framework, 'wrapped'))).toEqual([true, false, false, false]);
+    expect(variantFits('koa', 'ours')).toBe(true);
   });
 });
