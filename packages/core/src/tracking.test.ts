@@ -1,6 +1,6 @@
 import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { connect, type AddressInfo } from 'node:net';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { createPirschEmulator, type PirschEmulator } from '@pirsch-node/testing';
@@ -692,6 +692,31 @@ describe('trackWhenDone', () => {
     ]);
     // '/ending' was tracked when it finished; the destroyed response never was.
     expect(rec.hits.map((hit) => new URL(hit.url).pathname)).toEqual(['/late', '/ending']);
+  });
+
+  it('does not track a response whose visitor left while its body was still being written, though Node emits finish for it', async () => {
+    const rec = recorder();
+    const tracker = createTracker({ client: rec });
+    const body = Buffer.alloc(16 << 20, 97);
+    let finished = 0;
+    let closed!: () => void;
+    const done = new Promise<void>((resolve) => (closed = resolve));
+    const app = createServer((req, res) => {
+      tracker.trackWhenDone({ raw: req, req, res }, res);
+      res.on('finish', () => finished++);
+      res.on('close', () => setImmediate(closed));
+      res.end(body);
+    });
+    app.listen(0, '127.0.0.1');
+    await once(app, 'listening');
+    const { port } = app.address() as AddressInfo;
+    const socket = connect(port, '127.0.0.1', () => socket.write(`GET /page HTTP/1.1\r\nHost: shop.example\r\nUser-Agent: ${UA['user-agent']}\r\n\r\n`));
+    socket.on('error', () => {});
+    socket.once('data', () => socket.destroy()); // the visitor leaves after the first bytes
+    await done;
+    await new Promise((resolve) => app.close(resolve));
+    expect(finished).toBe(1); // what made this count as a page view before
+    expect(rec.hits).toHaveLength(0);
   });
 
   it('does not track a response the client abandoned; it keeps one finish listener, on itself only, and is collected with it', async () => {

@@ -430,13 +430,15 @@ export function createTrackerWith<Req, Res>(options: PirschAdapterOptions<Req, R
           if (res.writableFinished) return this.track(ctx, status ? status() : res.statusCode);
           if (res.destroyed) return;
         }
-        // Only 'finish' (emitted once the whole response was handed to the OS): a response that
-        // never finishes (the client went away, or it was destroyed) is never tracked, and its
-        // listener goes with it. The listener takes itself off when it fires; node:http keeps one
-        // of its own on 'finish', so the emitter's table stays as it was.
+        // Only 'finish': a response that never finishes (the client went away before it was
+        // ended, or it was destroyed) is never tracked, and its listener goes with it. Node also
+        // emits 'finish' for a response whose visitor left while its body was still being written;
+        // its socket is destroyed by then, and that is not tracked either. The listener takes
+        // itself off when it fires; node:http keeps one of its own on 'finish', so the emitter's
+        // table stays as it was.
         const onFinish = (): void => {
           res.removeListener('finish', onFinish);
-          this.track(ctx, status ? status() : res.statusCode);
+          if (!cutOff(ctx.raw)) this.track(ctx, status ? status() : res.statusCode);
         };
         res.on('finish', onFinish);
       } catch {
@@ -465,6 +467,15 @@ export function createTrackerWith<Req, Res>(options: PirschAdapterOptions<Req, R
       }
     },
   };
+}
+
+/** True when the request's socket is destroyed: at 'finish', the visitor left before the body was all written. */
+function cutOff(raw: IncomingMessage): boolean {
+  try {
+    return raw.socket?.destroyed === true;
+  } catch {
+    return false;
+  }
 }
 
 /** The framework's resolved protocol, when it is one a URL can have. */

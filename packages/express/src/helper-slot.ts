@@ -114,7 +114,7 @@ export function markWrapped(): void {
 }
 
 /** True for a helper of a `withPirsch` (core's or this package's). */
-export function isWrapperHelper(value: unknown): boolean {
+function isWrapperHelper(value: unknown): boolean {
   return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[WRAPPER_HELPER] === true;
 }
 

@@ -117,6 +117,23 @@ describe.each(versions)('withPirsch in front of an $name app', ({ express }) => 
     expect(seen.every((helper) => typeof (helper as { event?: unknown }).event === 'function')).toBe(true);
   });
 
+  it('mounted inside another Express app by mistake: counted once, with the mount path, and the parent still routes and handles errors', async () => {
+    const client = newClient();
+    const parent = express();
+    parent.use(pirsch({ client }));
+    parent.use('/shop', withPirsch(shop(), { client }));
+    parent.get('/shop/fallthrough', (_req, res) => void res.send('parent'));
+    parent.use((error: Error, _req: unknown, res: { status(code: number): { send(body: string): void } }, _next: unknown) => res.status(503).send(`parent: ${error.message}`));
+    const alone = express();
+    alone.use('/shop', withPirsch(shop(), { client }));
+    await request(parent).get('/shop/products/7').set('User-Agent', UA).expect(200, 'product 7');
+    await request(parent).get('/shop/fallthrough').set('User-Agent', UA).expect(200, 'parent');
+    await request(parent).get('/shop/boom').set('User-Agent', UA).expect(503, 'parent: handler failed');
+    await request(alone).get('/shop/products/8').set('User-Agent', UA).expect(200, 'product 8');
+    expect(await client.flush()).toBe(true);
+    expect(emulator.hits.map((hit) => new URL(hit.url).pathname)).toEqual(['/shop/products/7', '/shop/fallthrough', '/shop/products/8']);
+  });
+
   it('reads headers and socket before Express has the request, never after (each read of an Express request misses V8\'s caches)', async () => {
     const client = newClient();
     const reads = { headers: 0, socket: 0, method: 0 };

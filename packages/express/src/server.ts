@@ -4,7 +4,7 @@ import { ResolvedAddressContext, createTracker, exposeTracker, readOnceView } fr
 import type { RequestContext, RequestHelper, Tracker } from '@pirsch-node/core/adapter';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Request, Response } from 'express';
-import { brandWrapperHelper, isWrapperHelper, markWrapped } from './helper-slot.js';
+import { brandWrapperHelper, markWrapped } from './helper-slot.js';
 import type { PirschExpressOptions } from './types.js';
 
 /** An Express app, or any `(req, res)` handler in front of one. */
@@ -16,8 +16,8 @@ export type ExpressRequestListener = (req: IncomingMessage, res: ServerResponse)
  * same page views, with the same options and the same `req.pirsch`, but starts each request
  * before Express does, so it is no middleware Express has to run and it reads each request before
  * Express has made it slow to read (every Express request gets a hidden class of its own in V8:
- * see `readOnceView` in core). It costs an Express app about a third of what the middleware does
- * per request (BENCHMARKS-WRAPPED.md), for when the last few percent of a busy app's CPU matter.
+ * see `readOnceView` in core). It costs an Express app less per request than the middleware
+ * (BENCHMARKS-WRAPPED.md, BENCHMARKS-REQUEST.md), for when the last few percent of a busy app's CPU matter.
  *
  * What differs from the middleware: it sees every request of the app, so the URL is the one that
  * arrived (mount paths included, as the middleware's `req.originalUrl`), and a router cannot
@@ -62,7 +62,10 @@ export function withPirsch(app: ExpressRequestListener, options: PirschExpressOp
 
   function pirschExpressListener(this: unknown, req: IncomingMessage, res: ServerResponse): void {
     startRequest(tracker, req, res);
-    app.call(this, req, res);
+    // Every argument passed on: mounted in another Express app by mistake (parent.use('/shop',
+    // withPirsch(shop))), the sub-app still gets `next`, so the parent's routes and error handler
+    // still follow it.
+    app.apply(this, arguments as unknown as [IncomingMessage, ServerResponse]);
   }
 
   return exposeTracker(pirschExpressListener, tracker) as PirschRequestListener<void>;
@@ -71,8 +74,10 @@ export function withPirsch(app: ExpressRequestListener, options: PirschExpressOp
 /** Sets `req.pirsch` and records the response when it is done; never throws into the app. */
 function startRequest(tracker: Tracker<Request, Response>, req: IncomingMessage, res: ServerResponse): void {
   try {
-    // An outer wrapper (this one again, or core's withPirsch) got here first: it alone counts the request.
-    if (isWrapperHelper((req as { pirsch?: unknown }).pirsch)) return;
+    // Someone tracks this request already: an outer wrapper (this one again, or core's
+    // withPirsch), or, where this was mounted inside an Express app, its pirsch() middleware.
+    // On a request fresh from the server `pirsch` is simply absent.
+    if ((req as { pirsch?: unknown }).pirsch !== undefined) return;
     tracker.prepareResponse(res);
     const ctx = new WrappedRequestContext(req, res);
     // An own property, added before Express swaps the request's prototype, costs what it costs on
@@ -118,6 +123,7 @@ class WrappedRequestContext extends ResolvedAddressContext implements RequestCon
     this.raw = readOnceView(req, req.headers, req.socket);
     this.req = req as Request;
     this.res = res as Response;
-    this.path = req.url;
+    // The URL as it arrived (mounted inside an Express app by mistake: Express's originalUrl, with the mount path).
+    this.path = (req as { originalUrl?: string }).originalUrl ?? req.url;
   }
 }
