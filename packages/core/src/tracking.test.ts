@@ -715,7 +715,8 @@ describe('trackWhenDone', () => {
     socket.once('data', () => socket.destroy()); // the visitor leaves after the first bytes
     await done;
     await new Promise((resolve) => app.close(resolve));
-    expect(finished).toBe(1); // what made this count as a page view before
+    // Node 20 and 22 emit 'finish' here (which made this count as a page view before); Node 24 does not.
+    expect(finished).toBeLessThanOrEqual(1);
     expect(rec.hits).toHaveLength(0);
   });
 
