@@ -33,7 +33,7 @@ describe('@pirsch-node/core', () => {
   });
 
   it('leaves what only adapters need to @pirsch-node/core/adapter, and internals to no entry', () => {
-    for (const name of ['createTracker', 'exposeTracker', 'resolveTrackingOptions', 'skipReason', 'fastifyTrustProxyProblem', 'expressTrustsNoProxy', 'ResolvedAddressContext', 'ASSET_EXTENSIONS']) {
+    for (const name of ['createTracker', 'exposeTracker', 'resolveTrackingOptions', 'skipReason', 'fastifyTrustProxyProblem', 'expressTrustsNoProxy', 'ResolvedAddressContext', 'WrapperHelper', 'isWrapperHelper', 'markWrapperInUse', 'trackedByWrapper', 'ASSET_EXTENSIONS']) {
       expect(Object.keys(main), name).not.toContain(name);
       expect(Object.keys(adapter), name).toContain(name);
     }

@@ -5,7 +5,8 @@ import type { SkipReason } from './filter.js';
 import { createTracker } from './tracker-node.js';
 import { exposeTracker } from './tracking.js';
 import type { PirschAdapterOptions, RequestContext, RequestHelper, Tracker, TrackingOptions } from './tracking.js';
-import type { EventOptions, PirschClientOptions, PirschDelivery } from './types.js';
+import type { PirschClientOptions, PirschDelivery } from './types.js';
+import { WrapperHelper, isWrapperHelper, markWrapperInUse } from './wrapper.js';
 
 /** A Node request inside a `withPirsch` handler: `req.pirsch` sends events for it. */
 export type PirschRequest = IncomingMessage & {
@@ -93,7 +94,7 @@ export function withPirsch<R>(handler: PirschRequestHandler<R>, options: PirschN
     );
   }
   const tracker = createTracker<IncomingMessage, ServerResponse>(options);
-  (globalThis as Record<symbol, unknown>)[WRAPPER_IN_USE] = true;
+  markWrapperInUse();
 
   function pirschRequestListener(this: unknown, req: IncomingMessage, res: ServerResponse): R {
     startRequest(tracker, req, res);
@@ -111,43 +112,12 @@ function startRequest(tracker: Tracker<IncomingMessage, ServerResponse>, req: In
     if (isWrapperHelper((req as Partial<PirschRequest>).pirsch)) return;
     tracker.prepareResponse(res);
     const ctx = new NodeRequestContext(req, res);
-    (req as PirschRequest).pirsch = new NodeRequestHelper(tracker.helper(ctx));
+    (req as PirschRequest).pirsch = new WrapperHelper(tracker.helper(ctx));
     tracker.trackWhenDone(ctx, res);
   } catch {
     // never into the app: analytics must not fail a request
   }
 }
-
-/**
- * The marks the request listeners that track in front of an app share across packages and their
- * copies (core's `withPirsch`, @pirsch-node/express's): a global flag set once one exists, and a
- * brand on the prototype of their `req.pirsch`. A wrapper steps aside for a request an outer one
- * tracks, and the Express middleware for one a wrapper tracks (it looks only while the flag is set).
- */
-const WRAPPER_IN_USE = Symbol.for('@pirsch-node: a withPirsch exists');
-const WRAPPER_HELPER = Symbol.for('@pirsch-node: withPirsch helper');
-
-function isWrapperHelper(value: unknown): boolean {
-  return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[WRAPPER_HELPER] === true;
-}
-
-/** `req.pirsch` of every `withPirsch`: one class for all of them, branded (see WRAPPER_HELPER). */
-class NodeRequestHelper implements RequestHelper {
-  readonly #helper: RequestHelper;
-
-  constructor(helper: RequestHelper) {
-    this.#helper = helper;
-  }
-
-  event(name: string, options?: EventOptions): void {
-    this.#helper.event(name, options);
-  }
-
-  session(): void {
-    this.#helper.session();
-  }
-}
-Object.defineProperty(NodeRequestHelper.prototype, WRAPPER_HELPER, { value: true });
 
 /** What core needs of a plain Node request; the IP, host and protocol come from the request itself. */
 class NodeRequestContext implements RequestContext<IncomingMessage, ServerResponse> {

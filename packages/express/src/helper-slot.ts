@@ -100,33 +100,3 @@ export function helperOf(req: object): unknown {
   if (viaAccessor(req)) return slot.helpers.get(req);
   return (req as { pirsch?: unknown }).pirsch;
 }
-
-/**
- * The marks shared with core's `withPirsch` (see node-http.ts there), through the global symbol
- * registry: a flag set once any `withPirsch` exists, and a brand on its helpers' prototype.
- */
-const WRAPPER_IN_USE = Symbol.for('@pirsch-node: a withPirsch exists');
-const WRAPPER_HELPER = Symbol.for('@pirsch-node: withPirsch helper');
-
-/** From now on the middleware steps aside for a request a `withPirsch` tracks. */
-export function markWrapped(): void {
-  (globalThis as Record<symbol, unknown>)[WRAPPER_IN_USE] = true;
-}
-
-/** True for a helper of a `withPirsch` (core's or this package's). */
-function isWrapperHelper(value: unknown): boolean {
-  return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[WRAPPER_HELPER] === true;
-}
-
-/**
- * True for a request a `withPirsch` tracks already (its helper is an own `req.pirsch`, set before
- * Express had the request). Reads nothing of the request unless a `withPirsch` exists.
- */
-export function trackedByWrapper(req: object): boolean {
-  return (globalThis as Record<symbol, unknown>)[WRAPPER_IN_USE] === true && isWrapperHelper((req as { pirsch?: unknown }).pirsch);
-}
-
-/** Brands `prototype` (the wrapper's helper class) so `isWrapperHelper` knows its helpers. */
-export function brandWrapperHelper(prototype: object): void {
-  Object.defineProperty(prototype, WRAPPER_HELPER, { value: true });
-}

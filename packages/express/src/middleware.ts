@@ -1,9 +1,9 @@
 import type { PirschClient, PirschClientOptions, PirschDelivery, TrackingOptions } from '@pirsch-node/core';
-import { ResolvedAddressContext, createTracker, exposeTracker, readOnceView } from '@pirsch-node/core/adapter';
+import { ResolvedAddressContext, createTracker, exposeTracker, readOnceView, trackedByWrapper } from '@pirsch-node/core/adapter';
 import type { RequestContext } from '@pirsch-node/core/adapter';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Request, Response } from 'express';
-import { attachHelper, helperOf, trackedByWrapper } from './helper-slot.js';
+import { attachHelper, helperOf } from './helper-slot.js';
 import type { PirschExpressOptions, PirschMiddleware } from './types.js';
 
 /**

@@ -2,13 +2,12 @@ import { createServer, IncomingMessage } from 'node:http';
 import { createClient, PirschConfigError, withPirsch as coreWithPirsch } from '@pirsch-node/core';
 import type { PirschClient } from '@pirsch-node/core';
 import { pirsch, withPirsch } from '@pirsch-node/express';
-import { createPirschEmulator } from '@pirsch-node/testing';
-import type { PirschEmulator } from '@pirsch-node/testing';
 import express5 from 'express';
 import type { Express } from 'express';
 import express4 from 'express4';
 import request from 'supertest';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { useEmulator } from '../../../test/support/emulator-suite.js';
 import { listenOnLoopback } from '../../../test/support/listen.js';
 import { startForwardingProxy } from '../../../test/support/proxy.js';
 import { countOurReads } from '../../../test/support/reads.js';
@@ -19,24 +18,11 @@ const versions = [
   { name: 'Express 4', express: express4 as unknown as typeof express5 },
 ];
 
-let emulator: PirschEmulator;
-const cleanups: Array<() => Promise<unknown>> = [];
-
-beforeAll(async () => {
-  emulator = await createPirschEmulator();
-});
-afterEach(async () => {
-  emulator.reset();
-  while (cleanups.length > 0) await cleanups.pop()?.();
-  emulator.reset();
-});
-afterAll(async () => {
-  await emulator.close();
-});
+const suite = useEmulator();
 
 function newClient(): PirschClient {
-  const client = createClient({ baseUrl: emulator.url, accessKey: emulator.accessKey, onError: () => {} });
-  cleanups.push(() => client.close(1000));
+  const client = createClient({ baseUrl: suite.emulator.url, accessKey: suite.emulator.accessKey, onError: () => {} });
+  suite.after(() => client.close(1000));
   return client;
 }
 
@@ -70,9 +56,9 @@ describe.each(versions)('withPirsch in front of an $name app', ({ express }) => 
     await request(server).get('/boom').set('User-Agent', UA).expect(500); // Express's error handling, unchanged
     await request(server).get('/style.css').set('User-Agent', UA).expect(404);
     expect(await client.flush()).toBe(true);
-    expect(emulator.hits.map((hit) => hit.url)).toEqual(['http://shop.example/', 'http://shop.example/products/7?ref=mail']);
-    expect(emulator.hits[0]).toMatchObject({ ip: '127.0.0.1', user_agent: UA });
-    expect(emulator.events.map((event) => [event.event_name, event.url, event.event_meta])).toEqual([['Signup', 'http://shop.example/signup', { plan: 'pro' }]]);
+    expect(suite.emulator.hits.map((hit) => hit.url)).toEqual(['http://shop.example/', 'http://shop.example/products/7?ref=mail']);
+    expect(suite.emulator.hits[0]).toMatchObject({ ip: '127.0.0.1', user_agent: UA });
+    expect(suite.emulator.events.map((event) => [event.event_name, event.url, event.event_meta])).toEqual([['Signup', 'http://shop.example/signup', { plan: 'pro' }]]);
     expect([tracked.tracked, tracked.skipped.method, tracked.skipped.status]).toEqual([2, 1, 3]);
     expect([tracked.client, tracked.ownsClient]).toEqual([client, false]);
   });
@@ -84,12 +70,12 @@ describe.each(versions)('withPirsch in front of an $name app', ({ express }) => 
     for (const trust of [false, 1]) {
       const client = newClient();
       const served = await listenOnLoopback(withPirsch(shop((app) => app.set('trust proxy', trust)), { client }));
-      cleanups.push(() => served.close());
+      suite.after(() => served.close());
       const proxy = await startForwardingProxy(served.url, VISITOR);
-      cleanups.push(() => proxy.close());
+      suite.after(() => proxy.close());
       await request(proxy.url).get('/').set('User-Agent', UA).set('X-Forwarded-For', FORGED).set('X-Forwarded-Proto', 'https').expect(200);
       expect(await client.flush()).toBe(true);
-      hits.push(emulator.hits.at(-1));
+      hits.push(suite.emulator.hits.at(-1));
     }
     expect(hits.map((hit) => [hit?.ip, new URL(hit?.url ?? '').protocol])).toEqual([
       ['127.0.0.1', 'http:'], // no proxy trusted: the socket's, the forged header ignored
@@ -111,7 +97,7 @@ describe.each(versions)('withPirsch in front of an $name app', ({ express }) => 
     await request(createServer(outer)).get('/').set('User-Agent', UA).expect(200);
     await request(createServer(coreWithPirsch(outer, { client }))).get('/').set('User-Agent', UA).expect(200);
     expect(await client.flush()).toBe(true);
-    expect(emulator.hits).toHaveLength(2);
+    expect(suite.emulator.hits).toHaveLength(2);
     expect([outer.tracked, inner.tracked]).toEqual([1, 0]);
     expect(seen[0]).not.toBe(seen[1]);
     expect(seen.every((helper) => typeof (helper as { event?: unknown }).event === 'function')).toBe(true);
@@ -131,7 +117,7 @@ describe.each(versions)('withPirsch in front of an $name app', ({ express }) => 
     await request(parent).get('/shop/boom').set('User-Agent', UA).expect(503, 'parent: handler failed');
     await request(alone).get('/shop/products/8').set('User-Agent', UA).expect(200, 'product 8');
     expect(await client.flush()).toBe(true);
-    expect(emulator.hits.map((hit) => new URL(hit.url).pathname)).toEqual(['/shop/products/7', '/shop/fallthrough', '/shop/products/8']);
+    expect(suite.emulator.hits.map((hit) => new URL(hit.url).pathname)).toEqual(['/shop/products/7', '/shop/fallthrough', '/shop/products/8']);
   });
 
   it('reads headers and socket before Express has the request, never after (each read of an Express request misses V8\'s caches)', async () => {
@@ -146,7 +132,7 @@ describe.each(versions)('withPirsch in front of an $name app', ({ express }) => 
     );
     await request(createServer(withPirsch(app, { client }))).get('/').set('User-Agent', UA).expect(200);
     expect(await client.flush()).toBe(true);
-    expect(emulator.hits).toHaveLength(1);
+    expect(suite.emulator.hits).toHaveLength(1);
     expect(reads).toEqual({ headers: 0, socket: 0, method: 1 });
   });
 
@@ -160,7 +146,7 @@ describe.each(versions)('withPirsch in front of an $name app', ({ express }) => 
     });
     await request(createServer(tracked)).get('/').set('User-Agent', UA).expect(200, 'home');
     expect(await client.flush()).toBe(true);
-    expect(emulator.hits).toHaveLength(0);
+    expect(suite.emulator.hits).toHaveLength(0);
     expect(tracked.skipped.filter).toBe(1);
   });
 });
@@ -175,11 +161,11 @@ describe('withPirsch options', () => {
   });
 
   it('creates and closes its own client from the options, delivering what is queued', async () => {
-    const tracked = withPirsch(express5().get('/', (_req, res) => void res.send('ok')), { baseUrl: emulator.url, accessKey: emulator.accessKey });
+    const tracked = withPirsch(express5().get('/', (_req, res) => void res.send('ok')), { baseUrl: suite.emulator.url, accessKey: suite.emulator.accessKey });
     expect(tracked.ownsClient).toBe(true);
     await request(createServer(tracked)).get('/').set('User-Agent', UA).expect(200);
     await tracked.shutdown(2000);
     expect(tracked.client.closed).toBe(true);
-    expect(emulator.hits).toHaveLength(1);
+    expect(suite.emulator.hits).toHaveLength(1);
   });
 });

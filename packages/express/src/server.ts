@@ -1,10 +1,9 @@
 import type { PirschClient, PirschClientOptions, PirschDelivery, PirschRequestListener, TrackingOptions } from '@pirsch-node/core';
 import { PirschConfigError } from '@pirsch-node/core';
-import { ResolvedAddressContext, createTracker, exposeTracker, readOnceView } from '@pirsch-node/core/adapter';
+import { ResolvedAddressContext, WrapperHelper, createTracker, exposeTracker, markWrapperInUse, readOnceView } from '@pirsch-node/core/adapter';
 import type { RequestContext, RequestHelper, Tracker } from '@pirsch-node/core/adapter';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Request, Response } from 'express';
-import { brandWrapperHelper, markWrapped } from './helper-slot.js';
 import type { PirschExpressOptions } from './types.js';
 
 /** An Express app, or any `(req, res)` handler in front of one. */
@@ -58,7 +57,7 @@ export function withPirsch(app: ExpressRequestListener, options: PirschExpressOp
     throw new PirschConfigError('app', swapped ? 'the app comes first: withPirsch(app, options)' : 'must be an Express app (or a (req, res) handler): withPirsch(app, options)');
   }
   const tracker = createTracker<Request, Response>(options);
-  markWrapped();
+  markWrapperInUse();
 
   function pirschExpressListener(this: unknown, req: IncomingMessage, res: ServerResponse): void {
     startRequest(tracker, req, res);
@@ -82,30 +81,12 @@ function startRequest(tracker: Tracker<Request, Response>, req: IncomingMessage,
     const ctx = new WrappedRequestContext(req, res);
     // An own property, added before Express swaps the request's prototype, costs what it costs on
     // any Node request (after the swap it would cost microseconds: see helper-slot.ts).
-    (req as IncomingMessage & { pirsch: RequestHelper }).pirsch = new WrappedHelper(tracker.helper(ctx));
+    (req as IncomingMessage & { pirsch: RequestHelper }).pirsch = new WrapperHelper(tracker.helper(ctx));
     tracker.trackWhenDone(ctx, res);
   } catch {
     // never into the app: analytics must not fail a request
   }
 }
-
-/** `req.pirsch` of a request `withPirsch` tracks; the middleware recognises it (see helper-slot.ts). */
-export class WrappedHelper implements RequestHelper {
-  readonly #helper: RequestHelper;
-
-  constructor(helper: RequestHelper) {
-    this.#helper = helper;
-  }
-
-  event(...args: Parameters<RequestHelper['event']>): void {
-    this.#helper.event(...args);
-  }
-
-  session(): void {
-    this.#helper.session();
-  }
-}
-brandWrapperHelper(WrappedHelper.prototype);
 
 /**
  * What core needs of a request, taken before Express has it: the URL as it arrived, the headers
