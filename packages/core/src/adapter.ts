@@ -8,4 +8,5 @@ export type { ResolvedTrackingOptions, SkipReason } from './filter.js';
 export { fastifyTrustProxyProblem } from './fastify-trust-proxy.js';
 export { ResolvedAddressContext, expressTrustsNoProxy } from './express-trust-proxy.js';
 export { readOnceView } from './request-view.js';
-export { WrapperHelper, isWrapperHelper, markWrapperInUse, trackedByWrapper } from './wrapper.js';
+export { FrontRequestContext, WrapperHelper, isWrapperHelper, markWrapperInUse, startInFront, trackedByWrapper } from './wrapper.js';
+export type { FrontContextClass } from './wrapper.js';

@@ -4,9 +4,9 @@ import { PirschConfigError } from './errors.js';
 import type { SkipReason } from './filter.js';
 import { createTracker } from './tracker-node.js';
 import { exposeTracker } from './tracking.js';
-import type { PirschAdapterOptions, RequestContext, RequestHelper, Tracker, TrackingOptions } from './tracking.js';
+import type { PirschAdapterOptions, RequestContext, RequestHelper, TrackingOptions } from './tracking.js';
 import type { PirschClientOptions, PirschDelivery } from './types.js';
-import { WrapperHelper, isWrapperHelper, markWrapperInUse } from './wrapper.js';
+import { markWrapperInUse, startInFront } from './wrapper.js';
 
 /** A Node request inside a `withPirsch` handler: `req.pirsch` sends events for it. */
 export type PirschRequest = IncomingMessage & {
@@ -56,7 +56,8 @@ export interface PirschRequestListener<R = void, C extends PirschDelivery = Pirs
  * The handler runs exactly as it would unwrapped: same `this`, same arguments, its return value
  * (a promise too) returned, and what it throws thrown, so node:http treats an error as before.
  * Nothing of the tracking throws into it. A request already wrapped by an outer `withPirsch`
- * keeps the outer one's `req.pirsch` and is counted once, by the outer one. The IP is the
+ * keeps the outer one's `req.pirsch` and is counted once, by the outer one; so is a request a
+ * middleware tracks already (this listener used as a middleware inside an app that has one). The IP is the
  * socket's (behind a proxy, `X-Forwarded-For` and friends are sent as raw headers, not used as
  * the IP); `filter`, `title` and `tags` receive Node's request.
  *
@@ -97,26 +98,11 @@ export function withPirsch<R>(handler: PirschRequestHandler<R>, options: PirschN
   markWrapperInUse();
 
   function pirschRequestListener(this: unknown, req: IncomingMessage, res: ServerResponse): R {
-    startRequest(tracker, req, res);
+    startInFront(tracker, req, res, NodeRequestContext);
     return handler.call(this, req as PirschRequest, res);
   }
 
   return exposeTracker(pirschRequestListener, tracker) as PirschRequestListener<R>;
-}
-
-/** Sets `req.pirsch` and records the response when it is done; never throws into the app. */
-function startRequest(tracker: Tracker<IncomingMessage, ServerResponse>, req: IncomingMessage, res: ServerResponse): void {
-  try {
-    // An outer withPirsch (this one, or @pirsch-node/express's) got here first: its helper stays,
-    // and it alone counts the request.
-    if (isWrapperHelper((req as Partial<PirschRequest>).pirsch)) return;
-    tracker.prepareResponse(res);
-    const ctx = new NodeRequestContext(req, res);
-    (req as PirschRequest).pirsch = new WrapperHelper(tracker.helper(ctx));
-    tracker.trackWhenDone(ctx, res);
-  } catch {
-    // never into the app: analytics must not fail a request
-  }
 }
 
 /** What core needs of a plain Node request; the IP, host and protocol come from the request itself. */

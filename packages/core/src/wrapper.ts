@@ -1,4 +1,7 @@
-import type { RequestHelper } from './tracking.js';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { ResolvedAddressContext } from './express-trust-proxy.js';
+import { readOnceView } from './request-view.js';
+import type { RequestContext, RequestHelper, Tracker } from './tracking.js';
 import type { EventOptions } from './types.js';
 
 /**
@@ -46,3 +49,50 @@ export class WrapperHelper implements RequestHelper {
   }
 }
 Object.defineProperty(WrapperHelper.prototype, WRAPPER_HELPER, { value: true });
+
+/** Builds a wrapper's request context from a request fresh from the server. */
+export type FrontContextClass<Req, Res> = new (req: IncomingMessage, res: ServerResponse) => RequestContext<Req, Res>;
+
+/**
+ * Starts tracking a request from in front of an app, as every wrapper does: sets `req.pirsch` (a
+ * `WrapperHelper`) and has the tracker record the response when it is done. Steps aside for a
+ * request someone tracks already (`req.pirsch` defined): an outer wrapper of any kind, or, where
+ * a wrapper was mounted inside an app by mistake, that app's middleware. On a request fresh from
+ * the server `pirsch` is simply absent. Never throws.
+ */
+export function startInFront<Req, Res>(tracker: Tracker<Req, Res>, req: IncomingMessage, res: ServerResponse, Context: FrontContextClass<Req, Res>): void {
+  try {
+    if ((req as { pirsch?: unknown }).pirsch !== undefined) return;
+    tracker.prepareResponse(res);
+    const ctx = new Context(req, res);
+    // An own property, added before a framework swaps the request's prototype (Express does),
+    // costs what it costs on any Node request; after the swap it would cost microseconds.
+    (req as IncomingMessage & { pirsch: RequestHelper }).pirsch = new WrapperHelper(tracker.helper(ctx));
+    tracker.trackWhenDone(ctx, res);
+  } catch {
+    // never into the app: analytics must not fail a request
+  }
+}
+
+/**
+ * The context of a request an Express app (or Nest on platform-express) will handle, taken in
+ * front of it: the URL as it arrived, the headers and the socket read once now (cheap on a Node
+ * request, a cache miss each on an Express one: see `readOnceView`). `ip` and `protocol` are
+ * Express's, asked when the hit is built, after Express handled the request
+ * (`ResolvedAddressContext`, so `trust proxy` applies).
+ */
+export class FrontRequestContext<Req = IncomingMessage, Res = ServerResponse> extends ResolvedAddressContext implements RequestContext<Req, Res> {
+  readonly raw: IncomingMessage;
+  readonly req: Req;
+  readonly res: Res;
+  readonly path: string | undefined;
+
+  constructor(req: IncomingMessage, res: ServerResponse) {
+    super(req);
+    this.raw = readOnceView(req, req.headers, req.socket);
+    this.req = req as Req;
+    this.res = res as Res;
+    // Mounted inside an Express app by mistake: Express's originalUrl, with the mount path.
+    this.path = (req as { originalUrl?: string }).originalUrl ?? req.url;
+  }
+}

@@ -120,6 +120,19 @@ describe.each(versions)('withPirsch in front of an $name app', ({ express }) => 
     expect(suite.emulator.hits.map((hit) => new URL(hit.url).pathname)).toEqual(['/shop/products/7', '/shop/fallthrough', '/shop/products/8']);
   });
 
+  it("core's withPirsch used inside an Express app that has pirsch() by mistake: counted once, by the middleware", async () => {
+    const client = newClient();
+    const middleware = pirsch({ client });
+    const app = express();
+    app.use(middleware);
+    const inside = coreWithPirsch((_req, res) => void res.end('plain'), { client });
+    app.use('/plain', inside);
+    await request(app).get('/plain/page').set('User-Agent', UA).expect(200, 'plain');
+    expect(await client.flush()).toBe(true);
+    expect(suite.emulator.hits.map((hit) => new URL(hit.url).pathname)).toEqual(['/plain/page']);
+    expect([middleware.tracked, inside.tracked]).toEqual([1, 0]);
+  });
+
   it('reads headers and socket before Express has the request, never after (each read of an Express request misses V8\'s caches)', async () => {
     const client = newClient();
     const reads = { headers: 0, socket: 0, method: 0 };

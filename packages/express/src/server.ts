@@ -1,7 +1,6 @@
 import type { PirschClient, PirschClientOptions, PirschDelivery, PirschRequestListener, TrackingOptions } from '@pirsch-node/core';
 import { PirschConfigError } from '@pirsch-node/core';
-import { ResolvedAddressContext, WrapperHelper, createTracker, exposeTracker, markWrapperInUse, readOnceView } from '@pirsch-node/core/adapter';
-import type { RequestContext, RequestHelper, Tracker } from '@pirsch-node/core/adapter';
+import { FrontRequestContext, createTracker, exposeTracker, markWrapperInUse, startInFront } from '@pirsch-node/core/adapter';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Request, Response } from 'express';
 import type { PirschExpressOptions } from './types.js';
@@ -60,7 +59,8 @@ export function withPirsch(app: ExpressRequestListener, options: PirschExpressOp
   markWrapperInUse();
 
   function pirschExpressListener(this: unknown, req: IncomingMessage, res: ServerResponse): void {
-    startRequest(tracker, req, res);
+    // Read before Express has the request; ip and protocol Express's, when the hit is built.
+    startInFront(tracker, req, res, FrontRequestContext);
     // Every argument passed on: mounted in another Express app by mistake (parent.use('/shop',
     // withPirsch(shop))), the sub-app still gets `next`, so the parent's routes and error handler
     // still follow it.
@@ -68,43 +68,4 @@ export function withPirsch(app: ExpressRequestListener, options: PirschExpressOp
   }
 
   return exposeTracker(pirschExpressListener, tracker) as PirschRequestListener<void>;
-}
-
-/** Sets `req.pirsch` and records the response when it is done; never throws into the app. */
-function startRequest(tracker: Tracker<Request, Response>, req: IncomingMessage, res: ServerResponse): void {
-  try {
-    // Someone tracks this request already: an outer wrapper (this one again, or core's
-    // withPirsch), or, where this was mounted inside an Express app, its pirsch() middleware.
-    // On a request fresh from the server `pirsch` is simply absent.
-    if ((req as { pirsch?: unknown }).pirsch !== undefined) return;
-    tracker.prepareResponse(res);
-    const ctx = new WrappedRequestContext(req, res);
-    // An own property, added before Express swaps the request's prototype, costs what it costs on
-    // any Node request (after the swap it would cost microseconds: see helper-slot.ts).
-    (req as IncomingMessage & { pirsch: RequestHelper }).pirsch = new WrapperHelper(tracker.helper(ctx));
-    tracker.trackWhenDone(ctx, res);
-  } catch {
-    // never into the app: analytics must not fail a request
-  }
-}
-
-/**
- * What core needs of a request, taken before Express has it: the URL as it arrived, the headers
- * and the socket read once now (cheap on a Node request, a cache miss each on an Express one).
- * `ip` and `protocol` are Express's, asked when the hit is built (ResolvedAddressContext).
- */
-class WrappedRequestContext extends ResolvedAddressContext implements RequestContext<Request, Response> {
-  readonly raw: IncomingMessage;
-  readonly req: Request;
-  readonly res: Response;
-  readonly path: string | undefined;
-
-  constructor(req: IncomingMessage, res: ServerResponse) {
-    super(req);
-    this.raw = readOnceView(req, req.headers, req.socket);
-    this.req = req as Request;
-    this.res = res as Response;
-    // The URL as it arrived (mounted inside an Express app by mistake: Express's originalUrl, with the mount path).
-    this.path = (req as { originalUrl?: string }).originalUrl ?? req.url;
-  }
 }

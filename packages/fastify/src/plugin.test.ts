@@ -1,5 +1,6 @@
 import { Socket } from 'node:net';
-import { PirschConfigError, createClient, type PirschClient, type PirschClientOptions } from '@pirsch-node/core';
+import { createServer, type RequestListener } from 'node:http';
+import { PirschConfigError, createClient, withPirsch, type PirschClient, type PirschClientOptions } from '@pirsch-node/core';
 import { createPirschEmulator, type PirschEmulator } from '@pirsch-node/testing';
 import fastify5, { type FastifyInstance, type FastifyPluginAsync, type FastifyServerOptions } from 'fastify';
 import fastify4 from 'fastify4';
@@ -100,6 +101,23 @@ describe.each(versions)('%s', (version, createFastify) => {
 
   /** A tracked GET with a browser's headers. */
   const get = (app: FastifyInstance, path: string) => request(app.server).get(path).set('Host', HOST).set('User-Agent', UA);
+
+  it('steps aside for a withPirsch in front of the server (a serverFactory): counted once, by it, and request.pirsch is its helper', async () => {
+    const outer = createClient({ baseUrl: emulator.url, accessKey: emulator.accessKey, flushIntervalMs: 60_000 });
+    clients.push(outer);
+    let wrapped: ReturnType<typeof withPirsch> | undefined;
+    const app = await start({
+      tracking: { hostname: 'inner.example' },
+      server: { serverFactory: (handler) => createServer((wrapped = withPirsch(handler as RequestListener, { client: outer, hostname: 'outer.example' }))) },
+    });
+    await request(app.server).get('/shop/').set('User-Agent', UA).expect(200, 'home');
+    await request(app.server).post('/shop/signup').set('User-Agent', UA).expect(200);
+    await outer.flush();
+    await app.pirsch.flush();
+    expect(emulator.hits.map((hit) => hit.url)).toEqual(['http://outer.example/shop/']);
+    expect(emulator.events.map((event) => [event.event_name, event.url])).toEqual([['Signup', 'http://outer.example/shop/signup']]);
+    expect(wrapped?.tracked).toBe(1);
+  });
 
   /** Sends a request that is tracked, waits until it arrived, and checks it is the only hit. */
   async function expectOnlyControlTracked(app: FastifyInstance): Promise<void> {

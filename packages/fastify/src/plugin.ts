@@ -1,6 +1,6 @@
 import { PirschError } from '@pirsch-node/core';
 import type { PirschLogger } from '@pirsch-node/core';
-import { createTracker, fastifyTrustProxyProblem } from '@pirsch-node/core/adapter';
+import { createTracker, fastifyTrustProxyProblem, trackedByWrapper } from '@pirsch-node/core/adapter';
 import type { RequestContext, Tracker } from '@pirsch-node/core/adapter';
 import type { FastifyInstance, FastifyPluginCallback, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
@@ -33,8 +33,13 @@ const pirschPlugin: FastifyPluginCallback<PirschFastifyOptions> = (fastify: Fast
   fastify.addHook('onRequest', (request, reply, next) => {
     try {
       // On the raw response: Fastify writes its reply headers through writeHead, where they are merged.
-      track.prepareResponse(reply.raw);
-      request.pirsch = track.helper(contextOf(request));
+      // A withPirsch in front of the server (core's, in a serverFactory) tracks it: counted once,
+      // by it, and its req.pirsch sends this request's events.
+      if (trackedByWrapper(request.raw)) request.pirsch = (request.raw as unknown as { pirsch: FastifyRequest['pirsch'] }).pirsch;
+      else {
+        track.prepareResponse(reply.raw);
+        request.pirsch = track.helper(contextOf(request));
+      }
     } catch {
       // never into the app (helper() does not throw; a getter on a user's request might)
     }
@@ -44,7 +49,7 @@ const pirschPlugin: FastifyPluginCallback<PirschFastifyOptions> = (fastify: Fast
   // Runs once the reply has been sent, so tracking never delays it.
   fastify.addHook('onResponse', (request, reply, next) => {
     try {
-      track.track(contextOf(request, reply), reply.statusCode);
+      if (!trackedByWrapper(request.raw)) track.track(contextOf(request, reply), reply.statusCode);
     } catch {
       // never into the app
     }

@@ -1,10 +1,10 @@
 import { once } from 'node:events';
-import { request as httpRequest } from 'node:http';
+import { createServer, request as httpRequest } from 'node:http';
 import type { Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createRequire } from 'node:module';
 import { Readable } from 'node:stream';
-import { PirschConfigError, createClient } from '@pirsch-node/core';
+import { PirschConfigError, createClient, withPirsch } from '@pirsch-node/core';
 import type { PirschClient, RequestHelper } from '@pirsch-node/core';
 import { pirsch } from '@pirsch-node/koa';
 import type { PirschKoaOptions, PirschMiddleware } from '@pirsch-node/koa';
@@ -198,6 +198,20 @@ describe.each([
     expect(emulator.hits.map((hit) => hit.url)).toEqual([`http://${HOST}/shop/about`]);
     expect(emulator.events.map((event) => event.event_name)).toEqual(['About read']);
     expect(middleware.tracked).toBe(1);
+  });
+
+  it('steps aside for a withPirsch in front of the app: counted once, by it, and ctx.state.pirsch is its helper', async () => {
+    const outer = createClient({ baseUrl: emulator.url, accessKey: emulator.accessKey, flushIntervalMs: 60_000 });
+    const { app, middleware } = appWith({ client, hostname: 'inner.example' });
+    const wrapped = withPirsch(app.callback(), { client: outer, hostname: 'outer.example' });
+    await supertest(createServer(wrapped)).get('/about').set('User-Agent', UA).expect(200);
+    await supertest(createServer(wrapped)).post('/signup').set('User-Agent', UA).expect(201);
+    await outer.close(1000);
+    await client.flush();
+    expect(emulator.hits.map((hit) => hit.url)).toEqual(['http://outer.example/about']);
+    expect(emulator.events.map((event) => [event.event_name, event.url])).toEqual([['Signup', 'http://outer.example/signup']]);
+    expect(wrapped.tracked).toBe(1);
+    expect(middleware.tracked + middleware.skipped.method).toBe(0);
   });
 
   it('uses the referrer from the query when there is no Referer header', async () => {

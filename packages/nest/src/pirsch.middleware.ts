@@ -1,6 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import { Inject, Injectable } from '@nestjs/common';
 import type { NestMiddleware } from '@nestjs/common';
+import { trackedByWrapper } from '@pirsch-node/core/adapter';
 import type { Tracker } from '@pirsch-node/core/adapter';
 import { PIRSCH_TRACKER } from './pirsch.constants.js';
 import { requestContextOf } from './pirsch.request.js';
@@ -20,9 +21,12 @@ export class PirschMiddleware implements NestMiddleware<PirschMiddlewareRequest,
   /** Has the tracker record the response once it is complete (never an aborted one), then calls `next()`. */
   use(req: PirschMiddlewareRequest, res: ServerResponse, next: (error?: unknown) => void): void {
     try {
-      this.tracker.prepareResponse(res);
-      const ctx = requestContextOf(req, res);
-      if (ctx !== undefined) this.tracker.trackWhenDone(ctx, res);
+      // Tracked in front of the app already (a withPirsch around the server): counted once, by that.
+      if (!trackedByWrapper(req)) {
+        this.tracker.prepareResponse(res);
+        const ctx = requestContextOf(req, res);
+        if (ctx !== undefined) this.tracker.trackWhenDone(ctx, res);
+      }
     } catch {
       // never into the app: a request must not fail because of analytics
     }

@@ -1,5 +1,9 @@
 import 'reflect-metadata';
-import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { IncomingMessage, createServer } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { RequestListener, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import {
   Body,
@@ -19,7 +23,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Test } from '@nestjs/testing';
-import { PirschConfigError, PirschDropError, createClient } from '@pirsch-node/core';
+import { PirschConfigError, PirschDropError, createClient, withPirsch } from '@pirsch-node/core';
 import type { PirschClient, PirschError } from '@pirsch-node/core';
 import type { Tracker } from '@pirsch-node/core/adapter';
 import { createPirschEmulator } from '@pirsch-node/testing';
@@ -248,14 +252,16 @@ it('PirschService takes the request types @Req() gives on both platforms (checke
   expectTypeOf<{ headers: Record<string, string> }>().not.toExtend<PirschRequest>();
 });
 
-it('on platform-express reads headers and socket of the request once each however often core needs them, and never asks it for a FastifyRequest\'s raw (each read of it misses V8\'s caches)', async () => {
+it('on platform-express tracks from in front of Express: once Express has the request, our code reads neither its headers nor its socket, nor asks it for a FastifyRequest\'s raw (each read of it misses V8\'s caches)', async () => {
   const client = testClient();
   const moduleRef = await compile(PirschModule.forRoot({ client }));
   const app = moduleRef.createNestApplication<NestExpressApplication>(new ExpressAdapter(), { logger: false });
   cleanups.push(() => app.close());
   const reads = { headers: 0, socket: 0, raw: 0 };
-  // Registered before init(), so before the module's middleware.
+  let prototypes = 0;
+  // Registered before init(), so before any middleware the module could apply.
   app.use((req: IncomingMessage, _res: unknown, next: () => void) => {
+    if (Object.getPrototypeOf(req) !== IncomingMessage.prototype) prototypes += 1; // Express's now
     countOurReads(req, ['headers', 'socket', 'raw'], ['core', 'nest'], reads);
     next();
   });
@@ -267,7 +273,97 @@ it('on platform-express reads headers and socket of the request once each howeve
   expect(emulator.hits).toHaveLength(1);
   expect(emulator.hits[0]).toMatchObject({ referrer: 'https://www.google.com/', user_agent: UA });
   expect(new URL(emulator.hits[0]?.url ?? '').pathname).toBe('/api/products/7');
-  expect(reads).toEqual({ headers: 1, socket: 1, raw: 0 });
+  expect(prototypes).toBe(1);
+  expect(reads).toEqual({ headers: 0, socket: 0, raw: 0 });
+});
+
+describe('PirschModule in front of Express (platform-express)', () => {
+  async function expressApp(pirsch: DynamicModule): Promise<NestExpressApplication> {
+    const app = (await platforms[0]!.create(pirsch)) as NestExpressApplication;
+    cleanups.push(() => app.close());
+    return app;
+  }
+
+  it('tracks a request that reaches the Express instance without Nest\'s server (a serverless bridge), once', async () => {
+    const client = testClient();
+    const app = await expressApp(PirschModule.forRoot({ client }));
+    const bridge = createServer(app.getHttpAdapter().getInstance() as RequestListener);
+    cleanups.push(() => new Promise((resolve) => bridge.close(resolve)));
+    await request(bridge).get('/api/products/9').set('User-Agent', UA).expect(200, 'product');
+    await request(bridge).get('/api/admin/users').set('User-Agent', UA).set('DNT', '1').expect(200);
+    await decided(app, 2);
+    await client.flush();
+    expect(emulator.hits.map((hit) => new URL(hit.url).pathname)).toEqual(['/api/products/9']);
+    expect(trackerOf(app).skipped.dnt).toBe(1);
+  });
+
+  it('steps aside for a withPirsch around the server: counted once, by the outer one', async () => {
+    const inner = testClient();
+    const outer = testClient();
+    const app = await expressApp(PirschModule.forRoot({ client: inner, hostname: 'inner.example' }));
+    const wrapped = withPirsch(app.getHttpAdapter().getInstance() as RequestListener, { client: outer, hostname: 'outer.example' });
+    await request(createServer(wrapped)).get('/api').set('User-Agent', UA).expect(200, 'home');
+    await request(app.getHttpServer()).get('/api/products/1').set('User-Agent', UA).expect(200);
+    await decided(app, 1);
+    await inner.flush();
+    await outer.flush();
+    expect(emulator.hits.map((hit) => hit.url).sort()).toEqual(['http://inner.example/api/products/1', 'http://outer.example/api']);
+    expect(trackerOf(app).tracked).toBe(1);
+    expect(wrapped.tracked).toBe(1);
+  });
+
+  it('sees what Express answers before Nest routes: a page from useStaticAssets is a page view, a stylesheet an asset', async () => {
+    const client = testClient();
+    const dir = await mkdtemp(join(tmpdir(), 'pirsch-nest-static-'));
+    cleanups.push(() => rm(dir, { recursive: true, force: true }));
+    await writeFile(join(dir, 'about.html'), '<h1>About</h1>');
+    await writeFile(join(dir, 'site.css'), 'h1 { color: red }');
+    const moduleRef = await compile(PirschModule.forRoot({ client }));
+    const app = moduleRef.createNestApplication<NestExpressApplication>(new ExpressAdapter(), { logger: false });
+    cleanups.push(() => app.close());
+    app.useStaticAssets(dir);
+    await app.init();
+    await request(app.getHttpServer()).get('/about.html').set('User-Agent', UA).expect(200, '<h1>About</h1>');
+    await request(app.getHttpServer()).get('/site.css').set('User-Agent', UA).expect(200);
+    await decided(app, 2);
+    await client.flush();
+    expect(emulator.hits.map((hit) => new URL(hit.url).pathname)).toEqual(['/about.html']);
+    expect(trackerOf(app).skipped.asset).toBe(1);
+  });
+
+  it('app.close() gives the Express app its own handle back', async () => {
+    const client = testClient();
+    const moduleRef = await compile(PirschModule.forRoot({ client }));
+    const app = moduleRef.createNestApplication<NestExpressApplication>(new ExpressAdapter(), { logger: false });
+    const express = app.getHttpAdapter().getInstance() as unknown as { handle: unknown };
+    const handle = express.handle;
+    await app.init();
+    expect(express.handle).not.toBe(handle);
+    await app.close();
+    expect(express.handle).toBe(handle);
+  });
+});
+
+it('on platform-fastify the middleware steps aside for a withPirsch in front of the server (a serverFactory): counted once, by it', async () => {
+  const inner = testClient();
+  const outer = testClient();
+  let wrapped: ReturnType<typeof withPirsch> | undefined;
+  const adapter = new FastifyAdapter({
+    serverFactory: (handler: RequestListener) => createServer((wrapped = withPirsch(handler as RequestListener, { client: outer, hostname: 'outer.example' }))),
+  });
+  const moduleRef = await compile(PirschModule.forRoot({ client: inner, hostname: 'inner.example' }));
+  const app = moduleRef.createNestApplication<NestFastifyApplication>(adapter, { logger: false });
+  cleanups.push(() => app.close());
+  await app.init();
+  await app.getHttpAdapter().getInstance().ready();
+  await request(app.getHttpServer()).get('/').set('User-Agent', UA).expect(200, 'home');
+  await request(app.getHttpServer()).post('/signup').set('User-Agent', UA).send({ plan: 'pro' }).expect(201);
+  await outer.flush();
+  await inner.flush();
+  expect(emulator.hits.map((hit) => hit.url)).toEqual(['http://outer.example/']);
+  expect(emulator.events.map((event) => event.event_name)).toEqual(['Signup']);
+  expect(wrapped?.tracked).toBe(1);
+  expect(trackerOf(app).tracked).toBe(0);
 });
 
 describe.each(platforms)('PirschModule on $name', (platform) => {

@@ -1,9 +1,9 @@
-import type { ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Inject, Logger, Module, Optional } from '@nestjs/common';
 import type { MiddlewareConsumer, NestModule, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import { PirschConfigError } from '@pirsch-node/core';
-import { createTracker, fastifyTrustProxyProblem } from '@pirsch-node/core/adapter';
+import { FrontRequestContext, createTracker, fastifyTrustProxyProblem, markWrapperInUse, startInFront } from '@pirsch-node/core/adapter';
 import type { Tracker } from '@pirsch-node/core/adapter';
 import { PIRSCH_ROUTES, PIRSCH_TRACKER } from './pirsch.constants.js';
 import { PirschMiddleware } from './pirsch.middleware.js';
@@ -12,8 +12,9 @@ import { PirschService } from './pirsch.service.js';
 import type { PirschMiddlewareRequest, PirschModuleOptions } from './pirsch.types.js';
 
 /**
- * Server-side Pirsch analytics for a Nest app: tracks page views from a middleware on every
- * route and provides `PirschService` for events. Global by default; import it once in the root
+ * Server-side Pirsch analytics for a Nest app: tracks page views of every route (from in front
+ * of Express on platform-express, from a middleware on platform-fastify) and provides
+ * `PirschService` for events. Global by default; import it once in the root
  * module. Bad options throw a `PirschConfigError` naming the option while the app starts.
  * On shutdown (`app.close()`, or a signal with `enableShutdownHooks()`) it closes the client it
  * created, or flushes a `client` it was given and leaves it open.
@@ -38,6 +39,11 @@ import type { PirschMiddlewareRequest, PirschModuleOptions } from './pirsch.type
  */
 const trackingModuleOf = new WeakMap<object, PirschModule>();
 
+/** The part of an Express app the module puts itself in front of: every request reaches Express through `app.handle`. */
+interface ExpressHandle {
+  handle: (this: unknown, req: IncomingMessage, res: ServerResponse, ...rest: unknown[]) => unknown;
+}
+
 @Module({
   providers: [
     {
@@ -50,6 +56,9 @@ const trackingModuleOf = new WeakMap<object, PirschModule>();
   exports: [PirschService, PIRSCH_TRACKER],
 })
 export class PirschModule extends PirschConfigurableModule implements NestModule, OnApplicationBootstrap, OnApplicationShutdown {
+  /** On platform-express: the Express app whose `handle` this module wrapped, and the one it replaced. */
+  #inFront: { app: ExpressHandle; handle: ExpressHandle['handle']; wrapped: ExpressHandle['handle'] } | undefined;
+
   constructor(
     @Inject(PIRSCH_TRACKER) private readonly tracker: Tracker<PirschMiddlewareRequest, ServerResponse>,
     @Optional() @Inject(HttpAdapterHost) private readonly adapterHost?: HttpAdapterHost,
@@ -58,7 +67,12 @@ export class PirschModule extends PirschConfigurableModule implements NestModule
   }
 
   /**
-   * Applies the tracking middleware to every route (guarded and unmatched ones included). A second
+   * Tracks every request of the app (guarded and unmatched ones included). On platform-express it
+   * does so from in front of Express, as `withPirsch` of @pirsch-node/express does: it wraps the
+   * Express app's `handle`, through which every request reaches Express (from Nest's HTTP server
+   * or from a serverless bridge given the Express instance), and starts each request before
+   * Express has it, so Express runs no middleware for it and each read of the request is cheap.
+   * Elsewhere (platform-fastify) it applies the tracking middleware to every route. A second
    * `PirschModule.forRoot`/`forRootAsync` in the same app fails the app's start with a
    * `PirschConfigError`: its middleware would count every page view again.
    */
@@ -73,7 +87,31 @@ export class PirschModule extends PirschConfigurableModule implements NestModule
       );
     }
     if (app !== undefined) trackingModuleOf.set(app, this);
+    if (this.#trackInFrontOfExpress()) return;
     consumer.apply(PirschMiddleware).forRoutes(PIRSCH_ROUTES);
+  }
+
+  /** Wraps the Express app's `handle` on platform-express; false (the middleware then tracks) anywhere else. */
+  #trackInFrontOfExpress(): boolean {
+    try {
+      const adapter = this.adapterHost?.httpAdapter;
+      if (adapter?.getType() !== 'express') return false;
+      const express = adapter.getInstance<Partial<ExpressHandle> | undefined>();
+      const handle = express?.handle;
+      if (express === undefined || typeof handle !== 'function') return false;
+      const tracker = this.tracker;
+      const wrapped: ExpressHandle['handle'] = function pirschInFront(this: unknown, req, res) {
+        // Read before Express has the request; ip and protocol Express's, when the hit is built.
+        startInFront(tracker, req, res, FrontRequestContext);
+        return handle.apply(this, arguments as unknown as Parameters<ExpressHandle['handle']>);
+      };
+      markWrapperInUse();
+      express.handle = wrapped;
+      this.#inFront = { app: express as ExpressHandle, handle, wrapped };
+      return true;
+    } catch {
+      return false;
+    }
   }
 
   /**
@@ -93,6 +131,9 @@ export class PirschModule extends PirschConfigurableModule implements NestModule
 
   /** Runs after the HTTP server closed: delivers what is queued. Never rejects. */
   async onApplicationShutdown(): Promise<void> {
+    const inFront = this.#inFront;
+    if (inFront !== undefined && inFront.app.handle === inFront.wrapped) inFront.app.handle = inFront.handle;
+    this.#inFront = undefined;
     await this.tracker.shutdown();
   }
 }
