@@ -24,10 +24,10 @@
 //   wrapped-extract  wrapped, tracking into the discarding client
 // Every variant counts the requests its handler served, so the run can check that each was delivered.
 import 'reflect-metadata';
-import { existsSync } from 'node:fs';
+import { existsSync, realpathSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { join, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { createClient } from '@pirsch-node/core';
 
 /**
@@ -95,7 +95,27 @@ const ONLY_FOR = { wrapped: ['express'], 'wrapped-extract': ['express'] };
 
 /** Whether `framework` has `variant` (wrapped is Express's alone). */
 export function variantFits(framework, variant) {
+  // Nest's before needs the baseline to resolve this workspace's @nestjs/*: the baseline's module
+  // would otherwise bring its own copies into the app, which alone changes what a request costs
+  // (by several µs), and the difference would not be our change's.
+  if (framework === 'nest' && (variant === 'before' || variant === 'before-extract')) return baselineSharesNest();
   return ONLY_FOR[variant] === undefined || ONLY_FOR[variant].includes(framework);
+}
+
+/**
+ * True when the baseline checkout (`--baseline`, default the one useBaseline set) resolves
+ * @nestjs/common and @nestjs/core to the same copies as this workspace: link its
+ * packages/nest/node_modules/@nestjs/* to ours to measure Nest's before.
+ */
+export function baselineSharesNest(dir = process.env[BASELINE_ENV]) {
+  if (!dir) return false;
+  const here = fileURLToPath(new URL('../packages/nest/node_modules/@nestjs/', import.meta.url));
+  const there = join(resolve(dir), 'packages', 'nest', 'node_modules', '@nestjs');
+  try {
+    return ['common', 'core'].every((name) => realpathSync(join(here, name)) === realpathSync(join(there, name)));
+  } catch {
+    return false;
+  }
 }
 export const BREAKDOWN_VARIANTS = ['empty', 'decide', 'extract', 'serialise', 'naive'];
 

@@ -3,6 +3,9 @@ import { createRequire } from 'node:module';
 import { cpus, loadavg, platform, release, totalmem } from 'node:os';
 import { DISTURBED_CALIBRATION, MAX_REPEATS } from './http.mjs';
 
+/** What `ours` is in each framework's app, as the checks name it. */
+const OURS_KIND = { express: 'middleware', koa: 'middleware', fastify: 'plugin', nest: 'module' };
+
 const require = createRequire(import.meta.url);
 
 /** The issue's targets (issue 15). Capacity is judged on the app's CPU per request (see renderMarkdown). */
@@ -129,7 +132,7 @@ export function checkTargets(table, micro, options = {}) {
     const capacity = bare.cpu / ours.cpu;
     const target = TARGETS.capacityRatio[framework];
     checks.push({
-      what: `${framework}: capacity with our middleware (bare / ours app CPU per request, median of ${plural(ours.runs, 'round')})`,
+      what: `${framework}: capacity with our ${OURS_KIND[framework] ?? 'middleware'} (bare / ours app CPU per request, median of ${plural(ours.runs, 'round')})`,
       target: target === undefined ? 'none set (reported)' : `>= ${target} of bare`,
       actual:
         `${fmt(capacity, 2)} (${fmt(ours.cpu, 1)} vs ${fmt(bare.cpu, 1)} µs; per round ${spread(ours)}); ` +
@@ -152,7 +155,7 @@ export function checkTargets(table, micro, options = {}) {
     const { before } = rows;
     if (before) {
       checks.push({
-        what: `${framework}: capacity before this change (the same middleware and client at ${options.baselineCommit ? `commit \`${options.baselineCommit}\`` : 'the baseline'}, same run)`,
+        what: `${framework}: capacity before this change (our ${OURS_KIND[framework] ?? 'middleware'} and client at ${options.baselineCommit ? `commit \`${options.baselineCommit}\`` : 'the baseline'}, same run)`,
         target: 'reported',
         actual: `${fmt(bare.cpu / before.cpu, 2)} (${fmt(before.cpu, 1)} µs, per round ${spread(before)}) before, ${fmt(capacity, 2)} (${fmt(ours.cpu, 1)} µs) now: ${signed(before.cpu - ours.cpu, 1)} µs a request saved`,
         ok: undefined,
@@ -170,7 +173,7 @@ export function checkTargets(table, micro, options = {}) {
     });
     const delta = ours.p99 - bare.p99;
     checks.push({
-      what: `${framework}: p99 latency with our middleware (fixed rate)`,
+      what: `${framework}: p99 latency with our ${OURS_KIND[framework] ?? 'middleware'} (fixed rate)`,
       target: `<= bare + ${TARGETS.p99DeltaMs} ms`,
       actual: `${signed(delta, 2)} ms (${fmt(ours.p99, 2)} vs ${fmt(bare.p99, 2)} ms)`,
       ok: delta <= TARGETS.p99DeltaMs,
@@ -268,7 +271,7 @@ export function environment() {
 const VARIANT_TEXT = {
   bare: 'the framework alone',
   before: 'ours at the baseline commit (`--baseline`: its own build of the client and the adapter), to show the change in the same run',
-  ours: 'with our middleware (given a client), delivering to the bench\'s API in another process (bench/api-process.mjs: a counting server that checks every item as Pirsch does)',
+  ours: 'with our middleware (Koa, Express), plugin (Fastify) or module (Nest, which on platform-express tracks from in front of Express), given a client, delivering to the bench\'s API in another process (bench/api-process.mjs: a counting server that checks every item as Pirsch does)',
   sdk: 'with the official `pirsch-sdk`: `hit(hitFromRequest(req))` per request in a middleware, not awaited',
   hanging: 'ours, while the API never answers an ingest request',
   wrapped: 'Express only: ours in front of the app (`withPirsch(app)` from @pirsch-node/express, given to the server) instead of as its middleware',

@@ -18,18 +18,16 @@
 //   empty    plus an adapter that only hears the response's end (bench/apps.mjs)
 //   decide   plus our adapter, every request skipped by `filter`
 //   extract  plus our adapter, tracking into a client that discards every hit
-//   before-extract  extract at --baseline, when given (for Nest only with the same @nestjs copies: see variantsOf)
+//   before-extract  extract at --baseline, when given (for Nest only with the same @nestjs copies: see variantFits)
 //   wrapped-extract Express only: our adapter in front of the app (withPirsch), tracking into that client
 //
 // Never part of the tests; no network, not even loopback.
 //
 //   node bench/request-time.mjs [--frameworks express,koa,fastify,nest] [--requests 20000] [--runs 3] [--baseline <checkout>] [--out BENCHMARKS-REQUEST.md]
 import { execFileSync } from 'node:child_process';
-import { realpathSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { FRAMEWORKS, buildListener, useBaseline } from './apps.mjs';
+import { FRAMEWORKS, buildListener, useBaseline, variantFits } from './apps.mjs';
 import { median } from './report.mjs';
 import { socketlessRequest } from './socketless.mjs';
 
@@ -46,33 +44,15 @@ if (values.baseline !== undefined) {
   const problem = useBaseline(values.baseline);
   if (problem) throw new Error(problem);
 }
-const COMMON = ['bare', 'empty', 'decide', 'extract'];
-/**
- * Express is also measured with our adapter in front of the app (withPirsch). Nest has a
- * before-extract only where the baseline's module resolves the same copies of @nestjs/* as this
- * workspace (link its packages/nest/node_modules/@nestjs/* to ours): with its own copies in the
- * app, that alone changes what a request costs (by several µs), and the difference would not be
- * our change's.
- */
 const log = (line) => process.stderr.write(`${line}\n`);
-const nestBefore = values.baseline !== undefined && sameNestCopies(values.baseline);
-if (values.baseline !== undefined && !nestBefore) log('request-time: no before-extract for Nest: the baseline resolves its own copies of @nestjs/* (see variantsOf)');
+const COMMON = ['bare', 'empty', 'decide', 'extract'];
+/** Express is also measured with our adapter in front of the app (withPirsch); Nest's before-extract needs a baseline that shares its @nestjs copies (variantFits). */
+if (values.baseline !== undefined && !variantFits('nest', 'before-extract')) log('request-time: no before-extract for Nest: the baseline resolves its own copies of @nestjs/* (see variantFits in apps.mjs)');
 const variantsOf = (framework) => [
   ...COMMON,
-  ...(values.baseline !== undefined && (framework !== 'nest' || nestBefore) ? ['before-extract'] : []),
+  ...(values.baseline !== undefined && variantFits(framework, 'before-extract') ? ['before-extract'] : []),
   ...(framework === 'express' ? ['wrapped-extract'] : []),
 ];
-
-/** True when the baseline's Nest package resolves @nestjs/common and @nestjs/core to this workspace's copies. */
-function sameNestCopies(baseline) {
-  const here = fileURLToPath(new URL('../packages/nest/node_modules/@nestjs/', import.meta.url));
-  const there = join(resolve(baseline), 'packages/nest/node_modules/@nestjs/');
-  try {
-    return ['common', 'core'].every((name) => realpathSync(join(here, name)) === realpathSync(join(there, name)));
-  } catch {
-    return false;
-  }
-}
 
 /** Per run, the median ns per request of each variant of one framework, the variants taking turns. */
 async function measure(framework, requests) {

@@ -1,8 +1,10 @@
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 // @ts-expect-error: the bench's report module is plain JavaScript without types
 import { checkTargets, inProcessBound, leastInProcess, summarize } from '../bench/report.mjs';
 // @ts-expect-error: the bench's modules are plain JavaScript without types
-import { variantFits } from '../bench/apps.mjs';
+import { baselineSharesNest, variantFits } from '../bench/apps.mjs';
 
 /** One run as bench/http.mjs records it, with only what summarize() reads. */
 function run(round: number, variant: string, cpuUsPerRequest: number, repeated = false) {
@@ -108,5 +110,13 @@ describe('bench report: Express in front of the app (wrapped)', () => {
     expect(checkTargets(summarize(runs.filter((r) => r.variant !== 'wrapped'), ['express'], ['bare', 'ours', 'wrapped']), undefined).some((check: { what: string }) => check.what.includes('in front of the app'))).toBe(false);
     expect(['express', 'koa', 'fastify', 'nest'].map((framework) => variantFits(framework, 'wrapped'))).toEqual([true, false, false, false]);
     expect(variantFits('koa', 'ours')).toBe(true);
+  });
+
+  it("measures Nest's before only against a baseline that resolves this workspace's @nestjs copies", () => {
+    const root = fileURLToPath(new URL('..', import.meta.url));
+    expect(baselineSharesNest(root)).toBe(true);
+    expect(baselineSharesNest(join(root, 'no-such-checkout'))).toBe(false);
+    expect(baselineSharesNest(undefined)).toBe(false);
+    expect(variantFits('koa', 'before')).toBe(true);
   });
 });
