@@ -132,7 +132,7 @@ export function checkTargets(table, micro, options = {}) {
     const capacity = bare.cpu / ours.cpu;
     const target = TARGETS.capacityRatio[framework];
     checks.push({
-      what: `${framework}: capacity with our ${OURS_KIND[framework] ?? 'middleware'} (bare / ours app CPU per request, median of ${plural(ours.runs, 'round')})`,
+      what: `${framework}: capacity with our ${OURS_KIND[framework]} (bare / ours app CPU per request, median of ${plural(ours.runs, 'round')})`,
       target: target === undefined ? 'none set (reported)' : `>= ${target} of bare`,
       actual:
         `${fmt(capacity, 2)} (${fmt(ours.cpu, 1)} vs ${fmt(bare.cpu, 1)} µs; per round ${spread(ours)}); ` +
@@ -155,7 +155,7 @@ export function checkTargets(table, micro, options = {}) {
     const { before } = rows;
     if (before) {
       checks.push({
-        what: `${framework}: capacity before this change (our ${OURS_KIND[framework] ?? 'middleware'} and client at ${options.baselineCommit ? `commit \`${options.baselineCommit}\`` : 'the baseline'}, same run)`,
+        what: `${framework}: capacity before this change (our ${OURS_KIND[framework]} and client at ${options.baselineCommit ? `commit \`${options.baselineCommit}\`` : 'the baseline'}, same run)`,
         target: 'reported',
         actual: `${fmt(bare.cpu / before.cpu, 2)} (${fmt(before.cpu, 1)} µs, per round ${spread(before)}) before, ${fmt(capacity, 2)} (${fmt(ours.cpu, 1)} µs) now: ${signed(before.cpu - ours.cpu, 1)} µs a request saved`,
         ok: undefined,
@@ -173,7 +173,7 @@ export function checkTargets(table, micro, options = {}) {
     });
     const delta = ours.p99 - bare.p99;
     checks.push({
-      what: `${framework}: p99 latency with our ${OURS_KIND[framework] ?? 'middleware'} (fixed rate)`,
+      what: `${framework}: p99 latency with our ${OURS_KIND[framework]} (fixed rate)`,
       target: `<= bare + ${TARGETS.p99DeltaMs} ms`,
       actual: `${signed(delta, 2)} ms (${fmt(ours.p99, 2)} vs ${fmt(bare.p99, 2)} ms)`,
       ok: delta <= TARGETS.p99DeltaMs,

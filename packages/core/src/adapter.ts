@@ -8,5 +8,5 @@ export type { ResolvedTrackingOptions, SkipReason } from './filter.js';
 export { fastifyTrustProxyProblem } from './fastify-trust-proxy.js';
 export { ResolvedAddressContext, expressTrustsNoProxy } from './express-trust-proxy.js';
 export { readOnceView } from './request-view.js';
-export { FrontRequestContext, WrapperHelper, isWrapperHelper, markWrapperInUse, startInFront, trackedByWrapper } from './wrapper.js';
-export type { FrontContextClass } from './wrapper.js';
+export { FrontRequestContext, WrapperHelper, inFrontOf, isWrapperHelper, markWrapperInUse, startInFront, trackedByWrapper, wrapperHelperOf } from './wrapper.js';
+export type { FrontContextClass, FrontListener } from './wrapper.js';

@@ -6,7 +6,8 @@ import { createTracker } from './tracker-node.js';
 import { exposeTracker } from './tracking.js';
 import type { PirschAdapterOptions, RequestContext, RequestHelper, TrackingOptions } from './tracking.js';
 import type { PirschClientOptions, PirschDelivery } from './types.js';
-import { markWrapperInUse, startInFront } from './wrapper.js';
+import { inFrontOf } from './wrapper.js';
+import type { FrontListener } from './wrapper.js';
 
 /** A Node request inside a `withPirsch` handler: `req.pirsch` sends events for it. */
 export type PirschRequest = IncomingMessage & {
@@ -95,14 +96,7 @@ export function withPirsch<R>(handler: PirschRequestHandler<R>, options: PirschN
     );
   }
   const tracker = createTracker<IncomingMessage, ServerResponse>(options);
-  markWrapperInUse();
-
-  function pirschRequestListener(this: unknown, req: IncomingMessage, res: ServerResponse): R {
-    startInFront(tracker, req, res, NodeRequestContext);
-    return handler.call(this, req as PirschRequest, res);
-  }
-
-  return exposeTracker(pirschRequestListener, tracker) as PirschRequestListener<R>;
+  return exposeTracker(inFrontOf(tracker, handler as FrontListener, NodeRequestContext), tracker) as PirschRequestListener<R>;
 }
 
 /** What core needs of a plain Node request; the IP, host and protocol come from the request itself. */

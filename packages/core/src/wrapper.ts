@@ -29,7 +29,18 @@ export function isWrapperHelper(value: unknown): boolean {
  * nothing of the request while no wrapper exists in the process.
  */
 export function trackedByWrapper(req: object): boolean {
-  return (globalThis as Record<symbol, unknown>)[WRAPPER_IN_USE] === true && isWrapperHelper((req as { pirsch?: unknown }).pirsch);
+  return wrapperHelperOf(req) !== undefined;
+}
+
+/**
+ * The `req.pirsch` of the wrapper that tracks this request already, for an adapter to hand on as
+ * its own helper (`ctx.state.pirsch`, `request.pirsch`); undefined when none does. Reads nothing
+ * of the request while no wrapper exists in the process.
+ */
+export function wrapperHelperOf(req: object): RequestHelper | undefined {
+  if ((globalThis as Record<symbol, unknown>)[WRAPPER_IN_USE] !== true) return undefined;
+  const helper = (req as { pirsch?: unknown }).pirsch;
+  return isWrapperHelper(helper) ? (helper as RequestHelper) : undefined;
 }
 
 /** `req.pirsch` of every wrapper: one class for all of them, branded, so each recognises the others'. */
@@ -49,6 +60,24 @@ export class WrapperHelper implements RequestHelper {
   }
 }
 Object.defineProperty(WrapperHelper.prototype, WRAPPER_HELPER, { value: true });
+
+/** A request listener (or Express's `handle`): the request and the response first, whatever follows passed on as it came. */
+export type FrontListener = (this: unknown, req: IncomingMessage, res: ServerResponse, ...rest: never[]) => unknown;
+
+/**
+ * What every wrapper is: `listener` with each request started in front of it (`startInFront`),
+ * called with the same `this` and every argument (mounted inside an Express app by mistake, a
+ * sub-app still gets `next`), its return value returned and what it throws thrown. Says a
+ * wrapper exists (`markWrapperInUse`).
+ */
+export function inFrontOf<Req, Res, L extends FrontListener>(tracker: Tracker<Req, Res>, listener: L, Context: FrontContextClass<Req, Res>): L {
+  markWrapperInUse();
+  function pirschInFront(this: unknown, req: IncomingMessage, res: ServerResponse): unknown {
+    startInFront(tracker, req, res, Context);
+    return listener.apply(this, arguments as unknown as Parameters<L>);
+  }
+  return pirschInFront as unknown as L;
+}
 
 /** Builds a wrapper's request context from a request fresh from the server. */
 export type FrontContextClass<Req, Res> = new (req: IncomingMessage, res: ServerResponse) => RequestContext<Req, Res>;

@@ -1,6 +1,6 @@
 import type { PirschClient, PirschClientOptions, PirschDelivery, PirschRequestListener, TrackingOptions } from '@pirsch-node/core';
 import { PirschConfigError } from '@pirsch-node/core';
-import { FrontRequestContext, createTracker, exposeTracker, markWrapperInUse, startInFront } from '@pirsch-node/core/adapter';
+import { FrontRequestContext, createTracker, exposeTracker, inFrontOf } from '@pirsch-node/core/adapter';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Request, Response } from 'express';
 import type { PirschExpressOptions } from './types.js';
@@ -56,16 +56,9 @@ export function withPirsch(app: ExpressRequestListener, options: PirschExpressOp
     throw new PirschConfigError('app', swapped ? 'the app comes first: withPirsch(app, options)' : 'must be an Express app (or a (req, res) handler): withPirsch(app, options)');
   }
   const tracker = createTracker<Request, Response>(options);
-  markWrapperInUse();
-
-  function pirschExpressListener(this: unknown, req: IncomingMessage, res: ServerResponse): void {
-    // Read before Express has the request; ip and protocol Express's, when the hit is built.
-    startInFront(tracker, req, res, FrontRequestContext);
-    // Every argument passed on: mounted in another Express app by mistake (parent.use('/shop',
-    // withPirsch(shop))), the sub-app still gets `next`, so the parent's routes and error handler
-    // still follow it.
-    app.apply(this, arguments as unknown as [IncomingMessage, ServerResponse]);
-  }
-
-  return exposeTracker(pirschExpressListener, tracker) as PirschRequestListener<void>;
+  // Read before Express has the request; ip and protocol Express's, when the hit is built. Every
+  // argument passed on: mounted in another Express app by mistake (parent.use('/shop',
+  // withPirsch(shop))), the sub-app still gets `next`, so the parent's routes and error handler
+  // still follow it.
+  return exposeTracker(inFrontOf(tracker, app, FrontRequestContext), tracker) as PirschRequestListener<void>;
 }

@@ -1,6 +1,6 @@
 import { PirschError } from '@pirsch-node/core';
 import type { PirschLogger } from '@pirsch-node/core';
-import { createTracker, fastifyTrustProxyProblem, trackedByWrapper } from '@pirsch-node/core/adapter';
+import { createTracker, fastifyTrustProxyProblem, trackedByWrapper, wrapperHelperOf } from '@pirsch-node/core/adapter';
 import type { RequestContext, Tracker } from '@pirsch-node/core/adapter';
 import type { FastifyInstance, FastifyPluginCallback, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
@@ -35,7 +35,8 @@ const pirschPlugin: FastifyPluginCallback<PirschFastifyOptions> = (fastify: Fast
       // On the raw response: Fastify writes its reply headers through writeHead, where they are merged.
       // A withPirsch in front of the server (core's, in a serverFactory) tracks it: counted once,
       // by it, and its req.pirsch sends this request's events.
-      if (trackedByWrapper(request.raw)) request.pirsch = (request.raw as unknown as { pirsch: FastifyRequest['pirsch'] }).pirsch;
+      const outer = wrapperHelperOf(request.raw);
+      if (outer !== undefined) request.pirsch = outer;
       else {
         track.prepareResponse(reply.raw);
         request.pirsch = track.helper(contextOf(request));

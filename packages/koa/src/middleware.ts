@@ -1,6 +1,6 @@
 import type { PirschClient, PirschClientOptions, PirschDelivery } from '@pirsch-node/core';
-import { createTracker, exposeTracker, trackedByWrapper } from '@pirsch-node/core/adapter';
-import type { RequestContext, RequestHelper, Tracker } from '@pirsch-node/core/adapter';
+import { createTracker, exposeTracker, wrapperHelperOf } from '@pirsch-node/core/adapter';
+import type { RequestContext, Tracker } from '@pirsch-node/core/adapter';
 import type { Context, Next, Response } from 'koa';
 import type { PirschKoaOptions, PirschKoaTrackingOptions, PirschMiddleware } from './types.js';
 
@@ -38,23 +38,21 @@ export function pirsch(options: PirschKoaOptions): PirschMiddleware<PirschDelive
     if (tracker.isHelper(ctx.state?.pirsch)) return next();
     // A withPirsch in front of the app (core's, around app.callback()) tracks it: counted once, by
     // it, and its req.pirsch sends this request's events.
-    if (trackedByWrapper(ctx.req)) return stepAside(ctx, next);
+    const outer = wrapperHelperOf(ctx.req);
+    if (outer !== undefined) {
+      try {
+        ctx.state.pirsch = outer;
+      } catch {
+        // never into the app
+      }
+      return next();
+    }
     const request = startRequest(tracker, ctx);
     if (request !== undefined) tracker.trackWhenDone(request, ctx.res);
     return next();
   }
 
   return exposeTracker(pirschMiddleware, tracker) as PirschMiddleware<PirschDelivery>;
-}
-
-/** Gives the handlers the wrapper's helper as `ctx.state.pirsch`; never throws into the app. */
-function stepAside(ctx: Context, next: Next): Promise<unknown> {
-  try {
-    ctx.state.pirsch = (ctx.req as unknown as { pirsch: RequestHelper }).pirsch;
-  } catch {
-    // never into the app
-  }
-  return next();
 }
 
 /** Sets `ctx.state.pirsch`; never throws into the app. */

@@ -3,7 +3,7 @@ import { Inject, Logger, Module, Optional } from '@nestjs/common';
 import type { MiddlewareConsumer, NestModule, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import { PirschConfigError } from '@pirsch-node/core';
-import { FrontRequestContext, createTracker, fastifyTrustProxyProblem, markWrapperInUse, startInFront } from '@pirsch-node/core/adapter';
+import { FrontRequestContext, createTracker, fastifyTrustProxyProblem, inFrontOf } from '@pirsch-node/core/adapter';
 import type { Tracker } from '@pirsch-node/core/adapter';
 import { PIRSCH_ROUTES, PIRSCH_TRACKER } from './pirsch.constants.js';
 import { PirschMiddleware } from './pirsch.middleware.js';
@@ -99,13 +99,8 @@ export class PirschModule extends PirschConfigurableModule implements NestModule
       const express = adapter.getInstance<Partial<ExpressHandle> | undefined>();
       const handle = express?.handle;
       if (express === undefined || typeof handle !== 'function') return false;
-      const tracker = this.tracker;
-      const wrapped: ExpressHandle['handle'] = function pirschInFront(this: unknown, req, res) {
-        // Read before Express has the request; ip and protocol Express's, when the hit is built.
-        startInFront(tracker, req, res, FrontRequestContext);
-        return handle.apply(this, arguments as unknown as Parameters<ExpressHandle['handle']>);
-      };
-      markWrapperInUse();
+      // Read before Express has the request; ip and protocol Express's, when the hit is built.
+      const wrapped = inFrontOf(this.tracker, handle, FrontRequestContext);
       express.handle = wrapped;
       this.#inFront = { app: express as ExpressHandle, handle, wrapped };
       return true;
