@@ -146,6 +146,23 @@ describe('skipReason', () => {
     expect(skipReason(req, 200, '/anything', resolve({ exclude: ['/'] }))).toBe('excluded');
   });
 
+  it('matches a prefix without regard to ASCII case, as Express and Koa route, and as a request encodes it', async () => {
+    const req = await capture('/');
+    const options = resolve({ exclude: ['/Admin/', '/health', '/über', '/caf%C3%A9'] });
+    expect(options.excludePrefixes).toEqual(['/admin', '/health', '/über', '/%c3%bcber', '/caf%c3%a9']);
+    for (const path of ['/ADMIN', '/admin/Users', '/aDmIn/', '/HEALTH/live?x=1', 'http://x.example/Health', '/%C3%BCber', '/%c3%bcber/x', '/über', '/CAF%C3%A9']) {
+      expect(skipReason(req, 200, path, options), path).toBe('excluded');
+    }
+    for (const path of ['/ADMINISTRATOR', '/Healthy', '/x/ADMIN', '/%C3%BCbers', '/caf%C3%A90']) {
+      expect(skipReason(req, 200, path, options), path).toBeUndefined();
+    }
+    // a RegExp matches as written: the i flag is for the case
+    expect(skipReason(req, 200, '/API/v1', resolve({ exclude: [/^\/api\//] }))).toBeUndefined();
+    expect(skipReason(req, 200, '/API/v1', resolve({ exclude: [/^\/api\//i] }))).toBe('excluded');
+    // a lone surrogate has no encoded form, and is no error
+    expect(resolve({ exclude: ['/\ud800'] }).excludePrefixes).toEqual(['/\ud800']);
+  });
+
   it('runs the cheapest checks first', async () => {
     const req = await capture('/app.js', { dnt: '1', purpose: 'prefetch' }, 'POST');
     const options = resolve({ exclude: ['/app.js'] });

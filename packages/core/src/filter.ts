@@ -73,7 +73,11 @@ export interface ResolvedTrackingOptions<Req = IncomingMessage, Res = ServerResp
   respectDnt: boolean;
   /** Uppercase method names. */
   methods: ReadonlySet<string>;
-  /** Path prefixes without a trailing slash (`'/'` excludes every path). */
+  /**
+   * Path prefixes without a trailing slash (`'/'` excludes every path), A to Z lowercased: they
+   * match without regard to ASCII case. A prefix with characters a URL percent-encodes (`'/über'`)
+   * is also here as the request sends it (`'/%c3%bcber'`).
+   */
   excludePrefixes: readonly string[];
   /** Patterns tested against the pathname; `g`/`y` flags removed so `test` has no state. */
   excludePatterns: readonly RegExp[];
@@ -149,7 +153,9 @@ export function resolveTrackingOptions<Req = IncomingMessage, Res = ServerRespon
     for (const entry of options.exclude as unknown[]) {
       if (typeof entry === 'string') {
         if (!entry.startsWith('/')) throw new PirschConfigError('exclude', `path prefixes must start with "/", got "${entry.slice(0, 100)}"`);
-        excludePrefixes.push(entry.length > 1 && entry.endsWith('/') ? entry.replace(/\/+$/, '') || '/' : entry);
+        for (const form of prefixForms(entry.length > 1 && entry.endsWith('/') ? entry.replace(/\/+$/, '') || '/' : entry)) {
+          if (!excludePrefixes.includes(form)) excludePrefixes.push(form);
+        }
       } else if (entry instanceof RegExp) {
         excludePatterns.push(entry.global || entry.sticky ? new RegExp(entry.source, entry.flags.replace(/[gy]/g, '')) : entry);
       } else {
@@ -335,11 +341,47 @@ function isAsset(target: string, start: number, end: number): boolean {
   return ASSET_EXTENSIONS.has(target.slice(dot, end).toLowerCase());
 }
 
-/** A prefix matches itself and everything below it: `/admin` matches `/admin` and `/admin/x`, not `/administrator`. */
+/**
+ * An `exclude` prefix as it is matched: A to Z lowercased (Express and Koa's routers match paths
+ * without regard to case, so `/Admin` reaches the `/admin` route; in a framework that routes by
+ * case, such a request is a 404 and not tracked anyway), and also percent-encoded as a request
+ * sends it, when that differs (`/über` arrives as `/%C3%BCber`).
+ */
+function prefixForms(prefix: string): string[] {
+  const forms = [lowerAscii(prefix)];
+  let encoded: string | undefined;
+  try {
+    encoded = lowerAscii(encodeURI(prefix).replace(/%25([0-9a-f]{2})/gi, '%$1'));
+  } catch {
+    // a lone surrogate: no encoded form
+  }
+  if (encoded !== undefined && encoded !== forms[0]) forms.push(encoded);
+  return forms;
+}
+
+function lowerAscii(value: string): string {
+  return value.replace(/[A-Z]+/g, (letters) => letters.toLowerCase());
+}
+
+/** `pathname` starts with `prefix` (A to Z lowercased), A to Z matched without regard to case. */
+function startsWithFolded(pathname: string, prefix: string): boolean {
+  if (pathname.startsWith(prefix)) return true;
+  if (pathname.length < prefix.length) return false;
+  for (let i = 0; i < prefix.length; i++) {
+    const c = pathname.charCodeAt(i);
+    if ((c >= 65 && c <= 90 ? c + 32 : c) !== prefix.charCodeAt(i)) return false;
+  }
+  return true;
+}
+
+/**
+ * A prefix matches itself and everything below it, in any ASCII case: `/admin` matches `/admin`,
+ * `/Admin` and `/admin/x`, not `/administrator`.
+ */
 function isExcluded(pathname: string, options: ResolvedTrackingOptions<never, never>): boolean {
   for (const prefix of options.excludePrefixes) {
     if (prefix === '/') return true;
-    if (pathname.startsWith(prefix) && (pathname.length === prefix.length || pathname.charCodeAt(prefix.length) === 47)) return true;
+    if (startsWithFolded(pathname, prefix) && (pathname.length === prefix.length || pathname.charCodeAt(prefix.length) === 47)) return true;
   }
   for (const pattern of options.excludePatterns) {
     if (pattern.test(pathname)) return true;

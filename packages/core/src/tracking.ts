@@ -29,8 +29,10 @@ export interface TrackingOptions<Req = IncomingMessage, Res = ServerResponse> {
   /**
    * Paths not to track. A string is a path prefix matching itself and everything below it
    * (`'/admin'` matches `/admin` and `/admin/users`, not `/administrator`); a RegExp is tested
-   * against the pathname (no query string). Strings match case-sensitively; use a RegExp with the
-   * `i` flag where your router matches paths case-insensitively (Express does by default).
+   * against the pathname (no query string). Strings match in any ASCII case, as Express's and
+   * Koa's routers do (`'/admin'` also matches `/Admin`; where a router matches by case, such a
+   * request is a 404 and not tracked anyway), and also percent-encoded as a request sends them
+   * (`'/über'` matches `/%C3%BCber`). A RegExp matches as written: add the `i` flag for any case.
    */
   exclude?: ReadonlyArray<string | RegExp>;
   /** Decides last: return false (any falsy value) to skip a response the other rules would track. A throw counts as false. */

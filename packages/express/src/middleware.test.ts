@@ -340,6 +340,8 @@ describe.each(versions)('$name', ({ express }) => {
       { name: 'a prefetch (Purpose)', reason: 'prefetch', send: (app) => get('/')(app).set('Purpose', 'prefetch'), status: 200 },
       { name: 'a request without User-Agent', reason: 'no-user-agent', send: (app) => request(app).get('/'), status: 200 },
       { name: 'an excluded prefix', reason: 'excluded', options: { exclude: ['/admin'] }, send: get('/admin/users'), status: 200 },
+      // Express routes /ADMIN/Users to /admin/users: the prefix matches it too
+      { name: 'an excluded prefix in another case', reason: 'excluded', options: { exclude: ['/admin'] }, send: get('/ADMIN/Users'), status: 200 },
       { name: 'an excluded RegExp', reason: 'excluded', options: { exclude: [/^\/api\//] }, send: get('/api/items'), status: 200 },
       { name: 'filter returning false', reason: 'filter', options: { filter: (req) => req.path !== '/about' }, send: get('/about'), status: 200 },
       {
