@@ -3,7 +3,11 @@
 // On { cmd: 'mark' } sends { type: 'mark', cpuUs, sysUs, served, elu }: the process's CPU time so far
 // (all threads; sysUs the kernel's part of it), requests served, and the event loop's utilization since the previous mark.
 // On { cmd: 'calibrate' } sends { type: 'calibration', ms }: the CPU time of a fixed piece of work (see calibrate()).
+// On { cmd: 'profile-start', intervalUs } starts V8's CPU profiler in this process (sends { type: 'profiling' });
+// on { cmd: 'profile-stop', file } stops it and writes the profile to `file` (sends { type: 'profiled', file }).
 // On { cmd: 'stop' } closes the server, finishes delivering and sends { type: 'stopped', served, ... }.
+import { writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
 import { performance } from 'node:perf_hooks';
 import { startApp } from './apps.mjs';
 
@@ -33,9 +37,26 @@ function calibrate() {
 }
 
 let lastElu = performance.eventLoopUtilization();
+let profiler;
 process.on('message', async (message) => {
   if (message.cmd === 'calibrate') {
     process.send({ type: 'calibration', ...calibrate() });
+    return;
+  }
+  if (message.cmd === 'profile-start') {
+    profiler = new Session();
+    profiler.connect();
+    await profiler.post('Profiler.enable');
+    await profiler.post('Profiler.setSamplingInterval', { interval: message.intervalUs });
+    await profiler.post('Profiler.start');
+    process.send({ type: 'profiling' });
+    return;
+  }
+  if (message.cmd === 'profile-stop') {
+    const { profile } = await profiler.post('Profiler.stop');
+    profiler.disconnect();
+    writeFileSync(message.file, JSON.stringify(profile));
+    process.send({ type: 'profiled', file: message.file });
     return;
   }
   if (message.cmd === 'mark') {

@@ -1,0 +1,101 @@
+// Who a running app's CPU samples belong to (bench/shares.mjs): a V8 CPU profile (the inspector's
+// Profiler.stop result: nodes with callFrame and children, samples) taken under load, read with no
+// I/O so the attribution can be tested on a profile built by hand (test/bench-shares.test.ts).
+//
+// A sample belongs to the first frame on its stack, from the top, that is neither Node's own code
+// (`node:` URLs) nor V8's (no URL): the JavaScript that asked for the work. So a socket write made
+// by undici for our POST is ours, and one made by Express for its response is Express's; our
+// wrapper, which calls the app, owns only what it does itself. Ours is our packages (wherever they
+// are built or linked: `/packages/<name>/`) and undici, which only our delivery uses in the apps.
+// Left out of ours, so the share is a lower bound on what tracking costs: the garbage collector
+// (its samples have no stack; our allocations make part of it), and what a framework does to call
+// a middleware or hook of ours (its own frames).
+
+/** Where our code is: our packages (source, dist or linked) and undici. */
+export function isOurs(url) {
+  return /\/packages\/(core|express|koa|fastify|nest|hono|next|web)\//.test(url) || /\/node_modules\/undici\//.test(url);
+}
+
+const isUserland = (url) => url !== '' && url !== undefined && !url.startsWith('node:');
+
+/** Our delivery's functions (core's queue): a sample under one of these, or in undici, is delivery. */
+const SERIALISE = new Set(['#bodyOf', '#serialize', 'stampedWithTime']);
+const DELIVER = new Set(['#sendNext', '#pump', '#deliverNow', 'send']);
+
+/**
+ * Attributes a profile's samples: `busy` (all but idle), `gc`, `ours` (by the rule above) and ours
+ * split by phase: `serialise` (under `#bodyOf`/`#serialize`), `post` (undici, or our delivery's
+ * other functions), `track` (the rest: deciding, extracting, enqueueing, our listeners). `top`:
+ * our functions with the most samples (as the sample's own frame or the nearest frame of ours).
+ * Samples taken before `fromUs` (µs since the profile's start) are left out.
+ */
+export function attribute(profile, { fromUs = 0, top = 12 } = {}) {
+  const byId = new Map();
+  const parent = new Map();
+  for (const node of profile.nodes) {
+    byId.set(node.id, node);
+    for (const child of node.children ?? []) parent.set(child, node.id);
+  }
+  const owners = new Map();
+  /** For a node: { ours, phase, name } of the sample's owner, memoised per node. */
+  const ownerOf = (id) => {
+    const known = owners.get(id);
+    if (known) return known;
+    let owner;
+    let phase = 'track';
+    let name;
+    for (let at = id; at !== undefined; at = parent.get(at)) {
+      const { url, functionName } = byId.get(at).callFrame;
+      if (owner === undefined && isUserland(url)) {
+        owner = isOurs(url);
+        if (!owner) break;
+        name = `${functionName || '(anonymous)'} (${url.split('/').slice(-1)[0]})`;
+      }
+      // Our frames only, from the sample down to the event loop: a serialising frame anywhere
+      // makes it serialise, else a delivering one makes it post.
+      if (owner && isUserland(url) && isOurs(url)) {
+        if (SERIALISE.has(functionName)) phase = 'serialise';
+        else if (phase === 'track' && (/\/node_modules\/undici\//.test(url) || DELIVER.has(functionName))) phase = 'post';
+      }
+    }
+    const result = owner ? { ours: true, phase, name } : { ours: false };
+    owners.set(id, result);
+    return result;
+  };
+  const counts = { total: 0, busy: 0, gc: 0, ours: 0, track: 0, serialise: 0, post: 0 };
+  const byName = new Map();
+  let time = profile.startTime;
+  profile.samples.forEach((id, index) => {
+    time += profile.timeDeltas?.[index] ?? 0;
+    if (time - profile.startTime < fromUs) return;
+    counts.total++;
+    const { functionName } = byId.get(id).callFrame;
+    if (functionName === '(idle)') return;
+    counts.busy++;
+    if (functionName === '(garbage collector)') {
+      counts.gc++;
+      return;
+    }
+    const owner = ownerOf(id);
+    if (!owner.ours) return;
+    counts.ours++;
+    counts[owner.phase]++;
+    byName.set(owner.name, (byName.get(owner.name) ?? 0) + 1);
+  });
+  const share = (n) => (counts.busy === 0 ? 0 : n / counts.busy);
+  return {
+    samples: counts.total,
+    busy: counts.busy,
+    gc: share(counts.gc),
+    ours: share(counts.ours),
+    phases: { track: share(counts.track), serialise: share(counts.serialise), post: share(counts.post) },
+    top: [...byName].sort((a, b) => b[1] - a[1]).slice(0, top).map(([name, n]) => ({ name, share: share(n) })),
+  };
+}
+
+/** The median of numbers (the mean of the middle two for an even count). */
+export function median(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length === 0 ? Number.NaN : sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+}
