@@ -4,9 +4,10 @@
 // (all threads; sysUs the kernel's part of it), requests served, and the event loop's utilization since the previous mark.
 // On { cmd: 'calibrate' } sends { type: 'calibration', ms }: the CPU time of a fixed piece of work (see calibrate()).
 // On { cmd: 'profile-start', intervalUs } starts V8's CPU profiler in this process (sends { type: 'profiling' });
-// on { cmd: 'profile-stop', file } stops it and writes the profile to `file` (sends { type: 'profiled', file }).
+// on { cmd: 'profile-stop', file } stops it and writes the profile to `file` (sends { type: 'profiled', file, mainShare }:
+// the main thread's part of the process's CPU time meanwhile, where the GC's helpers and the JIT's compilers are the rest).
 // On { cmd: 'stop' } closes the server, finishes delivering and sends { type: 'stopped', served, ... }.
-import { writeFileSync } from 'node:fs';
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { performance } from 'node:perf_hooks';
 import { startApp } from './apps.mjs';
@@ -38,6 +39,30 @@ function calibrate() {
 
 let lastElu = performance.eventLoopUtilization();
 let profiler;
+let threadsAtStart;
+
+/**
+ * CPU time (clock ticks) of this process's main thread and of all its threads together, from
+ * /proc (Linux); undefined elsewhere. The garbage collector's helpers and the JIT's compilers
+ * run on other threads, which a profile of the main thread does not see.
+ */
+function threadTicks() {
+  try {
+    let all = 0;
+    let main = 0;
+    for (const tid of readdirSync('/proc/self/task')) {
+      const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+      // after the command name in parentheses: state is field 3, utime 14, stime 15
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const ticks = Number(fields[11]) + Number(fields[12]);
+      all += ticks;
+      if (Number(tid) === process.pid) main = ticks;
+    }
+    return { main, all };
+  } catch {
+    return undefined;
+  }
+}
 process.on('message', async (message) => {
   if (message.cmd === 'calibrate') {
     process.send({ type: 'calibration', ...calibrate() });
@@ -49,14 +74,19 @@ process.on('message', async (message) => {
     await profiler.post('Profiler.enable');
     await profiler.post('Profiler.setSamplingInterval', { interval: message.intervalUs });
     await profiler.post('Profiler.start');
+    threadsAtStart = threadTicks();
     process.send({ type: 'profiling' });
     return;
   }
   if (message.cmd === 'profile-stop') {
+    const threadsAtStop = threadTicks();
     const { profile } = await profiler.post('Profiler.stop');
     profiler.disconnect();
     writeFileSync(message.file, JSON.stringify(profile));
-    process.send({ type: 'profiled', file: message.file });
+    // The main thread's part of the process's CPU time while the profiler ran (1 where unknown).
+    const all = threadsAtStart && threadsAtStop ? threadsAtStop.all - threadsAtStart.all : 0;
+    const mainShare = all > 0 ? (threadsAtStop.main - threadsAtStart.main) / all : 1;
+    process.send({ type: 'profiled', file: message.file, mainShare });
     return;
   }
   if (message.cmd === 'mark') {

@@ -278,7 +278,7 @@ const VARIANT_TEXT = {
 };
 
 /** The Markdown of BENCHMARKS.md. */
-export function renderMarkdown({ env, settings, table, checks, micro, runs, commit, loadAtEnd, startedAt, seconds }) {
+export function renderMarkdown({ env, settings, table, checks, micro, runs, sharesSection, commit, loadAtEnd, startedAt, seconds }) {
   const lines = [];
   const push = (...more) => lines.push(...more);
   const { now: floorNow, old: floorOld, batchSize } = floorsOf(micro, settings);
@@ -573,6 +573,9 @@ export function renderMarkdown({ env, settings, table, checks, micro, runs, comm
       '',
     );
   }
+
+  // Written by bench/shares-run.mjs (renderShares), when the run took profiles.
+  if (sharesSection) push("## Our share of the running app's CPU (profiles)", '', ...sharesSection);
 
   if (checks.length > 0) {
     push('## Targets', '');

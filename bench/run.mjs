@@ -6,7 +6,7 @@
 //   node bench/run.mjs [--rounds 3] [--duration 4] [--warmup 5] [--connections 50] [--rate 1000] [--latency-duration 6]
 //                      [--frameworks express,koa,fastify,nest] [--variants bare,ours,sdk,hanging]
 //                      [--breakdown empty,extract,naive | --no-breakdown]
-//                      [--baseline <checkout>] [--skip-http] [--skip-micro] [--out BENCHMARKS.md | --no-write]
+//                      [--baseline <checkout>] [--skip-http] [--skip-micro] [--shares 3 | --no-shares] [--out BENCHMARKS.md | --no-write]
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
@@ -16,6 +16,7 @@ import { BREAKDOWN_VARIANTS, FRAMEWORKS, VARIANTS, clientBatchSize, useBaseline,
 import { runHttp } from './http.mjs';
 import { APP_CORE, CAN_PIN, LOAD_CORE, exited, ipcCaller, nextMessage, pinProcess, startChild } from './processes.mjs';
 import { checkTargets, environment, renderMarkdown, summarize } from './report.mjs';
+import { measureShares, renderShares, shareChecks, summarizeShares } from './shares-run.mjs';
 
 const USAGE = `Usage: node bench/run.mjs [options]
   --rounds <n>         rounds over every framework and variant (default 3)
@@ -33,6 +34,9 @@ const USAGE = `Usage: node bench/run.mjs [options]
                        adds the variant "before", ours with that checkout's client and adapter, to compare in one run
   --skip-http          only the micro-benchmarks
   --skip-micro         only the HTTP benchmarks
+  --shares <n>         repeats of the profiles (bench/shares.mjs): each framework's bare and ours (and Express's wrapped)
+                       profiled in the running app, 5 s warm-up + 8 s at 250 µs each, our share of its CPU (default 3)
+  --no-shares          no profiles
   --out <file>         where to write the report (default BENCHMARKS.md at the repository root)
   --no-write           print the report instead of writing it
   -h, --help           this help`;
@@ -69,6 +73,8 @@ function parseOptions(argv) {
       'skip-http': { type: 'boolean', default: false },
       baseline: { type: 'string' },
       'skip-micro': { type: 'boolean', default: false },
+      shares: { type: 'string', default: '3' },
+      'no-shares': { type: 'boolean', default: false },
       out: { type: 'string', default: `${root}BENCHMARKS.md` },
       'no-write': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
@@ -88,6 +94,7 @@ function parseOptions(argv) {
     baseline: values.baseline,
     http: !values['skip-http'],
     micro: !values['skip-micro'],
+    shares: values['no-shares'] ? 0 : parsePositive(values.shares, 'shares'),
     out: values['no-write'] ? undefined : values.out,
   };
 }
@@ -163,11 +170,22 @@ async function main() {
   const api = { url: ready.url, accessKey: ready.accessKey, call: ipcCaller(apiChild) };
   let runs;
   let micro;
+  let shares;
   try {
     if (options.http) runs = await runHttp({ ...options, api, log });
     if (options.micro) {
       log('bench: micro-benchmarks (per-request cost, queue burst)');
       micro = await runMicro(api);
+    }
+    if (options.shares > 0) {
+      // bare first in each framework: a repeat's capacity takes that repeat's bare
+      const pairs = options.frameworks.flatMap((framework) =>
+        ['bare', 'ours', 'wrapped'].filter((variant) => variantFits(framework, variant)).map((variant) => ({ framework, variant })),
+      );
+      log(`bench: profiles of ${pairs.length} apps, ${options.shares} repeats (our share of the running app's CPU)`);
+      const settings = { repeats: options.shares, warmup: 5, duration: 8, intervalUs: 250, connections: options.connections };
+      const results = await measureShares({ ...settings, pairs, api, log });
+      shares = { settings, results, rows: summarizeShares(pairs, results) };
     }
   } finally {
     apiChild.disconnect();
@@ -175,7 +193,7 @@ async function main() {
   }
 
   const table = runs ? summarize(runs, options.frameworks, [...options.variants, ...options.breakdown]) : undefined;
-  const checks = checkTargets(table ?? {}, micro, { batchSize, baselineCommit });
+  const checks = [...checkTargets(table ?? {}, micro, { batchSize, baselineCommit }), ...(shares ? shareChecks(shares.rows) : [])];
   const markdown = renderMarkdown({
     env,
     settings: { ...options, pinned: CAN_PIN, batchSize, baselineCommit },
@@ -183,6 +201,7 @@ async function main() {
     checks,
     micro,
     runs,
+    sharesSection: shares ? renderShares(shares.rows, shares.results, shares.settings) : undefined,
     commit: gitCommit(),
     loadAtEnd: loadavg().map((value) => value.toFixed(2)).join(' '),
     startedAt,

@@ -93,9 +93,20 @@ export function attribute(profile, { fromUs = 0, top = 12 } = {}) {
   };
 }
 
-/** The median of numbers (the mean of the middle two for an even count). */
-export function median(values) {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length === 0 ? Number.NaN : sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+/**
+ * Capacity (bare / variant, app CPU per request) from the shares of a profile of the variant and
+ * one of bare. Of the process's CPU time, the main thread has `mainShare` (the rest: the garbage
+ * collector's helpers, the JIT's compilers); of the main thread's, `ours` is ours and `gc` the
+ * collector's. What is left, (1 - ours - gc) * mainShare of the process's CPU, is the framework's
+ * own work, the same per request with us or without, so with B bare's CPU per request and V the
+ * variant's: (1 - ours - gc) * mainShare * V = (1 - gc') * mainShare' * B (primes: bare's), and
+ * B / V = (1 - ours - gc) * mainShare / ((1 - gc') * mainShare'). It counts the GC's change and
+ * the other threads' (more garbage, more to compile). It assumes the framework's own work per
+ * request is the same with us: a framework's dispatch of our middleware (its frames, not ours) is
+ * not in it, so for a middleware it is an upper bound. `mainShare` defaults to 1 (not measured).
+ */
+export function capacityFromShares(variant, bare) {
+  const main = variant.mainShare ?? 1;
+  const bareMain = bare.mainShare ?? 1;
+  return ((1 - variant.ours - variant.gc) * main) / ((1 - bare.gc) * bareMain);
 }

@@ -5,7 +5,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 // @ts-expect-error: the bench's modules are plain JavaScript without types
-import { attribute, median } from '../bench/shares-analysis.mjs';
+import { attribute, capacityFromShares } from '../bench/shares-analysis.mjs';
+// @ts-expect-error: the bench's modules are plain JavaScript without types
+import { shareChecks, summarizeShares } from '../bench/shares-run.mjs';
 
 // bench/shares.mjs: our share of a running app's CPU, from profiles taken in the app.
 interface Shares {
@@ -78,8 +80,53 @@ describe('bench shares: who a sample belongs to', () => {
     expect([shares.samples, shares.busy, shares.ours]).toEqual([4, 4, 0]);
   });
 
-  it('takes the median of an odd and an even count', () => {
-    expect([median([3, 1, 2]), median([4, 1, 3, 2]), Number.isNaN(median([]))]).toEqual([2, 2.5, true]);
+  it('turns shares into capacity, the GC\'s change included', () => {
+    type Shares = { ours: number; gc: number; mainShare?: number };
+    const capacity = capacityFromShares as (variant: Shares, bare: Shares) => number;
+    // bare: 100 µs a request, 4 of them GC; ours adds 8 µs of its own and 2 µs of GC: 110 µs, 6 of GC
+    expect(capacity({ ours: 8 / 110, gc: 6 / 110 }, { ours: 0, gc: 4 / 100 })).toBeCloseTo(100 / 110);
+    // less garbage with us than without: capacity above 1 - ours
+    expect(capacity({ ours: 0.05, gc: 0.02 }, { ours: 0, gc: 0.04 })).toBeCloseTo(0.93 / 0.96);
+    // other threads: bare 100 µs on the main thread + 10 on helpers; ours 100 + 5 ours on the main
+    // thread (main 105 of 125: 20 on helpers, 10 more than bare's): 110 / 125
+    expect(capacity({ ours: 5 / 105, gc: 0, mainShare: 105 / 125 }, { ours: 0, gc: 0, mainShare: 100 / 110 })).toBeCloseTo(110 / 125);
+  });
+
+});
+
+describe('bench shares: the targets', () => {
+  const run = (ours: number, gc: number) => ({ ours, gc, mainShare: 1, phases: { track: ours, serialise: 0, post: 0 }, top: [], busy: 1000, rps: 1, served: 10, hits: 10, posts: 1 });
+  const pairs = [
+    { framework: 'express', variant: 'bare' },
+    { framework: 'express', variant: 'ours' },
+    { framework: 'express', variant: 'wrapped' },
+    { framework: 'nest', variant: 'bare' },
+    { framework: 'nest', variant: 'ours' },
+  ];
+  const checksOf = (results: Record<string, ReturnType<typeof run>[]>) =>
+    (shareChecks as (rows: unknown) => { what: string; actual: string; ok: boolean | undefined }[])(
+      (summarizeShares as (p: unknown, r: unknown) => unknown)(pairs, new Map(Object.entries(results))),
+    );
+
+  it('meets or misses in front of the app, and for a middleware (an upper bound) only misses', () => {
+    const checks = checksOf({
+      'express bare': [run(0, 0.04), run(0, 0.04), run(0, 0.04)],
+      // (1 - 0.03 - 0.04) / 0.96 = 0.969: above 0.93, but a middleware's figure is an upper bound
+      'express ours': [run(0.03, 0.04), run(0.03, 0.04), run(0.5, 0.04)],
+      // (1 - 0.08 - 0.04) / 0.96 = 0.917: missed
+      'express wrapped': [run(0.08, 0.04), run(0.08, 0.04), run(0.08, 0.04)],
+      'nest bare': [run(0, 0.03), run(0, 0.03), run(0, 0.03)],
+      // (1 - 0.05 - 0.03) / 0.97 = 0.948: met, in front of Express
+      'nest ours': [run(0.05, 0.03), run(0.06, 0.03), run(0.05, 0.03)],
+    });
+    expect(checks.map((check) => [check.what.split(':')[0], check.ok])).toEqual([
+      ['express', undefined],
+      ['express', false],
+      ['nest', true],
+    ]);
+    expect(checks[0]!.actual).toMatch(/^0\.969 \(0\.479 to 0\.969\).*upper bound/);
+    expect(checks[1]!.actual).toMatch(/^0\.917 /);
+    expect(checks[2]!.actual).toMatch(/^0\.948 \(0\.938 to 0\.948\)/);
   });
 });
 
@@ -111,7 +158,11 @@ describe('bench shares: a real app profiled in its own process', () => {
       const file = join(dir, `${variant}.cpuprofile`);
       const profiled = next(child, 'profiled');
       child.send({ cmd: 'profile-stop', file });
-      expect((await profiled).file).toBe(file);
+      const { file: written, mainShare } = (await profiled) as { file: string; mainShare: number };
+      expect(written).toBe(file);
+      // the main thread's part of the process's CPU, read from /proc
+      expect(mainShare).toBeGreaterThan(0.3);
+      expect(mainShare).toBeLessThanOrEqual(1);
       shares[variant] = attributeProfile(JSON.parse(readFileSync(file, 'utf8')));
       const stopped = next(child, 'stopped');
       child.send({ cmd: 'stop' });
