@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // `npm run bench`: throughput and latency per framework and variant, the per-request cost, the
-// queue under a burst, then BENCHMARKS.md. Loopback only, bounded in time (about 21 minutes with
-// the defaults on 2 cores). Never part of the test command.
+// queue under a burst, our share of each running app's CPU (profiles), then BENCHMARKS.md. Loopback
+// only, bounded in time (about 40 minutes with the defaults on 2 cores). Never part of the test command.
 //
 //   node bench/run.mjs [--rounds 3] [--duration 4] [--warmup 5] [--connections 50] [--rate 1000] [--latency-duration 6]
 //                      [--frameworks express,koa,fastify,nest] [--variants bare,ours,sdk,hanging]
