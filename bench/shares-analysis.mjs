@@ -101,9 +101,10 @@ export function attribute(profile, { fromUs = 0, top = 12 } = {}) {
  * own work, the same per request with us or without, so with B bare's CPU per request and V the
  * variant's: (1 - ours - gc) * mainShare * V = (1 - gc') * mainShare' * B (primes: bare's), and
  * B / V = (1 - ours - gc) * mainShare / ((1 - gc') * mainShare'). It counts the GC's change and
- * the other threads' (more garbage, more to compile). It assumes the framework's own work per
- * request is the same with us: a framework's dispatch of our middleware (its frames, not ours) is
- * not in it, so for a middleware it is an upper bound. `mainShare` defaults to 1 (not measured).
+ * the other threads' (more garbage, more to compile). It takes the framework's own work per request
+ * to be the same with us, and ours can only add to it (a framework's dispatch of our middleware is
+ * its frames, not ours; our batches take caches and memory its next requests then miss): so it is
+ * an upper bound on capacity. `mainShare` defaults to 1 (not measured).
  */
 export function capacityFromShares(variant, bare) {
   const main = variant.mainShare ?? 1;
