@@ -138,3 +138,36 @@ describe("the README's side-by-side figures", () => {
     expect(compared).toBe(8);
   });
 });
+
+// The README's table of profiles is copied by hand from BENCHMARKS.md's section "Our share of the
+// running app's CPU (profiles)" (written by bench/shares-run.mjs).
+const PROFILE_ROWS: Record<string, [string, string]> = {
+  'Express, middleware': ['express', 'ours'],
+  'Express, withPirsch': ['express', 'wrapped'],
+  'Koa, middleware': ['koa', 'ours'],
+  'Fastify, plugin': ['fastify', 'ours'],
+  'NestJS, module in front': ['nest', 'ours'],
+};
+
+describe("the README's profile figures", () => {
+  it("match BENCHMARKS.md's shares, row by row", () => {
+    const measured = tableAfter(report, '| framework | variant | req/s (median) | ours: median (lowest to highest) |', 'BENCHMARKS.md');
+    const rows = tableAfter(readme, '| Profiles (BENCHMARKS.md) | ours: share of the main thread | track | serialise | post | capacity, at most | target |', 'README.md');
+    expect(rows.map((row) => row['Profiles (BENCHMARKS.md)'])).toEqual(Object.keys(PROFILE_ROWS));
+    for (const row of rows) {
+      const [framework, variant] = PROFILE_ROWS[row['Profiles (BENCHMARKS.md)']!]!;
+      const expected = measured.find((entry) => entry.framework === framework && entry.variant === variant);
+      expect(expected, `${framework} ${variant} in BENCHMARKS.md`).toBeDefined();
+      expect({ framework, variant, ours: row['ours: share of the main thread'], track: row.track, serialise: row.serialise, post: row.post, capacity: row['capacity, at most'], target: row.target }).toEqual({
+        framework,
+        variant,
+        ours: expected!['ours: median (lowest to highest)'],
+        track: expected!.track,
+        serialise: expected!.serialise,
+        post: expected!.post,
+        capacity: (expected!['capacity from shares, at most (lowest to highest)'] ?? '').split(' ')[0],
+        target: expected!.target,
+      });
+    }
+  });
+});
