@@ -4,7 +4,7 @@ import { Agent, get } from 'node:http';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import autocannon from 'autocannon';
 import { BREAKDOWN_VARIANTS, variantFits } from './apps.mjs';
-import { APP_CORE, ask, exited, nextMessage, startChild } from './processes.mjs';
+import { APP_CORE, ask, startChild, stopChild } from './processes.mjs';
 
 /** Headers a browser sends, so extraction does its real work. */
 export const BROWSER_HEADERS = {
@@ -100,10 +100,7 @@ export async function measure({ framework, variant, api, duration, warmup, conne
     const calibrationAfter = await calibrate();
     // Latency: a fixed rate well below every framework's capacity, so queueing does not dominate.
     const timed = latencyDuration > 0 ? await fixedRateLatency({ url: ready.url, rate, duration: latencyDuration }) : undefined;
-    const stopped = nextMessage(child, 'stopped', 60_000);
-    child.send({ cmd: 'stop' });
-    const app = await stopped;
-    await exited(child);
+    const app = await stopChild(child);
     const received = await api.call('counts');
     const servedInRun = after.served - before.served;
     return {

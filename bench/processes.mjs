@@ -1,5 +1,5 @@
 // Child processes of the benchmark, each optionally pinned to one core, talking over IPC.
-import { fork, spawnSync } from 'node:child_process';
+import { execFileSync, fork, spawnSync } from 'node:child_process';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 
@@ -42,11 +42,35 @@ export function startChild(file, args, { core, execArgv = [] } = {}) {
   });
 }
 
-/** Sends a child `{ cmd }` and resolves with its next message of `type`. */
-export function ask(child, cmd, type) {
-  const answer = nextMessage(child, type);
-  child.send({ cmd });
+/** Sends a child `{ cmd, ...fields }` and resolves with its next message of `type`. */
+export function ask(child, cmd, type, fields = {}, timeoutMs = undefined) {
+  const answer = nextMessage(child, type, timeoutMs);
+  child.send({ cmd, ...fields });
   return answer;
+}
+
+/**
+ * Asks an app process (app-process.mjs, toggled-app.mjs) to stop: it closes its server and
+ * delivers what is left. Resolves with its `stopped` message once it has exited.
+ */
+export async function stopChild(child, timeoutMs = 60_000) {
+  const stopped = await ask(child, 'stop', 'stopped', {}, timeoutMs);
+  await exited(child);
+  return stopped;
+}
+
+/** The commit measured, in backticks, marked when the code a measurement runs (bench/, packages/) had uncommitted changes. */
+export function measuredCommit() {
+  try {
+    const git = (...args) => execFileSync('git', args, { cwd: here('..'), encoding: 'utf8' }).trim();
+    // Only what runs in the measurement: the bench and the packages.
+    const changed = git('status', '--porcelain', '--untracked-files=no', '--', 'bench', 'packages')
+      .split('\n')
+      .filter((line) => line !== '' && !line.endsWith('-phases.json'));
+    return `\`${git('rev-parse', '--short', 'HEAD')}\`${changed.length > 0 ? ` plus uncommitted changes to ${changed.length} files` : ''}`;
+  } catch {
+    return 'an unknown commit';
+  }
 }
 
 /** Waits for the next message of `type` from a child (or any message when no type is given). */

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import { BROWSER_HEADERS } from './http.mjs';
-import { APP_CORE, LOAD_CORE, exited, ipcCaller, nextMessage, pinProcess, startChild } from './processes.mjs';
+import { APP_CORE, LOAD_CORE, exited, ipcCaller, pinProcess, startChild, stopChild } from './processes.mjs';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -32,10 +32,7 @@ const { child, ready } = await startChild('app-process.mjs', [framework, variant
   execArgv: ['--cpu-prof', `--cpu-prof-dir=${values.dir}`],
 });
 const result = await autocannon({ url: ready.url, connections: Number(values.connections), duration: Number(values.duration), headers: BROWSER_HEADERS });
-const stopped = nextMessage(child, 'stopped');
-child.send({ cmd: 'stop' });
-const app = await stopped;
-await exited(child);
+const app = await stopChild(child);
 apiChild.disconnect();
 await exited(apiChild);
 

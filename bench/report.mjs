@@ -277,6 +277,18 @@ const VARIANT_TEXT = {
   wrapped: 'Express only: ours in front of the app (`withPirsch(app)` from @pirsch-node/express, given to the server) instead of as its middleware',
 };
 
+/** The section "Targets": one row per check, met, **missed** or - (reported). */
+export function renderChecks(checks) {
+  return [
+    '## Targets',
+    '',
+    '| Target | Wanted | Measured | |',
+    '| --- | --- | --- | --- |',
+    ...checks.map((check) => `| ${check.what} | ${check.target} | ${check.actual} | ${check.ok === undefined ? '-' : mark(check.ok)} |`),
+    '',
+  ];
+}
+
 /** The Markdown of BENCHMARKS.md. */
 export function renderMarkdown({ env, settings, table, checks, micro, runs, sharesSection, commit, loadAtEnd, startedAt, seconds }) {
   const lines = [];
@@ -577,12 +589,7 @@ export function renderMarkdown({ env, settings, table, checks, micro, runs, shar
   // Written by bench/shares-run.mjs (renderShares), when the run took profiles.
   if (sharesSection) push("## Our share of the running app's CPU (profiles)", '', ...sharesSection);
 
-  if (checks.length > 0) {
-    push('## Targets', '');
-    push('| Target | Wanted | Measured | |', '| --- | --- | --- | --- |');
-    for (const check of checks) push(`| ${check.what} | ${check.target} | ${check.actual} | ${check.ok === undefined ? '-' : mark(check.ok)} |`);
-    push('');
-  }
+  if (checks.length > 0) push(...renderChecks(checks));
   if (runs?.length) {
     push('<details><summary>Every run</summary>', '');
     const repeated = runs.filter((run) => run.repeated).length;

@@ -11,14 +11,14 @@
 //   node bench/shares.mjs [--frameworks express,koa,fastify,nest] [--variants bare,ours,wrapped]
 //                         [--repeats 3] [--warmup 5] [--duration 8] [--interval-us 250] [--connections 50]
 //                         [--out BENCHMARKS-SHARES.md | --no-write] [--keep <dir>: the profiles]
-import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { FRAMEWORKS, variantFits } from './apps.mjs';
-import { LOAD_CORE, exited, ipcCaller, pinProcess, startChild } from './processes.mjs';
+import { LOAD_CORE, exited, ipcCaller, measuredCommit, pinProcess, startChild } from './processes.mjs';
+import { renderChecks } from './report.mjs';
 import { measureShares, renderShares, shareChecks, summarizeShares } from './shares-run.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -39,9 +39,8 @@ const { values } = parseArgs({
 const log = (line) => process.stderr.write(`${line}\n`);
 const frameworks = values.frameworks.split(',').filter(Boolean);
 for (const framework of frameworks) if (!FRAMEWORKS.includes(framework)) throw new Error(`--frameworks: unknown "${framework}"`);
-const variants = values.variants.split(',').filter(Boolean);
 // bare first: the capacity of a repeat takes that repeat's bare
-if (!variants.includes('bare')) variants.unshift('bare');
+const variants = ['bare', ...values.variants.split(',').filter((variant) => variant !== '' && variant !== 'bare')];
 const settings = {
   repeats: Math.max(1, Number(values.repeats)),
   warmup: Number(values.warmup),
@@ -63,27 +62,14 @@ try {
   await exited(apiChild);
 }
 const rows = summarizeShares(pairs, results);
-const commit = (() => {
-  try {
-    const git = (...args) => execFileSync('git', args, { cwd: root, encoding: 'utf8' });
-    const id = git('rev-parse', '--short', 'HEAD').trim();
-    const changed = git('status', '--porcelain', '--untracked-files=no').split('\n').filter((line) => line.trim() !== '' && !/BENCHMARKS/.test(line)).length;
-    return changed > 0 ? `${id} plus uncommitted changes to ${changed} files` : id;
-  } catch {
-    return 'unknown';
-  }
-})();
 const checks = shareChecks(rows);
 const markdown = [
   "# Our share of a running app's CPU (profiles)",
   '',
-  `Written by \`node bench/shares.mjs\` on ${startedAt.toISOString().slice(0, 10)} at commit \`${commit}\`, on ${cpus()[0]?.model.trim() ?? 'unknown'} (${cpus().length} cores), Node ${process.version}, in ${Math.round((Date.now() - startedAt.getTime()) / 1000)} s. Loopback only.`,
+  `Written by \`node bench/shares.mjs\` on ${startedAt.toISOString().slice(0, 10)} at commit ${measuredCommit()}, on ${cpus()[0]?.model.trim() ?? 'unknown'} (${cpus().length} cores), Node ${process.version}, in ${Math.round((Date.now() - startedAt.getTime()) / 1000)} s. Loopback only.`,
   '',
   ...renderShares(rows, results, settings),
-  '## Targets', '',
-  '| Target | Wanted | Measured | |', '| --- | --- | --- | --- |',
-  ...checks.map((check) => `| ${check.what} | ${check.target} | ${check.actual} | ${check.ok === undefined ? '-' : check.ok ? 'met' : '**missed**'} |`),
-  '',
+  ...renderChecks(checks),
 ].join('\n');
 if (values['no-write']) console.log(markdown);
 else {

@@ -22,7 +22,6 @@
 //                          [--out BENCHMARKS-TOGGLED.md | --no-write] [--phases bench/toggled-phases.json: every phase as measured]
 //                          (a latency run's defaults: BENCHMARKS-LATENCY.md, bench/latency-phases.json)
 //   node bench/toggled.mjs --from-phases bench/toggled-phases.json [--out ... | --no-write]: renders a saved run again
-import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -31,7 +30,7 @@ import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import { BREAKDOWN_VARIANTS, FRAMEWORKS, HANDLER_FRAMEWORKS, clientBatchSize, useBaseline } from './apps.mjs';
 import { BROWSER_HEADERS, cannon, fixedRateLatency } from './http.mjs';
-import { APP_CORE, CAN_PIN, LOAD_CORE, ask, exited, ipcCaller, nextMessage, pinProcess, startChild } from './processes.mjs';
+import { APP_CORE, CAN_PIN, LOAD_CORE, ask, exited, ipcCaller, measuredCommit, nextMessage, pinProcess, startChild, stopChild } from './processes.mjs';
 import { renderReport, sectionOf } from './toggled-report.mjs';
 import { random, shuffled } from './toggled-stats.mjs';
 
@@ -63,7 +62,7 @@ const defaultReport = (latency) => fileURLToPath(new URL(latency > 0 ? '../BENCH
 // Renders a saved run's report again (with this commit's statistics) and measures nothing.
 if (values['from-phases'] !== undefined) {
   const raw = JSON.parse(readFileSync(values['from-phases'], 'utf8'));
-  const report = renderReport(raw, { rerendered: { date: new Date().toISOString().slice(0, 10), commit: commitMeasured() } });
+  const report = renderReport(raw, { rerendered: { date: new Date().toISOString().slice(0, 10), commit: measuredCommit() } });
   const out = values.out ?? defaultReport(raw.settings.latency);
   if (values['no-write']) console.log(report);
   else {
@@ -188,10 +187,7 @@ async function measureProcesses(framework) {
     for (const replicas of apps) {
       let served = 0;
       for (const app of replicas) {
-        const stopped = nextMessage(app.child, 'stopped', 60_000);
-        app.child.send({ cmd: 'stop' });
-        served += (await stopped).served;
-        await exited(app.child);
+        served += (await stopChild(app.child)).served;
       }
       delivered.push({ served });
     }
@@ -213,10 +209,7 @@ async function measureOneProcess(framework) {
     const load = cannon({ url: ready.url, headers: BROWSER_HEADERS, connections: settings.connections, duration: Math.ceil(seconds * 1.1) + 5 });
     const { phases: recorded } = await phases;
     await load;
-    const stopped = nextMessage(child, 'stopped', 60_000);
-    child.send({ cmd: 'stop' });
-    const { variants: delivered } = await stopped;
-    await exited(child);
+    const { variants: delivered } = await stopChild(child);
     return { recorded, delivered };
   } finally {
     if (child.exitCode === null) child.kill();
@@ -230,7 +223,7 @@ const raw = {
   cpuCount: cpus().length,
   node: process.version,
   date: new Date().toISOString().slice(0, 10),
-  commit: commitMeasured(),
+  commit: measuredCommit(),
   phases: {},
   hits: {},
 };
@@ -250,20 +243,6 @@ try {
 } finally {
   apiChild.disconnect();
   await exited(apiChild);
-}
-
-/** The commit measured, marked when the code it ran (bench/, packages/) had uncommitted changes. */
-function commitMeasured() {
-  try {
-    const git = (...args) => execFileSync('git', args, { cwd: fileURLToPath(new URL('..', import.meta.url)), encoding: 'utf8' }).trim();
-    // Only what runs in the measurement: the bench and the packages.
-    const changed = git('status', '--porcelain', '--untracked-files=no', '--', 'bench', 'packages')
-      .split('\n')
-      .filter((line) => line !== '' && !line.endsWith('-phases.json'));
-    return `\`${git('rev-parse', '--short', 'HEAD')}\`${changed.length > 0 ? ` plus uncommitted changes to ${changed.length} files` : ''}`;
-  } catch {
-    return 'an unknown commit';
-  }
 }
 
 const report = renderReport(raw);

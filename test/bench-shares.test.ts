@@ -1,11 +1,12 @@
-import { fork, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 // @ts-expect-error: the bench's modules are plain JavaScript without types
 import { attribute, capacityFromShares } from '../bench/shares-analysis.mjs';
+// @ts-expect-error: the bench's modules are plain JavaScript without types
+import { ask, startChild, stopChild } from '../bench/processes.mjs';
 // @ts-expect-error: the bench's modules are plain JavaScript without types
 import { shareChecks, summarizeShares } from '../bench/shares-run.mjs';
 
@@ -132,42 +133,36 @@ describe('bench shares: the targets', () => {
 });
 
 describe('bench shares: a real app profiled in its own process', () => {
+  type Child = ChildProcess;
+  const start = startChild as (file: string, args: string[]) => Promise<{ child: Child; ready: Record<string, string> }>;
+  const askChild = ask as (child: Child, cmd: string, type: string, fields?: object) => Promise<Record<string, unknown>>;
+  const stop = stopChild as (child: Child) => Promise<Record<string, unknown>>;
   const dir = mkdtempSync(join(tmpdir(), 'pirsch-shares-test-'));
-  const children: ChildProcess[] = [];
-  const start = async (file: string, args: string[]) => {
-    const child = fork(fileURLToPath(new URL(`../bench/${file}`, import.meta.url)), args, { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
-    children.push(child);
-    return { child, ready: await new Promise<Record<string, string>>((resolve) => child.once('message', resolve)) };
-  };
-  const next = (child: ChildProcess, type: string) => new Promise<Record<string, unknown>>((resolve) => child.on('message', (message: { type?: string }) => message.type === type && resolve(message)));
+  const children: Child[] = [];
   afterAll(() => {
     for (const child of children) child.kill();
     rmSync(dir, { recursive: true, force: true });
   });
 
   it('finds our code in Express behind withPirsch, and none in bare Express', async () => {
-    const { ready: api } = await start('api-process.mjs', []);
+    const { child: apiChild, ready: api } = await start('api-process.mjs', []);
+    children.push(apiChild);
     const shares: Record<string, Shares> = {};
     for (const variant of ['bare', 'wrapped']) {
       const { child, ready } = await start('app-process.mjs', ['express', variant, api.url!, api.accessKey!]);
-      const profiling = next(child, 'profiling');
-      child.send({ cmd: 'profile-start', intervalUs: 50 });
-      await profiling;
+      children.push(child);
+      await askChild(child, 'profile-start', 'profiling', { intervalUs: 50 });
       for (let i = 0; i < 40; i++) {
         await Promise.all(Array.from({ length: 25 }, () => fetch(ready.url!, { headers: { 'user-agent': 'Mozilla/5.0 (X11; Linux x86_64) Firefox/126.0', accept: 'text/html' } }).then((response) => response.text())));
       }
       const file = join(dir, `${variant}.cpuprofile`);
-      const profiled = next(child, 'profiled');
-      child.send({ cmd: 'profile-stop', file });
-      const { file: written, mainShare } = (await profiled) as { file: string; mainShare: number };
+      const { file: written, mainShare } = (await askChild(child, 'profile-stop', 'profiled', { file })) as { file: string; mainShare: number };
       expect(written).toBe(file);
       // the main thread's part of the process's CPU, read from /proc
       expect(mainShare).toBeGreaterThan(0.3);
       expect(mainShare).toBeLessThanOrEqual(1);
       shares[variant] = attributeProfile(JSON.parse(readFileSync(file, 'utf8')));
-      const stopped = next(child, 'stopped');
-      child.send({ cmd: 'stop' });
-      expect((await stopped).served).toBe(1000);
+      expect((await stop(child)).served).toBe(1000);
     }
     expect(shares.bare!.busy).toBeGreaterThan(100);
     expect(shares.bare!.ours).toBe(0);
