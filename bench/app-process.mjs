@@ -7,10 +7,11 @@
 // on { cmd: 'profile-stop', file } stops it and writes the profile to `file` (sends { type: 'profiled', file, mainShare }:
 // the main thread's part of the process's CPU time meanwhile, where the GC's helpers and the JIT's compilers are the rest).
 // On { cmd: 'stop' } closes the server, finishes delivering and sends { type: 'stopped', served, ... }.
-import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { performance } from 'node:perf_hooks';
 import { startApp } from './apps.mjs';
+import { threadTimes } from './threads.mjs';
 
 const [framework, variant, apiUrl, accessKey] = process.argv.slice(2);
 const app = await startApp({ framework, variant, apiUrl, accessKey });
@@ -41,28 +42,6 @@ let lastElu = performance.eventLoopUtilization();
 let profiler;
 let threadsAtStart;
 
-/**
- * CPU time (clock ticks) of this process's main thread and of all its threads together, from
- * /proc (Linux); undefined elsewhere. The garbage collector's helpers and the JIT's compilers
- * run on other threads, which a profile of the main thread does not see.
- */
-function threadTicks() {
-  try {
-    let all = 0;
-    let main = 0;
-    for (const tid of readdirSync('/proc/self/task')) {
-      const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
-      // after the command name in parentheses: state is field 3, utime 14, stime 15
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      const ticks = Number(fields[11]) + Number(fields[12]);
-      all += ticks;
-      if (Number(tid) === process.pid) main = ticks;
-    }
-    return { main, all };
-  } catch {
-    return undefined;
-  }
-}
 process.on('message', async (message) => {
   if (message.cmd === 'calibrate') {
     process.send({ type: 'calibration', ...calibrate() });
@@ -74,12 +53,12 @@ process.on('message', async (message) => {
     await profiler.post('Profiler.enable');
     await profiler.post('Profiler.setSamplingInterval', { interval: message.intervalUs });
     await profiler.post('Profiler.start');
-    threadsAtStart = threadTicks();
+    threadsAtStart = threadTimes();
     process.send({ type: 'profiling' });
     return;
   }
   if (message.cmd === 'profile-stop') {
-    const threadsAtStop = threadTicks();
+    const threadsAtStop = threadTimes();
     const { profile } = await profiler.post('Profiler.stop');
     profiler.disconnect();
     writeFileSync(message.file, JSON.stringify(profile));

@@ -16,6 +16,8 @@
 //            app at the least; `ours` minus this is our queue's share.
 //   serialise the same as naive without the POST: each batch serialised (JSON and UTF-8), then
 //            thrown away, so naive minus this is what POSTing from the app's process costs.
+//   least    no adapter of ours: the least tracking into the least sender (bench/least.mjs), the
+//            least any in-process design costs (for the profiles, bench/shares.mjs).
 // Express only: our adapter in front of the app instead of as its middleware (withPirsch from
 // @pirsch-node/express, given to the server):
 //   wrapped  as ours, delivering to the bench's API
@@ -29,6 +31,7 @@ import { createServer } from 'node:http';
 import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { createClient } from '@pirsch-node/core';
+import { leastDelivery, leastTracker } from './least.mjs';
 
 /**
  * Where run.mjs leaves `--baseline`: a checkout of an earlier commit with its packages built. The
@@ -190,7 +193,14 @@ export async function buildListener(settings) {
 /** Our client or the official SDK, and how to finish delivering when the app stops. */
 async function createDelivery(variant, apiUrl, accessKey) {
   if (variant === 'empty') return { empty: true, finish: async () => ({}) };
-  if (variant === 'naive' || variant === 'serialise') return naiveDelivery(apiUrl, accessKey, await clientBatchSize(), { post: variant === 'naive' });
+  if (variant === 'naive' || variant === 'serialise') {
+    const sender = leastDelivery(apiUrl, accessKey, await clientBatchSize(), { post: variant === 'naive' });
+    return { client: { ...DISCARD, hit: sender.hit }, finish: sender.finish };
+  }
+  if (variant === 'least') {
+    const sender = leastDelivery(apiUrl, accessKey, await clientBatchSize(), { post: true });
+    return { track: leastTracker(sender), finish: sender.finish };
+  }
   if (variant === 'decide') return { client: DISCARD, options: { filter: () => false }, finish: async () => ({}) };
   if (variant === 'extract') return { client: DISCARD, finish: async () => ({}) };
   if (variant === 'wrapped-extract') return { client: DISCARD, wrapped: true, finish: async () => ({}) };
@@ -242,54 +252,6 @@ async function createDelivery(variant, apiUrl, accessKey) {
   return { finish: async () => ({}) };
 }
 
-/**
- * The `naive` variant's client: batches of `batchSize` straight to undici (see the top of this file);
- * with `post: false` (the `serialise` variant) each body is built and thrown away.
- */
-async function naiveDelivery(apiUrl, accessKey, batchSize, { post }) {
-  const { Pool } = await import('undici');
-  const url = new URL(apiUrl);
-  const pool = new Pool(url.origin, { connections: 6 });
-  const headers = { 'content-type': 'application/json', accept: 'application/json', authorization: `Bearer ${accessKey}` };
-  const pending = new Set();
-  let batch = [];
-  let serialisedBytes = 0;
-  const send = (items) => {
-    const time = new Date().toISOString();
-    for (const item of items) item.time = time;
-    const body = Buffer.from(JSON.stringify(items));
-    if (!post) {
-      serialisedBytes += body.length;
-      return;
-    }
-    const request = pool.request({ method: 'POST', path: '/api/v1/hit/batch', headers, body }).then(
-      (response) => response.body.text(),
-      () => {},
-    );
-    pending.add(request);
-    void request.finally(() => pending.delete(request));
-  };
-  const client = {
-    ...DISCARD,
-    hit(hit) {
-      batch.push(hit);
-      if (batch.length < batchSize) return;
-      const items = batch;
-      batch = [];
-      queueMicrotask(() => send(items));
-    },
-  };
-  return {
-    client,
-    async finish() {
-      if (batch.length > 0) send(batch);
-      await Promise.all(pending);
-      await pool.close();
-      return post ? {} : { serialisedBytes };
-    },
-  };
-}
-
 function listenHttp(server) {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
@@ -325,7 +287,7 @@ const BUILDERS = {
       app.use(pirsch({ client: delivery.client, ...delivery.options }));
     } else if (delivery.track) {
       app.use((req, res, next) => {
-        delivery.track(req);
+        delivery.track(req, res);
         next();
       });
     } else if (delivery.empty) {
@@ -351,7 +313,7 @@ const BUILDERS = {
       app.use(pirsch({ client: delivery.client, ...delivery.options }));
     } else if (delivery.track) {
       app.use((ctx, next) => {
-        delivery.track(ctx.req);
+        delivery.track(ctx.req, ctx.res);
         return next();
       });
     } else if (delivery.empty) {
@@ -379,7 +341,7 @@ const BUILDERS = {
       await app.register(pirsch, { client: delivery.client, ...delivery.options });
     } else if (delivery.track) {
       app.addHook('onRequest', (request, reply, done) => {
-        delivery.track(request.raw);
+        delivery.track(request.raw, reply.raw);
         done();
       });
     } else if (delivery.empty) {
@@ -412,7 +374,7 @@ const BUILDERS = {
       app.use(pirsch({ client: delivery.client, ...delivery.options }));
     } else if (delivery.track) {
       app.use((c, next) => {
-        delivery.track(c.env.incoming);
+        delivery.track(c.env.incoming, c.env.outgoing);
         return next();
       });
     } else if (delivery.empty) {
@@ -463,7 +425,7 @@ const BUILDERS = {
     const app = await NestFactory.create(AppModule, { logger: false });
     if (delivery.track) {
       app.use((req, res, next) => {
-        delivery.track(req);
+        delivery.track(req, res);
         next();
       });
     }

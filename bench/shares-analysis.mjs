@@ -3,24 +3,26 @@
 // I/O so the attribution can be tested on a profile built by hand (test/bench-shares.test.ts).
 //
 // A sample belongs to the first frame on its stack, from the top, that is neither Node's own code
-// (`node:` URLs) nor V8's (no URL): the JavaScript that asked for the work. So a socket write made
+// (`node:` URLs) nor V8's (no URL) nor WebAssembly (`wasm://`): the JavaScript that asked for the work. So a socket write made
 // by undici for our POST is ours, and one made by Express for its response is Express's; our
 // wrapper, which calls the app, owns only what it does itself. Ours is our packages (wherever they
-// are built or linked: `/packages/<name>/`) and undici, which only our delivery uses in the apps.
+// are built or linked: `/packages/<name>/`) and undici, which only our delivery uses in the apps,
+// and the bench's least tracking and sending (bench/least.mjs: the `naive` and `least` variants).
 // Left out of ours, so the share is a lower bound on what tracking costs: the garbage collector
 // (its samples have no stack; our allocations make part of it), and what a framework does to call
 // a middleware or hook of ours (its own frames).
 
-/** Where our code is: our packages (source, dist or linked) and undici. */
+/** Where our code is: our packages (source, dist or linked), undici, and the bench's least tracking. */
 export function isOurs(url) {
-  return /\/packages\/(core|express|koa|fastify|nest|hono|next|web)\//.test(url) || /\/node_modules\/undici\//.test(url);
+  return /\/packages\/(core|express|koa|fastify|nest|hono|next|web)\//.test(url) || /\/node_modules\/undici\//.test(url) || /\/bench\/least\.mjs$/.test(url);
 }
 
-const isUserland = (url) => url !== '' && url !== undefined && !url.startsWith('node:');
+// WebAssembly (`wasm://`, undici's HTTP parser) is native code too: its caller owns it.
+const isUserland = (url) => url !== '' && url !== undefined && !url.startsWith('node:') && !url.startsWith('wasm://');
 
 /** Our delivery's functions (core's queue): a sample under one of these, or in undici, is delivery. */
-const SERIALISE = new Set(['#bodyOf', '#serialize', 'stampedWithTime']);
-const DELIVER = new Set(['#sendNext', '#pump', '#deliverNow', 'send']);
+const SERIALISE = new Set(['#bodyOf', '#serialize', 'stampedWithTime', 'serialiseBatch']);
+const DELIVER = new Set(['#sendNext', '#pump', '#deliverNow', 'send', 'postBatch']);
 
 /**
  * Attributes a profile's samples: `busy` (all but idle), `gc`, `ours` (by the rule above) and ours

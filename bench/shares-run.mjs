@@ -93,6 +93,13 @@ export function summarizeShares(pairs, results) {
   return rows;
 }
 
+/** What a variant other than our adapter is, in the checks. */
+const VARIANT_KINDS = {
+  wrapped: 'withPirsch in front of the app',
+  naive: 'our adapter into the least sender (bench/least.mjs)',
+  least: 'the least tracking and sending any in-process design does (bench/least.mjs), no code of ours',
+};
+
 /**
  * The targets as the shares see them. Capacity from the shares is an upper bound (see
  * capacityFromShares): below a target it is a miss; at or above it, not a hit.
@@ -102,7 +109,7 @@ export function shareChecks(rows) {
     .filter((row) => row.capacity !== undefined && SHARE_TARGETS[row.framework] !== undefined)
     .map((row) => {
       const target = SHARE_TARGETS[row.framework];
-      const kind = row.variant === 'wrapped' ? 'withPirsch in front of the app' : row.inFront ? 'our module in front of Express' : `our ${row.framework === 'fastify' ? 'plugin' : 'middleware'}`;
+      const kind = VARIANT_KINDS[row.variant] ?? (row.inFront ? 'our module in front of Express' : `our ${row.framework === 'fastify' ? 'plugin' : 'middleware'}`);
       return {
         what: `${row.framework}: capacity from profiles, at most (${kind}; from the shares, median of ${row.runs} repeats)`,
         target: `>= ${target} of bare`,
@@ -119,9 +126,9 @@ export function renderShares(rows, results, { repeats, warmup, duration, interva
   const lines = [
     `Each app runs in its own process${CAN_PIN ? ' on core 0 (the load generator and the API on core 1)' : ''}, warms up for ${warmup} s under ${connections} connections, then V8's profiler, started inside the app, samples it every ${intervalUs} µs for ${duration} s of the same load. ${repeats} repeats, each app in a new process each time, the repeats outermost (every app of a repeat, then the next repeat).`,
     '',
-    "A sample is **ours** when the first frame on its stack that is not Node's own code or V8's belongs to our packages or to undici (only our delivery uses undici in these apps): the code that asked for the work. A socket write undici makes for our POST is ours; one Express makes for its response is Express's. Our wrapper in front of Express owns only what it does itself, not the app it calls. The framework and our code are sampled in the same process over the same seconds, so a neighbour that slows the machine slows both alike: the share keeps far less of the noise that moves capacity measured across processes.",
+    "A sample is **ours** when the first frame on its stack that is not Node's own code or V8's belongs to our packages, to undici (only our delivery uses undici in these apps) or to the bench's least tracking and sending (bench/least.mjs, the `naive` and `least` variants): the code that asked for the work. A socket write undici makes for our POST is ours; one Express makes for its response is Express's. Our wrapper in front of Express owns only what it does itself, not the app it calls. The framework and our code are sampled in the same process over the same seconds, so a neighbour that slows the machine slows both alike: the share keeps far less of the noise that moves capacity measured across processes.",
     '',
-    "**Capacity from the shares, at most.** The profile sees the main thread; /proc gives the main thread's part of the process's CPU time (`main`; the rest is the garbage collector's helpers and the JIT's compilers, and the profiler's own sampling). Of the main thread's samples, those neither ours nor the garbage collector's are the framework's own work, so capacity (bare / ours, CPU per request) ≤ (1 − ours − GC) × main / ((1 − GC) × main of bare), which counts the change in GC and in the other threads. It is an upper bound, for every variant: it takes the framework's own work per request to be the same with us, and our code can only add to it, by a framework's dispatch of our middleware or hook (its frames, not ours; `empty` above measures it) and by what our work takes from the framework's (the caches and memory a batch of some 500 hits and its 200 KB of JSON take, where the framework's next requests then miss). Below a target, the target is missed; at or above it, it is not ruled out, and not shown met.",
+    "**Capacity from the shares, at most.** The profile sees the main thread; /proc gives the main thread's part of the process's CPU time (`main`; the rest is the garbage collector's helpers and the JIT's compilers; the profiler's own sampling thread is left out, and the times are schedstat's nanoseconds). Of the main thread's samples, those neither ours nor the garbage collector's are the framework's own work, so capacity (bare / ours, CPU per request) ≤ (1 − ours − GC) × main / ((1 − GC) × main of bare), which counts the change in GC and in the other threads. It is an upper bound, for every variant: it takes the framework's own work per request to be the same with us, and our code can only add to it, by a framework's dispatch of our middleware or hook (its frames, not ours; `empty` above measures it) and by what our work takes from the framework's (the caches and memory a batch of some 500 hits and its 200 KB of JSON take, where the framework's next requests then miss). Below a target, the target is missed; at or above it, it is not ruled out, and not shown met.",
     '',
     "**Phases:** `serialise` is a sample under the queue's `#bodyOf`/`#serialize` (the batch's JSON and its UTF-8 bytes), `post` one in undici or in the queue's sending (`#sendNext`, the transport's `send`), `track` the rest (deciding, extracting, building the hit, enqueueing, our listeners).",
     '',

@@ -8,9 +8,13 @@
 // seconds, so a neighbour that slows the core slows both alike and the share stays
 // (bench/shares-analysis.mjs says whose a sample is, bench/shares-run.mjs runs and reports).
 //
-//   node bench/shares.mjs [--frameworks express,koa,fastify,nest] [--variants bare,ours,wrapped]
+//   node bench/shares.mjs [--frameworks express,koa,fastify,nest] [--variants bare,ours,wrapped; also naive, least]
 //                         [--repeats 3] [--warmup 5] [--duration 8] [--interval-us 250] [--connections 50]
 //                         [--out BENCHMARKS-SHARES.md | --no-write] [--keep <dir>: the profiles]
+//
+// `least` is no code of ours: the least tracking and sending any in-process design does
+// (bench/least.mjs); `naive` is our adapter into that least sender. Their frames count as ours, so
+// their rows say what the least in-process design costs in the same running app.
 import { writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';

@@ -1,14 +1,16 @@
 import type { ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 // @ts-expect-error: the bench's modules are plain JavaScript without types
 import { attribute, capacityFromShares } from '../bench/shares-analysis.mjs';
 // @ts-expect-error: the bench's modules are plain JavaScript without types
-import { ask, startChild, stopChild } from '../bench/processes.mjs';
+import { ask, ipcCaller, startChild, stopChild } from '../bench/processes.mjs';
 // @ts-expect-error: the bench's modules are plain JavaScript without types
 import { shareChecks, summarizeShares } from '../bench/shares-run.mjs';
+// @ts-expect-error: the bench's modules are plain JavaScript without types
+import { threadTimes } from '../bench/threads.mjs';
 
 // bench/shares.mjs: our share of a running app's CPU, from profiles taken in the app.
 interface Shares {
@@ -24,6 +26,8 @@ const attributeProfile = attribute as (profile: unknown, options?: { fromUs?: nu
 const CORE = 'file:///repo/packages/core/dist/chunk-1.js';
 const EXPRESS = 'file:///repo/node_modules/express/lib/router/index.js';
 const UNDICI = 'file:///repo/node_modules/.pnpm/undici@7/node_modules/undici/lib/dispatcher/client-h1.js';
+const LEAST = 'file:///repo/bench/least.mjs';
+const KOA = 'file:///repo/node_modules/koa/lib/application.js';
 
 /** A profile by hand: [id, functionName, url, parent] rows, and the node each sample was taken in. */
 function profileOf(rows: [number, string, string, number | undefined][], samples: number[]) {
@@ -60,7 +64,7 @@ const ROWS: [number, string, string, number | undefined][] = [
 
 describe('bench shares: who a sample belongs to', () => {
   it('gives a sample to the first frame that is neither Node\'s nor V8\'s, and splits ours by phase', () => {
-    // 20 samples: 2 idle, 2 GC, 16 busy of which 7 ours (3 track, 2 serialise, 2 post)
+    // 20 samples: 2 idle; 18 busy, of which 2 GC and 8 ours (4 track, 2 serialise, 2 post)
     const samples = [14, 14, 13, 13, 4, 4, 17, 17, 20, 3, 15, 6, 19, 19, 10, 9, 12, 11, 16, 2];
     const shares = attributeProfile(profileOf(ROWS, samples));
     expect(shares.samples).toBe(20);
@@ -79,6 +83,50 @@ describe('bench shares: who a sample belongs to', () => {
     // the first four (100 µs apart) are ours, the last four Express's
     const shares = attributeProfile(profileOf(ROWS, [6, 6, 6, 6, 4, 4, 4, 4]), { fromUs: 450 });
     expect([shares.samples, shares.busy, shares.ours]).toEqual([4, 4, 0]);
+  });
+
+  it("counts the bench's least tracking and sending as ours, and WebAssembly as its caller's", () => {
+    const rows: [number, string, string, number | undefined][] = [
+      [1, '(root)', '', undefined],
+      [2, 'processTicksAndRejections', 'node:internal/process/task_queues', 1],
+      [3, 'send', LEAST, 2],
+      [4, 'serialiseBatch', LEAST, 3],
+      [5, 'stringify', '', 4], // JSON of the least sender's batch: ours, serialise
+      [6, 'postBatch', LEAST, 3],
+      [7, 'request', UNDICI, 6], // undici for the least sender's POST: ours, post
+      [8, 'ended', LEAST, 2], // the least tracker's listener: ours, track
+      [9, 'onData', UNDICI, 2],
+      [10, 'wasm-function[20]', 'wasm://wasm/00a1b2c3', 9], // undici's parser: its caller's, so ours, post
+      [11, 'handleRequest', KOA, 2],
+      [12, 'wasm-function[3]', 'wasm://wasm/00ffeedd', 11], // WebAssembly under Koa's code: Koa's
+      [13, 'leastLookalike', 'file:///repo/bench/least.mjs.bak', 2], // not the least file
+    ];
+    const shares = attributeProfile(profileOf(rows, [5, 4, 7, 6, 3, 8, 8, 10, 12, 13]));
+    expect(shares.busy).toBe(10);
+    expect(shares.ours).toBeCloseTo(8 / 10);
+    expect(shares.phases.serialise).toBeCloseTo(2 / 10);
+    expect(shares.phases.post).toBeCloseTo(4 / 10);
+    expect(shares.phases.track).toBeCloseTo(2 / 10);
+    expect(shares.top.map((entry) => entry.name)).toEqual(expect.arrayContaining(['serialiseBatch (least.mjs)', 'ended (least.mjs)', 'onData (client-h1.js)']));
+  });
+
+  it("reads each thread's CPU time from /proc, in ns where schedstat has it, and leaves the profiler's thread out", () => {
+    const task = mkdtempSync(join(tmpdir(), 'pirsch-task-'));
+    const thread = (tid: number, comm: string, files: Record<string, string>) => {
+      mkdirSync(join(task, String(tid)));
+      writeFileSync(join(task, String(tid), 'comm'), `${comm}\n`);
+      for (const [name, text] of Object.entries(files)) writeFileSync(join(task, String(tid), name), text);
+    };
+    try {
+      thread(100, 'node', { schedstat: '800000 5000 12\n' });
+      thread(101, 'V8 Worker', { schedstat: '150000 100 3\n' });
+      thread(102, 'v8:ProfEvntProc', { schedstat: '300000 10 99\n' });
+      // no schedstat: stat's utime + stime (2 + 1 ticks of 10 ms), the command name with spaces and ')'
+      thread(103, 'odd) name', { stat: '103 (odd) name) S 1 1 1 0 -1 0 0 0 0 0 2 1 0 0 20 0 1 0 0 0 0\n' });
+      expect((threadTimes as (dir: string, main: number) => unknown)(task, 100)).toEqual({ main: 800_000, all: 800_000 + 150_000 + 30_000_000 });
+    } finally {
+      rmSync(task, { recursive: true, force: true });
+    }
   });
 
   it('turns shares into capacity, the GC\'s change included', () => {
@@ -130,6 +178,25 @@ describe('bench shares: the targets', () => {
     expect(checks[2]!.actual).toMatch(/^at most 0\.948 \(0\.938 to 0\.948\)/);
     expect(checks[2]!.what).toContain('our module in front of Express');
   });
+
+  it("pairs each repeat's variant with that repeat's bare", () => {
+    const summarize = summarizeShares as (p: unknown, r: unknown) => { variant: string; capacity?: number; capacityLow?: number; capacityHigh?: number }[];
+    const rows = summarize(
+      pairs.slice(0, 2),
+      new Map(
+        Object.entries({
+          // the GC's share moves from repeat to repeat, alike in bare and ours
+          'express bare': [run(0, 0.02), run(0, 0.04), run(0, 0.3)],
+          'express ours': [run(0.05, 0.02), run(0.05, 0.04), run(0.05, 0.3)],
+        }),
+      ),
+    );
+    const ours = rows.find((row) => row.variant === 'ours')!;
+    // (1 - 0.05 - g) / (1 - g): 0.9490, 0.9479, 0.9286; paired with another repeat's bare, 0.69 or 1.31
+    expect(ours.capacityLow).toBeCloseTo(0.65 / 0.7, 4);
+    expect(ours.capacityHigh).toBeCloseTo(0.93 / 0.98, 4);
+    expect(ours.capacity).toBeCloseTo(0.91 / 0.96, 4);
+  });
 });
 
 describe('bench shares: a real app profiled in its own process', () => {
@@ -169,5 +236,25 @@ describe('bench shares: a real app profiled in its own process', () => {
     expect(shares.wrapped!.ours).toBeGreaterThan(0);
     expect(shares.wrapped!.phases.track).toBeGreaterThan(0);
     expect(shares.wrapped!.top.some((entry) => /^pirschInFront|^track|^buildHit|^onFinish|^skipReason/.test(entry.name))).toBe(true);
+  }, 60_000);
+
+  it('profiles the least in-process design in Koa: its code is ours, and it delivers each page view that succeeded', async () => {
+    const { child: apiChild, ready: api } = await start('api-process.mjs', []);
+    children.push(apiChild);
+    const callApi = (ipcCaller as (child: Child) => (cmd: string) => Promise<Record<string, number>>)(apiChild);
+    const { child, ready } = await start('app-process.mjs', ['koa', 'least', api.url!, api.accessKey!]);
+    children.push(child);
+    await askChild(child, 'profile-start', 'profiling', { intervalUs: 50 });
+    const get = (path: string) => fetch(new URL(path, ready.url!), { headers: { 'user-agent': 'Mozilla/5.0 (X11; Linux x86_64) Firefox/126.0', 'accept-language': 'de' } }).then((response) => response.text());
+    for (let i = 0; i < 40; i++) await Promise.all([...Array.from({ length: 25 }, () => get('/')), get('/missing')]);
+    const file = join(dir, 'koa-least.cpuprofile');
+    await askChild(child, 'profile-stop', 'profiled', { file });
+    const shares = attributeProfile(JSON.parse(readFileSync(file, 'utf8')));
+    expect((await stop(child)).served).toBe(1000);
+    // the 40 answered 404 are not page views
+    expect((await callApi('counts')).hits).toBe(1000);
+    expect(shares.ours).toBeGreaterThan(0);
+    expect(shares.phases.track).toBeGreaterThan(0);
+    expect(shares.top.some((entry) => / \(least\.mjs\)$/.test(entry.name))).toBe(true);
   }, 60_000);
 });
