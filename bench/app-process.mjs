@@ -7,11 +7,9 @@
 // on { cmd: 'profile-stop', file } stops it and writes the profile to `file` (sends { type: 'profiled', file, mainShare }:
 // the main thread's part of the process's CPU time meanwhile, where the GC's helpers and the JIT's compilers are the rest).
 // On { cmd: 'stop' } closes the server, finishes delivering and sends { type: 'stopped', served, ... }.
-import { writeFileSync } from 'node:fs';
-import { Session } from 'node:inspector/promises';
 import { performance } from 'node:perf_hooks';
 import { startApp } from './apps.mjs';
-import { threadTimes } from './threads.mjs';
+import { inAppProfiler } from './in-app-profiler.mjs';
 
 const [framework, variant, apiUrl, accessKey] = process.argv.slice(2);
 const app = await startApp({ framework, variant, apiUrl, accessKey });
@@ -39,8 +37,7 @@ function calibrate() {
 }
 
 let lastElu = performance.eventLoopUtilization();
-let profiler;
-let threadsAtStart;
+const profiler = inAppProfiler();
 
 process.on('message', async (message) => {
   if (message.cmd === 'calibrate') {
@@ -48,24 +45,12 @@ process.on('message', async (message) => {
     return;
   }
   if (message.cmd === 'profile-start') {
-    profiler = new Session();
-    profiler.connect();
-    await profiler.post('Profiler.enable');
-    await profiler.post('Profiler.setSamplingInterval', { interval: message.intervalUs });
-    await profiler.post('Profiler.start');
-    threadsAtStart = threadTimes();
+    await profiler.start(message.intervalUs);
     process.send({ type: 'profiling' });
     return;
   }
   if (message.cmd === 'profile-stop') {
-    const threadsAtStop = threadTimes();
-    const { profile } = await profiler.post('Profiler.stop');
-    profiler.disconnect();
-    writeFileSync(message.file, JSON.stringify(profile));
-    // The main thread's part of the process's CPU time while the profiler ran (1 where unknown).
-    const all = threadsAtStart && threadsAtStop ? threadsAtStop.all - threadsAtStart.all : 0;
-    const mainShare = all > 0 ? (threadsAtStop.main - threadsAtStart.main) / all : 1;
-    process.send({ type: 'profiled', file: message.file, mainShare });
+    process.send({ type: 'profiled', file: message.file, mainShare: await profiler.stop(message.file) });
     return;
   }
   if (message.cmd === 'mark') {

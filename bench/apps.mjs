@@ -17,7 +17,9 @@
 //   serialise the same as naive without the POST: each batch serialised (JSON and UTF-8), then
 //            thrown away, so naive minus this is what POSTing from the app's process costs.
 //   least    no adapter of ours: the least tracking into the least sender (bench/least.mjs), the
-//            least any in-process design costs (for the profiles, bench/shares.mjs).
+//            least any in-process design costs (for the profiles, bench/shares.mjs and bench/split.mjs),
+//            as a middleware (in Fastify an onRequest hook)
+//   least-wrapped  Express only: the same in front of the app, as withPirsch is
 // Express only: our adapter in front of the app instead of as its middleware (withPirsch from
 // @pirsch-node/express, given to the server):
 //   wrapped  as ours, delivering to the bench's API
@@ -28,6 +30,7 @@
 import 'reflect-metadata';
 import { existsSync, realpathSync } from 'node:fs';
 import { createServer } from 'node:http';
+import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { createClient } from '@pirsch-node/core';
@@ -94,7 +97,7 @@ export async function clientBatchSize({ inherited = true } = {}) {
 export const FRAMEWORKS = ['express', 'koa', 'fastify', 'nest'];
 export const VARIANTS = ['bare', 'ours', 'before', 'sdk', 'hanging', 'wrapped'];
 /** Variants only some frameworks have (a run of the others skips them). */
-const ONLY_FOR = { wrapped: ['express'], 'wrapped-extract': ['express'] };
+const ONLY_FOR = { wrapped: ['express'], 'wrapped-extract': ['express'], 'least-wrapped': ['express'] };
 
 /** Whether `framework` has `variant` (wrapped is Express's alone). */
 export function variantFits(framework, variant) {
@@ -136,10 +139,10 @@ const DISCARD = Object.freeze({
 const PAGE = '<!doctype html><html><head><title>Shop</title></head><body><h1>Welcome to the shop</h1><p>Fresh products every day.</p></body></html>';
 
 /** One app with its delivery, not yet serving: `finish()` delivers what is left and resolves with the counters. */
-async function buildApp({ framework, variant, apiUrl, accessKey }) {
+async function buildApp({ framework, variant, apiUrl, accessKey, load = (name) => import(name) }) {
   const counter = { served: 0 };
   const delivery = await createDelivery(variant, apiUrl, accessKey);
-  const app = await BUILDERS[framework](variant, delivery, counter);
+  const app = await BUILDERS[framework](variant, delivery, counter, load);
   return {
     app,
     /** Requests the handler has served so far. */
@@ -177,8 +180,40 @@ export async function startHandler(settings) {
   if (!HANDLER_FRAMEWORKS.includes(settings.framework)) {
     throw new Error(`${settings.framework}: served only by its own server (use one of ${HANDLER_FRAMEWORKS.join(', ')})`);
   }
+  return buildHandler(settings);
+}
+
+/**
+ * As startHandler, for any framework (Fastify's routing as its listener too), and with
+ * `settings.load` (a module's name to its namespace) to load the framework from: see freshLoader.
+ */
+export async function buildHandler(settings) {
   const { app, served, finish } = await buildApp(settings);
   return { handler: await app.handler(), served, stop: finish };
+}
+
+/** The frameworks whose packages freshLoader can load twice (CommonJS; Nest's are ES modules). */
+export const SPLIT_FRAMEWORKS = ['express', 'koa', 'fastify'];
+
+const requireHere = createRequire(import.meta.url);
+/** Modules loaded once for every copy: global state (reflect-metadata) or only our delivery's (undici). */
+const SHARED_MODULES = /\/node_modules\/(\.pnpm\/[^/]+\/node_modules\/)?(reflect-metadata|undici)\//;
+
+/**
+ * A loader (for buildHandler's `load`) that gives a framework a copy of its own: every package
+ * module loaded so far is dropped from the CommonJS cache first (but reflect-metadata and undici),
+ * so the framework and its dependencies are compiled anew as scripts of their own. Two apps built
+ * this way run separate copies of the same code, which a profile tells apart by script id
+ * (bench/split-app.mjs).
+ */
+export function freshLoader() {
+  for (const key of Object.keys(requireHere.cache)) {
+    if (key.includes('/node_modules/') && !SHARED_MODULES.test(key)) delete requireHere.cache[key];
+  }
+  return async (name) => {
+    const loaded = requireHere(name);
+    return { ...loaded, default: loaded.default ?? loaded };
+  };
 }
 
 /**
@@ -197,9 +232,9 @@ async function createDelivery(variant, apiUrl, accessKey) {
     const sender = leastDelivery(apiUrl, accessKey, await clientBatchSize(), { post: variant === 'naive' });
     return { client: { ...DISCARD, hit: sender.hit }, finish: sender.finish };
   }
-  if (variant === 'least') {
+  if (variant === 'least' || variant === 'least-wrapped') {
     const sender = leastDelivery(apiUrl, accessKey, await clientBatchSize(), { post: true });
-    return { track: leastTracker(sender), finish: sender.finish };
+    return { track: leastTracker(sender), inFront: variant === 'least-wrapped', finish: sender.finish };
   }
   if (variant === 'decide') return { client: DISCARD, options: { filter: () => false }, finish: async () => ({}) };
   if (variant === 'extract') return { client: DISCARD, finish: async () => ({}) };
@@ -276,8 +311,8 @@ function hearEnd(res) {
 }
 
 const BUILDERS = {
-  async express(variant, delivery, counter) {
-    const { default: express } = await import('express');
+  async express(variant, delivery, counter, load) {
+    const { default: express } = await load('express');
     const app = express();
     app.disable('x-powered-by');
     if (delivery.wrapped) {
@@ -285,7 +320,7 @@ const BUILDERS = {
     } else if (delivery.client) {
       const { pirsch } = await packageModule(delivery, 'express');
       app.use(pirsch({ client: delivery.client, ...delivery.options }));
-    } else if (delivery.track) {
+    } else if (delivery.track && !delivery.inFront) {
       app.use((req, res, next) => {
         delivery.track(req, res);
         next();
@@ -300,13 +335,20 @@ const BUILDERS = {
       counter.served++;
       res.type('html').send(PAGE);
     });
-    const listener = delivery.wrapped ? (await packageModule(delivery, 'express')).withPirsch(app, { client: delivery.client, ...delivery.options }) : app;
+    let listener = app;
+    if (delivery.wrapped) listener = (await packageModule(delivery, 'express')).withPirsch(app, { client: delivery.client, ...delivery.options });
+    else if (delivery.inFront) {
+      listener = (req, res) => {
+        delivery.track(req, res);
+        app(req, res);
+      };
+    }
     const server = createServer(listener);
     return { listen: () => listenHttp(server), close: () => closeHttp(server), handler: async () => listener };
   },
 
-  async koa(variant, delivery, counter) {
-    const { default: Koa } = await import('koa');
+  async koa(variant, delivery, counter, load) {
+    const { default: Koa } = await load('koa');
     const app = new Koa();
     if (delivery.client) {
       const { pirsch } = await packageModule(delivery, 'koa');
@@ -333,8 +375,8 @@ const BUILDERS = {
     return { listen: () => listenHttp(server), close: () => closeHttp(server), handler: async () => handler };
   },
 
-  async fastify(variant, delivery, counter) {
-    const { default: Fastify } = await import('fastify');
+  async fastify(variant, delivery, counter, load) {
+    const { default: Fastify } = await load('fastify');
     const app = Fastify({ logger: false });
     if (delivery.client) {
       const { pirsch } = await packageModule(delivery, 'fastify');
@@ -365,8 +407,8 @@ const BUILDERS = {
   },
 
   // Not in FRAMEWORKS (the benchmark runs): built for the demo's latency measurement of --framework hono.
-  async hono(variant, delivery, counter) {
-    const { Hono } = await import('hono');
+  async hono(variant, delivery, counter, load) {
+    const { Hono } = await load('hono');
     const { createAdaptorServer } = await import('@hono/node-server');
     const app = new Hono();
     if (delivery.client) {
@@ -388,10 +430,10 @@ const BUILDERS = {
     return { listen: () => listenHttp(server), close: () => closeHttp(server) };
   },
 
-  async nest(variant, delivery, counter) {
+  async nest(variant, delivery, counter, load) {
     // Plain JavaScript: the decorators are applied by hand, as TypeScript would emit them.
-    const { Controller, Get, Header, Injectable, Module } = await import('@nestjs/common');
-    const { NestFactory } = await import('@nestjs/core');
+    const { Controller, Get, Header, Injectable, Module } = await load('@nestjs/common');
+    const { NestFactory } = await load('@nestjs/core');
     const imports = [];
     if (delivery.client) {
       const { PirschModule } = await packageModule(delivery, 'nest');

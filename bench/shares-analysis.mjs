@@ -29,7 +29,9 @@ const DELIVER = new Set(['#sendNext', '#pump', '#deliverNow', 'send', 'postBatch
  * split by phase: `serialise` (under `#bodyOf`/`#serialize`), `post` (undici, or our delivery's
  * other functions), `track` (the rest: deciding, extracting, enqueueing, our listeners). `top`:
  * our functions with the most samples (as the sample's own frame or the nearest frame of ours).
- * Samples taken before `fromUs` (µs since the profile's start) are left out.
+ * Samples taken before `fromUs` (µs since the profile's start) are left out. `frameworks`: for a
+ * profile of bench/split-app.mjs (`scriptInstances`), the samples that are neither ours nor the GC's
+ * and belong to the bare copy's scripts or to the variant's.
  */
 export function attribute(profile, { fromUs = 0, top = 12 } = {}) {
   const byId = new Map();
@@ -38,6 +40,16 @@ export function attribute(profile, { fromUs = 0, top = 12 } = {}) {
     byId.set(node.id, node);
     for (const child of node.children ?? []) parent.set(child, node.id);
   }
+  // bench/split-app.mjs: which copy of the framework a script belongs to ('bare' or 'variant').
+  const instances = profile.scriptInstances ?? {};
+  /** The copy whose script the sample's first userland frame is in, if any. */
+  const instanceOf = (id) => {
+    for (let at = id; at !== undefined; at = parent.get(at)) {
+      const { url, scriptId } = byId.get(at).callFrame;
+      if (isUserland(url)) return instances[scriptId];
+    }
+    return undefined;
+  };
   const owners = new Map();
   /** For a node: { ours, phase, name } of the sample's owner, memoised per node. */
   const ownerOf = (id) => {
@@ -60,11 +72,11 @@ export function attribute(profile, { fromUs = 0, top = 12 } = {}) {
         else if (phase === 'track' && (/\/node_modules\/undici\//.test(url) || DELIVER.has(functionName))) phase = 'post';
       }
     }
-    const result = owner ? { ours: true, phase, name } : { ours: false };
+    const result = owner ? { ours: true, phase, name } : { ours: false, instance: instanceOf(id) };
     owners.set(id, result);
     return result;
   };
-  const counts = { total: 0, busy: 0, gc: 0, ours: 0, track: 0, serialise: 0, post: 0 };
+  const counts = { total: 0, busy: 0, gc: 0, ours: 0, track: 0, serialise: 0, post: 0, bare: 0, variant: 0 };
   const byName = new Map();
   let time = profile.startTime;
   profile.samples.forEach((id, index) => {
@@ -79,7 +91,10 @@ export function attribute(profile, { fromUs = 0, top = 12 } = {}) {
       return;
     }
     const owner = ownerOf(id);
-    if (!owner.ours) return;
+    if (!owner.ours) {
+      if (owner.instance) counts[owner.instance]++;
+      return;
+    }
     counts.ours++;
     counts[owner.phase]++;
     byName.set(owner.name, (byName.get(owner.name) ?? 0) + 1);
@@ -91,6 +106,7 @@ export function attribute(profile, { fromUs = 0, top = 12 } = {}) {
     gc: share(counts.gc),
     ours: share(counts.ours),
     phases: { track: share(counts.track), serialise: share(counts.serialise), post: share(counts.post) },
+    frameworks: { bare: share(counts.bare), variant: share(counts.variant) },
     top: [...byName].sort((a, b) => b[1] - a[1]).slice(0, top).map(([name, n]) => ({ name, share: share(n) })),
   };
 }
@@ -112,4 +128,20 @@ export function capacityFromShares(variant, bare) {
   const main = variant.mainShare ?? 1;
   const bareMain = bare.mainShare ?? 1;
   return ((1 - variant.ours - variant.gc) * main) / ((1 - bare.gc) * bareMain);
+}
+
+/**
+ * Capacity (bare / variant, CPU per request) from one profile of bench/split-app.mjs, where the two
+ * copies served `served.bare` and `served.variant` requests in turn over the same milliseconds.
+ * The bare copy's framework samples per request, against the variant copy's framework samples and
+ * ours per request; every other busy sample (Node's HTTP parsing before a copy is called, the GC,
+ * the server that takes turns) is counted per request alike for both. So the framework's dispatch
+ * of our middleware and the getters our adapter calls count against us, which capacityFromShares
+ * cannot see. Still not in it: the garbage that is ours beyond an equal part, the other threads,
+ * and the caches our work takes (from both copies alike, so not as a difference).
+ */
+export function capacityFromSplit(shares, served) {
+  const { bare, variant } = shares.frameworks;
+  const common = (1 - bare - variant - shares.ours) / (served.bare + served.variant);
+  return (bare / served.bare + common) / ((variant + shares.ours) / served.variant + common);
 }

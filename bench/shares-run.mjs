@@ -12,7 +12,7 @@ import { attribute, capacityFromShares } from './shares-analysis.mjs';
 /** Capacity targets of issue 15 (bare / ours), as the rest of the report has them. */
 const SHARE_TARGETS = TARGETS.capacityRatio;
 /** Variants that track in front of the app: no framework hook of ours to dispatch. */
-const IN_FRONT = (framework, variant) => variant === 'wrapped' || (framework === 'nest' && variant === 'ours');
+const IN_FRONT = (framework, variant) => variant === 'wrapped' || variant === 'least-wrapped' || (framework === 'nest' && variant === 'ours');
 
 /**
  * Profiles every { framework, variant } of `pairs` `repeats` times (the repeats outermost), each in
@@ -97,7 +97,8 @@ export function summarizeShares(pairs, results) {
 const VARIANT_KINDS = {
   wrapped: 'withPirsch in front of the app',
   naive: 'our adapter into the least sender (bench/least.mjs)',
-  least: 'the least tracking and sending any in-process design does (bench/least.mjs), no code of ours',
+  least: 'the least tracking and sending any in-process middleware does (bench/least.mjs), no code of ours',
+  'least-wrapped': 'the least tracking and sending any in-process design does, in front of the app (bench/least.mjs), no code of ours',
 };
 
 /**

@@ -15,69 +15,25 @@
 // `least` is no code of ours: the least tracking and sending any in-process design does
 // (bench/least.mjs); `naive` is our adapter into that least sender. Their frames count as ours, so
 // their rows say what the least in-process design costs in the same running app.
-import { writeFileSync } from 'node:fs';
-import { cpus } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import { FRAMEWORKS, variantFits } from './apps.mjs';
-import { LOAD_CORE, exited, ipcCaller, measuredCommit, pinProcess, startChild } from './processes.mjs';
-import { renderChecks } from './report.mjs';
+import { profileCommandLine, runProfileTool } from './profile-cli.mjs';
 import { measureShares, renderShares, shareChecks, summarizeShares } from './shares-run.mjs';
 
-const root = fileURLToPath(new URL('..', import.meta.url));
-const { values } = parseArgs({
-  options: {
-    frameworks: { type: 'string', default: FRAMEWORKS.join(',') },
-    variants: { type: 'string', default: 'bare,ours,wrapped' },
-    repeats: { type: 'string', default: '3' },
-    warmup: { type: 'string', default: '5' },
-    duration: { type: 'string', default: '8' },
-    'interval-us': { type: 'string', default: '250' },
-    connections: { type: 'string', default: '50' },
-    out: { type: 'string', default: join(root, 'BENCHMARKS-SHARES.md') },
-    'no-write': { type: 'boolean', default: false },
-    keep: { type: 'string' },
-  },
-});
 const log = (line) => process.stderr.write(`${line}\n`);
-const frameworks = values.frameworks.split(',').filter(Boolean);
+const options = profileCommandLine({ frameworks: FRAMEWORKS.join(','), variants: 'bare,ours,wrapped', report: 'BENCHMARKS-SHARES.md' });
+const { frameworks, settings } = options;
 for (const framework of frameworks) if (!FRAMEWORKS.includes(framework)) throw new Error(`--frameworks: unknown "${framework}"`);
 // bare first: the capacity of a repeat takes that repeat's bare
-const variants = ['bare', ...values.variants.split(',').filter((variant) => variant !== '' && variant !== 'bare')];
-const settings = {
-  repeats: Math.max(1, Number(values.repeats)),
-  warmup: Number(values.warmup),
-  duration: Math.max(1, Number(values.duration)),
-  intervalUs: Math.max(50, Number(values['interval-us'])),
-  connections: Math.max(1, Number(values.connections)),
-};
-pinProcess(LOAD_CORE);
+const variants = ['bare', ...options.variants.filter((variant) => variant !== 'bare')];
 const pairs = frameworks.flatMap((framework) => variants.filter((variant) => variantFits(framework, variant)).map((variant) => ({ framework, variant })));
-const startedAt = new Date();
-const { child: apiChild, ready } = await startChild('api-process.mjs', [], { core: LOAD_CORE });
-const api = { url: ready.url, accessKey: ready.accessKey, call: ipcCaller(apiChild) };
 log(`shares: ${pairs.length} apps x ${settings.repeats} repeats, ${settings.warmup} s warm-up + ${settings.duration} s profiled at ${settings.intervalUs} µs`);
-let results;
-try {
-  results = await measureShares({ ...settings, pairs, api, log, keep: values.keep });
-} finally {
-  apiChild.disconnect();
-  await exited(apiChild);
-}
-const rows = summarizeShares(pairs, results);
-const checks = shareChecks(rows);
-const markdown = [
-  "# Our share of a running app's CPU (profiles)",
-  '',
-  `Written by \`node bench/shares.mjs\` on ${startedAt.toISOString().slice(0, 10)} at commit ${measuredCommit()}, on ${cpus()[0]?.model.trim() ?? 'unknown'} (${cpus().length} cores), Node ${process.version}, in ${Math.round((Date.now() - startedAt.getTime()) / 1000)} s. Loopback only.`,
-  '',
-  ...renderShares(rows, results, settings),
-  ...renderChecks(checks),
-].join('\n');
-if (values['no-write']) console.log(markdown);
-else {
-  writeFileSync(values.out, markdown);
-  log(`shares: wrote ${values.out}`);
-}
-for (const check of checks) log(`  ${check.ok === false ? 'MISSED' : check.ok ? 'met   ' : '      '}  ${check.what}: ${check.actual} (wanted ${check.target})`);
+await runProfileTool({
+  tool: 'bench/shares.mjs',
+  title: "Our share of a running app's CPU (profiles)",
+  out: options.out,
+  noWrite: options.noWrite,
+  log,
+  measure: (api) => measureShares({ ...settings, pairs, api, log, keep: options.keep }),
+  render: (results) => renderShares(summarizeShares(pairs, results), results, settings),
+  checks: (results) => shareChecks(summarizeShares(pairs, results)),
+});

@@ -4,13 +4,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 // @ts-expect-error: the bench's modules are plain JavaScript without types
-import { attribute, capacityFromShares } from '../bench/shares-analysis.mjs';
+import { attribute, capacityFromShares, capacityFromSplit } from '../bench/shares-analysis.mjs';
 // @ts-expect-error: the bench's modules are plain JavaScript without types
 import { ask, ipcCaller, startChild, stopChild } from '../bench/processes.mjs';
 // @ts-expect-error: the bench's modules are plain JavaScript without types
 import { shareChecks, summarizeShares } from '../bench/shares-run.mjs';
 // @ts-expect-error: the bench's modules are plain JavaScript without types
-import { threadTimes } from '../bench/threads.mjs';
+import { splitChecks, summarizeSplit } from '../bench/split.mjs';
+// @ts-expect-error: the bench's modules are plain JavaScript without types
+import { threadTimes } from '../bench/in-app-profiler.mjs';
 
 // bench/shares.mjs: our share of a running app's CPU, from profiles taken in the app.
 interface Shares {
@@ -143,6 +145,74 @@ describe('bench shares: who a sample belongs to', () => {
 
 });
 
+describe('bench split: two copies of an app in one profile', () => {
+  type SplitShares = Shares & { frameworks: { bare: number; variant: number } };
+  // Koa loaded twice: scripts 31 (bare's copy) and 32 (the variant's), same URL
+  const rows: [number, string, string, number | undefined, string][] = [
+    [1, '(root)', '', undefined, '0'],
+    [2, 'parserOnIncoming', 'node:_http_server', 1, '5'], // Node's HTTP: common
+    [3, 'handleRequest', KOA, 2, '31'],
+    [4, 'writev', 'node:internal/stream_base_commons', 3, '5'], // under bare's Koa: bare's
+    [5, 'handleRequest', KOA, 2, '32'],
+    [6, 'get ip', 'file:///repo/node_modules/koa/lib/request.js', 7, '33'], // a Koa getter our middleware calls: the variant's
+    [7, 'pirschMiddleware', 'file:///repo/packages/koa/dist/index.js', 5, '40'],
+    [8, 'onFinish', CORE, 2, '41'], // ours
+    [9, 'takeTurns', 'file:///repo/bench/split-app.mjs', 2, '50'], // neither copy: common
+    [10, '(garbage collector)', '', 1, '0'],
+    [11, '(idle)', '', 1, '0'],
+  ];
+  const profile = (samples: number[]) => {
+    const nodes = rows.map(([id, functionName, url, , scriptId]) => ({
+      id,
+      callFrame: { functionName, url, lineNumber: 0, columnNumber: 0, scriptId },
+      children: rows.filter((row) => row[3] === id).map((row) => row[0]),
+    }));
+    return { nodes, startTime: 0, endTime: samples.length, samples, timeDeltas: samples.map(() => 1), scriptInstances: { 31: 'bare', 32: 'variant', 33: 'variant' } };
+  };
+
+  it("gives each sample to a copy by its first userland frame's script, and the rest to neither", () => {
+    // 20 busy: bare 6 (3, 4), variant 6 (5, 6), ours 4 (7, 8), common 4 (2, 9, GC)
+    const shares = (attribute as (p: unknown) => SplitShares)(profile([3, 3, 3, 4, 4, 4, 5, 5, 5, 5, 6, 6, 7, 7, 8, 8, 2, 2, 9, 10, 11, 11]));
+    expect(shares.busy).toBe(20);
+    expect(shares.frameworks).toEqual({ bare: 6 / 20, variant: 6 / 20 });
+    expect(shares.ours).toBeCloseTo(4 / 20);
+  });
+
+  it('turns one split profile into capacity, the common part counted per request for both', () => {
+    const capacity = capacityFromSplit as (shares: unknown, served: { bare: number; variant: number }) => number;
+    // 100 requests each; per request (in thousandths of the busy time): bare's copy 3, the
+    // variant's 3 + ours 1, common 30 % / 200 = 1.5: bare 4.5, variant 5.5
+    expect(capacity({ frameworks: { bare: 0.3, variant: 0.3 }, ours: 0.1 }, { bare: 100, variant: 100 })).toBeCloseTo(4.5 / 5.5);
+    // the variant served half as many: bare 40 % / 100 = 4, variant (20 + 10) % / 50 = 6, common 30 % / 150 = 2
+    expect(capacity({ frameworks: { bare: 0.4, variant: 0.2 }, ours: 0.1 }, { bare: 100, variant: 50 })).toBeCloseTo(6 / 8);
+    // the same work in both copies and no code of ours: 1
+    expect(capacity({ frameworks: { bare: 0.35, variant: 0.35 }, ours: 0 }, { bare: 10, variant: 10 })).toBeCloseTo(1);
+  });
+
+  it('checks our variants against the targets, and says what the least design and the A/A tell', () => {
+    const run = (capacity: number) => ({ capacity, frameworks: { bare: 0.3, variant: 0.3 }, ours: 0.05, gc: 0.02, rps: 1, hits: 5, servedVariant: 5 });
+    const rows = (summarizeSplit as (results: unknown) => unknown)(
+      new Map(
+        Object.entries({
+          'koa bare': [run(1.01), run(0.99), run(1.0)],
+          'koa ours': [run(0.87), run(0.9), run(0.86)],
+          'koa least': [run(0.95), run(0.93), run(0.94)],
+          'express least': [run(0.91), run(0.92), run(0.9)],
+        }),
+      ),
+    );
+    const checks = (splitChecks as (rows: unknown) => { what: string; actual: string; ok: boolean | undefined }[])(rows);
+    expect(checks.map((check) => [check.what.split(' (')[0], check.ok])).toEqual([
+      ['koa: capacity from split profiles', false],
+      ['koa: capacity from split profiles', undefined],
+      ['express: capacity from split profiles', undefined],
+    ]);
+    expect(checks[0]!.actual).toBe('0.870 (0.860 to 0.900)');
+    expect(checks[1]!.actual).toMatch(/^0\.940 .*not ruled out/);
+    expect(checks[2]!.actual).toMatch(/^0\.910 .*no in-process design of this kind reaches the target here/);
+  });
+});
+
 describe('bench shares: the targets', () => {
   const run = (ours: number, gc: number) => ({ ours, gc, mainShare: 1, phases: { track: ours, serialise: 0, post: 0 }, top: [], busy: 1000, rps: 1, served: 10, hits: 10, posts: 1 });
   const pairs = [
@@ -236,6 +306,31 @@ describe('bench shares: a real app profiled in its own process', () => {
     expect(shares.wrapped!.ours).toBeGreaterThan(0);
     expect(shares.wrapped!.phases.track).toBeGreaterThan(0);
     expect(shares.wrapped!.top.some((entry) => /^pirschInFront|^track|^buildHit|^onFinish|^skipReason/.test(entry.name))).toBe(true);
+  }, 60_000);
+
+  it('splits one process between two copies of Koa, bare and the least design, taking requests in turn', async () => {
+    const { child: apiChild, ready: api } = await start('api-process.mjs', []);
+    children.push(apiChild);
+    const callApi = (ipcCaller as (child: Child) => (cmd: string) => Promise<Record<string, number>>)(apiChild);
+    const { child, ready } = await start('split-app.mjs', ['koa', 'least', api.url!, api.accessKey!]);
+    children.push(child);
+    await askChild(child, 'profile-start', 'profiling', { intervalUs: 50 });
+    for (let i = 0; i < 40; i++) await Promise.all(Array.from({ length: 25 }, () => fetch(ready.url!, { headers: { 'user-agent': 'Mozilla/5.0 (X11; Linux x86_64) Firefox/126.0' } }).then((response) => response.text())));
+    const file = join(dir, 'koa-split.cpuprofile');
+    const { served } = (await askChild(child, 'profile-stop', 'profiled', { file })) as { served: { bare: number; variant: number } };
+    expect(served).toEqual({ bare: 500, variant: 500 });
+    const profile = JSON.parse(readFileSync(file, 'utf8'));
+    // each copy's scripts, Koa's among them in both
+    const koaScripts = profile.nodes.filter((node: { callFrame: { url: string } }) => node.callFrame.url.endsWith('/koa/lib/application.js')).map((node: { callFrame: { scriptId: string } }) => profile.scriptInstances[node.callFrame.scriptId]);
+    expect(new Set(koaScripts)).toEqual(new Set(['bare', 'variant']));
+    const shares = (attribute as (p: unknown) => Shares & { frameworks: { bare: number; variant: number } })(profile);
+    expect(shares.frameworks.bare).toBeGreaterThan(0);
+    expect(shares.frameworks.variant).toBeGreaterThan(0);
+    expect(shares.ours).toBeGreaterThan(0);
+    const stopped = (await stop(child)) as { bare: { served: number }; variant: { served: number } };
+    expect([stopped.bare.served, stopped.variant.served]).toEqual([500, 500]);
+    // only the variant's copy tracks
+    expect((await callApi('counts')).hits).toBe(500);
   }, 60_000);
 
   it('profiles the least in-process design in Koa: its code is ours, and it delivers each page view that succeeded', async () => {

@@ -1,5 +1,7 @@
-// CPU time per thread of this process, from /proc (bench/app-process.mjs, for the profiles' `main`).
-import { readFileSync, readdirSync } from 'node:fs';
+// V8's CPU profiler run inside an app's process (bench/app-process.mjs, bench/split-app.mjs), and
+// the CPU time per thread of the process from /proc, for the profiles' `main`.
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
 
 /** The thread of V8's CPU profiler that takes the samples: not the app's work, left out of `all`. */
 const PROFILER_THREAD = 'v8:ProfEvntProc';
@@ -36,4 +38,32 @@ function threadTime(dir) {
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     return (Number(fields[11]) + Number(fields[12])) * 1e7;
   }
+}
+
+/**
+ * The profiler of this process: `start(intervalUs)`, then `stop(file, extra)` writes the profile
+ * (with `extra`'s fields added) to `file` and resolves with `mainShare`, the main thread's part of
+ * the process's CPU time meanwhile (1 where unknown).
+ */
+export function inAppProfiler() {
+  let session;
+  let threadsAtStart;
+  return {
+    async start(intervalUs) {
+      session = new Session();
+      session.connect();
+      await session.post('Profiler.enable');
+      await session.post('Profiler.setSamplingInterval', { interval: intervalUs });
+      await session.post('Profiler.start');
+      threadsAtStart = threadTimes();
+    },
+    async stop(file, extra = {}) {
+      const threadsAtStop = threadTimes();
+      const { profile } = await session.post('Profiler.stop');
+      session.disconnect();
+      writeFileSync(file, JSON.stringify({ ...profile, ...extra }));
+      const all = threadsAtStart && threadsAtStop ? threadsAtStop.all - threadsAtStart.all : 0;
+      return all > 0 ? (threadsAtStop.main - threadsAtStart.main) / all : 1;
+    },
+  };
 }

@@ -1,0 +1,80 @@
+// What bench/shares.mjs and bench/split.mjs share as command-line tools: their options, the
+// bench's API in a process of its own, and the report written to a file or printed.
+import { writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { LOAD_CORE, exited, ipcCaller, measuredCommit, pinProcess, startChild } from './processes.mjs';
+import { renderChecks } from './report.mjs';
+
+/**
+ * Parses the command line: `frameworks` and `variants` (their defaults given), the profiling
+ * settings, `--out` (default `report` in the repository), `--no-write`, `--keep`. Resolves with
+ * { frameworks, variants, settings, out, noWrite, keep }.
+ */
+export function profileCommandLine({ frameworks, variants, report }) {
+  const { values } = parseArgs({
+    options: {
+      frameworks: { type: 'string', default: frameworks },
+      variants: { type: 'string', default: variants },
+      repeats: { type: 'string', default: '3' },
+      warmup: { type: 'string', default: '5' },
+      duration: { type: 'string', default: '8' },
+      'interval-us': { type: 'string', default: '250' },
+      connections: { type: 'string', default: '50' },
+      out: { type: 'string', default: join(fileURLToPath(new URL('..', import.meta.url)), report) },
+      'no-write': { type: 'boolean', default: false },
+      keep: { type: 'string' },
+    },
+  });
+  return {
+    frameworks: values.frameworks.split(',').filter(Boolean),
+    variants: values.variants.split(',').filter(Boolean),
+    settings: {
+      repeats: Math.max(1, Number(values.repeats)),
+      warmup: Number(values.warmup),
+      duration: Math.max(1, Number(values.duration)),
+      intervalUs: Math.max(50, Number(values['interval-us'])),
+      connections: Math.max(1, Number(values.connections)),
+    },
+    out: values.out,
+    noWrite: values['no-write'],
+    keep: values.keep,
+  };
+}
+
+/**
+ * Runs `measure(api)` with the bench's API (bench/api-process.mjs) in a process of its own, this
+ * process and the API pinned to the load's core, then writes the report: `title`, a line saying
+ * when, where and at which commit `tool` measured, the lines `render(results)` gives, and the
+ * targets `checks(results)` gives. Resolves once written (or printed, with `noWrite`).
+ */
+export async function runProfileTool({ tool, title, out, noWrite, measure, render, checks, log }) {
+  pinProcess(LOAD_CORE);
+  const startedAt = new Date();
+  const { child: apiChild, ready } = await startChild('api-process.mjs', [], { core: LOAD_CORE });
+  const api = { url: ready.url, accessKey: ready.accessKey, call: ipcCaller(apiChild) };
+  let results;
+  try {
+    results = await measure(api);
+  } finally {
+    apiChild.disconnect();
+    await exited(apiChild);
+  }
+  const targets = checks(results);
+  const markdown = [
+    `# ${title}`,
+    '',
+    `Written by \`node ${tool}\` on ${startedAt.toISOString().slice(0, 10)} at commit ${measuredCommit()}, on ${cpus()[0]?.model.trim() ?? 'unknown'} (${cpus().length} cores), Node ${process.version}, in ${Math.round((Date.now() - startedAt.getTime()) / 1000)} s. Loopback only.`,
+    '',
+    ...render(results),
+    ...renderChecks(targets),
+  ].join('\n');
+  if (noWrite) console.log(markdown);
+  else {
+    writeFileSync(out, markdown);
+    log(`${tool}: wrote ${out}`);
+  }
+  for (const check of targets) log(`  ${check.ok === false ? 'MISSED' : check.ok ? 'met   ' : '      '}  ${check.what}: ${check.actual} (wanted ${check.target})`);
+}
