@@ -94,7 +94,8 @@ export function summarizeSplit(results) {
       ours: of((run) => run.ours),
       gc: of((run) => run.gc),
       rps: of((run) => run.rps),
-      delivered: runs.every((run) => run.hits === run.servedVariant),
+      // bare tracks nothing: nothing to deliver
+      delivered: variant === A_A ? undefined : runs.every((run) => run.hits === run.servedVariant),
     };
   });
 }
@@ -130,7 +131,7 @@ export function renderSplit(rows, results, { repeats, warmup, duration, interval
   ];
   for (const row of rows) {
     lines.push(
-      `| ${row.framework} | ${row.variant} | ${row.capacity.toFixed(3)} (${row.capacityLow.toFixed(3)} to ${row.capacityHigh.toFixed(3)}) | ${TARGETS.capacityRatio[row.framework] ?? ''} | ${pct(row.bareFramework)} | ${pct(row.variantFramework)} | ${pct(row.ours)} | ${pct(row.gc)} | ${Math.round(row.rps)} | ${row.delivered ? 'yes' : 'no'} |`,
+      `| ${row.framework} | ${row.variant} | ${row.capacity.toFixed(3)} (${row.capacityLow.toFixed(3)} to ${row.capacityHigh.toFixed(3)}) | ${TARGETS.capacityRatio[row.framework] ?? ''} | ${pct(row.bareFramework)} | ${pct(row.variantFramework)} | ${pct(row.ours)} | ${pct(row.gc)} | ${Math.round(row.rps)} | ${row.delivered === undefined ? 'n/a' : row.delivered ? 'yes' : 'no'} |`,
     );
   }
   lines.push('', '<details><summary>Every profiled run</summary>', '', '| framework | variant | repeat | capacity | served bare / variant | hits received | bare copy | variant copy | ours | GC | main |', '| --- | --- | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: |');
