@@ -171,3 +171,39 @@ describe("the README's profile figures", () => {
     }
   });
 });
+
+// The README's table of split profiles is copied by hand from BENCHMARKS-SPLIT.md (written by
+// bench/split.mjs): each row's capacity with pirsch-node and with the least design of its kind.
+const SPLIT_ROWS: Record<string, [string, string, string]> = {
+  'Express, middleware': ['express', 'ours', 'least'],
+  'Express, withPirsch': ['express', 'wrapped', 'least-wrapped'],
+  'Koa, middleware': ['koa', 'ours', 'least'],
+  'Fastify, plugin': ['fastify', 'ours', 'least'],
+};
+
+describe("the README's split figures", () => {
+  it('match BENCHMARKS-SPLIT.md, row by row, and the A/A line its bare rows', () => {
+    const split = readFileSync(`${root}BENCHMARKS-SPLIT.md`, 'utf8');
+    const measured = tableAfter(split, '| framework | variant | capacity: median (lowest to highest) |', 'BENCHMARKS-SPLIT.md');
+    const capacityOf = (framework: string, variant: string): string | undefined => measured.find((entry) => entry.framework === framework && entry.variant === variant)?.['capacity: median (lowest to highest)'];
+    const rows = tableAfter(readme, '| Split profiles (BENCHMARKS-SPLIT.md) | with pirsch-node | the least design of its kind | target |', 'README.md');
+    expect(rows.map((row) => row['Split profiles (BENCHMARKS-SPLIT.md)'])).toEqual(Object.keys(SPLIT_ROWS));
+    for (const row of rows) {
+      const [framework, ours, least] = SPLIT_ROWS[row['Split profiles (BENCHMARKS-SPLIT.md)']!]!;
+      expect({ framework, ours: row['with pirsch-node'], least: row['the least design of its kind'], target: row.target }).toEqual({
+        framework,
+        ours: capacityOf(framework, ours),
+        least: capacityOf(framework, least),
+        target: measured.find((entry) => entry.framework === framework && entry.variant === ours)?.target,
+      });
+    }
+    const oursOf = (framework: string, variant: string): string | undefined => measured.find((entry) => entry.framework === framework && entry.variant === variant)?.ours;
+    const shares = /our code took ([0-9.]+) % of the busy samples with Koa against the least design's ([0-9.]+) %,\s+and ([0-9.]+) % with Fastify against ([0-9.]+) %/.exec(readme);
+    expect(shares, "the sentence on our share and the least design's").not.toBeNull();
+    const oneDecimal = (share: string | undefined) => (share === undefined ? undefined : Number.parseFloat(share).toFixed(1));
+    expect(shares!.slice(1)).toEqual([oursOf('koa', 'ours'), oursOf('koa', 'least'), oursOf('fastify', 'ours'), oursOf('fastify', 'least')].map(oneDecimal));
+    const aa = /A\/A \(bare against bare\): ([0-9.]+) \(Express\), ([0-9.]+) \(Koa\) and ([0-9.]+) \(Fastify\)/.exec(readme);
+    expect(aa, 'the A/A sentence under the split table').not.toBeNull();
+    expect(aa!.slice(1)).toEqual(['express', 'koa', 'fastify'].map((framework) => capacityOf(framework, 'bare')?.split(' ')[0]));
+  });
+});
