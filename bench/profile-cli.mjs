@@ -1,6 +1,6 @@
 // What bench/shares.mjs and bench/split.mjs share as command-line tools: their options, the
 // bench's API in a process of its own, and the report written to a file or printed.
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -10,8 +10,9 @@ import { renderChecks } from './report.mjs';
 
 /**
  * Parses the command line: `frameworks` and `variants` (their defaults given), the profiling
- * settings, `--out` (default `report` in the repository), `--no-write`, `--keep`. Resolves with
- * { frameworks, variants, settings, out, noWrite, keep }.
+ * settings, `--out` (default `report` in the repository), `--no-write`, `--keep`, `--results`
+ * (where to save every run, as JSON) and `--from-results` (render such a file again, measuring
+ * nothing). Resolves with { frameworks, variants, settings, out, noWrite, keep, results, fromResults }.
  */
 export function profileCommandLine({ frameworks, variants, report }) {
   const { values } = parseArgs({
@@ -26,6 +27,8 @@ export function profileCommandLine({ frameworks, variants, report }) {
       out: { type: 'string', default: join(fileURLToPath(new URL('..', import.meta.url)), report) },
       'no-write': { type: 'boolean', default: false },
       keep: { type: 'string' },
+      results: { type: 'string' },
+      'from-results': { type: 'string' },
     },
   });
   return {
@@ -41,34 +44,52 @@ export function profileCommandLine({ frameworks, variants, report }) {
     out: values.out,
     noWrite: values['no-write'],
     keep: values.keep,
+    results: values.results,
+    fromResults: values['from-results'],
   };
 }
 
 /**
  * Runs `measure(api)` with the bench's API (bench/api-process.mjs) in a process of its own, this
- * process and the API pinned to the load's core, then writes the report: `title`, a line saying
- * when, where and at which commit `tool` measured, the lines `render(results)` gives, and the
- * targets `checks(results)` gives. Resolves once written (or printed, with `noWrite`).
+ * process and the API pinned to the load's core (or, with `fromResults`, reads the runs a former
+ * call saved to `results`), then writes the report: `title`, a line saying when, where and at
+ * which commit `tool` measured, the lines `render(results, settings)` gives (the settings it
+ * measured with), and the targets
+ * `checks(results)` gives. Resolves once written (or printed, with `noWrite`).
  */
-export async function runProfileTool({ tool, title, out, noWrite, measure, render, checks, log }) {
-  pinProcess(LOAD_CORE);
-  const startedAt = new Date();
-  const { child: apiChild, ready } = await startChild('api-process.mjs', [], { core: LOAD_CORE });
-  const api = { url: ready.url, accessKey: ready.accessKey, call: ipcCaller(apiChild) };
-  let results;
-  try {
-    results = await measure(api);
-  } finally {
-    apiChild.disconnect();
-    await exited(apiChild);
+export async function runProfileTool({ tool, title, out, noWrite, settings, measure, render, checks, log, results: saveTo, fromResults }) {
+  let run;
+  if (fromResults !== undefined) {
+    const saved = JSON.parse(readFileSync(fromResults, 'utf8'));
+    run = { ...saved, results: new Map(Object.entries(saved.results)) };
+    log(`${tool}: rendering ${fromResults} again (measured at ${saved.commit})`);
+  } else {
+    pinProcess(LOAD_CORE);
+    const startedAt = new Date();
+    const { child: apiChild, ready } = await startChild('api-process.mjs', [], { core: LOAD_CORE });
+    const api = { url: ready.url, accessKey: ready.accessKey, call: ipcCaller(apiChild) };
+    let measured;
+    try {
+      measured = await measure(api);
+    } finally {
+      apiChild.disconnect();
+      await exited(apiChild);
+    }
+    const seconds = Math.round((Date.now() - startedAt.getTime()) / 1000);
+    run = { settings, results: measured, commit: measuredCommit(), startedAt: startedAt.toISOString(), seconds, machine: `${cpus()[0]?.model.trim() ?? 'unknown'} (${cpus().length} cores)`, node: process.version };
+    if (saveTo !== undefined) {
+      writeFileSync(saveTo, `${JSON.stringify({ ...run, results: Object.fromEntries(measured) }, null, 1)}\n`);
+      log(`${tool}: saved every run to ${saveTo}`);
+    }
   }
+  const { results } = run;
   const targets = checks(results);
   const markdown = [
     `# ${title}`,
     '',
-    `Written by \`node ${tool}\` on ${startedAt.toISOString().slice(0, 10)} at commit ${measuredCommit()}, on ${cpus()[0]?.model.trim() ?? 'unknown'} (${cpus().length} cores), Node ${process.version}, in ${Math.round((Date.now() - startedAt.getTime()) / 1000)} s. Loopback only.`,
+    `Written by \`node ${tool}\` on ${run.startedAt.slice(0, 10)} at commit ${run.commit}, on ${run.machine}, Node ${run.node}, in ${run.seconds} s. Loopback only.`,
     '',
-    ...render(results),
+    ...render(results, run.settings),
     ...renderChecks(targets),
   ].join('\n');
   if (noWrite) console.log(markdown);

@@ -10,7 +10,8 @@
 //
 //   node bench/shares.mjs [--frameworks express,koa,fastify,nest] [--variants bare,ours,wrapped; also naive, least]
 //                         [--repeats 3] [--warmup 5] [--duration 8] [--interval-us 250] [--connections 50]
-//                         [--out BENCHMARKS-SHARES.md | --no-write] [--keep <dir>: the profiles]
+//                         [--out BENCHMARKS-SHARES.md | --no-write] [--keep <dir>: the profiles] [--results <file>: every run, as JSON]
+//   node bench/shares.mjs --from-results <file> [--frameworks and --variants as measured]: renders a saved run again
 //
 // `least` is no code of ours: the least tracking and sending any in-process design does
 // (bench/least.mjs); `naive` is our adapter into that least sender. Their frames count as ours, so
@@ -32,8 +33,11 @@ await runProfileTool({
   title: "Our share of a running app's CPU (profiles)",
   out: options.out,
   noWrite: options.noWrite,
+  results: options.results,
+  fromResults: options.fromResults,
+  settings,
   log,
   measure: (api) => measureShares({ ...settings, pairs, api, log, keep: options.keep }),
-  render: (results) => renderShares(summarizeShares(pairs, results), results, settings),
+  render: (results, measuredWith) => renderShares(summarizeShares(pairs, results), results, measuredWith),
   checks: (results) => shareChecks(summarizeShares(pairs, results)),
 });
