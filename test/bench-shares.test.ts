@@ -12,6 +12,8 @@ import { shareChecks, summarizeShares } from '../bench/shares-run.mjs';
 // @ts-expect-error: the bench's modules are plain JavaScript without types
 import { splitChecks, summarizeSplit } from '../bench/split.mjs';
 // @ts-expect-error: the bench's modules are plain JavaScript without types
+import { runProfileTool } from '../bench/profile-cli.mjs';
+// @ts-expect-error: the bench's modules are plain JavaScript without types
 import { threadTimes } from '../bench/in-app-profiler.mjs';
 
 // bench/shares.mjs: our share of a running app's CPU, from profiles taken in the app.
@@ -198,6 +200,7 @@ describe('bench split: two copies of an app in one profile', () => {
           'koa ours': [run(0.87), run(0.9), run(0.86)],
           'koa least': [run(0.95), run(0.93), run(0.94)],
           'express least': [run(0.91), run(0.92), run(0.9)],
+          'fastify least': [run(0.84), run(0.86), run(0.83)],
         }),
       ),
     );
@@ -206,10 +209,46 @@ describe('bench split: two copies of an app in one profile', () => {
       ['koa: capacity from split profiles', false],
       ['koa: capacity from split profiles', undefined],
       ['express: capacity from split profiles', undefined],
+      ['fastify: capacity from split profiles', undefined],
     ]);
-    expect(checks[0]!.actual).toBe('0.870 (0.860 to 0.900)');
+    expect(checks[0]!.actual).toBe('0.870 (0.860 to 0.900); at or above the target in 1 of 3 repeats');
     expect(checks[1]!.actual).toMatch(/^0\.940 .*not ruled out/);
-    expect(checks[2]!.actual).toMatch(/^0\.910 .*no in-process design of this kind reaches the target here/);
+    expect(checks[2]!.actual).toMatch(/^0\.910 .*below the target in every repeat: no in-process design of this kind reaches it here/);
+    expect(checks[3]!.actual).toMatch(/^0\.840 .*below the target by the median, at or above the target in 1 of 3 repeats: not shown either way/);
+  });
+});
+
+describe('bench profile tools: a saved run rendered again', () => {
+  it('renders --from-results with the settings, commit and machine it was measured with, measuring nothing', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pirsch-results-'));
+    try {
+      const saved = join(dir, 'runs.json');
+      const runs = { 'koa ours': [{ capacity: 0.87 }, { capacity: 0.89 }] };
+      writeFileSync(saved, JSON.stringify({ settings: { repeats: 2, duration: 8 }, results: runs, commit: '`abc1234`', startedAt: '2026-12-01T10:00:00.000Z', seconds: 321, machine: 'Some CPU (2 cores)', node: 'v20.0.0' }));
+      const out = join(dir, 'report.md');
+      const seen: unknown[] = [];
+      await (runProfileTool as (options: object) => Promise<void>)({
+        tool: 'bench/split.mjs',
+        title: 'A title',
+        out,
+        noWrite: false,
+        settings: { repeats: 9 },
+        fromResults: saved,
+        log: () => {},
+        measure: () => {
+          throw new Error('measured');
+        },
+        render: (results: Map<string, unknown>, settings: unknown) => {
+          seen.push([...results.keys()], settings);
+          return ['rendered'];
+        },
+        checks: () => [],
+      });
+      expect(seen).toEqual([['koa ours'], { repeats: 2, duration: 8 }]);
+      expect(readFileSync(out, 'utf8')).toContain('Written by `node bench/split.mjs` on 2026-12-01 at commit `abc1234`, on Some CPU (2 cores), Node v20.0.0, in 321 s.');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
