@@ -11,6 +11,8 @@
 //                        [--warmup 5] [--duration 8] [--interval-us 250] [--connections 50]
 //                        [--out BENCHMARKS-SPLIT.md | --no-write] [--keep <dir>: the profiles] [--results <file>: every run, as JSON]
 //   node bench/split.mjs --from-results <file> [--out ... | --no-write]: renders a saved run again
+//   node bench/split.mjs --no-inlining [...]: the apps run without V8's inlining, which the profiler
+//   cannot see through (an inlined function's samples are its caller's); writes BENCHMARKS-SPLIT-NO-INLINING.md
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -41,7 +43,7 @@ const A_A = 'bare';
  * Profiles every framework's split app (bare and `variant` in one process) `repeats` times, the
  * repeats outermost. Resolves with a Map from "framework variant" to the list of runs.
  */
-export async function measureSplit({ frameworks, variants, repeats, warmup, duration, intervalUs, connections, api, log, keep }) {
+export async function measureSplit({ frameworks, variants, repeats, warmup, duration, intervalUs, connections, api, log, keep, execArgv = [] }) {
   const dir = keep ?? mkdtempSync(join(tmpdir(), 'pirsch-split-'));
   mkdirSync(dir, { recursive: true });
   const results = new Map();
@@ -52,7 +54,7 @@ export async function measureSplit({ frameworks, variants, repeats, warmup, dura
           await api.call('reset');
           // odd repeats load bare's copy first, even ones the variant's
           const first = repeat % 2 === 1 ? 'bare' : 'variant';
-          const { child, ready } = await startChild('split-app.mjs', [framework, variant, api.url, api.accessKey, first], { core: APP_CORE });
+          const { child, ready } = await startChild('split-app.mjs', [framework, variant, api.url, api.accessKey, first], { core: APP_CORE, execArgv });
           const load = { url: ready.url, connections, headers: BROWSER_HEADERS };
           if (warmup > 0) await cannon({ ...load, duration: warmup });
           await ask(child, 'profile-start', 'profiling', { intervalUs });
@@ -126,8 +128,14 @@ export function splitChecks(rows) {
     });
 }
 
-export function renderSplit(rows, results, { repeats, warmup, duration, intervalUs, connections }) {
+export function renderSplit(rows, results, { repeats, warmup, duration, intervalUs, connections, noInlining = false }) {
   const lines = [
+    ...(noInlining
+      ? [
+          "**Without inlining** (`--no-turbo-inlining`): V8's profiler gives a function inlined into another to the one it is inlined into, so our listener inlined into Node's `emit`, say, would be no one's. Here every function keeps its samples, and every function runs slower than in production: a check of the attribution, not the measure.",
+          '',
+        ]
+      : []),
     `Two copies of each framework's app in one process${CAN_PIN ? ' on core 0 (the load generator and the API on core 1)' : ''}: bare, and the variant, each with the framework and its dependencies loaded anew (scripts of their own), behind one server that hands them the requests in turn. ${warmup} s of warm-up under ${connections} connections, then V8's profiler samples the process every ${intervalUs} µs for ${duration} s of the same load. ${repeats} repeats, a new process each; odd repeats load bare's copy first, even ones the variant's.`,
     '',
     "A sample is ours as in the shares (our packages, undici, bench/least.mjs); else it is the bare copy's or the variant copy's when its first frame that is not Node's or V8's is in that copy's scripts; else common (Node's HTTP parsing before a copy is called, the GC, the server taking turns), counted per request alike for both. **Capacity** = (bare copy's samples per request + common per request) / (variant copy's and ours per request + common per request). Both copies run in the same milliseconds, so the machine's noise falls on both alike; the framework's dispatch of our middleware and the framework getters our adapter calls count against us. Not in it: garbage of ours beyond an equal part per request, the GC's and the JIT's other threads, and the caches our work takes from both copies alike.",
@@ -154,20 +162,26 @@ export function renderSplit(rows, results, { repeats, warmup, duration, interval
 
 async function main() {
   const log = (line) => process.stderr.write(`${line}\n`);
-  const options = profileCommandLine({ frameworks: SPLIT_FRAMEWORKS.join(','), variants: 'bare,ours,wrapped,least,least-wrapped', report: 'BENCHMARKS-SPLIT.md' });
-  const { frameworks, variants, settings } = options;
+  // --no-inlining: V8's profiler gives a function inlined into another to the one it is inlined
+  // into (ours into Node's emit, say, where no copy owns it); without inlining every sample has
+  // its own function, at the price of code that runs unlike production's. A check, not the measure.
+  const noInlining = process.argv.includes('--no-inlining');
+  if (noInlining) process.argv.splice(process.argv.indexOf('--no-inlining'), 1);
+  const options = profileCommandLine({ frameworks: SPLIT_FRAMEWORKS.join(','), variants: 'bare,ours,wrapped,least,least-wrapped', report: noInlining ? 'BENCHMARKS-SPLIT-NO-INLINING.md' : 'BENCHMARKS-SPLIT.md' });
+  const { frameworks, variants } = options;
+  const settings = { ...options.settings, noInlining };
   for (const framework of frameworks) if (!SPLIT_FRAMEWORKS.includes(framework)) throw new Error(`--frameworks: "${framework}" cannot be split (one of ${SPLIT_FRAMEWORKS.join(', ')})`);
   for (const variant of variants) if (!KINDS[variant]) throw new Error(`--variants: "${variant}" is not one of ${Object.keys(KINDS).join(', ')}`);
   await runProfileTool({
     tool: 'bench/split.mjs',
-    title: 'Capacity from split profiles: bare and ours in one process, in turn',
+    title: `Capacity from split profiles: bare and ours in one process, in turn${noInlining ? ' (V8 without inlining: a check of the attribution)' : ''}`,
     out: options.out,
     noWrite: options.noWrite,
     results: options.results,
     fromResults: options.fromResults,
     settings,
     log,
-    measure: (api) => measureSplit({ ...settings, frameworks, variants, api, log, keep: options.keep }),
+    measure: (api) => measureSplit({ ...settings, frameworks, variants, api, log, keep: options.keep, execArgv: noInlining ? ['--no-turbo-inlining'] : [] }),
     render: (results, measuredWith) => renderSplit(summarizeSplit(results), results, measuredWith),
     checks: (results) => splitChecks(summarizeSplit(results)),
   });
