@@ -202,8 +202,33 @@ describe("the README's split figures", () => {
     expect(shares, "the sentence on our share and the least design's").not.toBeNull();
     const oneDecimal = (share: string | undefined) => (share === undefined ? undefined : Number.parseFloat(share).toFixed(1));
     expect(shares!.slice(1)).toEqual([oursOf('koa', 'ours'), oursOf('koa', 'least'), oursOf('fastify', 'ours'), oursOf('fastify', 'least')].map(oneDecimal));
+    // the check without inlining, from its own report
+    const unInlined = tableAfter(readFileSync(`${root}BENCHMARKS-SPLIT-NO-INLINING.md`, 'utf8'), '| framework | variant | capacity: median (lowest to highest) |', 'BENCHMARKS-SPLIT-NO-INLINING.md');
+    const noInlining = (framework: string, variant: string) => unInlined.find((entry) => entry.framework === framework && entry.variant === variant)?.['capacity: median (lowest to highest)']?.split(' ')[0];
+    const check = /pirsch-node ([0-9.]+) \(Express's\s+middleware\), ([0-9.]+) \(`withPirsch`\), ([0-9.]+) \(Koa\) and ([0-9.]+) \(Fastify\), the least design ([0-9.]+), ([0-9.]+),\s+([0-9.]+) and ([0-9.]+)\./.exec(readme);
+    expect(check, 'the sentence on the split without inlining').not.toBeNull();
+    expect(check!.slice(1)).toEqual([
+      noInlining('express', 'ours'),
+      noInlining('express', 'wrapped'),
+      noInlining('koa', 'ours'),
+      noInlining('fastify', 'ours'),
+      noInlining('express', 'least'),
+      noInlining('express', 'least-wrapped'),
+      noInlining('koa', 'least'),
+      noInlining('fastify', 'least'),
+    ]);
     const aa = /A\/A \(bare against bare\): ([0-9.]+) \(Express\), ([0-9.]+) \(Koa\) and ([0-9.]+) \(Fastify\)/.exec(readme);
     expect(aa, 'the A/A sentence under the split table').not.toBeNull();
     expect(aa!.slice(1)).toEqual(['express', 'koa', 'fastify'].map((framework) => capacityOf(framework, 'bare')?.split(' ')[0]));
+  });
+});
+
+describe("the README's decomposition of our share", () => {
+  it("matches BENCHMARKS-SHARES.md's ours, naive and least rows", () => {
+    const shares = tableAfter(readFileSync(`${root}BENCHMARKS-SHARES.md`, 'utf8'), '| framework | variant | req/s (median) | ours: median (lowest to highest) |', 'BENCHMARKS-SHARES.md');
+    const oursOf = (framework: string, variant: string) => shares.find((entry) => entry.framework === framework && entry.variant === variant)?.['ours: median (lowest to highest)']?.split(' ')[0];
+    const text = /ours takes ([0-9.]+) %, naive ([0-9.]+) % and the least design\s+([0-9.]+) %[^]*?in\s+Fastify ([0-9.]+), ([0-9.]+) and ([0-9.]+) %; in Express ([0-9.]+), ([0-9.]+) and ([0-9.]+) %/.exec(readme);
+    expect(text, 'the sentence on ours, naive and the least design').not.toBeNull();
+    expect(text!.slice(1)).toEqual(['koa', 'fastify', 'express'].flatMap((framework) => ['ours', 'naive', 'least'].map((variant) => oursOf(framework, variant))));
   });
 });
