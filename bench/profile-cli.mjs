@@ -99,3 +99,13 @@ export async function runProfileTool({ tool, title, out, noWrite, settings, meas
   }
   for (const check of targets) log(`  ${check.ok === false ? 'MISSED' : check.ok ? 'met   ' : '      '}  ${check.what}: ${check.actual} (wanted ${check.target})`);
 }
+
+/**
+ * The run `--from-results <file>` names on this process's command line, as saved (settings,
+ * results as an object keyed "framework variant", commit...), or undefined without the option.
+ */
+export function savedRun(argv = process.argv) {
+  const at = argv.indexOf('--from-results');
+  const file = at === -1 ? argv.find((arg) => arg.startsWith('--from-results='))?.slice('--from-results='.length) : argv[at + 1];
+  return file === undefined ? undefined : JSON.parse(readFileSync(file, 'utf8'));
+}

@@ -145,3 +145,30 @@ export function capacityFromSplit(shares, served) {
   const common = (1 - bare - variant - shares.ours) / (served.bare + served.variant);
   return (bare / served.bare + common) / ((variant + shares.ours) / served.variant + common);
 }
+
+/**
+ * The common part of a split profile per request, in units of the bare copy's own samples per
+ * request: how much work no copy owns (Node's HTTP parsing, the GC, event dispatch with no
+ * userland frame) comes with each request.
+ */
+export function commonPerRequest(shares, served) {
+  const { bare, variant } = shares.frameworks;
+  const common = 1 - bare - variant - shares.ours;
+  return common / (served.bare + served.variant) / (bare / served.bare);
+}
+
+/**
+ * capacityFromSplit with the common part's excess charged to the variant: `commonBare` is the
+ * common part per request of bare against bare (commonPerRequest of an A/A run, same framework).
+ * capacityFromSplit counts the common part alike for both copies, so work the variant causes
+ * without a frame of its own (its listener called by Node's emit, undici's socket callbacks
+ * before its first frame) is half charged to bare. Here bare keeps only what bare against bare
+ * has, and the variant carries the rest: a lower capacity wherever the variant adds to the common
+ * part, a higher one where it takes from it. It leans on an A/A run of another process.
+ */
+export function capacityWithCommonExcess(shares, served, commonBare) {
+  const unit = shares.frameworks.bare / served.bare;
+  const variant = (shares.frameworks.variant + shares.ours) / served.variant / unit;
+  const common = commonPerRequest(shares, served);
+  return (1 + commonBare) / (variant + 2 * common - commonBare);
+}

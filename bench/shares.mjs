@@ -11,13 +11,13 @@
 //   node bench/shares.mjs [--frameworks express,koa,fastify,nest] [--variants bare,ours,wrapped; also naive, least]
 //                         [--repeats 3] [--warmup 5] [--duration 8] [--interval-us 250] [--connections 50]
 //                         [--out BENCHMARKS-SHARES.md | --no-write] [--keep <dir>: the profiles] [--results <file>: every run, as JSON]
-//   node bench/shares.mjs --from-results <file> [--frameworks and --variants as measured]: renders a saved run again
+//   node bench/shares.mjs --from-results <file> [--out ... | --no-write]: renders a saved run again
 //
 // `least` is no code of ours: the least tracking and sending any in-process design does
 // (bench/least.mjs); `naive` is our adapter into that least sender. Their frames count as ours, so
 // their rows say what the least in-process design costs in the same running app.
 import { FRAMEWORKS, variantFits } from './apps.mjs';
-import { profileCommandLine, runProfileTool } from './profile-cli.mjs';
+import { profileCommandLine, runProfileTool, savedRun } from './profile-cli.mjs';
 import { measureShares, renderShares, shareChecks, summarizeShares } from './shares-run.mjs';
 
 const log = (line) => process.stderr.write(`${line}\n`);
@@ -26,7 +26,11 @@ const { frameworks, settings } = options;
 for (const framework of frameworks) if (!FRAMEWORKS.includes(framework)) throw new Error(`--frameworks: unknown "${framework}"`);
 // bare first: the capacity of a repeat takes that repeat's bare
 const variants = ['bare', ...options.variants.filter((variant) => variant !== 'bare')];
-const pairs = frameworks.flatMap((framework) => variants.filter((variant) => variantFits(framework, variant)).map((variant) => ({ framework, variant })));
+// A saved run renders the apps it measured, in its order.
+const saved = savedRun();
+const pairs = saved
+  ? Object.keys(saved.results).map((key) => ({ framework: key.split(' ')[0], variant: key.split(' ')[1] }))
+  : frameworks.flatMap((framework) => variants.filter((variant) => variantFits(framework, variant)).map((variant) => ({ framework, variant })));
 log(`shares: ${pairs.length} apps x ${settings.repeats} repeats, ${settings.warmup} s warm-up + ${settings.duration} s profiled at ${settings.intervalUs} µs`);
 await runProfileTool({
   tool: 'bench/shares.mjs',
