@@ -51,18 +51,17 @@ export function profileCommandLine({ frameworks, variants, report }) {
 
 /**
  * Runs `measure(api)` with the bench's API (bench/api-process.mjs) in a process of its own, this
- * process and the API pinned to the load's core (or, with `fromResults`, reads the runs a former
- * call saved to `results`), then writes the report: `title`, a line saying when, where and at
- * which commit `tool` measured, the lines `render(results, settings)` gives (the settings it
- * measured with), and the targets
- * `checks(results)` gives. Resolves once written (or printed, with `noWrite`).
+ * process and the API pinned to the load's core, and saves the runs to `options.results` if set;
+ * or, given `saved` (savedRun()'s: the runs a former call saved), measures nothing. Then writes
+ * the report to `options.out` (printed with `options.noWrite`): `title`, a line saying when, where
+ * and at which commit `tool` measured, the lines `render(results, settings)` gives (the settings it
+ * measured with), and the targets `checks(results)` gives.
  */
-export async function runProfileTool({ tool, title, out, noWrite, settings, measure, render, checks, log, results: saveTo, fromResults }) {
+export async function runProfileTool({ tool, title, options, saved, settings, measure, render, checks, log }) {
   let run;
-  if (fromResults !== undefined) {
-    const saved = JSON.parse(readFileSync(fromResults, 'utf8'));
+  if (saved !== undefined) {
     run = { ...saved, results: new Map(Object.entries(saved.results)) };
-    log(`${tool}: rendering ${fromResults} again (measured at ${saved.commit})`);
+    log(`${tool}: rendering ${options.fromResults} again (measured at ${saved.commit})`);
   } else {
     pinProcess(LOAD_CORE);
     const startedAt = new Date();
@@ -77,9 +76,9 @@ export async function runProfileTool({ tool, title, out, noWrite, settings, meas
     }
     const seconds = Math.round((Date.now() - startedAt.getTime()) / 1000);
     run = { settings, results: measured, commit: measuredCommit(), startedAt: startedAt.toISOString(), seconds, machine: `${cpus()[0]?.model.trim() ?? 'unknown'} (${cpus().length} cores)`, node: process.version };
-    if (saveTo !== undefined) {
-      writeFileSync(saveTo, `${JSON.stringify({ ...run, results: Object.fromEntries(measured) }, null, 1)}\n`);
-      log(`${tool}: saved every run to ${saveTo}`);
+    if (options.results !== undefined) {
+      writeFileSync(options.results, `${JSON.stringify({ ...run, results: Object.fromEntries(measured) }, null, 1)}\n`);
+      log(`${tool}: saved every run to ${options.results}`);
     }
   }
   const { results } = run;
@@ -92,10 +91,10 @@ export async function runProfileTool({ tool, title, out, noWrite, settings, meas
     ...render(results, run.settings),
     ...renderChecks(targets),
   ].join('\n');
-  if (noWrite) console.log(markdown);
+  if (options.noWrite) console.log(markdown);
   else {
-    writeFileSync(out, markdown);
-    log(`${tool}: wrote ${out}`);
+    writeFileSync(options.out, markdown);
+    log(`${tool}: wrote ${options.out}`);
   }
   for (const check of targets) log(`  ${check.ok === false ? 'MISSED' : check.ok ? 'met   ' : '      '}  ${check.what}: ${check.actual} (wanted ${check.target})`);
 }

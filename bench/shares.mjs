@@ -35,10 +35,8 @@ log(`shares: ${pairs.length} apps x ${settings.repeats} repeats, ${settings.warm
 await runProfileTool({
   tool: 'bench/shares.mjs',
   title: "Our share of a running app's CPU (profiles)",
-  out: options.out,
-  noWrite: options.noWrite,
-  results: options.results,
-  fromResults: options.fromResults,
+  options,
+  saved,
   settings,
   log,
   measure: (api) => measureShares({ ...settings, pairs, api, log, keep: options.keep }),

@@ -178,7 +178,8 @@ async function main() {
   // into (ours into Node's emit, say, where no copy owns it); without inlining every sample has
   // its own function, at the price of code that runs unlike production's. A check, not the measure.
   // A saved run renders as it was measured (its report, its title).
-  const noInlining = savedRun()?.settings?.noInlining ?? process.argv.includes('--no-inlining');
+  const saved = savedRun();
+  const noInlining = saved?.settings?.noInlining ?? process.argv.includes('--no-inlining');
   if (process.argv.includes('--no-inlining')) process.argv.splice(process.argv.indexOf('--no-inlining'), 1);
   const options = profileCommandLine({ frameworks: SPLIT_FRAMEWORKS.join(','), variants: 'bare,ours,wrapped,least,least-wrapped', report: noInlining ? 'BENCHMARKS-SPLIT-NO-INLINING.md' : 'BENCHMARKS-SPLIT.md' });
   const { frameworks, variants } = options;
@@ -188,10 +189,8 @@ async function main() {
   await runProfileTool({
     tool: 'bench/split.mjs',
     title: `Capacity from split profiles: bare and ours in one process, in turn${noInlining ? ' (V8 without inlining: a check of the attribution)' : ''}`,
-    out: options.out,
-    noWrite: options.noWrite,
-    results: options.results,
-    fromResults: options.fromResults,
+    options,
+    saved,
     settings,
     log,
     measure: (api) => measureSplit({ ...settings, frameworks, variants, api, log, keep: options.keep, execArgv: noInlining ? ['--no-turbo-inlining'] : [] }),

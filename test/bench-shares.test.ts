@@ -248,10 +248,9 @@ describe('bench profile tools: a saved run rendered again', () => {
       await (runProfileTool as (options: object) => Promise<void>)({
         tool: 'bench/split.mjs',
         title: 'A title',
-        out,
-        noWrite: false,
+        options: { out, noWrite: false, fromResults: saved },
+        saved: JSON.parse(readFileSync(saved, 'utf8')),
         settings: { repeats: 9 },
-        fromResults: saved,
         log: () => {},
         measure: () => {
           throw new Error('measured');
@@ -337,18 +336,34 @@ describe('bench shares: a real app profiled in its own process', () => {
     for (const child of children) child.kill();
     rmSync(dir, { recursive: true, force: true });
   });
+  const FIREFOX = 'Mozilla/5.0 (X11; Linux x86_64) Firefox/126.0';
+
+  /** The bench's API in a process of its own, and a caller of its IPC commands. */
+  async function startApi() {
+    const { child, ready } = await start('api-process.mjs', []);
+    children.push(child);
+    return { api: ready, callApi: (ipcCaller as (child: Child) => (cmd: string) => Promise<Record<string, number>>)(child) };
+  }
+
+  /** An app process (bench/`file` with `args`) started, its profiler sampling every 50 µs. */
+  async function startProfiled(file: string, args: string[]) {
+    const { child, ready } = await start(file, args);
+    children.push(child);
+    await askChild(child, 'profile-start', 'profiling', { intervalUs: 50 });
+    return { child, url: ready.url! };
+  }
+
+  /** 40 rounds of `request()` 25 times and `extra()` once, each round awaited. */
+  async function rounds(request: () => Promise<string>, extra?: () => Promise<string>) {
+    for (let i = 0; i < 40; i++) await Promise.all([...Array.from({ length: 25 }, request), ...(extra ? [extra()] : [])]);
+  }
 
   it('finds our code in Express behind withPirsch, and none in bare Express', async () => {
-    const { child: apiChild, ready: api } = await start('api-process.mjs', []);
-    children.push(apiChild);
+    const { api } = await startApi();
     const shares: Record<string, Shares> = {};
     for (const variant of ['bare', 'wrapped']) {
-      const { child, ready } = await start('app-process.mjs', ['express', variant, api.url!, api.accessKey!]);
-      children.push(child);
-      await askChild(child, 'profile-start', 'profiling', { intervalUs: 50 });
-      for (let i = 0; i < 40; i++) {
-        await Promise.all(Array.from({ length: 25 }, () => fetch(ready.url!, { headers: { 'user-agent': 'Mozilla/5.0 (X11; Linux x86_64) Firefox/126.0', accept: 'text/html' } }).then((response) => response.text())));
-      }
+      const { child, url } = await startProfiled('app-process.mjs', ['express', variant, api.url!, api.accessKey!]);
+      await rounds(() => fetch(url, { headers: { 'user-agent': FIREFOX, accept: 'text/html' } }).then((response) => response.text()));
       const file = join(dir, `${variant}.cpuprofile`);
       const { file: written, mainShare } = (await askChild(child, 'profile-stop', 'profiled', { file })) as { file: string; mainShare: number };
       expect(written).toBe(file);
@@ -366,13 +381,9 @@ describe('bench shares: a real app profiled in its own process', () => {
   }, 60_000);
 
   it('splits one process between two copies of Koa, bare and the least design, taking requests in turn', async () => {
-    const { child: apiChild, ready: api } = await start('api-process.mjs', []);
-    children.push(apiChild);
-    const callApi = (ipcCaller as (child: Child) => (cmd: string) => Promise<Record<string, number>>)(apiChild);
-    const { child, ready } = await start('split-app.mjs', ['koa', 'least', api.url!, api.accessKey!]);
-    children.push(child);
-    await askChild(child, 'profile-start', 'profiling', { intervalUs: 50 });
-    for (let i = 0; i < 40; i++) await Promise.all(Array.from({ length: 25 }, () => fetch(ready.url!, { headers: { 'user-agent': 'Mozilla/5.0 (X11; Linux x86_64) Firefox/126.0' } }).then((response) => response.text())));
+    const { api, callApi } = await startApi();
+    const { child, url } = await startProfiled('split-app.mjs', ['koa', 'least', api.url!, api.accessKey!]);
+    await rounds(() => fetch(url, { headers: { 'user-agent': FIREFOX } }).then((response) => response.text()));
     const file = join(dir, 'koa-split.cpuprofile');
     const { served } = (await askChild(child, 'profile-stop', 'profiled', { file })) as { served: { bare: number; variant: number } };
     expect(served).toEqual({ bare: 500, variant: 500 });
@@ -397,14 +408,10 @@ describe('bench shares: a real app profiled in its own process', () => {
   }, 60_000);
 
   it('profiles the least in-process design in Koa: its code is ours, and it delivers each page view that succeeded', async () => {
-    const { child: apiChild, ready: api } = await start('api-process.mjs', []);
-    children.push(apiChild);
-    const callApi = (ipcCaller as (child: Child) => (cmd: string) => Promise<Record<string, number>>)(apiChild);
-    const { child, ready } = await start('app-process.mjs', ['koa', 'least', api.url!, api.accessKey!]);
-    children.push(child);
-    await askChild(child, 'profile-start', 'profiling', { intervalUs: 50 });
-    const get = (path: string) => fetch(new URL(path, ready.url!), { headers: { 'user-agent': 'Mozilla/5.0 (X11; Linux x86_64) Firefox/126.0', 'accept-language': 'de' } }).then((response) => response.text());
-    for (let i = 0; i < 40; i++) await Promise.all([...Array.from({ length: 25 }, () => get('/')), get('/missing')]);
+    const { api, callApi } = await startApi();
+    const { child, url } = await startProfiled('app-process.mjs', ['koa', 'least', api.url!, api.accessKey!]);
+    const get = (path: string) => fetch(new URL(path, url), { headers: { 'user-agent': FIREFOX, 'accept-language': 'de' } }).then((response) => response.text());
+    await rounds(() => get('/'), () => get('/missing'));
     const file = join(dir, 'koa-least.cpuprofile');
     await askChild(child, 'profile-stop', 'profiled', { file });
     const shares = attributeProfile(JSON.parse(readFileSync(file, 'utf8')));
