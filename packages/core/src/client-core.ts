@@ -1,6 +1,6 @@
 import { createApi, type PirschApi } from './api/index.js';
 import { createTokenSource } from './auth.js';
-import { copyMap, copyOf, fixFields, normalizeItem } from './normalize.js';
+import { copyMap, copyOf, fixFields, hasRequiredFields, normalizeItem } from './normalize.js';
 import { PirschConfigError } from './errors.js';
 import { CLIENT_ENABLED, resolveClientOptions, type ClientAuth, type ResolvedClientOptions } from './options.js';
 import { DeliveryQueue, type ItemKind } from './queue.js';
@@ -13,7 +13,10 @@ import type { ApiRequester, ClientMetrics, EventOptions, EventPayload, Hit, Pirs
 /** The whole client: non-blocking delivery plus the typed read and management API. */
 export interface PirschClient extends PirschDelivery, PirschApi {}
 
-/** Internal: enqueue a hit the caller built and will not touch again (no defensive copy). */
+/**
+ * Internal: enqueue a hit `hitFromRequest` or `hitFromWebRequest` built, which the caller will not
+ * touch again: no defensive copy, and no check of the fields' limits (extraction keeps to them).
+ */
 export const ENQUEUE_OWNED_HIT: unique symbol = Symbol('pirsch.enqueueOwnedHit');
 /**
  * Internal: runs `work` (a tracker's synchronous call) and sends every item it hands this client
@@ -167,13 +170,16 @@ export function createClientWith(options: PirschClientOptions, openTransport: Op
   const accept = (kind: ItemKind, data: unknown, owned: boolean): void => {
     try {
       if (closing) return queue.drop('closed', 1);
-      const item = normalizeItem(kind, data, owned);
-      if (item === undefined) return queue.drop('invalid', 1);
-      if (sendingNow !== undefined) sendingNow.push(queue.deliverNow(kind, item));
-      else queue.enqueue(kind, item);
+      queueChecked(kind, normalizeItem(kind, data, owned));
     } catch {
       // never into the caller's request path
     }
+  };
+  /** Queues an item already within the API's limits; undefined (one that cannot be sent) is dropped as invalid. */
+  const queueChecked = (kind: ItemKind, item: Record<string, unknown> | undefined): void => {
+    if (item === undefined) return queue.drop('invalid', 1);
+    if (sendingNow !== undefined) sendingNow.push(queue.deliverNow(kind, item));
+    else queue.enqueue(kind, item);
   };
 
   const delivery: PirschDelivery = {
@@ -239,8 +245,15 @@ export function createClientWith(options: PirschClientOptions, openTransport: Op
   });
   Object.defineProperty(delivery, ENQUEUE_OWNED_HIT, {
     value(hit: Hit): void {
-      // Checked, not copied: the tracker's hits are already within the limits.
-      accept('hit', hit, true);
+      try {
+        if (closing) return queue.drop('closed', 1);
+        // Neither copied nor fixed: extraction built the hit within every field's limit. Only the
+        // required fields are checked (an empty IP cannot be sent).
+        const item = hit as unknown as Record<string, unknown>;
+        queueChecked('hit', hasRequiredFields('hit', item) ? item : undefined);
+      } catch {
+        // never into the caller's request path
+      }
     },
   });
   return Object.assign(delivery, api) as PirschClient;

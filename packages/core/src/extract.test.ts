@@ -324,6 +324,16 @@ describe('hitFromRequest with hostile requests (raw sockets)', () => {
     expect(hit.url).toBe('http://localhost/x');
   });
 
+  it('drops the default port of the protocol of each request, also when the same Host comes in turn over http and https', () => {
+    // A request object as Node's server hands it over: the same Host header each time.
+    const over = (protocol: 'http' | 'https') =>
+      hitFromRequest({ headers: { host: 'Shop.Example:443', 'user-agent': 'ua' }, url: '/', socket: { remoteAddress: '::1' } } as unknown as IncomingMessage, { protocol }).url;
+    expect(over('https')).toBe('https://shop.example/');
+    expect(over('http')).toBe('http://shop.example:443/');
+    expect(over('http')).toBe('http://shop.example:443/');
+    expect(over('https')).toBe('https://shop.example/');
+  });
+
   it('normalises a valid Host: lowercase, punycode, no default port', async () => {
     expect((await raw('GET / HTTP/1.1\r\nHost: WWW.Example.COM:80\r\nUser-Agent: ua\r\n')).hit?.url).toBe('http://www.example.com/');
     expect((await raw('GET / HTTP/1.1\r\nHost: [::1]:8080\r\nUser-Agent: ua\r\n')).hit?.url).toBe('http://[::1]:8080/');

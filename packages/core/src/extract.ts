@@ -329,8 +329,23 @@ function hostFor(override: string | undefined, fromRequest: string | undefined, 
   return FALLBACK_HOST;
 }
 
+// The last answer: most requests carry the same Host as the one before, and comparing two short
+// strings is cheaper than hashing the request's fresh one for the Map.
+let lastRaw = '';
+let lastProtocol = '';
+let lastHost = '';
+
 /** The host as the URL standard serializes it (lowercase, punycode, default port dropped), or '' when invalid. */
 function normalizeHost(raw: string, protocol: 'http' | 'https'): string {
+  if (raw === lastRaw && protocol === lastProtocol) return lastHost;
+  const host = cachedHost(raw, protocol);
+  lastRaw = raw;
+  lastProtocol = protocol;
+  lastHost = host;
+  return host;
+}
+
+function cachedHost(raw: string, protocol: 'http' | 'https'): string {
   const cache = protocol === 'https' ? httpsHosts : httpHosts;
   let host = cache.get(raw);
   if (host !== undefined) return host;

@@ -226,6 +226,16 @@ function acceptableFields(item: Record<string, unknown>): number {
   return filled;
 }
 
+/**
+ * True when the item's required fields (see `REQUIRED`) are non-empty strings. All a hit built by
+ * `hitFromRequest` or `hitFromWebRequest` needs before it is sent: they cap every field to its
+ * limit themselves, but the IP can be empty (a socket that closed before its address was read).
+ */
+export function hasRequiredFields(kind: ItemKind, item: { url?: unknown; ip?: unknown; user_agent?: unknown; event_name?: unknown }): boolean {
+  const needed = REQUIRED[kind];
+  return (filledFields(item) & needed) === needed;
+}
+
 /** The bits of the required fields that hold a non-empty string. */
 function filledFields(item: { url?: unknown; ip?: unknown; user_agent?: unknown; event_name?: unknown }): number {
   return (isFilled(item.url) ? URL_BIT : 0) | (isFilled(item.ip) ? IP_BIT : 0) | (isFilled(item.user_agent) ? USER_AGENT_BIT : 0) | (isFilled(item.event_name) ? EVENT_NAME_BIT : 0);

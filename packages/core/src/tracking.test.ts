@@ -8,6 +8,7 @@ import { request } from 'undici';
 import { afterAll, beforeAll, beforeEach, describe, expect, expectTypeOf, it } from 'vitest';
 import type { PirschClient } from './client.js';
 import { PirschConfigError, PirschError } from './errors.js';
+import { FIELD_LIMITS } from './limits.js';
 import { createTracker } from './tracker-node.js';
 import type { RequestContext, RequestHelper, Tracker } from './tracking.js';
 import type { ClientMetrics, EventOptions, Hit, PirschDelivery, SessionData } from './types.js';
@@ -593,6 +594,64 @@ describe('createTracker with client options (real client, emulator)', () => {
     expect(await send('/')).toBe(200);
     await tracker.shutdown(5000);
     expect(emulator.hits).toHaveLength(1);
+  });
+});
+
+describe('the hits a tracker hands its own client (neither copied nor fixed again)', () => {
+  let emulator: PirschEmulator;
+  beforeAll(async () => {
+    emulator = await createPirschEmulator();
+  });
+  afterAll(async () => {
+    await emulator.close();
+  });
+  beforeEach(() => {
+    emulator.reset();
+  });
+
+  it('arrive within every field limit, as extraction capped them, whatever the request and the callbacks give', async () => {
+    const long = (n: number) => 'x'.repeat(n);
+    const tracker = createTracker<AppRequest, AppResponse>({
+      accessKey: emulator.accessKey,
+      baseUrl: emulator.url,
+      title: () => long(5000),
+      tags: () => Object.fromEntries(Array.from({ length: 30 }, (_, i) => [`${i}${long(60)}`, long(80)])),
+    });
+    setup = { tracker };
+    const headers = {
+      'user-agent': `${UA['user-agent']} ${long(2000)}`,
+      referer: `https://ref.example/${long(5000)}`,
+      'accept-language': long(500),
+      'x-forwarded-for': long(500),
+      'sec-ch-ua': long(500),
+    };
+    await send(`/${long(3000)}`, headers);
+    await tracker.shutdown(5000);
+    expect(tracker.client.metrics).toMatchObject({ sent: 1, dropped: 0 });
+    const hit = emulator.hits[0] as unknown as Record<string, unknown>;
+    for (const [field, value] of Object.entries(hit)) {
+      const limit = (FIELD_LIMITS as Record<string, number>)[field];
+      if (typeof value === 'string' && limit !== undefined) expect(value.length, field).toBeLessThanOrEqual(limit);
+    }
+    expect((hit.title as string).length).toBe(FIELD_LIMITS.title);
+    expect(Object.keys(hit.tags as object)).toHaveLength(FIELD_LIMITS.tagCount);
+  });
+
+  it('are dropped as invalid before any request when the IP is empty (a socket gone before its address was read)', async () => {
+    const tracker = createTracker<AppRequest, AppResponse>({ accessKey: emulator.accessKey, baseUrl: emulator.url });
+    setup = {
+      tracker,
+      // What a request whose socket closed before anyone read its address looks like.
+      context: (ctx) => {
+        ctx.raw = Object.create(ctx.raw, { socket: { value: { remoteAddress: undefined } } }) as IncomingMessage;
+      },
+    };
+    await send('/page');
+    await tracker.client.flush(5000);
+    expect(tracker.tracked).toBe(1);
+    expect(tracker.client.metrics).toMatchObject({ queued: 0, sent: 0, dropped: 1 });
+    await tracker.shutdown(5000);
+    expect(emulator.requests.filter((r) => r.path.includes('hit'))).toEqual([]);
   });
 });
 

@@ -1,6 +1,6 @@
 import { PirschError } from '@pirsch-node/core';
 import type { PirschLogger } from '@pirsch-node/core';
-import { createTracker, fastifyTrustProxyProblem, trackedByWrapper, wrapperHelperOf } from '@pirsch-node/core/adapter';
+import { createTracker, fastifyTrustProxyProblem, wrapperHelperOf } from '@pirsch-node/core/adapter';
 import type { RequestContext, Tracker } from '@pirsch-node/core/adapter';
 import type { FastifyInstance, FastifyPluginCallback, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
@@ -30,29 +30,24 @@ const pirschPlugin: FastifyPluginCallback<PirschFastifyOptions> = (fastify: Fast
   const track = tracker;
   warnOfUntrustedProxy(fastify, options);
 
+  // One hook per request. The page view is tracked once the reply has been written completely
+  // ('finish' on the raw response), so tracking never delays it; a second hook (onResponse) cost
+  // Fastify's hook runner on every request for the same moment.
   fastify.addHook('onRequest', (request, reply, next) => {
     try {
-      // On the raw response: Fastify writes its reply headers through writeHead, where they are merged.
       // A withPirsch in front of the server (core's, in a serverFactory) tracks it: counted once,
       // by it, and its req.pirsch sends this request's events.
       const outer = wrapperHelperOf(request.raw);
       if (outer !== undefined) request.pirsch = outer;
       else {
+        // On the raw response: Fastify writes its reply headers through writeHead, where they are merged.
         track.prepareResponse(reply.raw);
-        request.pirsch = track.helper(contextOf(request));
+        const context = new FastifyRequestContext(request, reply);
+        request.pirsch = track.helper(context);
+        track.trackWhenDone(context, reply.raw);
       }
     } catch {
       // never into the app (helper() does not throw; a getter on a user's request might)
-    }
-    next();
-  });
-
-  // Runs once the reply has been sent, so tracking never delays it.
-  fastify.addHook('onResponse', (request, reply, next) => {
-    try {
-      if (!trackedByWrapper(request.raw)) track.track(contextOf(request, reply), reply.statusCode);
-    } catch {
-      // never into the app
     }
     next();
   });
@@ -71,10 +66,6 @@ const pirschPlugin: FastifyPluginCallback<PirschFastifyOptions> = (fastify: Fast
  * What the tracker needs of a request. `request.url` keeps route prefixes; ip, protocol and host
  * honour `trustProxy` (X-Forwarded-For/-Proto/-Host) and are read only when a hit is built.
  */
-function contextOf(request: FastifyRequest, reply?: FastifyReply): RequestContext<FastifyRequest, FastifyReply> {
-  return new FastifyRequestContext(request, reply as FastifyReply);
-}
-
 /** A class with prototype getters: one small object per request, nothing read that a hit does not need. */
 class FastifyRequestContext implements RequestContext<FastifyRequest, FastifyReply> {
   readonly raw: FastifyRequest['raw'];

@@ -85,13 +85,17 @@ class KoaRequestContext implements RequestContext<Context, Response> {
     this.path = ctx.originalUrl;
   }
 
+  /** `ctx.request.ip`, which `ctx.ip` hands on to: read there, without the delegate in between. */
   get ip(): string {
-    return this.req.ip;
+    return this.req.request.ip;
   }
 
-  /** Reads X-Forwarded-Proto when app.proxy is set. */
-  get protocol(): string {
-    return this.req.protocol;
+  /**
+   * `ctx.protocol` when app.proxy is set (it reads X-Forwarded-Proto). Without a proxy Koa's getter
+   * only asks whether the socket is encrypted, which extraction asks itself.
+   */
+  get protocol(): string | undefined {
+    return this.req.app.proxy ? this.req.request.protocol : undefined;
   }
 
   /**
