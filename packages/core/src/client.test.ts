@@ -583,6 +583,32 @@ describe('batch size', () => {
     expect(pirsch.metrics).toMatchObject({ sent: 40, dropped: 0, failed: 0 });
   });
 
+  it('sends a batch of hundreds, serialised in parts, with every item once, in order, and cuts one in a later part at maxBatchBytes', async () => {
+    const pirsch = client({ batchSize: 1000, maxBatchBytes: 65_536, flushIntervalMs: 60_000 });
+    // About 500 bytes of JSON each, some of it multi-byte (the estimate counts characters): the
+    // first parts of a hundred fit in 64 kB, a later one does not.
+    for (let i = 0; i < 300; i++) pirsch.hit({ ...hit(i), title: `${'日本語'.repeat(40)} "${i}"` });
+    expect(await pirsch.flush(10_000)).toBe(true);
+    expectEachOnce(300);
+    const batches = batchRequests();
+    expect(Math.max(...batches.map((r) => r.bodyBytes))).toBeLessThanOrEqual(65_536);
+    expect(batches.length).toBeGreaterThan(1);
+    expect(batches[0]?.body).toHaveLength(100);
+    const sent = batches.flatMap((r) => r.body as Hit[]);
+    expect(sent.map((h) => h.url)).toEqual(Array.from({ length: 300 }, (_, i) => hit(i).url));
+    expect(sent.map((h) => h.title)).toEqual(Array.from({ length: 300 }, (_, i) => `${'日本語'.repeat(40)} "${i}"`));
+    expect(pirsch.metrics).toMatchObject({ sent: 300, dropped: 0, failed: 0 });
+  });
+
+  it('drops an item JSON cannot carry from a batch of hundreds on its own', async () => {
+    const pirsch = client({ batchSize: 1000, flushIntervalMs: 60_000 });
+    for (let i = 0; i < 250; i++) pirsch.hit(i === 180 ? ({ ...hit(i), extra: 10n } as Hit) : hit(i));
+    expect(await pirsch.flush(10_000)).toBe(false);
+    expectEachOnce(249);
+    expect(urls()).not.toContain(hit(180).url);
+    expect(pirsch.metrics).toMatchObject({ sent: 249, dropped: 1, failed: 0 });
+  });
+
   it('sends an item larger than maxBatchBytes on its own', async () => {
     const pirsch = client({ maxBatchBytes: 1024 });
     pirsch.hit(hit(1));

@@ -1,5 +1,5 @@
 import PQueue from 'p-queue';
-import { allowManyListeners, boundedUtf8Encoder, unrefTimer, utf8Bytes } from './runtime.js';
+import { allowManyListeners, boundedUtf8Encoder, jsonArrayWriter, unrefTimer, utf8Bytes } from './runtime.js';
 import { PirschApiError, PirschNetworkError, type PirschError } from './errors.js';
 import type { ResolvedClientOptions } from './options.js';
 import type { ErrorReporter } from './reporter.js';
@@ -83,6 +83,8 @@ export class DeliveryQueue {
   readonly #slots: PQueue;
   /** UTF-8 bytes of a batch's JSON or, past `maxBatchBytes`, how many of its characters fit. */
   readonly #encode: (text: string) => Uint8Array | number;
+  /** A batch's JSON array in UTF-8, in parts (Node); undefined elsewhere, where `#encode` does it all. */
+  readonly #writeArray: ((items: readonly object[]) => Uint8Array | number | undefined) | undefined;
   readonly #pending: Record<ItemKind, Item[]> = { hit: [], event: [], session: [] };
   /** The estimated JSON bytes of each kind's waiting items. */
   readonly #pendingBytes: Record<ItemKind, number> = { hit: 0, event: 0, session: 0 };
@@ -122,6 +124,7 @@ export class DeliveryQueue {
     this.#reporter = reporter;
     this.#slots = new PQueue({ concurrency: options.concurrency });
     this.#encode = boundedUtf8Encoder(options.maxBatchBytes);
+    this.#writeArray = jsonArrayWriter(options.maxBatchBytes);
   }
 
   /** A snapshot of the counters; `queued` is every held item not in a request. */
@@ -514,6 +517,15 @@ export class DeliveryQueue {
    */
   #bodyOf(batch: Batch): Uint8Array | undefined {
     for (;;) {
+      if (this.#writeArray !== undefined && !batch.single && batch.items.length > 1) {
+        const written = this.#writeArray(stampedWithTime(batch.items));
+        if (typeof written === 'number') {
+          this.#splitAt(batch, written);
+          continue;
+        }
+        if (written !== undefined) return written;
+        // An item JSON cannot carry, or a first part larger than the bound: found as below.
+      }
       const text = this.#serialize(batch);
       if (text === undefined) return undefined;
       // One item goes alone whatever its size (one larger than the bound too): encoded once.
@@ -523,9 +535,13 @@ export class DeliveryQueue {
       // Cut where the bytes ran out (items are about the same size), a little before: most batches
       // then fit at the second try, where halving took several for text of 3 bytes a character.
       const fits = Math.floor((batch.items.length * bytes * 0.95) / text.length);
-      const middle = Math.min(batch.items.length - 1, Math.max(1, fits));
-      this.#ready.unshift({ kind: batch.kind, seqs: batch.seqs.splice(middle), items: batch.items.splice(middle), single: false, attempts: batch.attempts });
+      this.#splitAt(batch, Math.min(batch.items.length - 1, Math.max(1, fits)));
     }
+  }
+
+  /** Keeps the batch's first `middle` items and puts the rest back at the head of the ready batches. */
+  #splitAt(batch: Batch, middle: number): void {
+    this.#ready.unshift({ kind: batch.kind, seqs: batch.seqs.splice(middle), items: batch.items.splice(middle), single: false, attempts: batch.attempts });
   }
 
   /**

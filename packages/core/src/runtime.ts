@@ -114,6 +114,53 @@ export function boundedUtf8Encoder(limit: number): (text: string) => Uint8Array 
   };
 }
 
+/** How many items one `JSON.stringify` call of `jsonArrayWriter` takes. */
+const JSON_CHUNK_ITEMS = 100;
+
+/**
+ * Where there is a Node `Buffer`: a writer of a JSON array of objects as UTF-8 of at most `limit`
+ * bytes, or undefined elsewhere. It stringifies the items a hundred at a time, each part written
+ * into scratch memory of `limit` bytes kept between calls, and copies the array into a buffer of
+ * its exact size. `JSON.stringify` of a whole batch gives a string V8 builds in pieces and must
+ * join (flatten) in memory of its own, a large object for a batch over 128 KB, before a byte of it
+ * is encoded: stringifying, joining and encoding 500 hits (about 230 KB) took 0.78 ms at best,
+ * against 0.51 ms in parts of 100 (bench of the two, side by side on the machine of the split
+ * bench). Returns the bytes, or the number of items that fit when the array would pass `limit`
+ * (at least one: undefined when the first part alone does not fit), or undefined when an item
+ * cannot be serialised (the caller finds which, one at a time).
+ */
+export function jsonArrayWriter(limit: number): ((items: readonly object[]) => Uint8Array | number | undefined) | undefined {
+  const NodeBytes = NodeBuffer;
+  if (NodeBytes === undefined) return undefined;
+  let scratch: (Uint8Array & { write(text: string, offset: number, length: number, encoding: 'utf8'): number }) | undefined;
+  return (items) => {
+    scratch ??= NodeBytes.allocUnsafeSlow(limit);
+    // Each part is `[a,b]`: the first is written from the array's start, so its `[` opens the
+    // array; every later one from where the part before ended, its `[` overwritten by a comma.
+    // Each part's `]` is overwritten by what follows, the last by the array's own.
+    let end = 0;
+    for (let start = 0; start < items.length; start += JSON_CHUNK_ITEMS) {
+      let part: string;
+      try {
+        part = JSON.stringify(items.slice(start, start + JSON_CHUNK_ITEMS));
+      } catch {
+        return undefined;
+      }
+      const room = limit - end;
+      // UTF-8 takes at most 3 bytes per UTF-16 unit; only a part that may not fit is counted.
+      if (room < part.length * 3 && NodeBytes.byteLength(part, 'utf8') > room) return start === 0 ? undefined : start;
+      const written = scratch.write(part, end, room, 'utf8');
+      if (start > 0) scratch[end] = 0x2c; // ,
+      end += written - 1;
+    }
+    if (items.length === 0) return undefined;
+    scratch[end] = 0x5d; // ]
+    const bytes = NodeBytes.allocUnsafeSlow(end + 1);
+    bytes.set(scratch.subarray(0, end + 1));
+    return bytes;
+  };
+}
+
 /**
  * Whether `signal` has aborted. On workerd a signal belongs to the request that created it, and
  * another request's code may not even read it (it throws "Cannot perform I/O on behalf of a
