@@ -2,7 +2,6 @@ import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:
 import { isBotUserAgent } from './bots.js';
 import { DEFAULT_FLUSH_TIMEOUT_MS } from './client-core.js';
 import { PirschConfigError } from './errors.js';
-import { readPageHeaders, type PageHeaders } from './headers.js';
 import type { TrackingOptions } from './tracking.js';
 import type { Hit } from './types.js';
 
@@ -246,30 +245,30 @@ export function skipReason(
   path: string,
   options: ResolvedTrackingOptions<never, never>,
 ): SkipReason | undefined {
-  const decision = decideTracking(req, status, path, options);
-  return typeof decision === 'string' ? decision : undefined;
-}
-
-/**
- * `skipReason`, or the page headers it read when the response is tracked, for the hit to be built
- * from without a second pass over the request's headers.
- */
-export function decideTracking(
-  req: IncomingMessage,
-  status: number,
-  path: string,
-  options: ResolvedTrackingOptions<never, never>,
-): SkipReason | PageHeaders {
-  // Cheapest checks first: a string and a number, then the headers, then path work.
+  // Cheapest checks first: a string and a number, then header lookups, then path work.
   if (!options.methods.has(req.method ?? '')) return 'method';
   if (!(status >= 200 && status < 300)) return 'status';
-  const rawHeaders: IncomingHttpHeaders | undefined = req.headers;
-  if (rawHeaders == null) return 'no-user-agent';
-  const headers = readPageHeaders(rawHeaders);
-  const userAgent = headers.userAgent;
+  const headers: IncomingHttpHeaders | undefined = req.headers;
+  if (headers == null) return 'no-user-agent';
+  // One pass over the headers: cheaper than a lookup per name on objects of varying shape.
+  let userAgent: string | undefined;
+  let dnt: string | undefined;
+  let prefetch = false;
+  for (const name in headers) {
+    switch (name) {
+      case 'user-agent': userAgent = first(headers[name]); break;
+      case 'dnt': dnt = first(headers[name]); break;
+      case 'sec-purpose':
+      case 'purpose':
+      case 'x-purpose':
+      case 'x-moz':
+        prefetch ||= isPrefetchPurpose(first(headers[name]));
+        break;
+    }
+  }
   if (userAgent === undefined || userAgent.trim() === '') return 'no-user-agent';
-  if (options.respectDnt && isDoNotTrack(headers.dnt)) return 'dnt';
-  if (headers.prefetch) return 'prefetch';
+  if (options.respectDnt && isDoNotTrack(dnt)) return 'dnt';
+  if (prefetch) return 'prefetch';
   const target = typeof path === 'string' ? path : '/';
   // Path work without slicing: [start, end) of `target` is the pathname.
   const start = pathStart(target);
@@ -280,7 +279,11 @@ export function decideTracking(
   }
   // Last of the request checks: even cached, it hashes the whole user agent.
   if (options.bots === 'skip' && isBotUserAgent(userAgent)) return 'bot';
-  return headers;
+  return undefined;
+}
+
+function first(value: string | string[] | undefined): string | undefined {
+  return typeof value === 'string' ? value : Array.isArray(value) ? value[0] : undefined;
 }
 
 /** `DNT: 1`; Node joins a repeated header with ", ", and the first value counts. */
@@ -289,6 +292,13 @@ function isDoNotTrack(dnt: string | undefined): boolean {
   if (dnt === '1') return true;
   const comma = dnt.indexOf(',');
   return (comma === -1 ? dnt : dnt.slice(0, comma)).trim() === '1';
+}
+
+/** `prefetch`, `preview`, `prerender`, also inside a list such as `prefetch;prerender`. */
+function isPrefetchPurpose(value: string | undefined): boolean {
+  if (value === undefined || value === '') return false;
+  const lower = value.toLowerCase();
+  return lower.includes('prefetch') || lower.includes('preview') || lower.includes('prerender');
 }
 
 /** Where the path of a request target starts: 0, or after `scheme://authority` of an absolute-form target (-1: none). */

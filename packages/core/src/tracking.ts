@@ -3,11 +3,10 @@ import { isBotUserAgent } from './bots.js';
 import { requestClientHints } from './client-hints.js';
 import { ENQUEUE_OWNED_HIT, type OwnedHitSink, type PirschClient } from './client-core.js';
 import { PirschConfigError, PirschError } from './errors.js';
-import { hitFromRequestWith, tagsWithinLimits } from './extract.js';
-import type { PageHeaders } from './headers.js';
+import { hitFromRequest, tagsWithinLimits } from './extract.js';
 import { CLIENT_ENABLED, CLIENT_OPTION_NAMES, TRACKING_OPTION_NAMES, unknownOptionError } from './options.js';
 import type { HitOptions } from './extract.js';
-import { SKIP_REASONS, decideTracking, resolveTrackingOptions } from './filter.js';
+import { SKIP_REASONS, resolveTrackingOptions, skipReason } from './filter.js';
 import type { SkipReason } from './filter.js';
 import type { EventOptions, Hit, PirschClientOptions, PirschDelivery, SessionData } from './types.js';
 
@@ -298,7 +297,7 @@ export function createTrackerWith<Req, Res>(options: PirschAdapterOptions<Req, R
     }
   };
 
-  const hitFor = (ctx: Omit<RequestContext<Req, Res>, 'res'>, path: string | undefined, headers?: PageHeaders): Hit => {
+  const hitFor = (ctx: Omit<RequestContext<Req, Res>, 'res'>, path: string | undefined): Hit => {
     const hitOptions: HitOptions = {
       ip: ctx.ip,
       path,
@@ -309,7 +308,7 @@ export function createTrackerWith<Req, Res>(options: PirschAdapterOptions<Req, R
       disableBotFilter: resolved.disableBotFilter,
       stripQuery: resolved.stripQuery,
     };
-    return hitFromRequestWith(ctx.raw, hitOptions, headers);
+    return hitFromRequest(ctx.raw, hitOptions);
   };
 
   /**
@@ -392,8 +391,7 @@ export function createTrackerWith<Req, Res>(options: PirschAdapterOptions<Req, R
         }
         const raw = ctx.raw;
         const path = typeof ctx.path === 'string' ? ctx.path : targetOf(raw);
-        const decision = decideTracking(raw, status, path, resolved);
-        let reason = typeof decision === 'string' ? decision : undefined;
+        let reason = skipReason(raw, status, path, resolved);
         if (reason === undefined && resolved.filter !== undefined) {
           try {
             if (!resolved.filter(ctx.req, ctx.res)) reason = 'filter';
@@ -406,7 +404,7 @@ export function createTrackerWith<Req, Res>(options: PirschAdapterOptions<Req, R
           skipped[reason]++;
           return;
         }
-        const hit = hitFor(ctx, path, decision as PageHeaders);
+        const hit = hitFor(ctx, path);
         if (resolved.beforeSend === undefined) {
           enqueueHit(hit);
         } else {

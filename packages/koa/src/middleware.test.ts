@@ -476,6 +476,39 @@ describe.each([
       expect(emulator.hits[0]?.url).toBe(`http://${HOST}/about`);
     });
 
+    it('off: an IP the app sets on the request (ctx.request.ip = ...) is the one sent, before or after ctx.ip was read, request by request', async () => {
+      // e.g. from a CDN's header the app trusts without app.proxy
+      const { app } = appWith({ client }, async (ctx, next) => {
+        if (ctx.get('X-Read-First') === '1') void ctx.ip;
+        const given = ctx.get('X-Client-IP');
+        if (given !== '') ctx.request.ip = given;
+        await next();
+      });
+      await get(app, '/').set('X-Client-IP', '203.0.113.50').expect(200);
+      await get(app, '/').expect(200);
+      await get(app, '/').set('X-Read-First', '1').set('X-Client-IP', '203.0.113.51').expect(200);
+      await get(app, '/').set('X-Read-First', '1').expect(200);
+      await client.flush();
+      expect(emulator.hits.map((hit) => hit.ip)).toEqual(['203.0.113.50', '127.0.0.1', '203.0.113.51', '127.0.0.1']);
+    });
+
+    it('off and on in turn, and two apps in turn: each request gets the IP its app resolves', async () => {
+      const first = appWith({ client });
+      const second = appWith({ client }, async (ctx, next) => {
+        ctx.request.ip = '203.0.113.60';
+        await next();
+      });
+      await forwarded(first.app).expect(200);
+      await forwarded(second.app).expect(200);
+      first.app.proxy = true;
+      await forwarded(first.app).expect(200);
+      first.app.proxy = false;
+      await forwarded(first.app).expect(200);
+      await forwarded(second.app).expect(200);
+      await client.flush();
+      expect(emulator.hits.map((hit) => hit.ip)).toEqual(['127.0.0.1', '203.0.113.60', '203.0.113.9', '127.0.0.1', '203.0.113.60']);
+    });
+
     it('on with maxIpsCount: 1: the entry the nearest proxy added', async () => {
       const { app } = appWith({ client });
       app.proxy = true;
