@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createClient, type PirschClient } from './client.js';
+import { whenResponseFinished } from './finish-channel.js';
 import { createTrackerWith, type PirschAdapterOptions, type Tracker, type TrackingOptions } from './tracking.js';
 import type { PirschClientOptions, PirschDelivery } from './types.js';
 
@@ -26,5 +27,5 @@ export function createTracker<Req = IncomingMessage, Res = ServerResponse>(
 ): Tracker<Req, Res, PirschClient>;
 export function createTracker<Req = IncomingMessage, Res = ServerResponse>(options: PirschAdapterOptions<Req, Res>): Tracker<Req, Res>;
 export function createTracker<Req, Res>(options: PirschAdapterOptions<Req, Res>): Tracker<Req, Res> {
-  return createTrackerWith(options, createClient);
+  return createTrackerWith(options, createClient, whenResponseFinished);
 }

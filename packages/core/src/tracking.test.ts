@@ -5,7 +5,7 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { createPirschEmulator, type PirschEmulator } from '@pirsch-node/testing';
 import { request } from 'undici';
-import { afterAll, beforeAll, beforeEach, describe, expect, expectTypeOf, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, expectTypeOf, it, vi } from 'vitest';
 import type { PirschClient } from './client.js';
 import { PirschConfigError, PirschError } from './errors.js';
 import { FIELD_LIMITS } from './limits.js';
@@ -713,6 +713,41 @@ describe('trackWhenDone', () => {
     expect(listeners).toEqual(baseline);
   });
 
+  it('tracks pipelined requests on one socket, each with its own status, and two trackers of one response both', async () => {
+    const first = recorder();
+    const second = recorder();
+    const one = createTracker({ client: first });
+    const other = createTracker({ client: second });
+    const app = createServer((req, res) => {
+      const ctx = { raw: req, req, res };
+      one.trackWhenDone(ctx, res);
+      other.trackWhenDone({ ...ctx }, res);
+      // The first answers after the second has arrived on the same socket, so both wait at once.
+      const status = req.url === '/third' ? 404 : 200;
+      setTimeout(() => {
+        res.statusCode = status;
+        res.end(req.url);
+      }, req.url === '/first' ? 50 : 0);
+    });
+    app.listen(0, '127.0.0.1');
+    await once(app, 'listening');
+    const { port } = app.address() as AddressInfo;
+    const socket = connect(port, '127.0.0.1');
+    let answers = '';
+    socket.setEncoding('latin1');
+    socket.on('data', (chunk: string) => (answers += chunk));
+    const request = (path: string) => `GET ${path} HTTP/1.1\r\nHost: shop.example\r\nUser-Agent: ${UA['user-agent']}\r\n\r\n`;
+    socket.write(request('/first') + request('/second') + request('/third'));
+    await vi.waitFor(() => expect(answers.match(/HTTP\/1\.1 \d{3}/g)).toEqual(['HTTP/1.1 200', 'HTTP/1.1 200', 'HTTP/1.1 404']), { timeout: 5000, interval: 5 });
+    socket.destroy();
+    app.closeAllConnections();
+    await new Promise((resolve) => app.close(resolve));
+    for (const rec of [first, second]) {
+      expect(rec.hits.map((hit) => new URL(hit.url).pathname)).toEqual(['/first', '/second']);
+    }
+    for (const tracker of [one, other]) expect([tracker.tracked, tracker.skipped.status]).toEqual([2, 1]);
+  });
+
   it('tracks a response handed over once it finished, at once; one handed over ended but not yet written when it finishes; a destroyed one never', async () => {
     const rec = recorder();
     const tracker = createTracker({ client: rec });
@@ -779,7 +814,7 @@ describe('trackWhenDone', () => {
     expect(rec.hits).toHaveLength(0);
   });
 
-  it('does not track a response the client abandoned; it keeps one finish listener, on itself only, and is collected with it', async () => {
+  it('does not track a response the client abandoned; it adds no listener (it waits on its socket for Node\'s channel) and is collected with it', async () => {
     setFlagsFromString('--expose-gc');
     const gc = runInNewContext('gc') as () => void;
     const rec = recorder();
@@ -811,7 +846,7 @@ describe('trackWhenDone', () => {
     await closedPromise;
     app.closeAllConnections();
     await new Promise((resolve) => app.close(resolve));
-    expect(counts).toEqual({ finish: 1, close: 0, socket: 0 });
+    expect(counts).toEqual({ finish: 0, close: 0, socket: 0 });
     for (let i = 0; i < 10 && abandoned?.deref() !== undefined; i++) {
       await new Promise((resolve) => setImmediate(resolve));
       gc();

@@ -140,9 +140,11 @@ export interface Tracker<Req = IncomingMessage, Res = ServerResponse, C extends 
   /**
    * Tracks once `res` has been written completely (`finish`), with the status that went out
    * (`status()`, default `res.statusCode`). A response that closes before it finished (the client
-   * went away) is not tracked. One `finish` listener, which takes itself off when it fires; on a
-   * response that never finishes it stays, and is collected with the response. An already
-   * finished response is tracked at once, an already destroyed one is ignored. Never throws.
+   * went away) is not tracked. On Node, a response of a Node server waits on its socket for Node's
+   * diagnostics channel `http.server.response.finish` (no listener on the response); elsewhere,
+   * and where the channel cannot tell, one `finish` listener, which takes itself off when it
+   * fires. Either way, for a response that never finishes, what waits is collected with it. An
+   * already finished response is tracked at once, an already destroyed one is ignored. Never throws.
    */
   trackWhenDone(ctx: RequestContext<Req, Res>, res: ServerResponse, status?: () => number): void;
   /** The per-request helper; the hit is built lazily on first use. Never throws. */
@@ -201,7 +203,11 @@ const DELIVERY_METHODS = ['hit', 'event', 'session', 'flush', 'close'] as const;
  * `@pirsch-node/core/web` (its client on fetch) differ only in `makeClient`, used when the options
  * hold no ready client.
  */
-export function createTrackerWith<Req, Res>(options: PirschAdapterOptions<Req, Res>, makeClient: (options: PirschClientOptions) => PirschClient): Tracker<Req, Res> {
+export function createTrackerWith<Req, Res>(
+  options: PirschAdapterOptions<Req, Res>,
+  makeClient: (options: PirschClientOptions) => PirschClient,
+  watchFinish?: FinishWatcher,
+): Tracker<Req, Res> {
   if (options === null || typeof options !== 'object') {
     throw new PirschConfigError('options', 'must be an object: { accessKey } or { clientId, clientSecret } or { client }, plus tracking options');
   }
@@ -438,9 +444,13 @@ export function createTrackerWith<Req, Res>(options: PirschAdapterOptions<Req, R
         // its socket is destroyed by then, and that is not tracked either. The listener takes
         // itself off when it fires; node:http keeps one of its own on 'finish', so the emitter's
         // table stays as it was.
+        const done = (): void => {
+          if (!cutOff(ctx.raw)) this.track(ctx, status ? status() : res.statusCode);
+        };
+        if (watchFinish !== undefined && watchFinish(res, socketOf(ctx.raw), done)) return;
         const onFinish = (): void => {
           res.removeListener('finish', onFinish);
-          if (!cutOff(ctx.raw)) this.track(ctx, status ? status() : res.statusCode);
+          done();
         };
         res.on('finish', onFinish);
       } catch {
@@ -469,6 +479,22 @@ export function createTrackerWith<Req, Res>(options: PirschAdapterOptions<Req, R
       }
     },
   };
+}
+
+/**
+ * Calls `done` once `res` has been written completely and returns true, or returns false (having
+ * done nothing) when it cannot tell for this response: `trackWhenDone` listens for `finish` then.
+ * Node's entry hears Node's diagnostics channel (finish-channel.ts).
+ */
+export type FinishWatcher = (res: ServerResponse, socket: IncomingMessage['socket'] | undefined, done: () => void) => boolean;
+
+/** The request's socket; undefined if reading it fails. */
+function socketOf(raw: IncomingMessage): IncomingMessage['socket'] | undefined {
+  try {
+    return raw.socket;
+  } catch {
+    return undefined;
+  }
 }
 
 /** True when the request's socket is destroyed: at 'finish', the visitor left before the body was all written. */

@@ -30,7 +30,8 @@ describe.each([
 
     expect((await app.inject({ method: 'GET', url: '/', headers: { 'user-agent': UA } })).body).toBe('home');
     expect((await app.inject({ method: 'POST', url: '/signup', headers: { 'user-agent': UA } })).statusCode).toBe(201);
-    // The page view (GET /; POST is not tracked) and the Signup event, counted once onResponse ran.
+    // The page view (GET /; POST is not tracked) and the Signup event, counted once each reply
+    // finished (an injected request has no server socket: it is heard with a finish listener).
     await vi.waitFor(() => expect(app.pirsch.metrics.disabled).toBe(2), { timeout: 5000, interval: 5 });
     expect(app.pirsch.metrics).toMatchObject({ sent: 0, queued: 0 });
     await app.close();

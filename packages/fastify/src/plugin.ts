@@ -126,8 +126,8 @@ function withoutRegisterKeys(options: PirschFastifyOptions): PirschFastifyOption
 }
 
 /**
- * The Pirsch plugin for Fastify 4 and 5. Tracks every page view the app answers (in `onResponse`,
- * after the reply is sent), puts a helper for manual events on `request.pirsch` and the client on
+ * The Pirsch plugin for Fastify 4 and 5. Tracks every page view the app answers (once the reply
+ * has been sent: one `onRequest` hook and the response's `finish`), puts a helper for manual events on `request.pirsch` and the client on
  * `app.pirsch`. Bad options make `register` (and `ready`/`listen`) reject with a
  * `PirschConfigError`. When the app closes, a client the plugin created is closed (after
  * delivering what is queued); a given `client` is flushed and left open.
