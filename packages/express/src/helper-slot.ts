@@ -73,15 +73,23 @@ function accessorFor(prototype: object): boolean {
   return own.get === slot.get;
 }
 
+// The last prototype asked about and its answer: an app's requests all have the same one, and
+// comparing it costs less than a WeakMap lookup.
+let lastPrototype: object | undefined;
+let lastAccessor = false;
+
 /** Whether requests with this prototype keep their helper in the WeakMap, the accessor defined if needed. */
 function viaAccessor(req: object): boolean {
   const prototype = Object.getPrototypeOf(req) as object | null;
   if (prototype === null) return false;
+  if (prototype === lastPrototype) return lastAccessor;
   let accessor = throughAccessor.get(prototype);
   if (accessor === undefined) {
     accessor = accessorFor(prototype);
     throughAccessor.set(prototype, accessor);
   }
+  lastPrototype = prototype;
+  lastAccessor = accessor;
   return accessor;
 }
 
