@@ -270,6 +270,7 @@ describe("the README's phases of our share", () => {
 
 describe("the README's table of the performance steps", () => {
   it('matches the saved split runs of each step, framework by framework, with the commit each measured', async () => {
+    // @ts-expect-error: the bench's modules are plain JavaScript without types
     const { summarizeSplit } = (await import('../bench/split.mjs')) as unknown as {
       summarizeSplit: (results: Map<string, unknown[]>) => Array<{ framework: string; variant: string; capacity: number; capacityLow: number; capacityHigh: number }>;
     };
