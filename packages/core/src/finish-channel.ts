@@ -1,5 +1,5 @@
 import { subscribe } from 'node:diagnostics_channel';
-import type { ServerResponse } from 'node:http';
+import { ServerResponse } from 'node:http';
 import { Server } from 'node:net';
 import type { Socket } from 'node:net';
 
@@ -17,10 +17,10 @@ import type { Socket } from 'node:net';
  * field per socket, written once per request, read once when the channel speaks.
  *
  * Only where it is known to work: Node itself (Bun and Deno emulate `node:http` and need not
- * publish the channel), and a socket a Node server accepted (a test's injected request, such as
- * Fastify's `inject`, has none: it gets the listener). A socket that already holds a response
- * not yet finished (pipelined requests), or one another tracker waits for, gives the next one the
- * listener too.
+ * publish the channel), an HTTP/1 response (`http.ServerResponse`; HTTP/2's are not published),
+ * and a socket a Node server accepted (a test's injected request, such as Fastify's `inject`, has
+ * none). Everything else gets the listener, as does a response whose socket something else still
+ * waits on (pipelined requests, a second tracker of the same response).
  */
 const PENDING = Symbol('pirsch.finishPending');
 
@@ -67,12 +67,16 @@ function onResponseFinish(message: unknown): void {
  */
 export function whenResponseFinished(res: ServerResponse, socket: Socket | null | undefined, done: () => void): boolean {
   if (!channelReady() || socket == null) return false;
+  // HTTP/1 only: Node publishes no HTTP/2 response (whose socket is its session's, on a server too).
+  if (!(res instanceof ServerResponse)) return false;
   const waiting = socket as WaitingSocket;
   if (!(waiting.server instanceof Server)) return false;
-  const occupant = waiting[PENDING];
-  // Another tracker waits for this very response (two middlewares), or a response before it on
-  // this socket has not finished yet (pipelined requests): this one gets the listener.
-  if (occupant !== undefined && !occupant.res.writableFinished && !occupant.res.destroyed) return false;
+  // Something still waits on this socket until the channel has spoken for it: another tracker for
+  // this very response (two middlewares), or a response before it (pipelined requests: one ended
+  // at once counts as written before its message comes, on the next tick). This one gets the
+  // listener. (A response Node never publishes would keep later ones on its socket to the
+  // listener too: slower, never lost.)
+  if (waiting[PENDING] !== undefined) return false;
   waiting[PENDING] = { res, done };
   return true;
 }

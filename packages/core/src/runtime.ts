@@ -126,7 +126,7 @@ const JSON_CHUNK_ITEMS = 100;
  * is encoded. In the running app (profiles of bench/split.mjs) serialising and encoding a batch
  * this way took 13 % fewer samples per request than one string counted and written whole with
  * Fastify, 17 % fewer with Express, as many with Koa. Returns the bytes, or the number of items that fit when the array would pass `limit`
- * (at least one: undefined when the first part alone does not fit), or undefined when an item
+ * (a multiple of a hundred: undefined when the first part alone does not fit), or undefined when an item
  * cannot be serialised (the caller finds which, one at a time).
  */
 export function jsonArrayWriter(limit: number): ((items: readonly object[]) => Uint8Array | number | undefined) | undefined {

@@ -1,5 +1,6 @@
 import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { connect as http2Connect, createServer as createHttp2Server } from 'node:http2';
 import { connect, type AddressInfo } from 'node:net';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
@@ -746,6 +747,53 @@ describe('trackWhenDone', () => {
       expect(rec.hits.map((hit) => new URL(hit.url).pathname)).toEqual(['/first', '/second']);
     }
     for (const tracker of [one, other]) expect([tracker.tracked, tracker.skipped.status]).toEqual([2, 1]);
+  });
+
+  it('tracks pipelined requests a handler answers at once, each (one ended at once counts as written before Node says so)', async () => {
+    const rec = recorder();
+    const tracker = createTracker({ client: rec });
+    const app = createServer((req, res) => {
+      tracker.trackWhenDone({ raw: req, req, res }, res);
+      res.end(req.url);
+    });
+    app.listen(0, '127.0.0.1');
+    await once(app, 'listening');
+    const { port } = app.address() as AddressInfo;
+    const socket = connect(port, '127.0.0.1');
+    let answers = '';
+    socket.setEncoding('latin1');
+    socket.on('data', (chunk: string) => (answers += chunk));
+    const request = (path: string) => `GET ${path} HTTP/1.1\r\nHost: shop.example\r\nUser-Agent: ${UA['user-agent']}\r\n\r\n`;
+    socket.write(['/a', '/b', '/c', '/d'].map(request).join(''));
+    await vi.waitFor(() => expect(answers.match(/HTTP\/1\.1 200/g)).toHaveLength(4), { timeout: 5000, interval: 5 });
+    await vi.waitFor(() => expect(tracker.tracked).toBe(4), { timeout: 5000, interval: 5 });
+    socket.destroy();
+    app.closeAllConnections();
+    await new Promise((resolve) => app.close(resolve));
+    expect(rec.hits.map((hit) => new URL(hit.url).pathname)).toEqual(['/a', '/b', '/c', '/d']);
+  });
+
+  it('tracks the responses of an HTTP/2 server (compatibility API), once each', async () => {
+    const rec = recorder();
+    const tracker = createTracker({ client: rec });
+    const app = createHttp2Server((req, res) => {
+      const raw = req as unknown as IncomingMessage;
+      tracker.trackWhenDone({ raw, req: raw, res: res as unknown as ServerResponse }, res as unknown as ServerResponse);
+      res.end('ok');
+    });
+    app.listen(0, '127.0.0.1');
+    await once(app, 'listening');
+    const { port } = app.address() as AddressInfo;
+    const session = http2Connect(`http://127.0.0.1:${port}`);
+    for (const path of ['/one', '/two']) {
+      const stream = session.request({ ':path': path, 'user-agent': UA['user-agent'] });
+      stream.resume();
+      await once(stream, 'end');
+    }
+    await vi.waitFor(() => expect(tracker.tracked).toBe(2), { timeout: 5000, interval: 5 });
+    session.close();
+    await new Promise((resolve) => app.close(resolve));
+    expect(rec.hits.map((hit) => new URL(hit.url).pathname)).toEqual(['/one', '/two']);
   });
 
   it('tracks a response handed over once it finished, at once; one handed over ended but not yet written when it finishes; a destroyed one never', async () => {

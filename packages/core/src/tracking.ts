@@ -500,9 +500,14 @@ function socketOf(raw: IncomingMessage): IncomingMessage['socket'] | undefined {
   }
 }
 
-/** True when the request's socket is destroyed: at 'finish', the visitor left before the body was all written. */
+/**
+ * At 'finish', true when the visitor left before the body was all written: its socket is
+ * destroyed (HTTP/1), or the request was aborted (HTTP/2, whose `socket` stands for the stream's
+ * session and reads destroyed once the stream has closed, as it has at every response's finish).
+ */
 function cutOff(raw: IncomingMessage): boolean {
   try {
+    if (raw.httpVersionMajor === 2) return (raw as { aborted?: unknown }).aborted === true;
     return raw.socket?.destroyed === true;
   } catch {
     return false;

@@ -102,6 +102,35 @@ describe.each(versions)('%s', (version, createFastify) => {
   /** A tracked GET with a browser's headers. */
   const get = (app: FastifyInstance, path: string) => request(app.server).get(path).set('Host', HOST).set('User-Agent', UA);
 
+  describe('a reply sent by an onRequest hook (a cache answering from its store)', () => {
+    /** An onRequest hook that answers GET /shop/cached itself, as a page cache would. */
+    const cache = (app: FastifyInstance) =>
+      app.addHook('onRequest', async (req, reply) => {
+        if (req.url === '/shop/cached') return reply.type('text/html').send('<p>from the cache</p>');
+      });
+
+    it('is tracked once when that hook comes before the plugin, and so is every other page', async () => {
+      const app = createFastify();
+      apps.push(app);
+      cache(app);
+      await app.register(pirsch, { baseUrl: emulator.url, accessKey: emulator.accessKey, flushIntervalMs: 10 });
+      await app.register(routes, { prefix: '/shop' });
+      await app.ready();
+      await get(app, '/shop/cached').expect(200, '<p>from the cache</p>');
+      await get(app, '/shop/').expect(200, 'home');
+      await app.pirsch.flush(5000);
+      expect(emulator.hits.map((hit) => new URL(hit.url).pathname).sort()).toEqual(['/shop/', '/shop/cached']);
+    });
+
+    it('is tracked once when that hook comes after the plugin', async () => {
+      const app = await start({ setup: cache });
+      await get(app, '/shop/cached').expect(200, '<p>from the cache</p>');
+      await get(app, '/shop/').expect(200, 'home');
+      await app.pirsch.flush(5000);
+      expect(emulator.hits.map((hit) => new URL(hit.url).pathname).sort()).toEqual(['/shop/', '/shop/cached']);
+    });
+  });
+
   it('steps aside for a withPirsch in front of the server (a serverFactory): counted once, by it, and request.pirsch is its helper', async () => {
     const outer = createClient({ baseUrl: emulator.url, accessKey: emulator.accessKey, flushIntervalMs: 60_000 });
     clients.push(outer);

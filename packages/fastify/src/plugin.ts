@@ -31,9 +31,9 @@ const pirschPlugin: FastifyPluginCallback<PirschFastifyOptions> = (fastify: Fast
   warnOfUntrustedProxy(fastify, options);
 
   // One hook per request. The page view is tracked once the reply has been written completely
-  // ('finish' on the raw response), so tracking never delays it; a second hook (onResponse) cost
-  // Fastify's hook runner on every request for the same moment.
-  fastify.addHook('onRequest', (request, reply, next) => {
+  // (core's trackWhenDone), so tracking never delays it; a second hook (onResponse) cost Fastify's
+  // hook runner on every request for the same moment.
+  const onRequest = (request: FastifyRequest, reply: FastifyReply, next: () => void): void => {
     try {
       // A withPirsch in front of the server (core's, in a serverFactory) tracks it: counted once,
       // by it, and its req.pirsch sends this request's events.
@@ -50,7 +50,21 @@ const pirschPlugin: FastifyPluginCallback<PirschFastifyOptions> = (fastify: Fast
       // never into the app (helper() does not throw; a getter on a user's request might)
     }
     next();
-  });
+  };
+  fastify.addHook('onRequest', onRequest);
+  // Fastify runs no later onRequest hook for a request an earlier one answered (a cache sending a
+  // stored page, a hijack): with an onRequest hook before this plugin's (or hooks it cannot see),
+  // onResponse tracks the requests this hook never saw (request.pirsch still null).
+  if (!firstOnRequestHook(fastify, onRequest)) {
+    fastify.addHook('onResponse', (request, reply, next) => {
+      try {
+        if (request.pirsch === null && wrapperHelperOf(request.raw) === undefined) track.track(new FastifyRequestContext(request, reply), reply.statusCode);
+      } catch {
+        // never into the app
+      }
+      next();
+    });
+  }
 
   fastify.addHook('onClose', (_instance, next) => {
     track.shutdown().then(
@@ -63,10 +77,25 @@ const pirschPlugin: FastifyPluginCallback<PirschFastifyOptions> = (fastify: Fast
 };
 
 /**
- * What the tracker needs of a request. `request.url` keeps route prefixes; ip, protocol and host
- * honour `trustProxy` (X-Forwarded-For/-Proto/-Host) and are read only when a hit is built.
+ * True when `hook` is the first onRequest hook of `fastify` (its own and those it inherited), read
+ * from Fastify's hook lists (`Symbol('fastify.hooks')`, Fastify 4 and 5); false when another comes
+ * before it, or the lists cannot be read.
  */
-/** A class with prototype getters: one small object per request, nothing read that a hit does not need. */
+function firstOnRequestHook(fastify: FastifyInstance, hook: unknown): boolean {
+  try {
+    const symbol = Object.getOwnPropertySymbols(fastify).find((candidate) => candidate.description === 'fastify.hooks');
+    const lists = symbol === undefined ? undefined : (fastify as unknown as Record<symbol, { onRequest?: unknown }>)[symbol];
+    return Array.isArray(lists?.onRequest) && lists.onRequest[0] === hook;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * What the tracker needs of a request: a class with prototype getters, one small object per
+ * request. `request.url` keeps route prefixes; ip, protocol and host honour `trustProxy`
+ * (X-Forwarded-For/-Proto/-Host) and are read only when a hit is built.
+ */
 class FastifyRequestContext implements RequestContext<FastifyRequest, FastifyReply> {
   readonly raw: FastifyRequest['raw'];
   readonly req: FastifyRequest;

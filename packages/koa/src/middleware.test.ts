@@ -509,6 +509,18 @@ describe.each([
       expect(emulator.hits.map((hit) => hit.ip)).toEqual(['127.0.0.1', '203.0.113.60', '203.0.113.9', '127.0.0.1', '203.0.113.60']);
     });
 
+    it('off: an app that defines its own ip (on app.context or app.request) is asked for it', async () => {
+      const onContext = appWith({ client });
+      Object.defineProperty(onContext.app.context, 'ip', { get: () => '203.0.113.70', configurable: true });
+      const onRequest = appWith({ client });
+      Object.defineProperty(onRequest.app.request, 'ip', { get: () => '203.0.113.71', configurable: true });
+      await forwarded(onContext.app).expect(200);
+      await forwarded(onRequest.app).expect(200);
+      await forwarded(onContext.app).expect(200);
+      await client.flush();
+      expect(emulator.hits.map((hit) => hit.ip)).toEqual(['203.0.113.70', '203.0.113.71', '203.0.113.70']);
+    });
+
     it('on with maxIpsCount: 1: the entry the nearest proxy added', async () => {
       const { app } = appWith({ client });
       app.proxy = true;

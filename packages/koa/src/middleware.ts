@@ -68,22 +68,35 @@ function startRequest(tracker: Tracker<Context, Response>, ctx: Context): KoaReq
 }
 
 // The symbol under which Koa keeps the IP of a request (its getter's cache and its setter's
-// field), learnt per app: one Koa copy's symbol is not another's.
-let ipSymbolApp: object | undefined;
-let ipSymbol: symbol | undefined;
+// field), learnt per app: one Koa copy's symbol is not another's. The last app's answer is kept
+// beside the map, since comparing one object costs less than a lookup.
+const ipSymbols = new WeakMap<object, symbol | null>();
+let lastApp: object | undefined;
+let lastSymbol: symbol | undefined;
 
-/** The symbol Koa keeps `request.ip` under, or undefined when it keeps it otherwise. */
-function ipSymbolOf(app: object, request: Context['request']): symbol | undefined {
-  if (app === ipSymbolApp) return ipSymbol;
-  // The getter stores its answer under the symbol (Koa 2 and 3: Symbol('context#ip')).
-  const ip = request.ip;
-  let found: symbol | undefined;
-  for (const symbol of Object.getOwnPropertySymbols(request)) {
-    if (symbol.description === 'context#ip' && (request as unknown as Record<symbol, unknown>)[symbol] === ip) found = symbol;
+/**
+ * The symbol Koa keeps `request.ip` under, or undefined when the app reads its IP otherwise (its
+ * `app.context` or `app.request` defines an `ip` of its own, or Koa keeps it elsewhere).
+ */
+function ipSymbolOf(ctx: Context): symbol | undefined {
+  const app = ctx.app;
+  if (app === lastApp) return lastSymbol;
+  let known = ipSymbols.get(app);
+  if (known === undefined) {
+    known = null;
+    if (!Object.hasOwn(app.context, 'ip') && !Object.hasOwn(app.request, 'ip')) {
+      // The getter stores its answer under the symbol (Koa 2 and 3: Symbol('context#ip')).
+      const request = ctx.request;
+      const ip = request.ip;
+      for (const symbol of Object.getOwnPropertySymbols(request)) {
+        if (symbol.description === 'context#ip' && (request as unknown as Record<symbol, unknown>)[symbol] === ip) known = symbol;
+      }
+    }
+    ipSymbols.set(app, known);
   }
-  ipSymbolApp = app;
-  ipSymbol = found;
-  return found;
+  lastApp = app;
+  lastSymbol = known ?? undefined;
+  return lastSymbol;
 }
 
 /**
@@ -109,20 +122,20 @@ class KoaRequestContext implements RequestContext<Context, Response> {
    * ...`) or else the socket's address, after it has looked up the proxy's header all the same
    * (about 2 % of a small app's time, profiled); that is read here directly, once the symbol Koa
    * keeps a set IP under is known (learnt from the getter's own answer at the app's first
-   * request). With app.proxy, or a Koa that keeps its IP otherwise, the getter answers.
+   * request). With app.proxy, an app that defines its own `ip` (on `app.context` or
+   * `app.request`), or a Koa that keeps its IP otherwise, `ctx.ip` answers.
    */
   get ip(): string {
     const ctx = this.req;
-    const request = ctx.request;
     if (!ctx.app.proxy) {
-      const symbol = ipSymbolOf(ctx.app, request);
+      const symbol = ipSymbolOf(ctx);
       if (symbol !== undefined) {
-        const set = (request as unknown as Record<symbol, unknown>)[symbol];
+        const set = (ctx.request as unknown as Record<symbol, unknown>)[symbol];
         if (typeof set === 'string' && set !== '') return set;
         if (!set) return this.raw.socket?.remoteAddress ?? '';
       }
     }
-    return request.ip;
+    return ctx.ip;
   }
 
   /**
