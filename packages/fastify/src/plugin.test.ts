@@ -116,14 +116,18 @@ describe.each(versions)('%s', (version, createFastify) => {
       await app.register(pirsch, { baseUrl: emulator.url, accessKey: emulator.accessKey, flushIntervalMs: 10 });
       await app.register(routes, { prefix: '/shop' });
       await app.ready();
+      // an onResponse hook of the plugin's, for the requests its onRequest hook never sees
+      expect(app.printRoutes({ includeHooks: true })).toContain('onResponse');
       await get(app, '/shop/cached').expect(200, '<p>from the cache</p>');
       await get(app, '/shop/').expect(200, 'home');
       await app.pirsch.flush(5000);
       expect(emulator.hits.map((hit) => new URL(hit.url).pathname).sort()).toEqual(['/shop/', '/shop/cached']);
     });
 
-    it('is tracked once when that hook comes after the plugin', async () => {
+    it('is tracked once when that hook comes after the plugin, which then adds no onResponse hook', async () => {
       const app = await start({ setup: cache });
+      expect(app.printRoutes({ includeHooks: true })).toContain('onRequest');
+      expect(app.printRoutes({ includeHooks: true })).not.toContain('onResponse');
       await get(app, '/shop/cached').expect(200, '<p>from the cache</p>');
       await get(app, '/shop/').expect(200, 'home');
       await app.pirsch.flush(5000);

@@ -54,17 +54,20 @@ const pirschPlugin: FastifyPluginCallback<PirschFastifyOptions> = (fastify: Fast
   fastify.addHook('onRequest', onRequest);
   // Fastify runs no later onRequest hook for a request an earlier one answered (a cache sending a
   // stored page, a hijack): with an onRequest hook before this plugin's (or hooks it cannot see),
-  // onResponse tracks the requests this hook never saw (request.pirsch still null).
-  if (!firstOnRequestHook(fastify, onRequest)) {
-    fastify.addHook('onResponse', (request, reply, next) => {
-      try {
-        if (request.pirsch === null && wrapperHelperOf(request.raw) === undefined) track.track(new FastifyRequestContext(request, reply), reply.statusCode);
-      } catch {
-        // never into the app
-      }
-      next();
-    });
-  }
+  // onResponse tracks the requests this hook never saw (request.pirsch still null). Asked once
+  // Fastify has added the hook (it adds a plugin's hooks after the plugin, in order).
+  fastify.after((error) => {
+    if (error == null && !firstOnRequestHook(fastify, onRequest)) {
+      fastify.addHook('onResponse', (request, reply, done) => {
+        try {
+          if (request.pirsch === null && wrapperHelperOf(request.raw) === undefined) track.track(new FastifyRequestContext(request, reply), reply.statusCode);
+        } catch {
+          // never into the app
+        }
+        done();
+      });
+    }
+  });
 
   fastify.addHook('onClose', (_instance, next) => {
     track.shutdown().then(
