@@ -291,3 +291,21 @@ describe("the README's table of the performance steps", () => {
     }
   });
 });
+
+describe("the README's pooled figures since the finish channel", () => {
+  it('are the medians and counts of the 16 saved repeats they name', () => {
+    const files = ['bench/split-steps/g4.json', 'bench/split-steps/g5.json', 'bench/split-results.json', 'bench/split-steps/g7.json'];
+    const pooled = (framework: string, target: number) => {
+      const all = files.flatMap((file) => (JSON.parse(readFileSync(`${root}${file}`, 'utf8')).results[`${framework} ours`] as { capacity: number }[]).map((run) => run.capacity));
+      all.sort((a, b) => a - b);
+      const middle = all.length / 2;
+      return [((all[middle - 1]! + all[middle]!) / 2).toFixed(3), String(all.filter((capacity) => capacity >= target).length), String(all.length)];
+    };
+    const sentence = /median reads ([0-9.]+) for Express's middleware \((none|\d+) of (\d+) at or above 0\.93\), ([0-9.]+) for Koa \((\d+) of (\d+) at or above 0\.88\) and ([0-9.]+) for Fastify \((\d+) of (\d+) at or above 0\.85\)/.exec(flat);
+    expect(sentence, 'the pooled sentence').not.toBeNull();
+    const [, expressMedian, expressAbove, expressCount, koaMedian, koaAbove, koaCount, fastifyMedian, fastifyAbove, fastifyCount] = sentence!;
+    expect([expressMedian, expressAbove === 'none' ? '0' : expressAbove, expressCount]).toEqual(pooled('express', 0.93));
+    expect([koaMedian, koaAbove, koaCount]).toEqual(pooled('koa', 0.88));
+    expect([fastifyMedian, fastifyAbove, fastifyCount]).toEqual(pooled('fastify', 0.85));
+  });
+});
