@@ -596,63 +596,52 @@ describe('createTracker with client options (real client, emulator)', () => {
     await tracker.shutdown(5000);
     expect(emulator.hits).toHaveLength(1);
   });
-});
 
-describe('the hits a tracker hands its own client (neither copied nor fixed again)', () => {
-  let emulator: PirschEmulator;
-  beforeAll(async () => {
-    emulator = await createPirschEmulator();
-  });
-  afterAll(async () => {
-    await emulator.close();
-  });
-  beforeEach(() => {
-    emulator.reset();
-  });
-
-  it('arrive within every field limit, as extraction capped them, whatever the request and the callbacks give', async () => {
-    const long = (n: number) => 'x'.repeat(n);
-    const tracker = createTracker<AppRequest, AppResponse>({
-      accessKey: emulator.accessKey,
-      baseUrl: emulator.url,
-      title: () => long(5000),
-      tags: () => Object.fromEntries(Array.from({ length: 30 }, (_, i) => [`${i}${long(60)}`, long(80)])),
+  describe('the hits a tracker hands its own client (neither copied nor fixed again)', () => {
+    it('arrive within every field limit, as extraction capped them, whatever the request and the callbacks give', async () => {
+      const long = (n: number) => 'x'.repeat(n);
+      const tracker = createTracker<AppRequest, AppResponse>({
+        accessKey: emulator.accessKey,
+        baseUrl: emulator.url,
+        title: () => long(5000),
+        tags: () => Object.fromEntries(Array.from({ length: 30 }, (_, i) => [`${i}${long(60)}`, long(80)])),
+      });
+      setup = { tracker };
+      const headers = {
+        'user-agent': `${UA['user-agent']} ${long(2000)}`,
+        referer: `https://ref.example/${long(5000)}`,
+        'accept-language': long(500),
+        'x-forwarded-for': long(500),
+        'sec-ch-ua': long(500),
+      };
+      await send(`/${long(3000)}`, headers);
+      await tracker.shutdown(5000);
+      expect(tracker.client.metrics).toMatchObject({ sent: 1, dropped: 0 });
+      const hit = emulator.hits[0] as unknown as Record<string, unknown>;
+      for (const [field, value] of Object.entries(hit)) {
+        const limit = (FIELD_LIMITS as Record<string, number>)[field];
+        if (typeof value === 'string' && limit !== undefined) expect(value.length, field).toBeLessThanOrEqual(limit);
+      }
+      expect((hit.title as string).length).toBe(FIELD_LIMITS.title);
+      expect(Object.keys(hit.tags as object)).toHaveLength(FIELD_LIMITS.tagCount);
     });
-    setup = { tracker };
-    const headers = {
-      'user-agent': `${UA['user-agent']} ${long(2000)}`,
-      referer: `https://ref.example/${long(5000)}`,
-      'accept-language': long(500),
-      'x-forwarded-for': long(500),
-      'sec-ch-ua': long(500),
-    };
-    await send(`/${long(3000)}`, headers);
-    await tracker.shutdown(5000);
-    expect(tracker.client.metrics).toMatchObject({ sent: 1, dropped: 0 });
-    const hit = emulator.hits[0] as unknown as Record<string, unknown>;
-    for (const [field, value] of Object.entries(hit)) {
-      const limit = (FIELD_LIMITS as Record<string, number>)[field];
-      if (typeof value === 'string' && limit !== undefined) expect(value.length, field).toBeLessThanOrEqual(limit);
-    }
-    expect((hit.title as string).length).toBe(FIELD_LIMITS.title);
-    expect(Object.keys(hit.tags as object)).toHaveLength(FIELD_LIMITS.tagCount);
-  });
 
-  it('are dropped as invalid before any request when the IP is empty (a socket gone before its address was read)', async () => {
-    const tracker = createTracker<AppRequest, AppResponse>({ accessKey: emulator.accessKey, baseUrl: emulator.url });
-    setup = {
-      tracker,
-      // What a request whose socket closed before anyone read its address looks like.
-      context: (ctx) => {
-        ctx.raw = Object.create(ctx.raw, { socket: { value: { remoteAddress: undefined } } }) as IncomingMessage;
-      },
-    };
-    await send('/page');
-    await tracker.client.flush(5000);
-    expect(tracker.tracked).toBe(1);
-    expect(tracker.client.metrics).toMatchObject({ queued: 0, sent: 0, dropped: 1 });
-    await tracker.shutdown(5000);
-    expect(emulator.requests.filter((r) => r.path.includes('hit'))).toEqual([]);
+    it('are dropped as invalid before any request when the IP is empty (a socket gone before its address was read)', async () => {
+      const tracker = createTracker<AppRequest, AppResponse>({ accessKey: emulator.accessKey, baseUrl: emulator.url });
+      setup = {
+        tracker,
+        // What a request whose socket closed before anyone read its address looks like.
+        context: (ctx) => {
+          ctx.raw = Object.create(ctx.raw, { socket: { value: { remoteAddress: undefined } } }) as IncomingMessage;
+        },
+      };
+      await send('/page');
+      await tracker.client.flush(5000);
+      expect(tracker.tracked).toBe(1);
+      expect(tracker.client.metrics).toMatchObject({ queued: 0, sent: 0, dropped: 1 });
+      await tracker.shutdown(5000);
+      expect(emulator.requests.filter((r) => r.path.includes('hit'))).toEqual([]);
+    });
   });
 });
 
@@ -682,6 +671,30 @@ describe('context protocol and host', () => {
     expect(rec.hits[2]?.url).toBe(`${base}/c`);
   });
 });
+
+/**
+ * Starts `app` and writes a GET for each of `paths` to it in one write on one connection
+ * (pipelined). `statuses()` gives the status lines answered so far; `close()` ends the connection
+ * and the server.
+ */
+async function sendPipelined(app: Server, paths: string[]): Promise<{ statuses: () => string[]; close: () => Promise<void> }> {
+  app.listen(0, '127.0.0.1');
+  await once(app, 'listening');
+  const { port } = app.address() as AddressInfo;
+  const socket = connect(port, '127.0.0.1');
+  let answers = '';
+  socket.setEncoding('latin1');
+  socket.on('data', (chunk: string) => (answers += chunk));
+  socket.write(paths.map((path) => `GET ${path} HTTP/1.1\r\nHost: shop.example\r\nUser-Agent: ${UA['user-agent']}\r\n\r\n`).join(''));
+  return {
+    statuses: () => answers.match(/HTTP\/1\.1 \d{3}/g) ?? [],
+    close: async () => {
+      socket.destroy();
+      app.closeAllConnections();
+      await new Promise((resolve) => app.close(resolve));
+    },
+  };
+}
 
 describe('trackWhenDone', () => {
   it('tracks a completed response once with its final status and leaves no listener', async () => {
@@ -730,19 +743,9 @@ describe('trackWhenDone', () => {
         res.end(req.url);
       }, req.url === '/first' ? 50 : 0);
     });
-    app.listen(0, '127.0.0.1');
-    await once(app, 'listening');
-    const { port } = app.address() as AddressInfo;
-    const socket = connect(port, '127.0.0.1');
-    let answers = '';
-    socket.setEncoding('latin1');
-    socket.on('data', (chunk: string) => (answers += chunk));
-    const request = (path: string) => `GET ${path} HTTP/1.1\r\nHost: shop.example\r\nUser-Agent: ${UA['user-agent']}\r\n\r\n`;
-    socket.write(request('/first') + request('/second') + request('/third'));
-    await vi.waitFor(() => expect(answers.match(/HTTP\/1\.1 \d{3}/g)).toEqual(['HTTP/1.1 200', 'HTTP/1.1 200', 'HTTP/1.1 404']), { timeout: 5000, interval: 5 });
-    socket.destroy();
-    app.closeAllConnections();
-    await new Promise((resolve) => app.close(resolve));
+    const pipelined = await sendPipelined(app, ['/first', '/second', '/third']);
+    await vi.waitFor(() => expect(pipelined.statuses()).toEqual(['HTTP/1.1 200', 'HTTP/1.1 200', 'HTTP/1.1 404']), { timeout: 5000, interval: 5 });
+    await pipelined.close();
     for (const rec of [first, second]) {
       expect(rec.hits.map((hit) => new URL(hit.url).pathname)).toEqual(['/first', '/second']);
     }
@@ -756,20 +759,10 @@ describe('trackWhenDone', () => {
       tracker.trackWhenDone({ raw: req, req, res }, res);
       res.end(req.url);
     });
-    app.listen(0, '127.0.0.1');
-    await once(app, 'listening');
-    const { port } = app.address() as AddressInfo;
-    const socket = connect(port, '127.0.0.1');
-    let answers = '';
-    socket.setEncoding('latin1');
-    socket.on('data', (chunk: string) => (answers += chunk));
-    const request = (path: string) => `GET ${path} HTTP/1.1\r\nHost: shop.example\r\nUser-Agent: ${UA['user-agent']}\r\n\r\n`;
-    socket.write(['/a', '/b', '/c', '/d'].map(request).join(''));
-    await vi.waitFor(() => expect(answers.match(/HTTP\/1\.1 200/g)).toHaveLength(4), { timeout: 5000, interval: 5 });
+    const pipelined = await sendPipelined(app, ['/a', '/b', '/c', '/d']);
+    await vi.waitFor(() => expect(pipelined.statuses().filter((status) => status === 'HTTP/1.1 200')).toHaveLength(4), { timeout: 5000, interval: 5 });
     await vi.waitFor(() => expect(tracker.tracked).toBe(4), { timeout: 5000, interval: 5 });
-    socket.destroy();
-    app.closeAllConnections();
-    await new Promise((resolve) => app.close(resolve));
+    await pipelined.close();
     expect(rec.hits.map((hit) => new URL(hit.url).pathname)).toEqual(['/a', '/b', '/c', '/d']);
   });
 
