@@ -174,6 +174,31 @@ describe("the README's profile figures", () => {
   });
 });
 
+const NAMES: Record<string, string> = { express: 'Express', koa: 'Koa', fastify: 'Fastify', nest: 'Nest' };
+
+describe("the README's sentences on the full run", () => {
+  it("give each profile's bound with its spread, and each p99 against bare, as BENCHMARKS.md has them", () => {
+    const measured = tableAfter(report, '| framework | variant | req/s (median) | ours: median (lowest to highest) |', 'BENCHMARKS.md');
+    for (const [label, [framework, variant]] of Object.entries(PROFILE_ROWS)) {
+      const bound = measured.find((entry) => entry.framework === framework && entry.variant === variant)?.['capacity from shares, at most (lowest to highest)'];
+      expect(bound, `${label} in BENCHMARKS.md`).toMatch(/^[\d.]+ \([\d.]+ to [\d.]+\)$/);
+      expect(flat.includes(`at most ${bound}`), `${label}: the README says "at most ${bound}"`).toBe(true);
+    }
+    const ours = reportRows.filter((row) => row.Variant === 'ours');
+    expect(ours.length).toBe(4);
+    for (const row of ours) {
+      const delta = (row['p99 vs bare'] ?? '').replace(/^-/, '−').replace(/^\+/, '');
+      const bare = reportRows.find((other) => other.Framework === row.Framework && other.Variant === 'bare')?.['p99 ms'];
+      // Above bare: the difference and both p99s; below: the difference alone.
+      if (delta.startsWith('−')) expect(flat.includes(delta), `${row.Framework}: the README says p99 ${delta}`).toBe(true);
+      else {
+        const sentence = `${delta} ms above it for ${NAMES[row.Framework ?? ''] ?? row.Framework} (${row['p99 ms']} against ${bare} ms`;
+        expect(flat.includes(sentence), `${row.Framework}: the README says "${sentence}"`).toBe(true);
+      }
+    }
+  });
+});
+
 // The README's table of split profiles is copied by hand from BENCHMARKS-SPLIT.md (written by
 // bench/split.mjs): each row's capacity with pirsch-node and with the least design of its kind.
 const SPLIT_ROWS: Record<string, [string, string, string]> = {
