@@ -24,4 +24,15 @@ describe('isBotUserAgent', () => {
     expect(isBotUserAgent(long)).toBe(false);
     expect(isBotUserAgent(`Googlebot/2.1 ${'x'.repeat(600)}`)).toBe(true);
   });
+
+  it('answers each request on its own when user agents come in runs, alternate, or differ only in their last characters', () => {
+    // Same length, one a bot: the answer in front of the maps must be the last user agent's, not the last length's.
+    const bot = `${CHROME} Googlebot`;
+    const browser = `${CHROME} Edg/126.0`;
+    expect(browser.length).toBe(bot.length);
+    const fresh = (text: string) => [...text].join(''); // an equal string, another object, as each request's header is
+    const sequence = [browser, bot, fresh(bot), browser, fresh(browser), bot, CHROME, fresh(CHROME), 'curl/8.5.0', bot];
+    expect(sequence.map((ua) => isBotUserAgent(ua))).toEqual(sequence.map((ua) => isbot(ua)));
+    expect(sequence.map((ua) => isBotUserAgent(ua))).toEqual([false, true, true, false, false, true, false, false, true, true]);
+  });
 });

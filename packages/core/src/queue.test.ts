@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DeliveryQueue } from './queue.js';
+import { DeliveryQueue, isoTime } from './queue.js';
 import { resolveClientOptions } from './options.js';
 import { ErrorReporter } from './reporter.js';
 import { PirschApiError, PirschNetworkError } from './errors.js';
@@ -77,5 +77,23 @@ describe('DeliveryQueue', () => {
     expect(probes).toBeGreaterThan(1);
     expect(most).toBe(1);
     queue.stop();
+  });
+});
+
+describe('isoTime', () => {
+  it('gives what toISOString gives: across seconds, back and forth, at their edges, before 1970 and outside years 0000 to 9999', () => {
+    const times: number[] = [];
+    const base = Date.UTC(2026, 11, 3, 18, 59, 59, 998);
+    for (let ms = 0; ms < 3000; ms += 1) times.push(base + ms);
+    // back and forth between two seconds, as items of a batch can be (a requeued batch before newer ones)
+    for (let i = 0; i < 20; i++) times.push(base + (i % 2 === 0 ? 0 : 1500) + i);
+    times.push(0, -1, -999, -1000, -1001, Date.UTC(1969, 11, 31, 23, 59, 59, 999), Date.UTC(9999, 11, 31, 23, 59, 59, 999), Date.UTC(10000, 0, 1), Date.UTC(-1, 0, 1, 0, 0, 0, 5), 8.64e15, -8.64e15);
+    // times that are no whole millisecond: formatted whole, as toISOString truncates them
+    times.push(base + 0.5, base + 1.25);
+    for (const t of times) expect(isoTime(t), String(t)).toBe(new Date(t).toISOString());
+    for (let i = 0; i < 5000; i++) {
+      const t = Math.floor((Math.random() * 2 - 1) * 8.64e15);
+      expect(isoTime(t), String(t)).toBe(new Date(t).toISOString());
+    }
   });
 });

@@ -366,7 +366,9 @@ export class DeliveryQueue {
     }
     if (items.length === 0) return;
     const single = this.#options.batchSize === 1 && items.length === 1;
-    const batch: Batch = { kind, seqs: items.map((item) => item.seq), items, single, attempts: 0 };
+    const seqs: number[] = [];
+    for (const item of items) seqs.push(item.seq);
+    const batch: Batch = { kind, seqs, items, single, attempts: 0 };
     this.#ready.push(batch);
     // Offered to a request slot after the caller's code, in one microtask per turn: enqueue stays
     // O(1), and no request starts (nor any item's toJSON runs) inside a hit() or event() call.
@@ -702,12 +704,37 @@ function stampedWithTime(items: readonly Item[]): object[] {
   for (const item of items) {
     if (item.t !== lastT) {
       lastT = item.t;
-      lastTime = new Date(item.t).toISOString();
+      lastTime = isoTime(item.t);
     }
     (item.data as { time?: string }).time = lastTime;
     stamped.push(item.data);
   }
   return stamped;
+}
+
+/** `000Z` to `999Z`: the end of an ISO time for each millisecond. */
+const MILLIS_Z: readonly string[] = Array.from({ length: 1000 }, (_, ms) => `${String(ms).padStart(3, '0')}Z`);
+let isoSecond = Number.NaN;
+let isoPrefix = '';
+
+/**
+ * `new Date(t).toISOString()`, with the date and time up to the second formatted once per second
+ * and the milliseconds taken from a table: a batch's items carry the times of many milliseconds of
+ * the same second, and formatting a date took a tenth of the queue's own time per hit in the
+ * running app's profiles. Years outside 0000 to 9999 (an ISO string of another length) and times
+ * that are no whole milliseconds are formatted whole.
+ */
+export function isoTime(t: number): string {
+  const second = Math.floor(t / 1000);
+  const end = MILLIS_Z[t - second * 1000];
+  if (end === undefined) return new Date(t).toISOString();
+  if (second !== isoSecond) {
+    const iso = new Date(second * 1000).toISOString();
+    if (iso.length !== 24) return new Date(t).toISOString();
+    isoSecond = second;
+    isoPrefix = iso.slice(0, 20);
+  }
+  return isoPrefix + end;
 }
 
 /**
