@@ -320,17 +320,31 @@ describe("the README's table of the performance steps", () => {
   });
 });
 
+/** Over the saved runs `files`, pirsch-node's repeats for `framework`: their median, how many at or above `target`, and how many. */
+function pooledRepeats(files: string[], framework: string, target: number): string[] {
+  const all = files.flatMap((file) => (JSON.parse(readFileSync(`${root}${file}`, 'utf8')).results[`${framework} ours`] as { capacity: number }[]).map((run) => run.capacity));
+  all.sort((a, b) => a - b);
+  const middle = all.length / 2;
+  return [((all[middle - 1]! + all[middle]!) / 2).toFixed(3), String(all.filter((capacity) => capacity >= target).length), String(all.length)];
+}
+
 describe("the README's pooled figures since the finish channel", () => {
   it('are the medians and counts of the 20 saved repeats they name', () => {
     const files = ['g4', 'g5', 'g6a', 'g7', 'g8'].map((name) => `bench/split-steps/${name}.json`);
-    const pooled = (framework: string, target: number) => {
-      const all = files.flatMap((file) => (JSON.parse(readFileSync(`${root}${file}`, 'utf8')).results[`${framework} ours`] as { capacity: number }[]).map((run) => run.capacity));
-      all.sort((a, b) => a - b);
-      const middle = all.length / 2;
-      return [((all[middle - 1]! + all[middle]!) / 2).toFixed(3), String(all.filter((capacity) => capacity >= target).length), String(all.length)];
-    };
+    const pooled = (framework: string, target: number) => pooledRepeats(files, framework, target);
     const sentence = /median reads ([0-9.]+) for Express's middleware \((none|\d+) of (\d+) at or above 0\.93\), ([0-9.]+) for Koa \((\d+) of (\d+) at or above 0\.88\) and ([0-9.]+) for Fastify \((\d+) of (\d+) at or above 0\.85\)/.exec(flat);
     expect(sentence, 'the pooled sentence').not.toBeNull();
+    const [, expressMedian, expressAbove, expressCount, koaMedian, koaAbove, koaCount, fastifyMedian, fastifyAbove, fastifyCount] = sentence!;
+    expect([expressMedian, expressAbove === 'none' ? '0' : expressAbove, expressCount]).toEqual(pooled('express', 0.93));
+    expect([koaMedian, koaAbove, koaCount]).toEqual(pooled('koa', 0.88));
+    expect([fastifyMedian, fastifyAbove, fastifyCount]).toEqual(pooled('fastify', 0.85));
+  });
+
+  it("are, for today's package code, the medians and counts of the 8 repeats of steps 8 and 9", () => {
+    const today = ['g9', 'g10'].map((name) => `bench/split-steps/${name}.json`);
+    const pooled = (framework: string, target: number) => pooledRepeats(today, framework, target);
+    const sentence = /the package code of today reads ([0-9.]+) for Express's middleware \((none|\d+) of (\d+) at or above 0\.93\), ([0-9.]+) for Koa \((\d+) of (\d+) at or above 0\.88\) and ([0-9.]+) for Fastify \((\d+) of (\d+) at or above 0\.85\)/.exec(flat);
+    expect(sentence, "the sentence on today's package code").not.toBeNull();
     const [, expressMedian, expressAbove, expressCount, koaMedian, koaAbove, koaCount, fastifyMedian, fastifyAbove, fastifyCount] = sentence!;
     expect([expressMedian, expressAbove === 'none' ? '0' : expressAbove, expressCount]).toEqual(pooled('express', 0.93));
     expect([koaMedian, koaAbove, koaCount]).toEqual(pooled('koa', 0.88));
