@@ -252,8 +252,7 @@ describe("the README's split figures", () => {
       noInlining('fastify', 'least'),
     ]);
     // The sentences on each target, against the saved run's repeats.
-    const savedRuns = JSON.parse(readFileSync(`${root}bench/split-results.json`, 'utf8')).results as Record<string, { capacity: number }[]>;
-    const atOrAbove = (key: string, target: number) => String(savedRuns[key]!.filter((run) => run.capacity >= target).length);
+    const atOrAbove = (key: string, target: number) => repeatsOf([TABLE_RUN], key, target)[1];
     const median = (framework: string, variant: string) => capacityOf(framework, variant)?.split(' ')[0];
     expect(/meets Koa's target by the median in this run: ([0-9.]+) \((\d) of 4 repeats at or above 0\.88\)/.exec(flat)?.slice(1)).toEqual([median('koa', 'ours'), atOrAbove('koa ours', 0.88)]);
     expect(first(median('koa', 'ours'))).toBeGreaterThanOrEqual(0.88);
@@ -320,34 +319,36 @@ describe("the README's table of the performance steps", () => {
   });
 });
 
-/** Over the saved runs `files`, pirsch-node's repeats for `framework`: their median, how many at or above `target`, and how many. */
-function pooledRepeats(files: string[], framework: string, target: number): string[] {
-  const all = files.flatMap((file) => (JSON.parse(readFileSync(`${root}${file}`, 'utf8')).results[`${framework} ours`] as { capacity: number }[]).map((run) => run.capacity));
+/** The saved run of the README's split table (bench/split.mjs --results). */
+const TABLE_RUN = 'bench/split-steps/g8.json';
+
+/** Over the saved runs `files`, the repeats of `key` ("framework variant"): their median, how many at or above `target`, and how many. */
+function repeatsOf(files: string[], key: string, target: number): string[] {
+  const all = files.flatMap((file) => (JSON.parse(readFileSync(`${root}${file}`, 'utf8')).results[key] as { capacity: number }[]).map((run) => run.capacity));
   all.sort((a, b) => a - b);
   const middle = all.length / 2;
-  return [((all[middle - 1]! + all[middle]!) / 2).toFixed(3), String(all.filter((capacity) => capacity >= target).length), String(all.length)];
+  const median = all.length % 2 === 1 ? all[Math.floor(middle)]! : (all[middle - 1]! + all[middle]!) / 2;
+  return [median.toFixed(3), String(all.filter((capacity) => capacity >= target).length), String(all.length)];
+}
+
+/** The README's sentence that starts with `lead` gives pirsch-node's median and counts over `files`, framework by framework. */
+function expectPooledSentence(lead: string, files: string[]): void {
+  const sentence = new RegExp(
+    `${lead} ([0-9.]+) for Express's middleware \\((none|\\d+) of (\\d+) at or above 0\\.93\\), ([0-9.]+) for Koa \\((\\d+) of (\\d+) at or above 0\\.88\\) and ([0-9.]+) for Fastify \\((\\d+) of (\\d+) at or above 0\\.85\\)`,
+  ).exec(flat);
+  expect(sentence, `the sentence "${lead} ..."`).not.toBeNull();
+  const [, expressMedian, expressAbove, expressCount, koaMedian, koaAbove, koaCount, fastifyMedian, fastifyAbove, fastifyCount] = sentence!;
+  expect([expressMedian, expressAbove === 'none' ? '0' : expressAbove, expressCount]).toEqual(repeatsOf(files, 'express ours', 0.93));
+  expect([koaMedian, koaAbove, koaCount]).toEqual(repeatsOf(files, 'koa ours', 0.88));
+  expect([fastifyMedian, fastifyAbove, fastifyCount]).toEqual(repeatsOf(files, 'fastify ours', 0.85));
 }
 
 describe("the README's pooled figures since the finish channel", () => {
   it('are the medians and counts of the 20 saved repeats they name', () => {
-    const files = ['g4', 'g5', 'g6a', 'g7', 'g8'].map((name) => `bench/split-steps/${name}.json`);
-    const pooled = (framework: string, target: number) => pooledRepeats(files, framework, target);
-    const sentence = /median reads ([0-9.]+) for Express's middleware \((none|\d+) of (\d+) at or above 0\.93\), ([0-9.]+) for Koa \((\d+) of (\d+) at or above 0\.88\) and ([0-9.]+) for Fastify \((\d+) of (\d+) at or above 0\.85\)/.exec(flat);
-    expect(sentence, 'the pooled sentence').not.toBeNull();
-    const [, expressMedian, expressAbove, expressCount, koaMedian, koaAbove, koaCount, fastifyMedian, fastifyAbove, fastifyCount] = sentence!;
-    expect([expressMedian, expressAbove === 'none' ? '0' : expressAbove, expressCount]).toEqual(pooled('express', 0.93));
-    expect([koaMedian, koaAbove, koaCount]).toEqual(pooled('koa', 0.88));
-    expect([fastifyMedian, fastifyAbove, fastifyCount]).toEqual(pooled('fastify', 0.85));
+    expectPooledSentence('median reads', ['g4', 'g5', 'g6a', 'g7', 'g8'].map((name) => `bench/split-steps/${name}.json`));
   });
 
   it("are, for today's package code, the medians and counts of the 8 repeats of steps 8 and 9", () => {
-    const today = ['g9', 'g10'].map((name) => `bench/split-steps/${name}.json`);
-    const pooled = (framework: string, target: number) => pooledRepeats(today, framework, target);
-    const sentence = /the package code of today reads ([0-9.]+) for Express's middleware \((none|\d+) of (\d+) at or above 0\.93\), ([0-9.]+) for Koa \((\d+) of (\d+) at or above 0\.88\) and ([0-9.]+) for Fastify \((\d+) of (\d+) at or above 0\.85\)/.exec(flat);
-    expect(sentence, "the sentence on today's package code").not.toBeNull();
-    const [, expressMedian, expressAbove, expressCount, koaMedian, koaAbove, koaCount, fastifyMedian, fastifyAbove, fastifyCount] = sentence!;
-    expect([expressMedian, expressAbove === 'none' ? '0' : expressAbove, expressCount]).toEqual(pooled('express', 0.93));
-    expect([koaMedian, koaAbove, koaCount]).toEqual(pooled('koa', 0.88));
-    expect([fastifyMedian, fastifyAbove, fastifyCount]).toEqual(pooled('fastify', 0.85));
+    expectPooledSentence('the package code of today reads', ['g9', 'g10'].map((name) => `bench/split-steps/${name}.json`));
   });
 });
