@@ -1,3 +1,4 @@
+import { createClient, type PirschClient, type PirschClientOptions } from '@pirsch-node/core';
 import { createPirschEmulator, type PirschEmulator } from '@pirsch-node/testing';
 import { afterAll, afterEach, beforeAll } from 'vitest';
 
@@ -7,6 +8,8 @@ export interface EmulatorSuite {
   readonly emulator: PirschEmulator;
   /** Runs `cleanup` after the current test, before the emulator is reset (the last added first). */
   after(cleanup: () => Promise<unknown>): void;
+  /** A client of the emulator (errors ignored unless `options` say otherwise), closed after the test. */
+  newClient(options?: Partial<PirschClientOptions>): PirschClient;
 }
 
 /**
@@ -33,6 +36,11 @@ export function useEmulator(): EmulatorSuite {
     },
     after(cleanup) {
       cleanups.push(cleanup);
+    },
+    newClient(options) {
+      const client = createClient({ baseUrl: this.emulator.url, accessKey: this.emulator.accessKey, onError: () => {}, ...options });
+      cleanups.push(() => client.close(1000));
+      return client;
     },
   };
 }

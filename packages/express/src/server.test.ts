@@ -4,29 +4,19 @@ import type { PirschClient } from '@pirsch-node/core';
 import { pirsch, withPirsch } from '@pirsch-node/express';
 import express5 from 'express';
 import type { Express } from 'express';
-import express4 from 'express4';
 import request from 'supertest';
 import { describe, expect, it } from 'vitest';
 import { useEmulator } from '../../../test/support/emulator-suite.js';
+import { EXPRESS_MAJORS } from '../../../test/support/express-majors.js';
 import { listenOnLoopback } from '../../../test/support/listen.js';
 import { startForwardingProxy } from '../../../test/support/proxy.js';
 import { countOurReads } from '../../../test/support/reads.js';
 
 const UA = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36';
-const versions = [
-  { name: 'Express 5', express: express5 },
-  { name: 'Express 4', express: express4 as unknown as typeof express5 },
-];
 
 const suite = useEmulator();
 
-function newClient(): PirschClient {
-  const client = createClient({ baseUrl: suite.emulator.url, accessKey: suite.emulator.accessKey, onError: () => {} });
-  suite.after(() => client.close(1000));
-  return client;
-}
-
-describe.each(versions)('withPirsch in front of an $name app', ({ express }) => {
+describe.each(EXPRESS_MAJORS)('withPirsch in front of an $name app', ({ express }) => {
   /** A shop: pages, a mounted router, a signup that sends an event, and a page that fails. */
   function shop(configure?: (app: Express) => void): Express {
     const app = express();
@@ -46,7 +36,7 @@ describe.each(versions)('withPirsch in front of an $name app', ({ express }) => 
   }
 
   it('tracks the pages the app serves, with the URL as it arrived, and req.pirsch sends events', async () => {
-    const client = newClient();
+    const client = suite.newClient();
     const tracked = withPirsch(shop(), { client, hostname: 'shop.example' });
     const server = createServer(tracked);
     await request(server).get('/').set('User-Agent', UA).expect(200, 'home');
@@ -68,7 +58,7 @@ describe.each(versions)('withPirsch in front of an $name app', ({ express }) => 
     const FORGED = '203.0.113.66';
     const hits = [];
     for (const trust of [false, 1]) {
-      const client = newClient();
+      const client = suite.newClient();
       const served = await listenOnLoopback(withPirsch(shop((app) => app.set('trust proxy', trust)), { client }));
       suite.after(() => served.close());
       const proxy = await startForwardingProxy(served.url, VISITOR);
@@ -84,7 +74,7 @@ describe.each(versions)('withPirsch in front of an $name app', ({ express }) => 
   });
 
   it('counts a request once with the pirsch() middleware or another withPirsch on the same app, and req.pirsch is the outer one', async () => {
-    const client = newClient();
+    const client = suite.newClient();
     const inner = pirsch({ client });
     const seen: unknown[] = [];
     const app = express();
@@ -104,7 +94,7 @@ describe.each(versions)('withPirsch in front of an $name app', ({ express }) => 
   });
 
   it('mounted inside another Express app by mistake: counted once, with the mount path, and the parent still routes and handles errors', async () => {
-    const client = newClient();
+    const client = suite.newClient();
     const parent = express();
     parent.use(pirsch({ client }));
     parent.use('/shop', withPirsch(shop(), { client }));
@@ -121,7 +111,7 @@ describe.each(versions)('withPirsch in front of an $name app', ({ express }) => 
   });
 
   it("core's withPirsch used inside an Express app that has pirsch() by mistake: counted once, by the middleware", async () => {
-    const client = newClient();
+    const client = suite.newClient();
     const middleware = pirsch({ client });
     const app = express();
     app.use(middleware);
@@ -134,7 +124,7 @@ describe.each(versions)('withPirsch in front of an $name app', ({ express }) => 
   });
 
   it('reads headers and socket before Express has the request, never after (each read of an Express request misses V8\'s caches)', async () => {
-    const client = newClient();
+    const client = suite.newClient();
     const reads = { headers: 0, socket: 0, method: 0 };
     const app = shop((app) =>
       app.use((req, _res, next) => {
@@ -150,7 +140,7 @@ describe.each(versions)('withPirsch in front of an $name app', ({ express }) => 
   });
 
   it('never throws into the app: a filter that throws leaves the page untracked and the response as it was', async () => {
-    const client = newClient();
+    const client = suite.newClient();
     const tracked = withPirsch(shop(), {
       client,
       filter: () => {
@@ -167,10 +157,10 @@ describe.each(versions)('withPirsch in front of an $name app', ({ express }) => 
 describe('withPirsch options', () => {
   it('rejects a bad option or a missing app at start-up with a PirschConfigError naming it', () => {
     const app = express5();
-    expect(() => withPirsch(app, { client: newClient(), exclude: [42 as unknown as string] })).toThrow(PirschConfigError);
-    const swapped = () => withPirsch({ client: newClient() } as never, app as never);
+    expect(() => withPirsch(app, { client: suite.newClient(), exclude: [42 as unknown as string] })).toThrow(PirschConfigError);
+    const swapped = () => withPirsch({ client: suite.newClient() } as never, app as never);
     expect(swapped).toThrow(/the app comes first/);
-    expect(() => withPirsch(undefined as never, { client: newClient() })).toThrow(expect.objectContaining({ option: 'app' }));
+    expect(() => withPirsch(undefined as never, { client: suite.newClient() })).toThrow(expect.objectContaining({ option: 'app' }));
   });
 
   it('creates and closes its own client from the options, delivering what is queued', async () => {
