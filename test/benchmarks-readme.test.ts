@@ -348,7 +348,11 @@ describe("the README's pooled figures since the finish channel", () => {
     expectPooledSentence('median reads', ['g4', 'g5', 'g6a', 'g7', 'g8'].map((name) => `bench/split-steps/${name}.json`));
   });
 
-  it("are, for today's package code, the medians and counts of the 8 repeats of steps 8 and 9", () => {
-    expectPooledSentence('the package code of today reads', ['g9', 'g10'].map((name) => `bench/split-steps/${name}.json`));
+  it('are, for the package code of steps 8 and 9, the medians and counts of their 8 repeats', () => {
+    expectPooledSentence('the package code of those steps reads', ['g9', 'g10'].map((name) => `bench/split-steps/${name}.json`));
+  });
+
+  it("are, for step 10 (Express's req.pirsch on the socket), the medians and counts of its 4 repeats", () => {
+    expectPooledSentence('step 10 reads', ['bench/split-steps/g11.json']);
   });
 });
