@@ -356,3 +356,26 @@ describe("the README's pooled figures since the finish channel", () => {
     expectPooledSentence('step 10 reads', ['bench/split-steps/g11.json']);
   });
 });
+
+// The README's paired p99 figures are copied by hand from BENCHMARKS-LATENCY.md (written by
+// `node bench/toggled.mjs --latency`) and its run before the Express socket slot.
+describe("the README's paired p99 figures", () => {
+  /** A latency report's row of `variant` in `framework`'s section: its p99 over bare and its 95 % interval, as the README writes them. */
+  const pairedOf = (file: string, framework: string, variant: string): string => {
+    const text = readFileSync(`${root}${file}`, 'utf8');
+    const section = text.split('\n### ').find((part) => part.startsWith(`${framework}: latency`)) ?? '';
+    const row = tableAfter(section, '| variant | p50, median (ms) | p99, median (ms) |', file).find((entry) => entry.variant === variant);
+    expect(row, `${file}: ${framework} ${variant}`).toBeDefined();
+    // The README writes a minus sign where the report has a hyphen.
+    const interval = (row!['95 % interval'] ?? '').replace(/-/g, '−');
+    return `${row!['p99 over bare, paired per cycle (ms)']} (${interval}`;
+  };
+
+  it('match BENCHMARKS-LATENCY.md and the run at 8ddeee3', () => {
+    const now = pairedOf('BENCHMARKS-LATENCY.md', 'express', 'ours');
+    expect(flat).toContain(`Express's p99 with our middleware read ${now.replace(' (', ' ms over bare\'s (95 % interval ')}`);
+    expect(flat).toContain(`it read ${pairedOf('BENCHMARKS-LATENCY-8ddeee3.md', 'express', 'ours')})`);
+    expect(flat).toContain(`Nest's read ${pairedOf('BENCHMARKS-LATENCY.md', 'nest', 'ours')}), ${pairedOf('BENCHMARKS-LATENCY-8ddeee3.md', 'nest', 'ours').split(' ')[0]} then`);
+    expect(flat).toContain(`Express's read ${pairedOf('BENCHMARKS-LATENCY.md', 'express', 'hanging').replace(' (', " ms over bare's (")})`);
+  });
+});
