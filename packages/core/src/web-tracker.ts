@@ -37,6 +37,13 @@ export interface WebRequestInfo {
    * the response without holding it.
    */
   waitUntil?: (promise: Promise<unknown>) => void;
+  /**
+   * The headers of the Node request the `Request` stands for, where a server made one from it
+   * (`@hono/node-server`'s `c.env.incoming.headers`): read instead of the Request's `headers`,
+   * which such a server builds only when asked (a Fetch `Headers` from every raw header, which the
+   * app alone never pays for).
+   */
+  nodeHeaders?: Readonly<Record<string, string | string[] | undefined>>;
 }
 
 /** The core of the Fetch API integrations: decides, extracts and enqueues, like the Node adapters' tracker. */
@@ -75,7 +82,8 @@ export function createWebTrackerWith(options: PirschWebOptions, makeClient: (opt
   const client = tracker.client;
 
   const contextOf = (request: Request, response: Response | undefined, info: WebRequestInfo | undefined) => {
-    const view = requestView(request, ipOf(request, info, trustProxy));
+    const nodeHeaders = info?.nodeHeaders;
+    const view = requestView(request, ipOf(request, info, trustProxy), nodeHeaders);
     return { raw: view.raw, req: request, res: response as Response, ip: view.raw.socket.remoteAddress, path: view.path, protocol: view.protocol, host: view.host };
   };
   const deliverNow = typeof (client as Partial<ImmediateSink>)[DELIVER_NOW] === 'function' ? (client as unknown as ImmediateSink)[DELIVER_NOW] : undefined;
@@ -192,9 +200,9 @@ function resolveTrustProxy(value: unknown): boolean | number {
  * Cloudflare Workers, where a request carries no peer address) `CF-Connecting-IP`.
  */
 function ipOf(request: Request, info: WebRequestInfo | undefined, trustProxy: boolean | number): string {
-  const headers = request.headers;
+  const nodeHeaders = info?.nodeHeaders;
   if (trustProxy !== false && trustProxy !== 0) {
-    const forwarded = headers.get('x-forwarded-for');
+    const forwarded = nodeHeaders === undefined ? request.headers.get('x-forwarded-for') : joinedHeader(nodeHeaders['x-forwarded-for']);
     if (forwarded !== null) {
       const hops = forwarded.split(',').map((entry) => entry.trim()).filter((entry) => entry !== '');
       // `n` proxies appended n entries; the visitor's is the one the first of them appended.
@@ -203,7 +211,13 @@ function ipOf(request: Request, info: WebRequestInfo | undefined, trustProxy: bo
     }
   }
   if (typeof info?.ip === 'string' && info.ip !== '') return info.ip;
-  return headers.get('cf-connecting-ip') ?? '';
+  return (nodeHeaders === undefined ? request.headers.get('cf-connecting-ip') : joinedHeader(nodeHeaders['cf-connecting-ip'])) ?? '';
+}
+
+/** A Node header's value as the Fetch API's `get()` gives it: repeated values joined with ", ", null when absent. */
+function joinedHeader(value: string | string[] | undefined): string | null {
+  if (value === undefined) return null;
+  return typeof value === 'string' ? value : value.join(', ');
 }
 
 /** The parts of a Node request the tracker reads, from a Fetch API `Request`. */
@@ -214,13 +228,13 @@ interface RequestView {
   host: string | undefined;
 }
 
-function requestView(request: Request, ip: string): RequestView {
+function requestView(request: Request, ip: string, nodeHeaders: WebRequestInfo['nodeHeaders']): RequestView {
   const url = splitWebUrl(String(request.url));
   let path = url.host === undefined ? String(request.url) : url.target;
   const hash = path.indexOf('#');
   if (hash !== -1) path = path.slice(0, hash);
   if (path === '' || path[0] === '?') path = `/${path}`;
   const protocol = url.scheme === 'https' ? 'https' : 'http';
-  const raw = { method: request.method, url: path, headers: webHeaders(request.headers), socket: { remoteAddress: ip, encrypted: protocol === 'https' } };
+  const raw = { method: request.method, url: path, headers: nodeHeaders ?? webHeaders(request.headers), socket: { remoteAddress: ip, encrypted: protocol === 'https' } };
   return { raw: raw as unknown as RequestView['raw'], path, protocol, host: url.host };
 }

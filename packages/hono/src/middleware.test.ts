@@ -215,6 +215,48 @@ describe('pirsch() on Node (@hono/node-server)', () => {
     expect(emulator.hits.map((hit) => hit.ip).sort()).toEqual(['127.0.0.1', '203.0.113.7']);
   });
 
+  it("reads neither c.executionCtx (it throws on Node) nor the Request's headers (node-server builds them only when asked)", async () => {
+    const client = newClient();
+    const middleware = pirsch({ client, trustProxy: 1 });
+    const app = new Hono<PirschEnv>();
+    const reads = { executionCtx: 0, headers: 0 };
+    // In front of pirsch(): each request's own context and Request count the reads of these two getters.
+    app.use(async (c, next) => {
+      const context = Object.getPrototypeOf(c) as object;
+      const executionCtx = Object.getOwnPropertyDescriptor(context, 'executionCtx')!.get!;
+      Object.defineProperty(c, 'executionCtx', {
+        get() {
+          reads.executionCtx++;
+          return executionCtx.call(c) as unknown;
+        },
+      });
+      const raw = c.req.raw;
+      let owner: object | null = raw;
+      while (owner !== null && Object.getOwnPropertyDescriptor(owner, 'headers') === undefined) owner = Object.getPrototypeOf(owner) as object | null;
+      const headers = Object.getOwnPropertyDescriptor(owner!, 'headers')!.get!;
+      Object.defineProperty(raw, 'headers', {
+        get() {
+          reads.headers++;
+          return headers.call(raw) as unknown;
+        },
+      });
+      await next();
+    });
+    app.use(middleware);
+    app.get('/', (c) => c.text('home'));
+    const { server } = await serveOnLoopback(app);
+    // Two X-Forwarded-For lines (supertest types an array for Cookie only; Node's setHeader sends
+    // one line per value): Node joins them with ", " as the Fetch API does; the one proxy appended the last.
+    await request(server).get('/?a=1').set('User-Agent', UA).set('Accept-Language', 'de').set('X-Forwarded-For', ['10.9.9.9', '203.0.113.7'] as unknown as string).set(CLIENT_HINT_REQUEST_HEADERS).expect(200, 'home');
+    await decided(middleware, 1);
+    expect(await client.flush(10_000)).toBe(true);
+    expect(reads).toEqual({ executionCtx: 0, headers: 0 });
+    const { time, url, ...hit } = emulator.hits[0]!;
+    expect(typeof time).toBe('string');
+    expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/\?a=1$/);
+    expect(hit).toEqual({ ip: '203.0.113.7', user_agent: UA, accept_language: 'de', x_forwarded_for: '10.9.9.9, 203.0.113.7', ...CLIENT_HINT_HIT_FIELDS });
+  });
+
   it('asks browsers for client hints on every response, a copy where the headers are immutable', async () => {
     const { server, client, middleware } = await setup({ clientHints: true });
     for (const path of ['/', '/raw', '/proxied']) {
