@@ -75,6 +75,8 @@ describe.each([
     });
     const base = child.url;
     await visit((path, init) => fetch(base + path, init), FORGED);
+    // The runtime passed no ExecutionContext, and the middleware never asked for one (its getter throws).
+    expect(await (await fetch(`${base}/reads`, { method: 'POST' })).text()).toBe('0');
     // Queued, not yet sent (the timer is a minute): the shutdown must deliver them.
     expect(emulator.hits).toEqual([]);
     expect(await child.stop()).toBe(0);
@@ -108,6 +110,8 @@ describe('on workerd (miniflare)', () => {
       },
       { 'cf-connecting-ip': '198.51.100.4' },
     );
+    // Here the middleware asks for the ExecutionContext (its waitUntil) on every request: 4 requests.
+    expect(await (await worker.dispatchFetch('https://shop.example.com/reads', { method: 'POST' })).text()).toBe('4');
     // Each invocation ended with its response; only what it handed to waitUntil can deliver now.
     await emulator.waitFor((e) => e.hits.length >= 2 && e.events.length >= 1, 10_000);
     expectShopDelivered('198.51.100.4');
