@@ -1,3 +1,5 @@
+import type { AddressInfo } from 'node:net';
+import { serve, type ServerType } from '@hono/node-server';
 import { createClient, PirschConfigError, type PirschClient } from '@pirsch-node/core/web';
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import { failOnUnhandledErrors } from '../../../test/support/guard.js';
@@ -119,6 +121,41 @@ describe('withPirsch: page views', () => {
     const handler = withPirsch((): Response | undefined => undefined, { client });
     expect(handler(get('/'))).toBeUndefined();
     expect(handler.tracked).toBe(0);
+  });
+});
+
+describe('withPirsch on Node, served by @hono/node-server', () => {
+  it("the IP is the socket's peer and the headers Node's own (node-server builds the Request's only when asked)", async () => {
+    const client = newClient();
+    let headerReads = 0;
+    const handler = withPirsch(
+      (request: Request) => {
+        // Counts reads of the Request's headers from here on (withPirsch reads them when the response is back).
+        let owner: object | null = request;
+        while (owner !== null && Object.getOwnPropertyDescriptor(owner, 'headers') === undefined) owner = Object.getPrototypeOf(owner) as object | null;
+        const headers = Object.getOwnPropertyDescriptor(owner!, 'headers')!.get!;
+        Object.defineProperty(request, 'headers', {
+          get() {
+            headerReads++;
+            return headers.call(request) as unknown;
+          },
+        });
+        return new Response('<h1>hi</h1>', { headers: { 'content-type': 'text/html' } });
+      },
+      { client },
+    );
+    const server = await new Promise<ServerType>((resolve) => {
+      const started: ServerType = serve({ fetch: handler, port: 0, hostname: '127.0.0.1' }, () => resolve(started));
+    });
+    suite.after(() => new Promise((resolve) => server.close(resolve)));
+    const { port } = server.address() as AddressInfo;
+    const answer = await fetch(`http://127.0.0.1:${port}/pricing?plan=pro`, { headers: { 'user-agent': BROWSER_UA, 'accept-language': 'de' } });
+    expect(await answer.text()).toBe('<h1>hi</h1>');
+    expect(handler.tracked).toBe(1);
+    expect(await client.flush()).toBe(true);
+    expect(suite.emulator.hits).toHaveLength(1);
+    expect(suite.emulator.hits[0]).toMatchObject({ url: `http://127.0.0.1:${port}/pricing?plan=pro`, ip: '127.0.0.1', user_agent: BROWSER_UA, accept_language: 'de' });
+    expect(headerReads).toBe(0);
   });
 });
 
