@@ -35,6 +35,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { createClient } from '@pirsch-node/core';
 import { leastDelivery, leastTracker } from './least.mjs';
+import { PAGE } from './page.mjs';
 
 /**
  * Where run.mjs leaves `--baseline`: a checkout of an earlier commit with its packages built. The
@@ -135,8 +136,6 @@ const DISCARD = Object.freeze({
   metrics: Object.freeze({ queued: 0, inFlight: 0, sent: 0, failed: 0, dropped: 0, retried: 0 }),
   closed: false,
 });
-
-const PAGE = '<!doctype html><html><head><title>Shop</title></head><body><h1>Welcome to the shop</h1><p>Fresh products every day.</p></body></html>';
 
 /** One app with its delivery, not yet serving: `finish()` delivers what is left and resolves with the counters. */
 async function buildApp({ framework, variant, apiUrl, accessKey, load = (name) => import(name) }) {

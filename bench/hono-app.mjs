@@ -1,12 +1,12 @@
-// The app of bench/hono.mjs: Hono answering GET / with the page the other bench apps send, bare or
+// The app of bench/hono.mjs: Hono answering GET / with the bench apps' page (bench/page.mjs), bare or
 // with our middleware delivering to the bench's API (bench/api-process.mjs), served by whichever
 // runtime runs this file: Node (@hono/node-server), Bun (Bun.serve) or Deno (Deno.serve, from a
 // bundle bench/hono.mjs makes). Arguments: <variant: bare|ours> <apiUrl> <accessKey>. Prints
 // "PORT <n>" once it listens.
 import { Hono } from 'hono';
 import { pirsch } from '@pirsch-node/hono';
+import { PAGE } from './page.mjs';
 
-const PAGE = '<!doctype html><html><head><title>Shop</title></head><body><h1>Welcome to the shop</h1><p>Fresh products every day.</p></body></html>';
 const { Bun, Deno } = globalThis;
 const [variant, apiUrl, accessKey] = Deno ? Deno.args : process.argv.slice(2);
 

@@ -19,3 +19,25 @@ export function countOurReads<K extends string>(req: object, keys: readonly K[],
     });
   }
 }
+
+/**
+ * Gives `target` an own getter for `property` that calls `onRead`, then reads through the getter
+ * it shadows (found up the prototype chain), on every read: for an accessor that must not be
+ * read in advance, as `countOurReads` does (one that builds its value when first asked, as
+ * @hono/node-server's `Request.headers`, or throws, as Hono's `c.executionCtx` without one).
+ * Counts every read. Throws when there is no such getter. Loads no module (the runtime tests
+ * bundle it for Bun, Deno and workerd).
+ */
+export function onEachRead(target: object, property: string, onRead: () => void): void {
+  let owner: object | null = target;
+  while (owner !== null && Object.getOwnPropertyDescriptor(owner, property) === undefined) owner = Object.getPrototypeOf(owner) as object | null;
+  const read = owner === null ? undefined : Object.getOwnPropertyDescriptor(owner, property)?.get;
+  if (read === undefined) throw new Error(`no getter "${property}" to count`);
+  Object.defineProperty(target, property, {
+    configurable: true,
+    get() {
+      onRead();
+      return read.call(target) as unknown;
+    },
+  });
+}

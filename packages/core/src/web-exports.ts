@@ -4,3 +4,4 @@
 export * from './entry-common.js';
 export type { TrackerHandle } from './tracking.js';
 export type { PirschWebOptions, WebRequestInfo, WebTracker, WebTrackingOptions } from './web-tracker.js';
+export { nodeRequestInfo, peerInfoOf, type PeerInfo } from './web-peer.js';

@@ -82,8 +82,7 @@ export function createWebTrackerWith(options: PirschWebOptions, makeClient: (opt
   const client = tracker.client;
 
   const contextOf = (request: Request, response: Response | undefined, info: WebRequestInfo | undefined) => {
-    const nodeHeaders = info?.nodeHeaders;
-    const view = requestView(request, ipOf(request, info, trustProxy), nodeHeaders);
+    const view = requestView(request, ipOf(request, info, trustProxy), info?.nodeHeaders);
     return { raw: view.raw, req: request, res: response as Response, ip: view.raw.socket.remoteAddress, path: view.path, protocol: view.protocol, host: view.host };
   };
   const deliverNow = typeof (client as Partial<ImmediateSink>)[DELIVER_NOW] === 'function' ? (client as unknown as ImmediateSink)[DELIVER_NOW] : undefined;
@@ -202,7 +201,7 @@ function resolveTrustProxy(value: unknown): boolean | number {
 function ipOf(request: Request, info: WebRequestInfo | undefined, trustProxy: boolean | number): string {
   const nodeHeaders = info?.nodeHeaders;
   if (trustProxy !== false && trustProxy !== 0) {
-    const forwarded = nodeHeaders === undefined ? request.headers.get('x-forwarded-for') : joinedHeader(nodeHeaders['x-forwarded-for']);
+    const forwarded = headerOf(request, nodeHeaders, 'x-forwarded-for');
     if (forwarded !== null) {
       const hops = forwarded.split(',').map((entry) => entry.trim()).filter((entry) => entry !== '');
       // `n` proxies appended n entries; the visitor's is the one the first of them appended.
@@ -211,11 +210,16 @@ function ipOf(request: Request, info: WebRequestInfo | undefined, trustProxy: bo
     }
   }
   if (typeof info?.ip === 'string' && info.ip !== '') return info.ip;
-  return (nodeHeaders === undefined ? request.headers.get('cf-connecting-ip') : joinedHeader(nodeHeaders['cf-connecting-ip'])) ?? '';
+  return headerOf(request, nodeHeaders, 'cf-connecting-ip') ?? '';
 }
 
-/** A Node header's value as the Fetch API's `get()` gives it: repeated values joined with ", ", null when absent. */
-function joinedHeader(value: string | string[] | undefined): string | null {
+/**
+ * A header as the Fetch API's `get()` gives it (repeated values joined with ", ", null when
+ * absent), from the Node request's own headers where the info has them, else the Request's.
+ */
+function headerOf(request: Request, nodeHeaders: WebRequestInfo['nodeHeaders'], name: string): string | null {
+  if (nodeHeaders === undefined) return request.headers.get(name);
+  const value = nodeHeaders[name];
   if (value === undefined) return null;
   return typeof value === 'string' ? value : value.join(', ');
 }

@@ -9,6 +9,7 @@ import { Hono, type MiddlewareHandler } from 'hono';
 import request from 'supertest';
 import { afterAll, afterEach, beforeAll, describe, expect, expectTypeOf, it, vi } from 'vitest';
 import { listenOnLoopback, type Listening } from '../../../test/support/listen.js';
+import { onEachRead } from '../../../test/support/reads.js';
 import { CLIENT_HINT_HIT_FIELDS, CLIENT_HINT_REQUEST_HEADERS, decided } from '../../../test/support/tracking-options.js';
 
 const UA = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36';
@@ -222,24 +223,8 @@ describe('pirsch() on Node (@hono/node-server)', () => {
     const reads = { executionCtx: 0, headers: 0 };
     // In front of pirsch(): each request's own context and Request count the reads of these two getters.
     app.use(async (c, next) => {
-      const context = Object.getPrototypeOf(c) as object;
-      const executionCtx = Object.getOwnPropertyDescriptor(context, 'executionCtx')!.get!;
-      Object.defineProperty(c, 'executionCtx', {
-        get() {
-          reads.executionCtx++;
-          return executionCtx.call(c) as unknown;
-        },
-      });
-      const raw = c.req.raw;
-      let owner: object | null = raw;
-      while (owner !== null && Object.getOwnPropertyDescriptor(owner, 'headers') === undefined) owner = Object.getPrototypeOf(owner) as object | null;
-      const headers = Object.getOwnPropertyDescriptor(owner!, 'headers')!.get!;
-      Object.defineProperty(raw, 'headers', {
-        get() {
-          reads.headers++;
-          return headers.call(raw) as unknown;
-        },
-      });
+      onEachRead(c, 'executionCtx', () => reads.executionCtx++);
+      onEachRead(c.req.raw, 'headers', () => reads.headers++);
       await next();
     });
     app.use(middleware);

@@ -1,4 +1,4 @@
-import type { WebRequestInfo } from '@pirsch-node/core/web';
+import { nodeRequestInfo, peerInfoOf, type WebRequestInfo } from '@pirsch-node/core/web';
 import type { Context } from 'hono';
 
 type Bag = Record<string, unknown>;
@@ -14,28 +14,30 @@ const isBag = (value: unknown): value is Bag => value !== null && typeof value =
  * carries no peer address; core then reads `CF-Connecting-IP`, which Cloudflare sets. Never throws.
  */
 export function requestInfo(c: Context): WebRequestInfo {
+  const env = envOf(c);
   // Node first (@hono/node-server puts its IncomingMessage at c.env.incoming; property reads only,
   // harmless on Workers' bindings). Node passes no ExecutionContext, and reading c.executionCtx
   // where there is none throws an Error, its stack captured, on every request: that took 15 % of
   // a Hono app's CPU on Node (a profile under load, bare Hono about 3 times as fast as with us).
-  const node = nodeRequestOf(c);
-  if (node !== undefined) {
-    const ip = nodePeer(node);
-    // Its headers, not the Request's: node-server builds a Request's Headers only when asked.
-    return ip === undefined ? { nodeHeaders: node.headers } : { ip, nodeHeaders: node.headers };
-  }
+  // Its headers, not the Request's: node-server builds a Request's Headers only when asked.
+  const node = nodeRequestInfo(env);
+  if (node !== undefined) return node;
   // Bun's server and Deno's handler info, as their servers pass them: no ExecutionContext there
   // either (the getter's Error cost Deno about 7 µs a request and Bun 2 to 5, bench/hono.mjs).
   // Only where those runtimes run.
-  if (servedByBunOrDeno(c)) {
-    const ip = peerAddress(c);
-    return ip === undefined ? {} : { ip };
-  }
+  if (servedByBunOrDeno(env)) return peerOf(c, env);
   const waitUntil = waitUntilOf(c);
   // On Workers c.env holds the bindings, where a service binding answers any property name: not probed.
   if (waitUntil !== undefined) return { waitUntil };
-  const ip = peerAddress(c);
-  return ip === undefined ? {} : { ip };
+  return peerOf(c, env);
+}
+
+function envOf(c: Context): unknown {
+  try {
+    return c.env;
+  } catch {
+    return undefined;
+  }
 }
 
 function waitUntilOf(c: Context): WebRequestInfo['waitUntil'] {
@@ -51,27 +53,18 @@ function waitUntilOf(c: Context): WebRequestInfo['waitUntil'] {
   return (promise) => execution.waitUntil(promise);
 }
 
-function peerAddress(c: Context): string | undefined {
+/** The peer's address from `c.env`, or from `c.env.server` where an adapter nests what the runtime passed (core's peerInfoOf). */
+function peerOf(c: Context, env: unknown): WebRequestInfo {
   try {
-    const env: unknown = c.env;
-    if (!isBag(env)) return undefined;
-    // @hono/node-server and Bun adapters may nest what the runtime passed under `server`.
+    if (!isBag(env)) return {};
     for (const candidate of [env, env.server]) {
-      if (!isBag(candidate)) continue;
-      const node = nodePeer(candidate.incoming);
-      if (node !== undefined) return node;
-      if (typeof candidate.requestIP === 'function') {
-        const info: unknown = (candidate.requestIP as (request: Request) => unknown).call(candidate, c.req.raw);
-        if (isBag(info) && typeof info.address === 'string' && info.address !== '') return info.address;
-      }
-      if (isBag(candidate.remoteAddr) && typeof candidate.remoteAddr.hostname === 'string' && candidate.remoteAddr.hostname !== '') {
-        return candidate.remoteAddr.hostname;
-      }
+      const ip = peerInfoOf(candidate, c.req.raw)?.ip;
+      if (ip !== undefined) return { ip };
     }
   } catch {
     // an env shaped otherwise: no address from the runtime
   }
-  return undefined;
+  return {};
 }
 
 /**
@@ -79,33 +72,13 @@ function peerAddress(c: Context): string | undefined {
  * handler info: `remoteAddr`) passes to the app's fetch, on Bun or Deno: neither passes an
  * ExecutionContext. Elsewhere (Workers, whose bindings may have any name) false, without a probe.
  */
-function servedByBunOrDeno(c: Context): boolean {
+function servedByBunOrDeno(env: unknown): boolean {
   const runtime = globalThis as { Bun?: unknown; Deno?: unknown };
   if (runtime.Bun === undefined && runtime.Deno === undefined) return false;
   try {
-    const env: unknown = c.env;
     if (!isBag(env)) return false;
     return (typeof env.requestIP === 'function' && typeof env.upgrade === 'function') || isBag(env.remoteAddr);
   } catch {
     return false;
   }
-}
-
-/** @hono/node-server's Node request at `c.env.incoming`, when it is one (a socket and a headers object). */
-function nodeRequestOf(c: Context): { socket: Bag; headers: Record<string, string | string[] | undefined> } | undefined {
-  try {
-    const env: unknown = c.env;
-    if (!isBag(env)) return undefined;
-    const incoming = env.incoming;
-    if (!isBag(incoming) || !isBag(incoming.socket) || !isBag(incoming.headers)) return undefined;
-    return incoming as { socket: Bag; headers: Record<string, string | string[] | undefined> };
-  } catch {
-    return undefined;
-  }
-}
-
-function nodePeer(incoming: unknown): string | undefined {
-  if (!isBag(incoming) || !isBag(incoming.socket)) return undefined;
-  const address = incoming.socket.remoteAddress;
-  return typeof address === 'string' && address !== '' ? address : undefined;
 }

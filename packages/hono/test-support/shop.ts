@@ -1,5 +1,6 @@
 // The small shop every runtime serves in the runtime tests: page views and a Signup event.
 import { Hono } from 'hono';
+import { onEachRead } from '../../../test/support/reads.js';
 import { pirsch, type PirschEnv, type PirschHonoOptions } from '../src/index.js';
 
 /** The options the runtimes' entries pass on, from their environment or bindings. */
@@ -25,15 +26,7 @@ export function createShop(options: PirschHonoOptions | ((env: ShopSettings) => 
   // answers the count (a POST, so it is no page view).
   let executionCtxReads = 0;
   app.use(async (c, next) => {
-    const read = Object.getOwnPropertyDescriptor(Object.getPrototypeOf(c) as object, 'executionCtx')?.get;
-    if (read !== undefined) {
-      Object.defineProperty(c, 'executionCtx', {
-        get() {
-          executionCtxReads++;
-          return read.call(c) as unknown;
-        },
-      });
-    }
+    onEachRead(c, 'executionCtx', () => executionCtxReads++);
     await next();
   });
   app.post('/reads', (c) => c.text(String(executionCtxReads)));

@@ -4,6 +4,7 @@ import { createClient, PirschConfigError, type PirschClient } from '@pirsch-node
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import { failOnUnhandledErrors } from '../../../test/support/guard.js';
 import { BROWSER_UA } from '../../../test/support/load.js';
+import { onEachRead } from '../../../test/support/reads.js';
 import { pirschOf, withPirsch, type PirschFetchHandler } from './index.js';
 import { useEmulator } from '../../../test/support/emulator-suite.js';
 
@@ -131,15 +132,7 @@ describe('withPirsch on Node, served by @hono/node-server', () => {
     const handler = withPirsch(
       (request: Request) => {
         // Counts reads of the Request's headers from here on (withPirsch reads them when the response is back).
-        let owner: object | null = request;
-        while (owner !== null && Object.getOwnPropertyDescriptor(owner, 'headers') === undefined) owner = Object.getPrototypeOf(owner) as object | null;
-        const headers = Object.getOwnPropertyDescriptor(owner!, 'headers')!.get!;
-        Object.defineProperty(request, 'headers', {
-          get() {
-            headerReads++;
-            return headers.call(request) as unknown;
-          },
-        });
+        onEachRead(request, 'headers', () => headerReads++);
         return new Response('<h1>hi</h1>', { headers: { 'content-type': 'text/html' } });
       },
       { client },
