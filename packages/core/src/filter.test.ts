@@ -239,9 +239,10 @@ describe('ASSET_EXTENSIONS and SKIP_REASONS', () => {
   });
 
   it('list every reason once', () => {
-    expect(new Set(SKIP_REASONS).size).toBe(10);
+    expect(new Set(SKIP_REASONS).size).toBe(11);
     expect(SKIP_REASONS).toContain('filter');
     expect(SKIP_REASONS).toContain('bot');
     expect(SKIP_REASONS).toContain('before-send');
+    expect(SKIP_REASONS[0]).toBe('aborted');
   });
 });

@@ -7,6 +7,8 @@ import type { Hit } from './types.js';
 
 /**
  * Why a response was not tracked:
+ * - `aborted`: the visitor left before the response was written completely (Node adapters; a
+ *   Fetch API response has no such moment);
  * - `method`: not one of `methods` (default only `GET`);
  * - `status`: not a 2xx status;
  * - `dnt`: the request sent `DNT: 1` and `respectDnt` is on (the default);
@@ -20,6 +22,7 @@ import type { Hit } from './types.js';
  * - `before-send`: the `beforeSend` callback returned `null` (or threw, or returned no hit).
  */
 export type SkipReason =
+  | 'aborted'
   | 'method'
   | 'status'
   | 'dnt'
@@ -31,8 +34,9 @@ export type SkipReason =
   | 'filter'
   | 'before-send';
 
-/** Every skip reason, in the order the checks run (the callbacks last: `filter`, then `beforeSend`). */
+/** Every skip reason, in the order the checks run (`aborted` first: a response its visitor left is not judged further; the callbacks last: `filter`, then `beforeSend`). */
 export const SKIP_REASONS: readonly SkipReason[] = Object.freeze([
+  'aborted',
   'method',
   'status',
   'no-user-agent',

@@ -26,7 +26,8 @@ const PENDING = Symbol('pirsch.finishPending');
 
 interface Pending {
   readonly res: ServerResponse;
-  readonly done: () => void;
+  /** `left`: the socket closed before the response had been written (the visitor left). */
+  readonly done: (left: boolean) => void;
 }
 
 type WaitingSocket = Socket & { [PENDING]?: Pending | undefined; server?: unknown };
@@ -55,17 +56,34 @@ function onResponseFinish(message: unknown): void {
     const pending = socket?.[PENDING];
     if (pending === undefined || pending.res !== response) return;
     (socket as WaitingSocket)[PENDING] = undefined;
-    pending.done();
+    pending.done(false);
   } catch {
     // never into Node's finish handling
   }
 }
 
 /**
- * Calls `done` once `res` has been written completely, and returns true; or returns false, having
- * done nothing, where the channel cannot tell (see above): the caller listens for `finish` then.
+ * The socket closed: a response still waiting on it was never written completely (its visitor
+ * left before it ended, or while its body was being written, where Node 24 publishes nothing).
+ * One listener per socket, added with its first waiting response, shared by all: no closure.
  */
-export function whenResponseFinished(res: ServerResponse, socket: Socket | null | undefined, done: () => void): boolean {
+function onSocketClose(this: WaitingSocket): void {
+  try {
+    const pending = this[PENDING];
+    if (pending === undefined) return;
+    this[PENDING] = undefined;
+    pending.done(true);
+  } catch {
+    // never into Node's socket handling
+  }
+}
+
+/**
+ * Calls `done(false)` once `res` has been written completely, or `done(true)` if its socket closes
+ * first, and returns true; or returns false, having done nothing, where the channel cannot tell
+ * (see above): the caller listens for `finish` and `close` then.
+ */
+export function whenResponseFinished(res: ServerResponse, socket: Socket | null | undefined, done: (left: boolean) => void): boolean {
   if (!channelReady() || socket == null) return false;
   // HTTP/1 only: Node publishes no HTTP/2 response (whose socket is its session's, on a server too).
   if (!(res instanceof ServerResponse)) return false;
@@ -77,6 +95,9 @@ export function whenResponseFinished(res: ServerResponse, socket: Socket | null 
   // listener. (A response Node never publishes would keep later ones on its socket to the
   // listener too: slower, never lost.)
   if (waiting[PENDING] !== undefined) return false;
+  // The slot is made with the socket's first waiting response, and with it the socket's one
+  // `close` listener; later requests on the connection find both.
+  if (!(PENDING in waiting)) waiting.once('close', onSocketClose);
   waiting[PENDING] = { res, done };
   return true;
 }

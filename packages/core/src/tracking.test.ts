@@ -203,6 +203,7 @@ describe('createTracker with a given client', () => {
     await send('/filtered');
     await send('/tracked');
     expect(tracker.skipped).toEqual({
+      aborted: 0, // a response its visitor left: below
       method: 1,
       status: 1,
       asset: 1,
@@ -789,6 +790,94 @@ describe('trackWhenDone', () => {
     expect(rec.hits.map((hit) => new URL(hit.url).pathname)).toEqual(['/one', '/two']);
   });
 
+  it('counts an HTTP/2 stream its client reset before the response ended as aborted, and takes both listeners off every response', async () => {
+    const rec = recorder();
+    const tracker = createTracker({ client: rec });
+    const ours: Array<{ path: string; finish: number; close: number }> = [];
+    const app = createHttp2Server((req, res) => {
+      const raw = req as unknown as IncomingMessage;
+      const response = res as unknown as ServerResponse;
+      const before = { finish: response.listenerCount('finish'), close: response.listenerCount('close') };
+      // HTTP/2 responses are not published on Node's channel: the listener path.
+      tracker.trackWhenDone({ raw, req: raw, res: response }, response);
+      const path = req.url;
+      res.once('close', () => setImmediate(() => ours.push({ path, finish: response.listenerCount('finish') - before.finish, close: response.listenerCount('close') - before.close })));
+      if (path === '/page') res.end('ok');
+      else res.write('partial'); // never ended: the client resets the stream
+    });
+    app.listen(0, '127.0.0.1');
+    await once(app, 'listening');
+    const { port } = app.address() as AddressInfo;
+    const session = http2Connect(`http://127.0.0.1:${port}`);
+    const page = session.request({ ':path': '/page', 'user-agent': UA['user-agent'] });
+    page.resume();
+    await once(page, 'end');
+    const left = session.request({ ':path': '/left', 'user-agent': UA['user-agent'] });
+    await once(left, 'data');
+    left.close(); // RST_STREAM: the visitor left
+    await vi.waitFor(() => expect(ours).toHaveLength(2), { timeout: 5000, interval: 5 });
+    session.close();
+    await new Promise((resolve) => app.close(resolve));
+    expect(rec.hits.map((hit) => new URL(hit.url).pathname)).toEqual(['/page']);
+    expect(tracker.tracked).toBe(1);
+    expect(tracker.skipped.aborted).toBe(1);
+    // Neither listener of ours stays on either response (the test's own 'close' listener went when it fired).
+    expect(ours.map(({ finish, close }) => ({ finish, close }))).toEqual([{ finish: 0, close: 0 }, { finish: 0, close: 0 }]);
+  });
+
+  it('counts a pipelined response its visitor left before it ended as aborted (the listener path)', async () => {
+    const rec = recorder();
+    const tracker = createTracker({ client: rec });
+    let closed!: () => void;
+    const done = new Promise<void>((resolve) => (closed = resolve));
+    let seen!: () => void;
+    const secondSeen = new Promise<void>((resolve) => (seen = resolve));
+    const app = createServer((req, res) => {
+      tracker.trackWhenDone({ raw: req, req, res }, res);
+      if (req.url === '/first') res.end('ok');
+      else {
+        res.on('close', () => setImmediate(closed)); // never answered
+        seen();
+      }
+    });
+    app.listen(0, '127.0.0.1');
+    await once(app, 'listening');
+    const { port } = app.address() as AddressInfo;
+    const head = (path: string) => `GET ${path} HTTP/1.1\r\nHost: shop.example\r\nUser-Agent: ${UA['user-agent']}\r\n\r\n`;
+    // Both requests in one write: the second is handed over while the first still waits on the socket.
+    const socket = connect(port, '127.0.0.1', () => socket.write(head('/first') + head('/second')));
+    socket.on('error', () => {});
+    // The visitor leaves after the first page, once the second request was handed over.
+    socket.once('data', () => void secondSeen.then(() => socket.destroy()));
+    await done;
+    await new Promise((resolve) => app.close(resolve));
+    expect(rec.hits.map((hit) => new URL(hit.url).pathname)).toEqual(['/first']);
+    expect(tracker.skipped.aborted).toBe(1);
+  });
+
+  it('hears a socket close with one listener per connection, not one per request', async () => {
+    const rec = recorder();
+    const tracker = createTracker({ client: rec });
+    const added: number[] = [];
+    const app = createServer((req, res) => {
+      const before = req.socket.listenerCount('close');
+      tracker.trackWhenDone({ raw: req, req, res }, res);
+      added.push(req.socket.listenerCount('close') - before);
+      res.end('ok');
+    });
+    app.listen(0, '127.0.0.1');
+    await once(app, 'listening');
+    const { port } = app.address() as AddressInfo;
+    const agent = new (await import('undici')).Agent({ connections: 1 });
+    for (let i = 0; i < 3; i++) await (await request(`http://127.0.0.1:${port}/p${i}`, { headers: UA, dispatcher: agent })).body.text();
+    await agent.close();
+    await new Promise((resolve) => app.close(resolve));
+    // One connection: its first request added the one listener, the others none.
+    expect(added).toEqual([1, 0, 0]);
+    expect(tracker.tracked).toBe(3);
+    expect(tracker.skipped.aborted).toBe(0);
+  });
+
   it('tracks a response handed over once it finished, at once; one handed over ended but not yet written when it finishes; a destroyed one never', async () => {
     const rec = recorder();
     const tracker = createTracker({ client: rec });
@@ -825,8 +914,9 @@ describe('trackWhenDone', () => {
       { path: '/ending', finished: true, writableFinished: false, hitsAtOnce: 0 },
       { path: '/destroyed', finished: false, writableFinished: false, hitsAtOnce: 0 },
     ]);
-    // '/ending' was tracked when it finished; the destroyed response never was.
+    // '/ending' was tracked when it finished; the destroyed response never was: counted as aborted.
     expect(rec.hits.map((hit) => new URL(hit.url).pathname)).toEqual(['/late', '/ending']);
+    expect(tracker.skipped.aborted).toBe(1);
   });
 
   it('does not track a response whose visitor left while its body was still being written, though Node emits finish for it', async () => {
@@ -850,9 +940,11 @@ describe('trackWhenDone', () => {
     socket.once('data', () => socket.destroy()); // the visitor leaves after the first bytes
     await done;
     await new Promise((resolve) => app.close(resolve));
-    // Node 20 and 22 emit 'finish' here (which made this count as a page view before); Node 24 does not.
+    // Node 20 and 22 emit 'finish' here (which made this count as a page view before); Node 24 does
+    // not. Either way it counts once, as aborted (the socket's close tells it on Node 24).
     expect(finished).toBeLessThanOrEqual(1);
     expect(rec.hits).toHaveLength(0);
+    expect(tracker.skipped.aborted).toBe(1);
   });
 
   it('does not track a response the client abandoned; it adds no listener (it waits on its socket for Node\'s channel) and is collected with it', async () => {
@@ -894,6 +986,7 @@ describe('trackWhenDone', () => {
     }
     expect(abandoned?.deref()).toBeUndefined();
     expect(rec.hits).toHaveLength(0);
+    expect(tracker.skipped.aborted).toBe(1);
   });
 });
 

@@ -139,12 +139,14 @@ export interface Tracker<Req = IncomingMessage, Res = ServerResponse, C extends 
   track(ctx: RequestContext<Req, Res>, status: number): void;
   /**
    * Tracks once `res` has been written completely (`finish`), with the status that went out
-   * (`status()`, default `res.statusCode`). A response that closes before it finished (the client
-   * went away) is not tracked. On Node, a response of a Node server waits on its socket for Node's
-   * diagnostics channel `http.server.response.finish` (no listener on the response); elsewhere,
-   * and where the channel cannot tell, one `finish` listener, which takes itself off when it
-   * fires. Either way, for a response that never finishes, what waits is collected with it. An
-   * already finished response is tracked at once, an already destroyed one is ignored. Never throws.
+   * (`status()`, default `res.statusCode`). A response that closes before it was written
+   * completely (the visitor left) is not tracked: it counts in `skipped.aborted`. On Node, a
+   * response of a Node server waits on its socket for Node's diagnostics channel
+   * `http.server.response.finish` (no listener on the response; one `close` listener per socket);
+   * elsewhere, and where the channel cannot tell, a `finish` and a `close` listener, which take
+   * themselves off when either fires. Either way, for a response that never finishes, what waits
+   * is collected with it. An already finished response is tracked at once, an already destroyed
+   * one counts as aborted. Never throws.
    */
   trackWhenDone(ctx: RequestContext<Req, Res>, res: ServerResponse, status?: () => number): void;
   /** The per-request helper; the hit is built lazily on first use. Never throws. */
@@ -378,6 +380,21 @@ export function createTrackerWith<Req, Res>(
   // (the adapter's own small object), not the request: adding a property to a framework's request
   // object, or a WeakSet entry for it, costs 0.7 to 1.7 µs on Express's (measured), this a few ns.
   const decided = Symbol('pirsch.decided');
+  /** Marks the context decided; false if it was already (a second `track` of it is a no-op). */
+  const decideOnce = (ctx: object): boolean => {
+    const marked = ctx as { [decided]?: true };
+    if (marked[decided] === true) return false;
+    try {
+      marked[decided] = true;
+    } catch {
+      // a frozen context: decided, without the guard against a second call
+    }
+    return true;
+  };
+  /** The visitor left before the response was written completely: not tracked, counted. */
+  const aborted = (ctx: object): void => {
+    if (decideOnce(ctx)) skipped.aborted++;
+  };
 
   return {
     get client() {
@@ -391,13 +408,7 @@ export function createTrackerWith<Req, Res>(
 
     track(ctx, status) {
       try {
-        const marked = ctx as typeof ctx & { [decided]?: true };
-        if (marked[decided] === true) return;
-        try {
-          marked[decided] = true;
-        } catch {
-          // a frozen context: tracked, without the guard against a second call
-        }
+        if (!decideOnce(ctx)) return;
         const raw = ctx.raw;
         const path = typeof ctx.path === 'string' ? ctx.path : targetOf(raw);
         let reason = skipReason(raw, status, path, resolved);
@@ -439,23 +450,32 @@ export function createTrackerWith<Req, Res>(
         // ended yet when an adapter gets it.
         if ((res as { finished?: unknown }).finished === true) {
           if (res.writableFinished) return this.track(ctx, status ? status() : res.statusCode);
-          if (res.destroyed) return;
+          if (res.destroyed) return aborted(ctx);
         }
-        // Only 'finish': a response that never finishes (the client went away before it was
-        // ended, or it was destroyed) is never tracked, and its listener goes with it. Node also
-        // emits 'finish' for a response whose visitor left while its body was still being written;
-        // its socket is destroyed by then, and that is not tracked either. The listener takes
-        // itself off when it fires; node:http keeps one of its own on 'finish', so the emitter's
-        // table stays as it was.
-        const done = (): void => {
-          if (!cutOff(ctx.raw)) this.track(ctx, status ? status() : res.statusCode);
+        // A response that never finishes (the visitor went away before it was ended, or it was
+        // destroyed) is not tracked: it counts as aborted when it closes. Node 20 and 22 also emit
+        // 'finish' for a response whose visitor left while its body was still being written; its
+        // socket is destroyed by then, and that counts as aborted too.
+        const done = (left: boolean): void => {
+          if (left || cutOff(ctx.raw)) aborted(ctx);
+          else this.track(ctx, status ? status() : res.statusCode);
         };
         if (watchFinish !== undefined && watchFinish(res, socketOf(ctx.raw), done)) return;
+        // Both listeners take themselves off when either fires (a response emits 'close' after
+        // 'finish' too); node:http keeps listeners of its own on both, so the emitter's table
+        // stays as it was.
         const onFinish = (): void => {
           res.removeListener('finish', onFinish);
-          done();
+          res.removeListener('close', onClose);
+          done(false);
+        };
+        const onClose = (): void => {
+          res.removeListener('finish', onFinish);
+          res.removeListener('close', onClose);
+          done(true);
         };
         res.on('finish', onFinish);
+        res.on('close', onClose);
       } catch {
         // never into the app
       }
@@ -489,7 +509,7 @@ export function createTrackerWith<Req, Res>(
  * done nothing) when it cannot tell for this response: `trackWhenDone` listens for `finish` then.
  * Node's entry hears Node's diagnostics channel (finish-channel.ts).
  */
-export type FinishWatcher = (res: ServerResponse, socket: IncomingMessage['socket'] | undefined, done: () => void) => boolean;
+export type FinishWatcher = (res: ServerResponse, socket: IncomingMessage['socket'] | undefined, done: (left: boolean) => void) => boolean;
 
 /** The request's socket; undefined if reading it fails. */
 function socketOf(raw: IncomingMessage): IncomingMessage['socket'] | undefined {

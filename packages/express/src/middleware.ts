@@ -18,7 +18,8 @@ import type { PirschExpressOptions, PirschMiddleware } from './types.js';
  * is not matched by `exclude`, is no bot (unless `bots: 'track'`), and `filter` (if any) returns
  * true; `beforeSend` (if any) sees the hit last. The URL keeps the mount path
  * (`req.originalUrl`); the IP is `req.ip`, so it honours `app.set('trust proxy', ...)`.
- * An aborted request (the client went away before the response was complete) is not tracked.
+ * An aborted request (the client went away before the response was complete) is not tracked: it
+ * counts in `skipped.aborted`.
  *
  * @example
  * ```ts

@@ -758,10 +758,11 @@ describe.each([
       expect(outcome.listeners).toEqual(without.listeners.map(({ finish, close }) => ({ finish: finish + waiting, close })));
       expect(outcome.after).toBe('/after');
       await client.flush();
-      // Only the page requested afterwards; the abandoned one is neither tracked nor counted as skipped.
+      // Only the page requested afterwards; the abandoned one is not tracked, and counted once, as aborted.
       expect(emulator.hits.map((hit) => new URL(hit.url).pathname)).toEqual(['/after']);
       expect(outcome.middleware.tracked).toBe(1);
-      expect(Object.values(outcome.middleware.skipped).every((count) => count === 0)).toBe(true);
+      expect(outcome.middleware.skipped.aborted).toBe(1);
+      expect(Object.values(outcome.middleware.skipped).reduce((sum, count) => sum + count, 0)).toBe(1);
     });
 
     it('removes its listeners from every completed response', async () => {
