@@ -355,6 +355,10 @@ describe("the README's pooled figures since the finish channel", () => {
   it("are, for step 10 (Express's req.pirsch on the socket), the medians and counts of its 4 repeats", () => {
     expectPooledSentence('step 10 reads', ['bench/split-steps/g11.json']);
   });
+
+  it('are, for step 11 (aborted responses counted), the medians and counts of its 4 repeats', () => {
+    expectPooledSentence('step 11 reads', ['bench/split-steps/g12.json']);
+  });
 });
 
 // The README's paired p99 figures are copied by hand from BENCHMARKS-LATENCY.md (written by
