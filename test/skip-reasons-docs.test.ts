@@ -8,6 +8,7 @@ const LISTS: ReadonlyArray<readonly [file: string, opening: RegExp, inOrder: boo
   ['README.md', /What was not tracked is counted per reason[^:]*:/, true],
   ['packages/express/README.md', /`tracking\.skipped` \(counts per reason:/, false],
   ['packages/koa/README.md', /`tracking\.skipped` \(counts per reason:/, false],
+  ['packages/fastify/README.md', /`app\.pirschTracking\.skipped` \(counts per reason:/, false],
   ['packages/hono/README.md', /`tracking\.skipped` \(counts per reason:/, false],
   ['packages/nest/README.md', /`tracker\.skipped` \(counts per reason:/, false],
 ];

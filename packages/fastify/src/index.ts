@@ -1,6 +1,6 @@
 import { pirsch } from './plugin.js';
 
 export { pirsch };
-export type { PirschFastifyOptions } from './types.js';
+export type { PirschFastifyOptions, PirschTrackingCounts } from './types.js';
 export type { RequestHelper } from '@pirsch-node/core';
 export default pirsch;

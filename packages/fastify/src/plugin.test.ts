@@ -456,6 +456,7 @@ describe.each(versions)('%s', (version, createFastify) => {
       await response.closed;
       releaseSlow(); // the handler now returns its page, to nobody
       await expectOnlyControlTracked(app);
+      expect(app.pirschTracking.skipped.aborted).toBe(1);
     });
   });
 
@@ -522,6 +523,29 @@ describe.each(versions)('%s', (version, createFastify) => {
       await app.register(pirsch, { client });
       await app.ready();
       expect(app.pirsch).toBe(client);
+    });
+  });
+
+  describe('app.pirschTracking', () => {
+    it('counts what was tracked, and what was not per reason, live', async () => {
+      const app = await start();
+      expect(app.pirschTracking.tracked).toBe(0);
+      await get(app, '/shop/').expect(200);
+      await get(app, '/shop/logo.png').expect(200);
+      await get(app, '/shop/fail').expect(500);
+      await request(app.server).post('/shop/signup').set('Host', HOST).set('User-Agent', UA).expect(200);
+      await get(app, '/shop/').set('User-Agent', 'Googlebot/2.1 (+http://www.google.com/bot.html)').expect(200);
+      await vi.waitFor(() => expect(app.pirschTracking.tracked + Object.values(app.pirschTracking.skipped).reduce((a, b) => a + b, 0)).toBe(5), { interval: 5 });
+      expect(app.pirschTracking.tracked).toBe(1);
+      expect(app.pirschTracking.skipped).toMatchObject({ asset: 1, status: 1, method: 1, bot: 1, aborted: 0 });
+      expect(Object.isFrozen(app.pirschTracking)).toBe(true);
+    });
+
+    it('a second registration is refused before it creates anything', async () => {
+      const app = createFastify();
+      apps.push(app);
+      app.decorate('pirschTracking', {} as never); // e.g. another plugin's
+      await expect(app.register(pirsch, { baseUrl: emulator.url, accessKey: emulator.accessKey }).ready()).rejects.toThrow(/already decorated/);
     });
   });
 

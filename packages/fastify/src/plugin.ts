@@ -4,21 +4,22 @@ import { createTracker, fastifyTrustProxyProblem, wrapperHelperOf } from '@pirsc
 import type { RequestContext, Tracker } from '@pirsch-node/core/adapter';
 import type { FastifyInstance, FastifyPluginCallback, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import type { PirschFastifyOptions } from './types.js';
+import type { PirschFastifyOptions, PirschTrackingCounts } from './types.js';
 
 /** Keys Fastify's `register` reads for itself; they are not Pirsch options. */
 const REGISTER_KEYS: ReadonlySet<string> = new Set(['prefix', 'logLevel', 'logSerializers']);
 
 const pirschPlugin: FastifyPluginCallback<PirschFastifyOptions> = (fastify: FastifyInstance, options, done) => {
-  if (fastify.hasDecorator('pirsch') || fastify.hasRequestDecorator('pirsch')) {
+  if (fastify.hasDecorator('pirsch') || fastify.hasDecorator('pirschTracking') || fastify.hasRequestDecorator('pirsch')) {
     // Checked before createTracker, so a second registration creates no client.
-    done(new PirschError('@pirsch-node/fastify: "pirsch" is already decorated; register the plugin once, on the root instance'));
+    done(new PirschError('@pirsch-node/fastify: "pirsch" (or "pirschTracking") is already decorated; register the plugin once, on the root instance'));
     return;
   }
   let tracker: Tracker<FastifyRequest, FastifyReply> | undefined;
   try {
     tracker = createTracker<FastifyRequest, FastifyReply>(withoutRegisterKeys(options));
     fastify.decorate('pirsch', tracker.client);
+    fastify.decorate('pirschTracking', trackingCounts(tracker));
     // null until onRequest assigns the helper (a shared object here would be shared by every request)
     fastify.decorateRequest('pirsch', null, []);
   } catch (error) {
@@ -78,6 +79,19 @@ const pirschPlugin: FastifyPluginCallback<PirschFastifyOptions> = (fastify: Fast
 
   done();
 };
+
+/** `app.pirschTracking`: the tracker's live counters, read-only. */
+function trackingCounts(tracker: Tracker<FastifyRequest, FastifyReply>): PirschTrackingCounts {
+  return Object.freeze(
+    Object.defineProperties(
+      {},
+      {
+        tracked: { get: () => tracker.tracked, enumerable: true },
+        skipped: { get: () => tracker.skipped, enumerable: true },
+      },
+    ),
+  ) as PirschTrackingCounts;
+}
 
 /**
  * True when `hook` is the first onRequest hook of `fastify` (its own and those it inherited), read

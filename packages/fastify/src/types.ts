@@ -1,4 +1,4 @@
-import type { PirschDelivery, RequestHelper } from '@pirsch-node/core';
+import type { PirschDelivery, RequestHelper, SkipReason } from '@pirsch-node/core';
 import type { PirschAdapterOptions } from '@pirsch-node/core/adapter';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 
@@ -11,6 +11,14 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
  */
 export type PirschFastifyOptions = PirschAdapterOptions<FastifyRequest, FastifyReply>;
 
+/** `app.pirschTracking`: what the plugin tracked and did not, per reason (live counters). */
+export interface PirschTrackingCounts {
+  /** Responses tracked (page views handed to the client). */
+  readonly tracked: number;
+  /** Responses not tracked, per reason (`SKIP_REASONS`: `aborted`, `method`, `status`, ...). */
+  readonly skipped: Readonly<Record<SkipReason, number>>;
+}
+
 declare module 'fastify' {
   interface FastifyRequest {
     /** Manual tracking for this request: `request.pirsch.event('Signup', { meta: { plan: 'pro' } })`. */
@@ -22,5 +30,10 @@ declare module 'fastify' {
      * (and closes when the app closes). `await app.pirsch.flush()` waits for delivery.
      */
     pirsch: PirschDelivery;
+    /**
+     * What the plugin tracked, and did not per reason: `app.pirschTracking.skipped.bot`. For
+     * debugging "why is this page not counted".
+     */
+    pirschTracking: PirschTrackingCounts;
   }
 }
