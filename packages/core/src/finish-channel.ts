@@ -97,7 +97,8 @@ export function whenResponseFinished(res: ServerResponse, socket: Socket | null 
   if (waiting[PENDING] !== undefined) return false;
   // The slot is made with the socket's first waiting response, and with it the socket's one
   // `close` listener; later requests on the connection find both.
-  if (!(PENDING in waiting)) waiting.once('close', onSocketClose);
+  // `on`, not `once` (a socket closes once; `once` wraps the listener, four times the cost to add).
+  if (!(PENDING in waiting)) waiting.on('close', onSocketClose);
   waiting[PENDING] = { res, done };
   return true;
 }

@@ -855,6 +855,82 @@ describe('trackWhenDone', () => {
     expect(tracker.skipped.aborted).toBe(1);
   });
 
+  it('counts a response as aborted when its visitor left before the adapter got it (a slower middleware ran first), whether or not the app ends it later', async () => {
+    const rec = recorder();
+    const tracker = createTracker({ client: rec });
+    let handled!: () => void;
+    const bothHandled = new Promise<void>((resolve) => {
+      let left = 2;
+      handled = () => --left === 0 && resolve();
+    });
+    const app = createServer((req, res) => {
+      // A session store or rate limiter before ours: the adapter gets the request after the socket closed.
+      req.socket.once('close', () =>
+        setImmediate(() => {
+          tracker.trackWhenDone({ raw: req, req, res }, res);
+          if (req.url === '/ended') res.end('late');
+          handled();
+        }),
+      );
+    });
+    app.listen(0, '127.0.0.1');
+    await once(app, 'listening');
+    const { port } = app.address() as AddressInfo;
+    for (const path of ['/ended', '/never']) {
+      const socket = connect(port, '127.0.0.1', () => socket.end(`GET ${path} HTTP/1.1\r\nHost: shop.example\r\nUser-Agent: ${UA['user-agent']}\r\n\r\n`, () => socket.destroy()));
+      socket.on('error', () => {});
+    }
+    await bothHandled;
+    await new Promise((resolve) => app.close(resolve));
+    expect(rec.hits).toHaveLength(0);
+    expect(tracker.skipped.aborted).toBe(2);
+  });
+
+  it('tracks a response sent with Connection: close (Node destroys the socket right after it), not as aborted', async () => {
+    const rec = recorder();
+    const tracker = createTracker({ client: rec });
+    const app = createServer((req, res) => {
+      tracker.trackWhenDone({ raw: req, req, res }, res);
+      res.end('ok');
+    });
+    app.listen(0, '127.0.0.1');
+    await once(app, 'listening');
+    const { port } = app.address() as AddressInfo;
+    const socket = connect(port, '127.0.0.1', () => socket.write(`GET /page HTTP/1.1\r\nHost: shop.example\r\nConnection: close\r\nUser-Agent: ${UA['user-agent']}\r\n\r\n`));
+    socket.resume();
+    await once(socket, 'close');
+    await new Promise((resolve) => app.close(resolve));
+    expect(rec.hits.map((hit) => new URL(hit.url).pathname)).toEqual(['/page']);
+    expect(tracker.skipped.aborted).toBe(0);
+  });
+
+  it('lets a finished response go while its keep-alive connection stays open', async () => {
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    const rec = recorder();
+    const tracker = createTracker({ client: rec });
+    let finished: WeakRef<ServerResponse> | undefined;
+    const app = createServer((req, res) => {
+      tracker.trackWhenDone({ raw: req, req, res }, res);
+      finished = new WeakRef(res);
+      res.end('ok');
+    });
+    app.listen(0, '127.0.0.1');
+    await once(app, 'listening');
+    const { port } = app.address() as AddressInfo;
+    const agent = new (await import('undici')).Agent({ connections: 1 });
+    await (await request(`http://127.0.0.1:${port}/page`, { headers: UA, dispatcher: agent })).body.text();
+    await vi.waitFor(() => expect(tracker.tracked).toBe(1), { interval: 5 });
+    for (let i = 0; i < 10 && finished?.deref() !== undefined; i++) {
+      await new Promise((resolve) => setImmediate(resolve));
+      gc();
+    }
+    // The connection is still open: what waited on its socket was let go when the channel spoke.
+    expect(finished?.deref()).toBeUndefined();
+    await agent.close();
+    await new Promise((resolve) => app.close(resolve));
+  });
+
   it('hears a socket close with one listener per connection, not one per request', async () => {
     const rec = recorder();
     const tracker = createTracker({ client: rec });

@@ -146,7 +146,9 @@ export interface Tracker<Req = IncomingMessage, Res = ServerResponse, C extends 
    * elsewhere, and where the channel cannot tell, a `finish` and a `close` listener, which take
    * themselves off when either fires. Either way, for a response that never finishes, what waits
    * is collected with it. An already finished response is tracked at once, an already destroyed
-   * one counts as aborted. Never throws.
+   * one counts as aborted. Not heard: on Node 20 and 22, pipelined responses still queued behind
+   * one the visitor left (Node emits no `close` for them); on Bun, a response cut off mid-body
+   * (Bun emits `finish` once the body is handed over), which is tracked. Never throws.
    */
   trackWhenDone(ctx: RequestContext<Req, Res>, res: ServerResponse, status?: () => number): void;
   /** The per-request helper; the hit is built lazily on first use. Never throws. */
@@ -445,13 +447,15 @@ export function createTrackerWith<Req, Res>(
     trackWhenDone(ctx, res, status) {
       try {
         // `finished` (set once `end()` is called) is a plain field, read first: `writableFinished`
-        // and `destroyed` are getters, and on an Express response (a hidden class of its own, see
-        // readOnceView) each getter read misses V8's caches twice. Almost every response is not
-        // ended yet when an adapter gets it.
-        if ((res as { finished?: unknown }).finished === true) {
-          if (res.writableFinished) return this.track(ctx, status ? status() : res.statusCode);
-          if (res.destroyed) return aborted(ctx);
-        }
+        // is a getter, and on an Express response (a hidden class of its own, see readOnceView) a
+        // getter read misses V8's caches twice. Almost every response is not ended yet when an
+        // adapter gets it.
+        if ((res as { finished?: unknown }).finished === true && res.writableFinished) return this.track(ctx, status ? status() : res.statusCode);
+        // Destroyed before the adapter got it: the visitor left while a slower middleware ran
+        // first (its socket's close has fired already). On Node's ServerResponse `destroyed` is a
+        // plain field. (One ended before that counts as Node reports it: Node 20 reads an ended
+        // response as written once its socket is gone, Node 24 not.)
+        if ((res as { destroyed?: unknown }).destroyed === true) return aborted(ctx);
         // A response that never finishes (the visitor went away before it was ended, or it was
         // destroyed) is not tracked: it counts as aborted when it closes. Node 20 and 22 also emit
         // 'finish' for a response whose visitor left while its body was still being written; its

@@ -10,7 +10,7 @@ import express5 from 'express';
 import type { Express, Router } from 'express';
 import express4 from 'express4';
 import request from 'supertest';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { listenOnLoopback } from '../../../test/support/listen.js';
 import { startForwardingProxy } from '../../../test/support/proxy.js';
 import { countOurReads } from '../../../test/support/reads.js';
@@ -695,6 +695,24 @@ describe.each(versions)('$name', ({ express }) => {
       await client.flush(10_000);
       // The error page answered 200, so it is a page view like any other.
       expect(emulator.hits.map((hit) => new URL(hit.url).pathname)).toEqual(['/throws']);
+    });
+
+    it('counts a request its visitor left while a slower middleware before ours ran as aborted', async () => {
+      let reached!: () => void;
+      const gateReached = new Promise<void>((resolve) => (reached = resolve));
+      const { app, middleware } = setup({}, (instance) => {
+        // A session store or rate limiter mounted first: it hands the request on after the visitor left.
+        instance.use((req, _res, next) => {
+          if (req.path !== '/gated') return next();
+          req.socket.once('close', () => setImmediate(next));
+          reached();
+        });
+      });
+      const { leave } = await serveAndStartLeaving(app, '/gated');
+      await gateReached;
+      leave();
+      await vi.waitFor(() => expect(middleware.skipped.aborted).toBe(1), { interval: 5 });
+      expect(middleware.tracked).toBe(0);
     });
 
     it('does not track an aborted request, and leaves no listener on the dead response', async () => {
