@@ -4,8 +4,8 @@ import { Server } from 'node:net';
 import type { Socket } from 'node:net';
 
 /**
- * Hears that a response of a Node HTTP server has been written completely, without a `finish`
- * listener of its own on the response.
+ * Hears that a response of a Node HTTP server has been written completely, or that its socket
+ * closed first (the visitor left), without a listener of its own on the response.
  *
  * Node publishes every response of its HTTP servers on the diagnostics channel
  * `http.server.response.finish`, from its own `finish` listener, before any other. A listener per
@@ -14,13 +14,14 @@ import type { Socket } from 'node:net';
  * response, whose hidden class is its own, every one of those property reads misses V8's caches:
  * in the split bench's profiles the listener was 17 % of what Express's adapter cost per request.
  * Here the response waits on its socket instead (a plain Node socket, one shape for all): one
- * field per socket, written once per request, read once when the channel speaks.
+ * field per socket, written once per request, read once when the channel speaks; and one `close`
+ * listener per socket, shared by every socket, for a response still waiting when it closes.
  *
  * Only where it is known to work: Node itself (Bun and Deno emulate `node:http` and need not
  * publish the channel), an HTTP/1 response (`http.ServerResponse`; HTTP/2's are not published),
  * and a socket a Node server accepted (a test's injected request, such as Fastify's `inject`, has
- * none). Everything else gets the listener, as does a response whose socket something else still
- * waits on (pipelined requests, a second tracker of the same response).
+ * none). Everything else gets the listeners (`finish` and `close`), as does a response whose
+ * socket something else still waits on (pipelined requests, a second tracker of the same response).
  */
 const PENDING = Symbol('pirsch.finishPending');
 
