@@ -5,7 +5,7 @@ import { connect, type AddressInfo } from 'node:net';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { createPirschEmulator, type PirschEmulator } from '@pirsch-node/testing';
-import { request } from 'undici';
+import { Agent, request } from 'undici';
 import { afterAll, beforeAll, beforeEach, describe, expect, expectTypeOf, it, vi } from 'vitest';
 import type { PirschClient } from './client.js';
 import { PirschConfigError, PirschError } from './errors.js';
@@ -905,8 +905,6 @@ describe('trackWhenDone', () => {
   });
 
   it('lets a finished response go while its keep-alive connection stays open', async () => {
-    setFlagsFromString('--expose-gc');
-    const gc = runInNewContext('gc') as () => void;
     const rec = recorder();
     const tracker = createTracker({ client: rec });
     let finished: WeakRef<ServerResponse> | undefined;
@@ -918,13 +916,10 @@ describe('trackWhenDone', () => {
     app.listen(0, '127.0.0.1');
     await once(app, 'listening');
     const { port } = app.address() as AddressInfo;
-    const agent = new (await import('undici')).Agent({ connections: 1 });
+    const agent = new Agent({ connections: 1 });
     await (await request(`http://127.0.0.1:${port}/page`, { headers: UA, dispatcher: agent })).body.text();
     await vi.waitFor(() => expect(tracker.tracked).toBe(1), { interval: 5 });
-    for (let i = 0; i < 10 && finished?.deref() !== undefined; i++) {
-      await new Promise((resolve) => setImmediate(resolve));
-      gc();
-    }
+    await collectGarbageUntilGone(finished);
     // The connection is still open: what waited on its socket was let go when the channel spoke.
     expect(finished?.deref()).toBeUndefined();
     await agent.close();
@@ -944,7 +939,7 @@ describe('trackWhenDone', () => {
     app.listen(0, '127.0.0.1');
     await once(app, 'listening');
     const { port } = app.address() as AddressInfo;
-    const agent = new (await import('undici')).Agent({ connections: 1 });
+    const agent = new Agent({ connections: 1 });
     for (let i = 0; i < 3; i++) await (await request(`http://127.0.0.1:${port}/p${i}`, { headers: UA, dispatcher: agent })).body.text();
     await agent.close();
     await new Promise((resolve) => app.close(resolve));
@@ -1024,8 +1019,6 @@ describe('trackWhenDone', () => {
   });
 
   it('does not track a response the client abandoned; it adds no listener (it waits on its socket for Node\'s channel) and is collected with it', async () => {
-    setFlagsFromString('--expose-gc');
-    const gc = runInNewContext('gc') as () => void;
     const rec = recorder();
     const tracker = createTracker({ client: rec });
     let abandoned: WeakRef<ServerResponse> | undefined;
@@ -1056,10 +1049,7 @@ describe('trackWhenDone', () => {
     app.closeAllConnections();
     await new Promise((resolve) => app.close(resolve));
     expect(counts).toEqual({ finish: 0, close: 0, socket: 0 });
-    for (let i = 0; i < 10 && abandoned?.deref() !== undefined; i++) {
-      await new Promise((resolve) => setImmediate(resolve));
-      gc();
-    }
+    await collectGarbageUntilGone(abandoned);
     expect(abandoned?.deref()).toBeUndefined();
     expect(rec.hits).toHaveLength(0);
     expect(tracker.skipped.aborted).toBe(1);
@@ -1329,3 +1319,13 @@ describe('beforeSend (issue 11, item 5)', () => {
     expect(() => createTracker({ client: recorder(), beforeSend: 'drop' as never })).toThrow(/beforeSend.*must be a function/);
   });
 });
+
+/** Runs `gc()` (v8 lets a running process turn it on) between turns, up to 10 times, until `ref`'s target is gone. */
+async function collectGarbageUntilGone(ref: WeakRef<object> | undefined): Promise<void> {
+  setFlagsFromString('--expose-gc');
+  const gc = runInNewContext('gc') as () => void;
+  for (let i = 0; i < 10 && ref?.deref() !== undefined; i++) {
+    await new Promise((resolve) => setImmediate(resolve));
+    gc();
+  }
+}

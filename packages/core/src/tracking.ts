@@ -468,16 +468,13 @@ export function createTrackerWith<Req, Res>(
         // Both listeners take themselves off when either fires (a response emits 'close' after
         // 'finish' too); node:http keeps listeners of its own on both, so the emitter's table
         // stays as it was.
-        const onFinish = (): void => {
+        const settle = (left: boolean): void => {
           res.removeListener('finish', onFinish);
           res.removeListener('close', onClose);
-          done(false);
+          done(left);
         };
-        const onClose = (): void => {
-          res.removeListener('finish', onFinish);
-          res.removeListener('close', onClose);
-          done(true);
-        };
+        const onFinish = (): void => settle(false);
+        const onClose = (): void => settle(true);
         res.on('finish', onFinish);
         res.on('close', onClose);
       } catch {
