@@ -28,10 +28,11 @@
 //   wrapped-extract  wrapped, tracking into the discarding client
 // Every variant counts the requests its handler served, so the run can check that each was delivered.
 import 'reflect-metadata';
-import { existsSync, realpathSync } from 'node:fs';
+import { cpSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readlinkSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { createRequire } from 'node:module';
-import { join, resolve } from 'node:path';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { createClient } from '@pirsch-node/core';
 import { leastDelivery, leastTracker } from './least.mjs';
@@ -191,8 +192,19 @@ export async function buildHandler(settings) {
   return { handler: await app.handler(), served, stop: finish };
 }
 
-/** The frameworks whose packages freshLoader can load twice (CommonJS; Nest's are ES modules). */
-export const SPLIT_FRAMEWORKS = ['express', 'koa', 'fastify'];
+/** The frameworks bench/split-app.mjs can load twice: see splitLoader. */
+export const SPLIT_FRAMEWORKS = ['express', 'koa', 'fastify', 'nest'];
+
+/**
+ * The loader for one copy of `framework` in bench/split-app.mjs: freshLoader for the CommonJS
+ * frameworks. Nest's packages are ES modules, which Node never loads twice from one path, so
+ * Nest's bare copy is loaded from a copy of its files on disk (copiedLoader) and the variant's,
+ * which our adapter's @nestjs/* must be, from the workspace's.
+ */
+export function splitLoader(framework, instance) {
+  if (framework !== 'nest') return freshLoader();
+  return instance === 'bare' ? copiedLoader(['@nestjs/core', '@nestjs/common']) : (name) => import(name);
+}
 
 const requireHere = createRequire(import.meta.url);
 /** Modules loaded once for every copy: global state (reflect-metadata) or only our delivery's (undici). */
@@ -212,6 +224,51 @@ export function freshLoader() {
   return async (name) => {
     const loaded = requireHere(name);
     return { ...loaded, default: loaded.default ?? loaded };
+  };
+}
+
+/**
+ * A loader (for buildHandler's `load`) that imports `packages`, and everything they depend on, from
+ * a copy of their files in a directory of their own (removed when the process exits): other paths,
+ * so other modules, ES modules too, compiled anew as scripts of their own. pnpm's store keeps each
+ * package in an entry of its own (`.pnpm/<entry>/node_modules/<name>`) with its dependencies as
+ * relative links beside it, so the copy is the entries these packages reach, links kept as they
+ * are; the SHARED_MODULES entries are linked to the originals instead (loaded once, as freshLoader
+ * keeps them).
+ */
+export function copiedLoader(packages) {
+  const roots = packages.map((name) => realpathSync(fileURLToPath(new URL(`./node_modules/${name}`, import.meta.url))));
+  const marker = `${sep}.pnpm${sep}`;
+  const store = roots[0].slice(0, roots[0].indexOf(marker) + marker.length - 1);
+  const entryOf = (path) => {
+    if (!path.startsWith(store + sep)) throw new Error(`copiedLoader: ${path} is not in pnpm's store (${store})`);
+    return path.slice(store.length + 1).split(sep)[0];
+  };
+  // the entries the packages reach, through the links beside each
+  const entries = new Set(roots.map(entryOf));
+  for (const entry of entries) {
+    const modules = join(store, entry, 'node_modules');
+    const names = readdirSync(modules).flatMap((name) => (name.startsWith('@') ? readdirSync(join(modules, name)).map((inner) => join(name, inner)) : [name]));
+    for (const name of names) {
+      const path = join(modules, name);
+      if (lstatSync(path).isSymbolicLink()) entries.add(entryOf(resolve(dirname(path), readlinkSync(path))));
+    }
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'pirsch-bench-copy-'));
+  process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+  const copy = join(dir, '.pnpm');
+  mkdirSync(copy);
+  for (const entry of entries) {
+    if (SHARED_MODULES.test(join(store, entry, 'node_modules') + sep)) symlinkSync(join(store, entry), join(copy, entry));
+    else cpSync(join(store, entry), join(copy, entry), { recursive: true, verbatimSymlinks: true });
+  }
+  // A module beside the first package, so its imports resolve as that package's do (in the copy).
+  const loader = join(copy, entryOf(roots[0]), 'node_modules', 'pirsch-bench-load.mjs');
+  writeFileSync(loader, 'export default (name) => import(name);\n');
+  const imported = import(pathToFileURL(loader).href);
+  return async (name) => {
+    const { default: load } = await imported;
+    return load(name);
   };
 }
 

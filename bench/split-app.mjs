@@ -1,11 +1,11 @@
 // Two copies of one framework's app in one process, bare and a variant, behind one server that
 // hands the requests to them in turn (bench/split.mjs). Each copy loads the framework and its
-// dependencies anew (apps.mjs's freshLoader), so its code is scripts of its own; the script ids of
+// dependencies anew (apps.mjs's splitLoader), so its code is scripts of its own; the script ids of
 // each copy are recorded while it loads. A profile of this process then tells apart, sample by
 // sample, the framework's work for bare requests, the framework's work for the variant's requests
 // (its dispatch of our middleware, the getters our adapter calls), and our own: the same
 // framework, the same process and the same milliseconds, so the machine's noise falls on both.
-// Express, Koa and Fastify (Nest's packages are ES modules, which cannot be loaded twice).
+// Express, Koa and Fastify from the CommonJS cache emptied; Nest's bare copy from a copy of its files.
 // argv: <framework> <variant> <apiUrl> <accessKey> [bare | variant: the copy loaded first]. Sends { type: 'ready', url }.
 // On { cmd: 'profile-start', intervalUs } starts V8's CPU profiler (sends { type: 'profiling' }); on
 // { cmd: 'profile-stop', file } stops it and writes the profile, with `scriptInstances` (script id
@@ -14,7 +14,7 @@
 // On { cmd: 'stop' } closes the server, finishes delivering and sends { type: 'stopped', served, bare, variant }.
 import { createServer } from 'node:http';
 import { Session } from 'node:inspector/promises';
-import { SPLIT_FRAMEWORKS, buildHandler, freshLoader } from './apps.mjs';
+import { SPLIT_FRAMEWORKS, buildHandler, splitLoader } from './apps.mjs';
 import { inAppProfiler } from './in-app-profiler.mjs';
 
 const [framework, variant, apiUrl, accessKey, first = 'bare'] = process.argv.slice(2);
@@ -38,8 +38,9 @@ const order = [
 if (first === 'variant') order.reverse();
 for (const [instance, name] of order) {
   loading = instance;
-  copies[instance] = await buildHandler({ framework, variant: name, apiUrl, accessKey, load: freshLoader() });
-  // Fastify's routing as a listener: its plugins and hooks are loaded here, within the window.
+  copies[instance] = await buildHandler({ framework, variant: name, apiUrl, accessKey, load: splitLoader(framework, instance) });
+  // Fastify's routing as a listener: its plugins and hooks are loaded here, within the window (and
+  // Nest's platform-express, which Nest imports when it creates the app).
   await new Promise((resolve) => setImmediate(resolve));
 }
 loading = undefined;

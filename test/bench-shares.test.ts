@@ -1,7 +1,8 @@
 import type { ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 // @ts-expect-error: the bench's modules are plain JavaScript without types
 import { attribute, capacityFromShares, capacityFromSplit, capacityWithCommonExcess, commonPerRequest } from '../bench/shares-analysis.mjs';
@@ -380,14 +381,31 @@ describe('bench shares: a real app profiled in its own process', () => {
     expect(shares.wrapped!.top.some((entry) => /^pirschInFront|^track|^buildHit|^onFinish|^skipReason/.test(entry.name))).toBe(true);
   }, 60_000);
 
-  it('splits one process between two copies of Koa, bare and the least design, taking requests in turn', async () => {
+  /** The split app of `framework` (bare and `variant`, bench/split-app.mjs) after 40 rounds of 25 page views, each copy having served half; its profile. */
+  async function profiledSplit(framework: string, variant: string) {
     const { api, callApi } = await startApi();
-    const { child, url } = await startProfiled('split-app.mjs', ['koa', 'least', api.url!, api.accessKey!]);
+    const { child, url } = await startProfiled('split-app.mjs', [framework, variant, api.url!, api.accessKey!]);
     await rounds(() => fetch(url, { headers: { 'user-agent': FIREFOX } }).then((response) => response.text()));
-    const file = join(dir, 'koa-split.cpuprofile');
+    const file = join(dir, `${framework}-split.cpuprofile`);
     const { served } = (await askChild(child, 'profile-stop', 'profiled', { file })) as { served: { bare: number; variant: number } };
     expect(served).toEqual({ bare: 500, variant: 500 });
-    const profile = JSON.parse(readFileSync(file, 'utf8'));
+    return { child, callApi, profile: JSON.parse(readFileSync(file, 'utf8')) };
+  }
+
+  /** Both copies' frameworks and our code have samples; stopped, each copy served 500 and only the variant's copy tracked. */
+  async function expectSplitServed({ child, callApi, profile }: Awaited<ReturnType<typeof profiledSplit>>) {
+    const shares = (attribute as (p: unknown) => Shares & { frameworks: { bare: number; variant: number } })(profile);
+    expect(shares.frameworks.bare).toBeGreaterThan(0);
+    expect(shares.frameworks.variant).toBeGreaterThan(0);
+    expect(shares.ours).toBeGreaterThan(0);
+    const stopped = (await stop(child)) as { bare: { served: number }; variant: { served: number } };
+    expect([stopped.bare.served, stopped.variant.served]).toEqual([500, 500]);
+    expect((await callApi('counts')).hits).toBe(500);
+  }
+
+  it('splits one process between two copies of Koa, bare and the least design, taking requests in turn', async () => {
+    const split = await profiledSplit('koa', 'least');
+    const { profile } = split;
     // each copy's scripts, Koa's among them in both
     const koaScripts = profile.nodes.filter((node: { callFrame: { url: string } }) => node.callFrame.url.endsWith('/koa/lib/application.js')).map((node: { callFrame: { scriptId: string } }) => profile.scriptInstances[node.callFrame.scriptId]);
     expect(new Set(koaScripts)).toEqual(new Set(['bare', 'variant']));
@@ -397,14 +415,30 @@ describe('bench shares: a real app profiled in its own process', () => {
       .map((node: { callFrame: { scriptId: string } }) => profile.scriptInstances[node.callFrame.scriptId]);
     expect(unowned.length).toBeGreaterThan(0);
     expect(unowned.filter((instance: string | undefined) => instance !== undefined)).toEqual([]);
-    const shares = (attribute as (p: unknown) => Shares & { frameworks: { bare: number; variant: number } })(profile);
-    expect(shares.frameworks.bare).toBeGreaterThan(0);
-    expect(shares.frameworks.variant).toBeGreaterThan(0);
-    expect(shares.ours).toBeGreaterThan(0);
-    const stopped = (await stop(child)) as { bare: { served: number }; variant: { served: number } };
-    expect([stopped.bare.served, stopped.variant.served]).toEqual([500, 500]);
-    // only the variant's copy tracks
-    expect((await callApi('counts')).hits).toBe(500);
+    await expectSplitServed(split);
+  }, 60_000);
+
+  it('splits Nest too: its bare copy loads from a copy of its files (ES modules load once per path), removed when the process exits', async () => {
+    const split = await profiledSplit('nest', 'ours');
+    const { profile } = split;
+    type Frame = { callFrame: { url: string; scriptId: string } };
+    // Nest's and Express's scripts in both copies: the bare copy's from the copy, the variant's from the workspace
+    const copies = new Map<string, Set<string>>();
+    for (const node of profile.nodes as Frame[]) {
+      const match = /\/node_modules\/(@nestjs\/[a-z-]+|express)\//.exec(node.callFrame.url);
+      const instance = profile.scriptInstances[node.callFrame.scriptId];
+      if (!match || instance === undefined) continue;
+      const where = node.callFrame.url.includes('/pirsch-bench-copy-') ? 'copy' : 'workspace';
+      copies.set(`${instance} ${where}`, (copies.get(`${instance} ${where}`) ?? new Set()).add(match[1]!));
+    }
+    expect([...copies.keys()].sort()).toEqual(['bare copy', 'variant workspace']);
+    for (const packages of copies.values()) expect([...packages]).toEqual(expect.arrayContaining(['@nestjs/core', 'express']));
+    const copied = (profile.nodes as Frame[]).find((node) => node.callFrame.url.includes('/pirsch-bench-copy-'))!.callFrame.url;
+    const copyDir = /^(.*\/pirsch-bench-copy-[^/]+)\//.exec(copied.startsWith('file:') ? fileURLToPath(copied) : copied)![1]!;
+    expect(existsSync(copyDir)).toBe(true);
+    // our module tracked the variant's 500, the bare copy none
+    await expectSplitServed(split);
+    expect(existsSync(copyDir)).toBe(false);
   }, 60_000);
 
   it('profiles the least in-process design in Koa: its code is ours, and it delivers each page view that succeeded', async () => {

@@ -361,6 +361,20 @@ describe("the README's pooled figures since the finish channel", () => {
   });
 });
 
+describe("the README's Nest split", () => {
+  it('gives the median, spread and count of bench/split-steps/nest1.json for ours, the least design and bare against bare', () => {
+    const runs = JSON.parse(readFileSync(`${root}bench/split-steps/nest1.json`, 'utf8')).results as Record<string, { capacity: number }[]>;
+    const of = (variant: string) => {
+      const all = runs[`nest ${variant}`]!.map((run) => run.capacity).sort((a, b) => a - b);
+      const median = (all[1]! + all[2]!) / 2;
+      return `${median.toFixed(3)} (${all[0]!.toFixed(3)} to ${all[3]!.toFixed(3)}`;
+    };
+    expect(runs['nest ours']).toHaveLength(4);
+    const above = runs['nest ours']!.filter((run) => run.capacity >= 0.93).length;
+    expect(flat).toContain(`reads ${of('ours')}; ${above} of 4 at or above 0.93), the least design as a Nest middleware ${of('least')}) and bare against bare ${of('bare')})`);
+  });
+});
+
 // The README's paired p99 figures are copied by hand from BENCHMARKS-LATENCY.md (written by
 // `node bench/toggled.mjs --latency`) and its run before the Express socket slot.
 describe("the README's paired p99 figures", () => {
