@@ -397,3 +397,21 @@ describe("the README's paired p99 figures", () => {
     expect(flat).toContain(`Express's read ${pairedOf('BENCHMARKS-LATENCY.md', 'express', 'hanging').replace(' (', " ms over bare's (")})`);
   });
 });
+
+// The README's side-by-side figures while the API hangs are copied by hand from
+// BENCHMARKS-HANGING.md (written by `node bench/toggled.mjs --variants bare,ours,hanging`).
+describe("the README's figures while the API hangs", () => {
+  it('match BENCHMARKS-HANGING.md, framework by framework, in its order', () => {
+    const hanging = readFileSync(`${root}BENCHMARKS-HANGING.md`, 'utf8');
+    const figures: string[] = [];
+    for (const section of hanging.split('\n### ').slice(1)) {
+      const framework = /^(\w+): each variant in its own process/.exec(section)?.[1];
+      const ratio = /healthy \/ hanging per cycle, app CPU per request of ours \/ hanging: median ([\d.]+) \(95 % interval ([\d.]+) to ([\d.]+)\)/.exec(section);
+      if (!framework || !ratio) continue;
+      figures.push(`${NAMES[framework] ?? framework} ${ratio[1]} (${ratio[2]} to ${ratio[3]})`);
+    }
+    expect(figures.length).toBe(4);
+    const [express, koa, fastify, nest] = figures;
+    expect(flat).toContain(`it reads ${express}, ${koa}, ${fastify} and ${nest}:`);
+  });
+});
