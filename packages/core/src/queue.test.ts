@@ -1,9 +1,10 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { DeliveryQueue, isoTime } from './queue.js';
 import { resolveClientOptions } from './options.js';
 import { ErrorReporter } from './reporter.js';
 import { PirschApiError, PirschNetworkError } from './errors.js';
 import { createClient } from './client.js';
+import { collectGarbageUntilGone } from './test-support.js';
 
 const hit = (n: number, extra: object = {}) => ({ url: `https://x.example/${n}`, ip: '10.0.0.1', user_agent: 'UA', ...extra });
 const text = (body: unknown) => new TextDecoder().decode(body as Uint8Array);
@@ -42,6 +43,56 @@ describe('DeliveryQueue', () => {
     const before = queue.metrics.dropped;
     queue.enqueue('hit', hit(1000));
     expect(queue.metrics.dropped - before).toBe(1);
+    queue.stop();
+  });
+
+  // While the API is down a full queue evicts the head of the oldest ready batch for every item
+  // the app adds: O(1), the evicted slots cut off once, when the batch leaves the line.
+  function outage(options: object = {}) {
+    let down = true;
+    const delivered: number[] = [];
+    const { queue } = harness({ maxQueueSize: 1000, concurrency: 1, maxRetries: 100, ...options }, async (body) => {
+      if (down) throw new PirschNetworkError('POST /api/v1/hit/batch', 'ECONNRESET', false);
+      for (const item of body as Array<{ url: string }>) delivered.push(Number(item.url.split('/').pop()));
+    });
+    return { queue, delivered, answer: () => (down = false) };
+  }
+
+  it('a full queue keeps the newest items while the API is down; once it answers they are delivered, oldest first, each once', async () => {
+    const { queue, delivered, answer } = outage();
+    // 2,250 items: the batch of items 1000 to 1499 loses its first 250 to eviction and is the
+    // first sent afterwards, so what it sends must be only what is left of it.
+    for (let i = 0; i < 2250; i++) queue.enqueue('hit', hit(i));
+    expect(queue.metrics.dropped).toBe(1250);
+    await vi.waitFor(() => expect(queue.metrics.retried).toBeGreaterThan(0));
+    answer();
+    expect(await queue.flush(5000)).toBe(true);
+    expect(delivered).toEqual(Array.from({ length: 1000 }, (_, i) => 1250 + i));
+    expect(queue.metrics).toMatchObject({ queued: 0, inFlight: 0, sent: 1000, dropped: 1250, failed: 0 });
+    queue.stop();
+  });
+
+  it('stopped after evictions, every item is counted dropped once', () => {
+    const { queue } = outage();
+    for (let i = 0; i < 2250; i++) queue.enqueue('hit', hit(i));
+    queue.stop();
+    expect(queue.metrics).toMatchObject({ queued: 0, inFlight: 0, sent: 0, dropped: 2250 });
+  });
+
+  it('an evicted item is let go at once, not held until its batch is sent', async () => {
+    // A long backoff: after the first failure the batch waits among the ready ones.
+    const { queue } = outage({ minRetryDelayMs: 60_000, maxRetryDelayMs: 60_000 });
+    let first: WeakRef<object> | undefined;
+    for (let i = 0; i < 500; i++) {
+      const item = hit(i);
+      first ??= new WeakRef(item);
+      queue.enqueue('hit', item);
+    }
+    await vi.waitFor(() => expect(queue.metrics.retried).toBe(1));
+    for (let i = 500; i < 1001; i++) queue.enqueue('hit', hit(i));
+    expect(queue.metrics).toMatchObject({ queued: 1000, dropped: 1 });
+    await collectGarbageUntilGone(first);
+    expect(first?.deref()).toBeUndefined();
     queue.stop();
   });
 

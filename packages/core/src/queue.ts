@@ -39,6 +39,12 @@ interface Batch {
   seqs: number[];
   /** The items, oldest first (the same order as `seqs`). */
   items: Item[];
+  /**
+   * How many of the first items were evicted while the batch waited among the ready ones: their
+   * slots are emptied, and cut off once, when the batch leaves the line (`#takeReady`). Evicting
+   * an item is then O(1); `shift()` moved the other 499 of a batch on every item the app added.
+   */
+  evicted: number;
   /** One item to a single endpoint (batchSize 1). */
   single: boolean;
   attempts: number;
@@ -326,7 +332,7 @@ export class DeliveryQueue {
       for (const item of this.#pending[kind].splice(0)) left.push(item.seq);
       this.#pendingBytes[kind] = 0;
     }
-    for (const batch of this.#ready.splice(0)) left.push(...batch.seqs);
+    for (const batch of this.#ready.splice(0)) for (let i = batch.evicted; i < batch.seqs.length; i++) left.push(batch.seqs[i] as number);
     for (const batch of this.#sending) {
       batch.abandoned = true;
       this.#counts.inFlight -= batch.seqs.length;
@@ -368,7 +374,7 @@ export class DeliveryQueue {
     const single = this.#options.batchSize === 1 && items.length === 1;
     const seqs: number[] = [];
     for (const item of items) seqs.push(item.seq);
-    const batch: Batch = { kind, seqs, items, single, attempts: 0 };
+    const batch: Batch = { kind, seqs, items, evicted: 0, single, attempts: 0 };
     this.#ready.push(batch);
     // Offered to a request slot after the caller's code, in one microtask per turn: enqueue stays
     // O(1), and no request starts (nor any item's toJSON runs) inside a hit() or event() call.
@@ -426,7 +432,7 @@ export class DeliveryQueue {
   /** Puts a batch back among the ready ones, in time order (batches fail in any order). */
   #requeue(batch: Batch): void {
     const first = batch.seqs[0] ?? 0;
-    let at = this.#ready.findIndex((other) => (other.seqs[0] ?? 0) > first);
+    let at = this.#ready.findIndex((other) => (other.seqs[other.evicted] ?? 0) > first);
     if (at === -1) at = this.#ready.length;
     this.#ready.splice(at, 0, batch);
   }
@@ -438,7 +444,7 @@ export class DeliveryQueue {
     // item the app adds.
     const batch = this.#ready[0];
     let from: ItemKind | undefined;
-    let oldest = batch?.seqs[0] ?? Number.POSITIVE_INFINITY;
+    let oldest = batch === undefined ? Number.POSITIVE_INFINITY : (batch.seqs[batch.evicted] as number);
     for (const kind of KINDS) {
       const pending = this.#pending[kind];
       if (pending.length > 0 && (pending[0] as Item).seq < oldest) {
@@ -455,11 +461,22 @@ export class DeliveryQueue {
     if (batch === undefined) return false;
     // Its oldest item only (a batch holds up to batchSize: dropping it whole would lose hundreds
     // to admit one); an emptied batch leaves the line. Never serialised.
-    const seq = batch.seqs.shift() as number;
-    batch.items.shift();
-    if (batch.seqs.length === 0) this.#ready.shift();
+    const seq = batch.seqs[batch.evicted] as number;
+    (batch.items as (Item | undefined)[])[batch.evicted++] = undefined;
+    if (batch.evicted === batch.seqs.length) this.#ready.shift();
     this.#dropHeld([seq], 'queue-full');
     return true;
+  }
+
+  /** The first ready batch, out of the line, without the items evicted while it waited. */
+  #takeReady(): Batch | undefined {
+    const batch = this.#ready.shift();
+    if (batch !== undefined && batch.evicted > 0) {
+      batch.seqs.splice(0, batch.evicted);
+      batch.items.splice(0, batch.evicted);
+      batch.evicted = 0;
+    }
+    return batch;
   }
 
   readonly #sendNext = async (): Promise<void> => {
@@ -467,7 +484,7 @@ export class DeliveryQueue {
     // The gate closed while this task waited for a slot: its batch waits for the gate's timer.
     // While the credentials are refused, a batch goes only when no other is out asking.
     if (this.#gateTimer || this.#stopped || (this.#credentialsRefused && this.#sending.size > 0)) return;
-    const batch = this.#ready.shift();
+    const batch = this.#takeReady();
     if (!batch) return;
     const readyBefore = this.#ready.length;
     const body = this.#bodyOf(batch);
@@ -543,7 +560,7 @@ export class DeliveryQueue {
 
   /** Keeps the batch's first `middle` items and puts the rest back at the head of the ready batches. */
   #splitAt(batch: Batch, middle: number): void {
-    this.#ready.unshift({ kind: batch.kind, seqs: batch.seqs.splice(middle), items: batch.items.splice(middle), single: false, attempts: batch.attempts });
+    this.#ready.unshift({ kind: batch.kind, seqs: batch.seqs.splice(middle), items: batch.items.splice(middle), evicted: 0, single: false, attempts: batch.attempts });
   }
 
   /**
@@ -647,7 +664,7 @@ export class DeliveryQueue {
     }
     const middle = Math.ceil(items.length / 2);
     for (const [from, to] of [[0, middle], [middle, items.length]] as const) {
-      const half: Batch = { kind: batch.kind, seqs: seqs.slice(from, to), items: items.slice(from, to), single: false, attempts: batch.attempts };
+      const half: Batch = { kind: batch.kind, seqs: seqs.slice(from, to), items: items.slice(from, to), evicted: 0, single: false, attempts: batch.attempts };
       this.#requeue(half);
     }
     if (this.#options.debug) this.#options.logger?.debug?.(`[pirsch] ${error.message}; sending the ${seqs.length} ${batch.kind}s in two halves to find the refused ones`);

@@ -2,8 +2,6 @@ import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { connect as http2Connect, createServer as createHttp2Server } from 'node:http2';
 import { connect, type AddressInfo } from 'node:net';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { createPirschEmulator, type PirschEmulator } from '@pirsch-node/testing';
 import { Agent, request } from 'undici';
 import { afterAll, beforeAll, beforeEach, describe, expect, expectTypeOf, it, vi } from 'vitest';
@@ -13,7 +11,7 @@ import { FIELD_LIMITS } from './limits.js';
 import { createTracker } from './tracker-node.js';
 import type { RequestContext, RequestHelper, Tracker } from './tracking.js';
 import type { ClientMetrics, EventOptions, Hit, PirschDelivery, SessionData } from './types.js';
-import { configError } from './test-support.js';
+import { collectGarbageUntilGone, configError } from './test-support.js';
 
 /** A recording implementation of our own PirschDelivery interface (not of HTTP). */
 interface Recorder extends PirschDelivery {
@@ -1319,13 +1317,3 @@ describe('beforeSend (issue 11, item 5)', () => {
     expect(() => createTracker({ client: recorder(), beforeSend: 'drop' as never })).toThrow(/beforeSend.*must be a function/);
   });
 });
-
-/** Runs `gc()` (v8 lets a running process turn it on) between turns, up to 10 times, until `ref`'s target is gone. */
-async function collectGarbageUntilGone(ref: WeakRef<object> | undefined): Promise<void> {
-  setFlagsFromString('--expose-gc');
-  const gc = runInNewContext('gc') as () => void;
-  for (let i = 0; i < 10 && ref?.deref() !== undefined; i++) {
-    await new Promise((resolve) => setImmediate(resolve));
-    gc();
-  }
-}
