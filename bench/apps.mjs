@@ -4,6 +4,7 @@
 //   sdk      with the official pirsch-sdk: hit(hitFromRequest(req)) per request, not awaited
 //   before   ours at the --baseline checkout (its client and adapter), for the change side by side
 //   hanging  ours, while the API never answers an ingest request
+//   hanging-before  before, while the API never answers an ingest request (bench/toggled.mjs only: the change while it hangs)
 // and three that show where the time of `ours` goes:
 //   empty    an adapter that does nothing (no analytics): one more middleware of the kind ours is,
 //            told when the response has gone out (see hearEnd), which any adapter that tracks only
@@ -106,7 +107,7 @@ export function variantFits(framework, variant) {
   // Nest's before needs the baseline to resolve this workspace's @nestjs/*: the baseline's module
   // would otherwise bring its own copies into the app, which alone changes what a request costs
   // (by several µs), and the difference would not be our change's.
-  if (framework === 'nest' && (variant === 'before' || variant === 'before-extract')) return baselineSharesNest();
+  if (framework === 'nest' && (variant === 'before' || variant === 'before-extract' || variant === 'hanging-before')) return baselineSharesNest();
   return ONLY_FOR[variant] === undefined || ONLY_FOR[variant].includes(framework);
 }
 
@@ -300,9 +301,10 @@ async function createDelivery(variant, apiUrl, accessKey) {
     if (!baseline) throw new Error(`the before-extract variant needs --baseline (${BASELINE_ENV})`);
     return { client: DISCARD, baseline, finish: async () => ({}) };
   }
-  if (variant === 'ours' || variant === 'hanging' || variant === 'before' || variant === 'wrapped') {
-    const baseline = variant === 'before' ? process.env[BASELINE_ENV] : undefined;
-    if (variant === 'before' && !baseline) throw new Error(`the before variant needs --baseline (${BASELINE_ENV})`);
+  if (variant === 'ours' || variant === 'hanging' || variant === 'before' || variant === 'hanging-before' || variant === 'wrapped') {
+    const fromBaseline = variant === 'before' || variant === 'hanging-before';
+    const baseline = fromBaseline ? process.env[BASELINE_ENV] : undefined;
+    if (fromBaseline && !baseline) throw new Error(`the ${variant} variant needs --baseline (${BASELINE_ENV})`);
     const make = baseline ? (await packageModule({ baseline }, 'core')).createClient : createClient;
     const client = make({ baseUrl: apiUrl, accessKey });
     return {
@@ -311,7 +313,7 @@ async function createDelivery(variant, apiUrl, accessKey) {
       wrapped: variant === 'wrapped',
       async finish() {
         // Healthy: wait until every hit is delivered. Hanging: nothing can be, so do not wait long.
-        const delivered = await client.close(variant === 'hanging' ? 1000 : 30_000);
+        const delivered = await client.close(variant === 'hanging' || variant === 'hanging-before' ? 1000 : 30_000);
         return { closedClean: delivered, metrics: { ...client.metrics } };
       },
     };

@@ -42,7 +42,7 @@ export function renderReport(raw, { rerendered } = {}) {
   const glossary =
     '`bare` is the framework alone, `empty` an adapter that only hears the response end, `extract` our adapter tracking into a client that discards each ' +
     'hit, `naive` the same into the least a sender can do (every batch of hits serialised and POSTed with undici alone), ' +
-    "`ours` our adapter and client, `wrapped` the same in front of an Express app (`withPirsch`) instead of as its middleware, `hanging` ours delivering to an API that never answers it (the others' API answers at the same time). " +
+    "`ours` our adapter and client, `wrapped` the same in front of an Express app (`withPirsch`) instead of as its middleware, `hanging` ours delivering to an API that never answers it (the others' API answers at the same time), `before` and `hanging-before` ours and hanging with the packages of the `--baseline` checkout. " +
     '`bare (2)` is a second bare app, so its difference from `bare` shows what is left of the noise (an A/A check).';
   const intro =
     settings.latency > 0

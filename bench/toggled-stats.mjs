@@ -113,7 +113,9 @@ function ratioSummary(ratios, target) {
  * within cycles) with a 95 % interval; the A/A check when bare ran twice; the bound per cycle,
  * its median, interval, and how many cycles fell below `target` with the sign test's p; our
  * capacity (bare / ours) per cycle when ours ran, bare / wrapped when wrapped ran (Express), and
- * while its API hangs (ours / hanging, against `hangingTarget`) when hanging ran too.
+ * while its API hangs (ours / hanging, against `hangingTarget`) when hanging ran too, and the change
+ * while it hangs (hanging-before / hanging: above 1 where this checkout costs less than the
+ * baseline's) when both ran.
  */
 export function summarizeToggled(phases, variants, target, hangingTarget = 0.95) {
   const cycles = cyclesOf(phases, variants);
@@ -130,6 +132,11 @@ export function summarizeToggled(phases, variants, target, hangingTarget = 0.95)
     wrapped: labels.includes('wrapped') ? ratioSummary(cycles.map((cycle) => cycle.bare / cycle.wrapped), target) : undefined,
     // While the API hangs: healthy / hanging within each cycle.
     hanging: labels.includes('ours') && labels.includes('hanging') ? ratioSummary(cycles.map((cycle) => cycle.ours / cycle.hanging), hangingTarget) : undefined,
+    // The change while the API hangs: the baseline's code against this checkout's, both hanging.
+    hangingChange:
+      labels.includes('hanging') && labels.includes('hanging-before')
+        ? ratioSummary(cycles.map((cycle) => cycle['hanging-before'] / cycle.hanging), 1)
+        : undefined,
     bound:
       bounds.length === 0
         ? undefined
@@ -159,6 +166,9 @@ export function renderToggled({ framework, mode = 'processes', summary, target, 
   if (summary.capacity) lines.push('', ratioLine('Capacity with pirsch-node, bare / ours per cycle', summary.capacity));
   if (summary.wrapped) lines.push('', ratioLine('Capacity with pirsch-node in front of the app (withPirsch), bare / wrapped per cycle', summary.wrapped));
   if (summary.hanging) lines.push('', ratioLine('While the API hangs (for the hanging variant only), healthy / hanging per cycle, app CPU per request of ours / hanging', summary.hanging));
+  if (summary.hangingChange) {
+    lines.push('', ratioLine('The change while the API hangs, the baseline against this checkout, hanging-before / hanging per cycle (above 1: this checkout costs less)', summary.hangingChange));
+  }
   if (summary.bound) {
     const { median: middle, interval, below, of, p } = summary.bound;
     lines.push(

@@ -18,7 +18,7 @@
 //                          [--variants bare,bare,empty,extract,naive,ours] [--cycles 60] [--phase-ms 1000] [--settle-ms 150]
 //                          [--warmup 5] [--connections 50] [--seed 1] [--replicas 1: processes per variant, processes mode]
 //                          [--latency <requests per second>: p99 at that rate, processes mode (variants bare,bare,ours,hanging, say)]
-//                          [--baseline <checkout>: for the before variant, our packages as built there]
+//                          [--baseline <checkout>: for the before and hanging-before variants, our packages as built there]
 //                          [--out BENCHMARKS-TOGGLED.md | --no-write] [--phases bench/toggled-phases.json: every phase as measured]
 //                          (a latency run's defaults: BENCHMARKS-LATENCY.md, bench/latency-phases.json)
 //   node bench/toggled.mjs --from-phases bench/toggled-phases.json [--out ... | --no-write]: renders a saved run again
@@ -34,7 +34,7 @@ import { APP_CORE, CAN_PIN, LOAD_CORE, ask, exited, ipcCaller, measuredCommit, n
 import { renderReport, sectionOf } from './toggled-report.mjs';
 import { random, shuffled } from './toggled-stats.mjs';
 
-const ALLOWED = ['bare', 'ours', 'hanging', 'before', 'wrapped', ...BREAKDOWN_VARIANTS];
+const ALLOWED = ['bare', 'ours', 'hanging', 'before', 'hanging-before', 'wrapped', ...BREAKDOWN_VARIANTS];
 const { values } = parseArgs({
   options: {
     frameworks: { type: 'string', default: 'express,nest' },
@@ -107,12 +107,13 @@ for (const variant of variants) {
 }
 // In one process every variant delivers to the same API with the same key, so none can meet a
 // hanging API on its own; a fixed rate's latency needs the load to move between processes.
-if (modes.includes('one-process') && variants.includes('hanging')) throw new Error('--variants hanging: only with --modes processes');
+if (modes.includes('one-process') && variants.some((variant) => variant.startsWith('hanging'))) throw new Error('--variants hanging: only with --modes processes');
 if (modes.includes('one-process') && settings.latency > 0) throw new Error('--latency: only with --modes processes');
 if (!variants.includes('bare')) throw new Error('--variants: bare is needed, every difference is taken from it');
-// The before variant: our adapter and client as built in another checkout (as in `npm run bench -- --baseline`).
-if (variants.includes('before')) {
-  if (values.baseline === undefined) throw new Error('--variants before: needs --baseline <a checkout with its packages built>');
+// The before variants: our adapter and client as built in another checkout (as in `npm run bench -- --baseline`),
+// hanging-before the same against the API that never answers.
+if (variants.includes('before') || variants.includes('hanging-before')) {
+  if (values.baseline === undefined) throw new Error('--variants before, hanging-before: need --baseline <a checkout with its packages built>');
   const problem = useBaseline(values.baseline);
   if (problem !== undefined) throw new Error(problem);
 }
@@ -165,8 +166,8 @@ async function measureProcesses(framework) {
     for (const variant of variants) {
       const replicas = [];
       for (let replica = 0; replica < settings.replicas; replica++) {
-        // The hanging variant's key is one the API never answers; the others' API answers.
-        const key = variant === 'hanging' ? apiReady.hangingKey : apiReady.accessKey;
+        // The hanging variants' key is one the API never answers; the others' API answers.
+        const key = variant === 'hanging' || variant === 'hanging-before' ? apiReady.hangingKey : apiReady.accessKey;
         const { child, ready } = await startChild('app-process.mjs', [framework, variant, apiReady.url, key], { core: APP_CORE });
         replicas.push({ child, url: ready.url });
       }
