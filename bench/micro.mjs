@@ -5,6 +5,8 @@
 //     serialising a batch, and one POST of it with undici alone (no queue, no client), in CPU time per hit;
 //  3. the delivery queue under a burst of 100k hits: POSTs per 1000 hits, delivered, dropped, peak memory.
 // argv: <apiUrl> <accessKey>. Sends { type: 'ready' }, then { type: 'result', ... } and exits.
+// Told { cmd: 'start', only: 'floor' }: only the floor at the client's default batch size (with
+// tracker.track() for its first part), for a tool that sets it beside what it measured in an app.
 import { IncomingMessage } from 'node:http';
 import { setImmediate as turn } from 'node:timers/promises';
 import { createClient, hitFromRequest } from '@pirsch-node/core';
@@ -237,10 +239,13 @@ const counts = async () => {
   process.send({ type: 'counts' });
   return new Promise((resolve) => process.once('message', resolve));
 };
-void message;
-
 const batchSize = await clientBatchSize();
 const perRequest = await requestPath();
+if (message?.only === 'floor') {
+  const floors = await deliveryFloors([batchSize]);
+  process.send({ type: 'result', batchSize, perRequest, floors }, () => process.exit(0));
+  await new Promise(() => {});
+}
 const floors = await deliveryFloors([...new Set([OLD_BATCH_SIZE, batchSize])]);
 const bursts = [];
 for (const shape of [

@@ -123,3 +123,21 @@ export function ipcCaller(child) {
     });
   };
 }
+
+/**
+ * The micro-benchmarks (micro.mjs) in their own process pinned to the app's core; it asks this one
+ * to reset or count the API. With `only: 'floor'`, only tracker.track() and the floor at the
+ * client's default batch size (a tool that sets the floor beside what it measured in an app).
+ */
+export async function runMicro(api, { only } = {}) {
+  const { child } = await startChild('micro.mjs', [api.url, api.accessKey], { core: APP_CORE, execArgv: ['--expose-gc'] });
+  const result = nextMessage(child, 'result', 300_000);
+  child.on('message', async (message) => {
+    if (message.type === 'reset') child.send(await api.call('reset'));
+    if (message.type === 'counts') child.send(await api.call('counts'));
+  });
+  child.send({ cmd: 'start', only });
+  const micro = await result;
+  await exited(child);
+  return micro;
+}

@@ -112,7 +112,7 @@ function floorsOf(micro, options) {
 }
 
 /** The floor of in-process delivery per hit (µs) at one batch size: track + serialise + a POST's share. */
-function floorPerHitUs(micro, floor) {
+export function floorPerHitUs(micro, floor) {
   return floor ? (micro.perRequest.track.median + floor.serialiseNs + floor.postNsPerHit) / 1000 : Number.NaN;
 }
 

@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { BREAKDOWN_VARIANTS, FRAMEWORKS, VARIANTS, clientBatchSize, useBaseline, variantFits } from './apps.mjs';
 import { runHttp } from './http.mjs';
-import { APP_CORE, CAN_PIN, LOAD_CORE, exited, ipcCaller, nextMessage, pinProcess, startChild } from './processes.mjs';
+import { CAN_PIN, LOAD_CORE, exited, ipcCaller, pinProcess, runMicro, startChild } from './processes.mjs';
 import { checkTargets, environment, renderMarkdown, summarize } from './report.mjs';
 import { measureShares, renderShares, shareChecks, summarizeShares } from './shares-run.mjs';
 
@@ -97,20 +97,6 @@ function parseOptions(argv) {
     shares: values['no-shares'] ? 0 : parsePositive(values.shares, 'shares'),
     out: values['no-write'] ? undefined : values.out,
   };
-}
-
-/** The micro-benchmarks in their own pinned process; it asks this one to reset or count the API. */
-async function runMicro(api) {
-  const { child } = await startChild('micro.mjs', [api.url, api.accessKey], { core: APP_CORE, execArgv: ['--expose-gc'] });
-  const result = nextMessage(child, 'result', 300_000);
-  child.on('message', async (message) => {
-    if (message.type === 'reset') child.send(await api.call('reset'));
-    if (message.type === 'counts') child.send(await api.call('counts'));
-  });
-  child.send({ cmd: 'start' });
-  const micro = await result;
-  await exited(child);
-  return micro;
 }
 
 /** The commit measured, marked when the code (anything but BENCHMARKS.md) had uncommitted changes. */

@@ -11,7 +11,7 @@ import { ask, ipcCaller, startChild, stopChild } from '../bench/processes.mjs';
 // @ts-expect-error: the bench's modules are plain JavaScript without types
 import { shareChecks, summarizeShares } from '../bench/shares-run.mjs';
 // @ts-expect-error: the bench's modules are plain JavaScript without types
-import { splitChecks, summarizeSplit } from '../bench/split.mjs';
+import { floorChecks, ownOverFloor, splitChecks, summarizeSplit } from '../bench/split.mjs';
 // @ts-expect-error: the bench's modules are plain JavaScript without types
 import { runProfileTool } from '../bench/profile-cli.mjs';
 // @ts-expect-error: the bench's modules are plain JavaScript without types
@@ -82,6 +82,14 @@ describe('bench shares: who a sample belongs to', () => {
     expect(shares.phases.post).toBeCloseTo(2 / 18);
     expect(shares.top[0]).toEqual({ name: 'track (index.js)', share: 2 / 18 });
     expect(shares.top.map((entry) => entry.name)).toContain('onFinish (chunk-1.js)');
+  });
+
+  it('gives ours and its phases as time too, each sample the time since the one before it', () => {
+    // V8 samples less often than asked under load: a sample's time is its own delta, not the interval
+    const profile = { ...profileOf(ROWS, [6, 6, 10, 12, 4]), timeDeltas: [100, 300, 250, 700, 50] };
+    const shares = attributeProfile(profile) as Shares & { oursUs: number; phasesUs: Shares['phases'] };
+    expect(shares.oursUs).toBe(100 + 300 + 250 + 700);
+    expect(shares.phasesUs).toEqual({ track: 400, serialise: 250, post: 700 });
   });
 
   it('leaves out the samples taken before fromUs', () => {
@@ -234,6 +242,69 @@ describe('bench split: two copies of an app in one profile', () => {
     // express has no bare against bare: nothing charged
     expect(checks[2]!.actual).toMatch(/^0\.910 .*below the target in every repeat: no in-process design of this kind reaches it here$/);
     expect(checks[3]!.actual).toMatch(/^0\.840 .*below the target by the median, at or above the target in 1 of 3 repeats: not shown either way/);
+  });
+});
+
+describe('bench split: our own CPU per tracked request against the floor of the same repeat', () => {
+  type Run = { capacity: number; frameworks: { bare: number; variant: number }; ours: number; gc: number; rps: number; hits: number; servedVariant: number; served: { bare: number; variant: number }; oursUs?: number; phasesUs?: { track: number; serialise: number; post: number }; floorUs?: number; floorBatch?: number };
+  // ownUs: our own µs per request; 1000 requests served by the variant's copy
+  const run = (ownUs: number, floorUs: number | undefined): Run => ({
+    capacity: 0.9,
+    frameworks: { bare: 0.3, variant: 0.3 },
+    ours: 0.05,
+    gc: 0.02,
+    rps: 1,
+    hits: 1000,
+    servedVariant: 1000,
+    served: { bare: 1000, variant: 1000 },
+    oursUs: ownUs * 1000,
+    phasesUs: { track: ownUs * 500, serialise: ownUs * 300, post: ownUs * 200 },
+    floorUs,
+    floorBatch: 500,
+  });
+  type Row = { variant: string; ownUs?: number; ownPhasesUs?: { track: number; serialise: number; post: number }; floorUs?: number; overFloor?: number; overFloorLow?: number; overFloorHigh?: number };
+  const summarize = (results: Record<string, Run[]>) => (summarizeSplit as (results: unknown) => Row[])(new Map(Object.entries(results)));
+  const check = floorChecks as (rows: unknown) => { what: string; actual: string; ok: boolean | undefined }[];
+
+  it('divides our own time per request the variant served by the floor its repeat measured', () => {
+    expect((ownOverFloor as (run: Run) => number | undefined)(run(6, 4))).toBeCloseTo(1.5);
+    // no floor, or no time (a run saved before either was measured): no ratio
+    expect((ownOverFloor as (run: Run) => number | undefined)(run(6, undefined))).toBeUndefined();
+    expect((ownOverFloor as (run: Run) => number | undefined)({ ...run(6, 4), oursUs: undefined })).toBeUndefined();
+    const [row] = summarize({ 'fastify ours': [run(6, 4), run(9, 4), run(4, 2)] });
+    // per repeat 1.5, 2.25 and 2: each repeat against its own floor, not the medians' ratio (7.5 / 4)
+    expect(row!.overFloor).toBeCloseTo(2);
+    expect([row!.overFloorLow, row!.overFloorHigh]).toEqual([1.5, 2.25]);
+    expect(row!.ownUs).toBeCloseTo(6);
+    expect(row!.ownPhasesUs).toEqual({ track: 3, serialise: 1.8, post: 1.2 });
+    expect(row!.floorUs).toBe(4);
+  });
+
+  it('misses the target above 1.5 x floor, shows nothing within it, and says when no design of the least kind meets it', () => {
+    const rows = summarize({
+      'koa bare': [run(0, 3), run(0, 3), run(0, 3)],
+      'koa ours': [run(6, 3), run(6.3, 3), run(4, 3)],
+      'koa least': [run(4, 3), run(4.2, 3), run(4.8, 3)],
+      'fastify ours': [run(4, 3), run(4.2, 3), run(4.8, 3)],
+      'fastify least': [run(4, 3), run(5, 3), run(3, 3)],
+      'express ours': [run(6, undefined)],
+    });
+    const checks = check(rows);
+    // bare against bare tracks nothing, and a run without a floor has no row
+    expect(checks.map((entry) => [entry.what.split(' from')[0] + ' ' + (entry.what.includes('least') ? 'least' : 'ours'), entry.ok])).toEqual([
+      ['koa: own CPU per tracked request ours', false],
+      ['koa: own CPU per tracked request least', undefined],
+      ['fastify: own CPU per tracked request ours', undefined],
+      ['fastify: own CPU per tracked request least', undefined],
+    ]);
+    expect(checks[0]!.actual).toBe('6.00 µs = 2.00 × floor (1.33 to 2.10; floor 3.00 µs); within 1.5 × floor in 1 of 3 repeats');
+    expect(checks[1]!.actual).toMatch(/= 1\.40 × floor .*within 1\.5 × floor in 2 of 3 repeats: at most what it adds, so not shown either way$/);
+    expect(checks[2]!.actual).toMatch(/= 1\.40 × floor .*: at most what ours adds, so not shown either way$/);
+    expect(checks[3]!.actual).toMatch(/= 1\.33 × floor/);
+    const above = check(summarize({ 'express least': [run(5, 3), run(5.5, 3), run(6, 3)] }));
+    expect(above[0]!.actual).toMatch(/within 1\.5 × floor in 0 of 3 repeats: no in-process design of this kind meets it here$/);
+    const mixed = check(summarize({ 'express least': [run(5, 3), run(4, 3), run(6, 3)] }));
+    expect(mixed[0]!.actual).toMatch(/within 1\.5 × floor in 1 of 3 repeats: not shown either way$/);
   });
 });
 
