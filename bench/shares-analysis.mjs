@@ -33,7 +33,7 @@ const DELIVER = new Set(['#sendNext', '#pump', '#deliverNow', 'send', 'postBatch
  * profile of bench/split-app.mjs (`scriptInstances`), the samples that are neither ours nor the GC's
  * and belong to the bare copy's scripts or to the variant's. `oursUs` and `phasesUs`: the same as
  * time, each sample counted as the time since the one before it (V8 samples less often than asked
- * under load, so a sample's count alone is no time).
+ * under load, so a sample's count alone is no time); `busyUs` all busy samples' time.
  */
 export function attribute(profile, { fromUs = 0, top = 12 } = {}) {
   const byId = new Map();
@@ -79,7 +79,7 @@ export function attribute(profile, { fromUs = 0, top = 12 } = {}) {
     return result;
   };
   const counts = { total: 0, busy: 0, gc: 0, ours: 0, track: 0, serialise: 0, post: 0, bare: 0, variant: 0 };
-  const us = { ours: 0, track: 0, serialise: 0, post: 0 };
+  const us = { busy: 0, ours: 0, track: 0, serialise: 0, post: 0 };
   const byName = new Map();
   let time = profile.startTime;
   profile.samples.forEach((id, index) => {
@@ -90,6 +90,7 @@ export function attribute(profile, { fromUs = 0, top = 12 } = {}) {
     const { functionName } = byId.get(id).callFrame;
     if (functionName === '(idle)') return;
     counts.busy++;
+    us.busy += delta;
     if (functionName === '(garbage collector)') {
       counts.gc++;
       return;
@@ -112,6 +113,7 @@ export function attribute(profile, { fromUs = 0, top = 12 } = {}) {
     gc: share(counts.gc),
     ours: share(counts.ours),
     phases: { track: share(counts.track), serialise: share(counts.serialise), post: share(counts.post) },
+    busyUs: us.busy,
     oursUs: us.ours,
     phasesUs: { track: us.track, serialise: us.serialise, post: us.post },
     frameworks: { bare: share(counts.bare), variant: share(counts.variant) },
