@@ -113,7 +113,8 @@ function ratioSummary(ratios, target) {
  * within cycles) with a 95 % interval; the A/A check when bare ran twice; the bound per cycle,
  * its median, interval, and how many cycles fell below `target` with the sign test's p; our
  * capacity (bare / ours) per cycle when ours ran, bare / wrapped when wrapped ran (Express), and
- * while its API hangs (ours / hanging, against `hangingTarget`) when hanging ran too, and the change
+ * while its API hangs (ours / hanging, against `hangingTarget`) when hanging ran too, the change
+ * (before / ours: above 1 where this checkout costs less than the baseline's) when before ran, and the change
  * while it hangs (hanging-before / hanging: above 1 where this checkout costs less than the
  * baseline's) when both ran.
  */
@@ -132,6 +133,8 @@ export function summarizeToggled(phases, variants, target, hangingTarget = 0.95)
     wrapped: labels.includes('wrapped') ? ratioSummary(cycles.map((cycle) => cycle.bare / cycle.wrapped), target) : undefined,
     // While the API hangs: healthy / hanging within each cycle.
     hanging: labels.includes('ours') && labels.includes('hanging') ? ratioSummary(cycles.map((cycle) => cycle.ours / cycle.hanging), hangingTarget) : undefined,
+    // The change: the baseline's code against this checkout's, the API answering both.
+    change: labels.includes('ours') && labels.includes('before') ? ratioSummary(cycles.map((cycle) => cycle.before / cycle.ours), 1) : undefined,
     // The change while the API hangs: the baseline's code against this checkout's, both hanging.
     hangingChange:
       labels.includes('hanging') && labels.includes('hanging-before')
@@ -166,6 +169,7 @@ export function renderToggled({ framework, mode = 'processes', summary, target, 
   if (summary.capacity) lines.push('', ratioLine('Capacity with pirsch-node, bare / ours per cycle', summary.capacity));
   if (summary.wrapped) lines.push('', ratioLine('Capacity with pirsch-node in front of the app (withPirsch), bare / wrapped per cycle', summary.wrapped));
   if (summary.hanging) lines.push('', ratioLine('While the API hangs (for the hanging variant only), healthy / hanging per cycle, app CPU per request of ours / hanging', summary.hanging));
+  if (summary.change) lines.push('', ratioLine('The change, the baseline against this checkout, before / ours per cycle (above 1: this checkout costs less)', summary.change));
   if (summary.hangingChange) {
     lines.push('', ratioLine('The change while the API hangs, the baseline against this checkout, hanging-before / hanging per cycle (above 1: this checkout costs less)', summary.hangingChange));
   }

@@ -161,6 +161,19 @@ describe('bench toggled: the statistics of variants measured side by side in tim
     expect(summarizeToggled(phases(cycles.map((costs) => costs.slice(0, 3))), ['bare', 'ours', 'hanging'], 0.93).hangingChange).toBeUndefined();
   });
 
+  it('gives the change, before / ours per cycle, when both ran', () => {
+    const variants = ['bare', 'ours', 'before'];
+    // ours 110; the baseline's 121 (1.1) in 7 cycles, 99 (0.9) in 3: at or above 1 in 7 of 10.
+    const cycles = Array.from({ length: 10 }, (_, i) => [100, 110, i < 3 ? 99 : 121].map((cost) => cost * (1 + i * 0.02)));
+    const summary = summarizeToggled(phases(cycles), variants, 0.93, 0.95);
+    expect(summary.change.median).toBeCloseTo(1.1, 10);
+    expect(summary.change.atTarget).toBe(7);
+    const lines = renderToggled({ framework: 'koa', summary, target: 0.88, settings: SETTINGS }).join('\n');
+    expect(lines).toContain('before / ours per cycle (above 1: this checkout costs less): median 1.100');
+    expect(lines).toContain('at or above the target of 1 in 7 of 10 cycles');
+    expect(summarizeToggled(phases(cycles.map((costs) => costs.slice(0, 2))), ['bare', 'ours'], 0.93).change).toBeUndefined();
+  });
+
   it("summarises a latency run: each phase's p99 paired within its cycle, the cycles within 1 ms, hanging against healthy", () => {
     const variants = ['bare', 'bare', 'ours', 'hanging'];
     // Every cycle's p99 moves with the machine (a slow cycle adds to all); ours adds 0.4 ms, hanging 1.5 ms more in 8 of 12 cycles.

@@ -131,6 +131,69 @@ describe('DeliveryQueue', () => {
   });
 });
 
+// A batch's body is written into memory the queue lends it until its request ends, then writes
+// a later batch there: no new memory of a few hundred KB for every batch.
+describe('DeliveryQueue: the memory of batch bodies', () => {
+  /** A queue whose requests wait until the test ends them, one by one. */
+  function held(options: object) {
+    const opts = resolveClientOptions({ accessKey: 'pa_x', minRetryDelayMs: 1, maxRetryDelayMs: 2, flushIntervalMs: 5, ...options } as never);
+    const requests: { body: Uint8Array; bytesThen: string; end: (ok: boolean) => void }[] = [];
+    const send = (req: { json?: Uint8Array }) =>
+      new Promise((resolve, reject) => {
+        const body = req.json!;
+        requests.push({
+          body,
+          bytesThen: text(body),
+          end: (ok) => (ok ? resolve({ status: 200, headers: {}, body: undefined }) : reject(new PirschNetworkError('POST /api/v1/hit/batch', 'ECONNRESET', false))),
+        });
+      });
+    const queue = new DeliveryQueue(opts, send as never, new ErrorReporter(() => {}, undefined));
+    const until = async (count: number) => {
+      for (let i = 0; i < 200 && requests.length < count; i++) await new Promise((r) => setTimeout(r, 2));
+      expect(requests.length).toBeGreaterThanOrEqual(count);
+    };
+    return { queue, requests, until };
+  }
+  const batch = (queue: DeliveryQueue, from: number) => {
+    for (let i = from; i < from + 3; i++) queue.enqueue('hit', hit(i));
+  };
+
+  it('bodies in flight at once have memory of their own, each unchanged until its request ends', async () => {
+    const { queue, requests, until } = held({ batchSize: 3, concurrency: 2 });
+    batch(queue, 0);
+    batch(queue, 3);
+    await until(2);
+    const [first, second] = requests;
+    expect(second!.body.buffer).not.toBe(first!.body.buffer);
+    expect(text(first!.body)).toBe(first!.bytesThen);
+    first!.end(true);
+    second!.end(true);
+    expect(await queue.flush(1000)).toBe(true);
+    queue.stop();
+  });
+
+  it("a request that ended, delivered or failed, gives its body's memory to the next batch", async () => {
+    const { queue, requests, until } = held({ batchSize: 3, concurrency: 1, maxRetries: 3 });
+    batch(queue, 0);
+    await until(1);
+    requests[0]!.end(true);
+    await queue.flush(1000);
+    batch(queue, 3);
+    await until(2);
+    // the same memory, now holding the second batch: the first's request had ended
+    expect(requests[1]!.body.buffer).toBe(requests[0]!.body.buffer);
+    expect(JSON.parse(text(requests[1]!.body)).map((h: { url: string }) => h.url)).toEqual([3, 4, 5].map((n) => `https://x.example/${n}`));
+    // failed: its retry is written again, into the same memory
+    requests[1]!.end(false);
+    await until(3);
+    expect(requests[2]!.body.buffer).toBe(requests[0]!.body.buffer);
+    expect(text(requests[2]!.body)).toBe(requests[1]!.bytesThen);
+    requests[2]!.end(true);
+    expect(await queue.flush(1000)).toBe(true);
+    queue.stop();
+  });
+});
+
 describe('isoTime', () => {
   it('gives what toISOString gives: across seconds, back and forth, at their edges, before 1970 and outside years 0000 to 9999', () => {
     const times: number[] = [];

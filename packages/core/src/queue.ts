@@ -1,5 +1,5 @@
 import PQueue from 'p-queue';
-import { allowManyListeners, boundedUtf8Encoder, jsonArrayWriter, unrefTimer, utf8Bytes } from './runtime.js';
+import { allowManyListeners, boundedUtf8Encoder, jsonArrayWriter, type JsonArrayWriter, unrefTimer, utf8Bytes } from './runtime.js';
 import { PirschApiError, PirschNetworkError, type PirschError } from './errors.js';
 import type { ResolvedClientOptions } from './options.js';
 import type { ErrorReporter } from './reporter.js';
@@ -82,6 +82,9 @@ interface FlushWaiter {
  * on its own, until the items it refuses are alone: those are dropped as invalid, each counted and
  * reported with the API's message; every other item is delivered. Not a retry, no backoff.
  */
+/** At most this much memory is kept for batch bodies between requests. */
+const MAX_KEPT_BODY_BYTES = 1024 * 1024;
+
 export class DeliveryQueue {
   readonly #options: ResolvedClientOptions;
   readonly #send: AuthorizedSend;
@@ -89,8 +92,8 @@ export class DeliveryQueue {
   readonly #slots: PQueue;
   /** UTF-8 bytes of a batch's JSON or, past `maxBatchBytes`, how many of its characters fit. */
   readonly #encode: (text: string) => Uint8Array | number;
-  /** A batch's JSON array in UTF-8, in parts (Node); undefined elsewhere, where `#encode` does it all. */
-  readonly #writeArray: ((items: readonly object[]) => Uint8Array | number | undefined) | undefined;
+  /** A batch's JSON array in UTF-8, in parts, in memory lent until its request ends (Node); undefined elsewhere, where `#encode` does it all. */
+  readonly #writer: JsonArrayWriter | undefined;
   readonly #pending: Record<ItemKind, Item[]> = { hit: [], event: [], session: [] };
   /** The estimated JSON bytes of each kind's waiting items. */
   readonly #pendingBytes: Record<ItemKind, number> = { hit: 0, event: 0, session: 0 };
@@ -130,7 +133,8 @@ export class DeliveryQueue {
     this.#reporter = reporter;
     this.#slots = new PQueue({ concurrency: options.concurrency });
     this.#encode = boundedUtf8Encoder(options.maxBatchBytes);
-    this.#writeArray = jsonArrayWriter(options.maxBatchBytes);
+    // A block per request slot, up to 1 MiB kept in all: a body in flight, the others for the next batches.
+    this.#writer = jsonArrayWriter(options.maxBatchBytes, Math.max(1, Math.min(options.concurrency, Math.floor(MAX_KEPT_BODY_BYTES / options.maxBatchBytes))));
   }
 
   /** A snapshot of the counters; `queued` is every held item not in a request. */
@@ -525,6 +529,9 @@ export class DeliveryQueue {
       this.#sending.delete(batch);
       this.#counts.inFlight -= count;
       this.#failed(batch, error as PirschError);
+    } finally {
+      // The request has ended: its body's memory takes the next batch (a retry writes its own).
+      this.#writer?.release(body);
     }
   };
 
@@ -536,8 +543,8 @@ export class DeliveryQueue {
    */
   #bodyOf(batch: Batch): Uint8Array | undefined {
     for (;;) {
-      if (this.#writeArray !== undefined && !batch.single && batch.items.length > 1) {
-        const written = this.#writeArray(stampedWithTime(batch.items));
+      if (this.#writer !== undefined && !batch.single && batch.items.length > 1) {
+        const written = this.#writer.write(stampedWithTime(batch.items));
         if (typeof written === 'number') {
           this.#splitAt(batch, written);
           continue;
