@@ -427,3 +427,45 @@ describe("the README's figures while the API hangs", () => {
     expect(flat).toContain(`hanging-before / hanging per cycle) ${express}, ${koa}, ${fastify} and ${nest}:`);
   });
 });
+
+// The README's table of the floor target side by side: figures of saved split runs with the floor
+// measured in each repeat (bench/split.mjs since 96ed6b4), recomputed here from those runs.
+describe("the README's floor table from the split runs", () => {
+  it('gives, row by row, the capacity, added and own CPU per tracked request and the floor of the saved run it names', async () => {
+    // @ts-expect-error: the bench's modules are plain JavaScript without types
+    const { summarizeSplit } = (await import('../bench/split.mjs')) as unknown as {
+      summarizeSplit: (results: Map<string, unknown[]>) => Array<{
+        framework: string;
+        variant: string;
+        capacity: number;
+        capacityLow: number;
+        capacityHigh: number;
+        addedUs: number;
+        addedOverFloor: number;
+        addedOverFloorLow: number;
+        addedOverFloorHigh: number;
+        ownUs: number;
+        ownPhasesUs: { track: number; serialise: number; post: number };
+        floorUs: number;
+      }>;
+    };
+    const rows = tableAfter(readme, '| Framework | run (bench/split-steps/) | capacity | added µs per tracked request |', 'README.md');
+    expect(rows.length).toBeGreaterThanOrEqual(8);
+    const names: Record<string, string> = { 'Express, middleware': 'express', Koa: 'koa', Fastify: 'fastify', Nest: 'nest' };
+    for (const row of rows) {
+      const run = /^(ours|least design)\b.*`([\w-]+\.json)`/.exec(row['run (bench/split-steps/)'] ?? '');
+      expect(run, `a saved run named in "${row['run (bench/split-steps/)']}"`).not.toBeNull();
+      const saved = JSON.parse(readFileSync(`${root}bench/split-steps/${run![2]}`, 'utf8')) as { results: Record<string, unknown[]> };
+      const framework = names[row.Framework ?? ''];
+      const variant = run![1] === 'ours' ? 'ours' : 'least';
+      const s = summarizeSplit(new Map(Object.entries(saved.results))).find((entry) => entry.framework === framework && entry.variant === variant);
+      expect(s, `${run![2]} ${framework} ${variant}`).toBeDefined();
+      const where = `${row.Framework}, ${row['run (bench/split-steps/)']}`;
+      expect(row.capacity, where).toBe(`${s!.capacity.toFixed(3)} (${s!.capacityLow.toFixed(3)} to ${s!.capacityHigh.toFixed(3)})`);
+      expect(row['added µs per tracked request'], where).toBe(s!.addedUs.toFixed(2));
+      expect(row['× floor (lowest to highest)'], where).toBe(`${s!.addedOverFloor.toFixed(2)} (${s!.addedOverFloorLow.toFixed(2)} to ${s!.addedOverFloorHigh.toFixed(2)})`);
+      expect(row['own µs: track, serialise, post'], where).toBe(`${s!.ownUs.toFixed(2)}: ${s!.ownPhasesUs.track.toFixed(2)}, ${s!.ownPhasesUs.serialise.toFixed(2)}, ${s!.ownPhasesUs.post.toFixed(2)}`);
+      expect(row['floor µs'], where).toBe(s!.floorUs.toFixed(2));
+    }
+  });
+});
