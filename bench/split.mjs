@@ -5,6 +5,8 @@
 // bench/shares-analysis.mjs). Unlike capacity across processes (bench/run.mjs) both are measured in
 // the same milliseconds, so the machine's noise falls on both; unlike the shares of separate
 // profiles (bench/shares.mjs), what the framework does for our middleware counts against us.
+// Each repeat also measures the floor (bench/micro.mjs), and the report sets against it what the
+// variant adds to a tracked request and our own CPU per request, for the target of 1.5 x floor.
 // Writes BENCHMARKS-SPLIT.md. Loopback only.
 //
 //   node bench/split.mjs [--frameworks express,koa,fastify] [--variants bare,ours,wrapped,least,least-wrapped] [--repeats 3]

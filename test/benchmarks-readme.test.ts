@@ -359,6 +359,10 @@ describe("the README's pooled figures since the finish channel", () => {
   it('are, for step 11 (aborted responses counted), the medians and counts of its 4 repeats', () => {
     expectPooledSentence('step 11 reads', ['bench/split-steps/g12.json']);
   });
+
+  it('are, for step 13 (batch bodies in lent memory), the medians and counts of its 4 repeats', () => {
+    expectPooledSentence('step 13 reads', ['bench/split-steps/floor3.json']);
+  });
 });
 
 describe("the README's Nest split", () => {
@@ -400,20 +404,22 @@ describe("the README's paired p99 figures", () => {
 
 // The README's side-by-side figures while the API hangs are copied by hand from
 // BENCHMARKS-HANGING.md (written by `node bench/toggled.mjs --variants bare,ours,hanging,hanging-before`).
+/** Per framework of a toggled report, the median and 95 % interval of its line that starts with `what`, as the README writes them (Express, Koa, Fastify, Nest). */
+function ratioFigures(text: string, what: string): (string | undefined)[] {
+  const figures = new Map<string, string>();
+  for (const section of text.split('\n### ').slice(1)) {
+    const framework = /^(\w+): each variant in its own process/.exec(section)?.[1];
+    const at = section.indexOf(what);
+    const ratio = /: median ([\d.]+) \(95 % interval ([\d.]+) to ([\d.]+)\)/.exec(section.slice(at));
+    if (!framework || at < 0 || !ratio) continue;
+    figures.set(framework, `${NAMES[framework] ?? framework} ${ratio[1]} (${ratio[2]} to ${ratio[3]})`);
+  }
+  return ['express', 'koa', 'fastify', 'nest'].map((framework) => figures.get(framework));
+}
+
 describe("the README's figures while the API hangs", () => {
   const hanging = readFileSync(`${root}BENCHMARKS-HANGING.md`, 'utf8');
-  /** Per framework, the median and 95 % interval of the report's line that starts with `what`, as the README writes them. */
-  const figuresOf = (what: string) => {
-    const figures = new Map<string, string>();
-    for (const section of hanging.split('\n### ').slice(1)) {
-      const framework = /^(\w+): each variant in its own process/.exec(section)?.[1];
-      const at = section.indexOf(what);
-      const ratio = /: median ([\d.]+) \(95 % interval ([\d.]+) to ([\d.]+)\)/.exec(section.slice(at));
-      if (!framework || at < 0 || !ratio) continue;
-      figures.set(framework, `${NAMES[framework] ?? framework} ${ratio[1]} (${ratio[2]} to ${ratio[3]})`);
-    }
-    return ['express', 'koa', 'fastify', 'nest'].map((framework) => figures.get(framework));
-  };
+  const figuresOf = (what: string) => ratioFigures(hanging, what);
 
   it('match BENCHMARKS-HANGING.md, healthy / hanging, framework by framework', () => {
     const [express, koa, fastify, nest] = figuresOf('healthy / hanging per cycle, app CPU per request of ours / hanging');
@@ -425,6 +431,14 @@ describe("the README's figures while the API hangs", () => {
     const [express, koa, fastify, nest] = figuresOf('The change while the API hangs');
     expect([express, koa, fastify, nest].every(Boolean)).toBe(true);
     expect(flat).toContain(`hanging-before / hanging per cycle) ${express}, ${koa}, ${fastify} and ${nest}:`);
+  });
+});
+
+describe("the README's figures of batch bodies in lent memory, side by side with the code before", () => {
+  it('match BENCHMARKS-BODIES.md, before / ours per cycle, framework by framework', () => {
+    const [express, koa, fastify] = ratioFigures(readFileSync(`${root}BENCHMARKS-BODIES.md`, 'utf8'), 'The change, the baseline against this checkout');
+    expect([express, koa, fastify].every(Boolean)).toBe(true);
+    expect(flat).toContain(`before / ours per cycle) ${express}, ${koa} and ${fastify}:`);
   });
 });
 
