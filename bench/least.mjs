@@ -31,6 +31,8 @@ export function batchSerialiser(limit = 262_144) {
       let end = 0;
       for (let start = 0; start < items.length; start += 100) {
         const written = block.write(JSON.stringify(items.slice(start, start + 100)), end, limit - end, 'utf8');
+        // A part that filled the rest of the block may have been cut: no body rather than a wrong one.
+        if (written === limit - end) throw new Error(`a batch of ${items.length} hits does not fit in ${limit} bytes`);
         if (start > 0) block[end] = 0x2c;
         end += written - 1;
       }

@@ -45,7 +45,7 @@ const A_A = 'bare';
  * Profiles every framework's split app (bare and `variant` in one process) `repeats` times, the
  * repeats outermost. Resolves with a Map from "framework variant" to the list of runs.
  */
-export async function measureSplit({ frameworks, variants, repeats, warmup, duration, intervalUs, connections, api, log, keep, execArgv = [], floors = true }) {
+export async function measureSplit({ frameworks, variants, repeats, warmup, duration, intervalUs, connections, api, log, keep, execArgv = [] }) {
   const dir = keep ?? mkdtempSync(join(tmpdir(), 'pirsch-split-'));
   mkdirSync(dir, { recursive: true });
   const results = new Map();
@@ -54,7 +54,7 @@ export async function measureSplit({ frameworks, variants, repeats, warmup, dura
       // The floor (bench/micro.mjs: tracker.track(), serialising and a POST's share at the
       // client's batch size) in this repeat, on the apps' core: our own CPU per tracked request
       // in the apps is set against it, measured in the same minutes.
-      const floor = floors ? await measureFloor(api, log) : undefined;
+      const floor = await measureFloor(api, log);
       for (const framework of frameworks) {
         for (const variant of variants.filter((name) => variantFits(framework, name))) {
           await api.call('reset');
